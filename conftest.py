@@ -1,0 +1,57 @@
+"""Fixtures every suite shares.
+
+Each run isolates itself on the shared servers with a topic prefix and database prefix of its
+own, so tests pass while `./dev up` runs and never touch its data; both are removed at the end.
+"""
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+
+RUN_ID = uuid.uuid4().hex[:8]
+os.environ["ENV"] = "test"
+os.environ["KAFKA_TOPIC_PREFIX"] = f"test-{RUN_ID}."
+os.environ["MONGO_DB_PREFIX"] = f"test_{RUN_ID}_"
+os.environ.setdefault("KAFKA_PARTITIONS", "2")
+
+from aiokafka.admin import AIOKafkaAdminClient  # noqa: E402
+from pymongo import AsyncMongoClient  # noqa: E402
+
+from reengage_common.settings import Settings, load_settings  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def settings_for() -> Callable[..., Settings]:
+    """Settings of a service inside this run's isolated topics and databases."""
+    return load_settings
+
+
+@pytest.fixture(scope="session")
+async def infra() -> AsyncIterator[Settings]:
+    """The real Kafka broker and MongoDB-protocol server; cleaned of this run's data afterwards."""
+    settings = load_settings("tests")
+    mongo: AsyncMongoClient = AsyncMongoClient(settings.mongo_url, serverSelectionTimeoutMS=5000)
+    try:
+        await mongo.admin.command("ping")
+    except Exception as exc:
+        pytest.fail(
+            f"MongoDB-protocol server not reachable at {settings.mongo_url}: {exc}. Run ./dev test, or deploy/local/infra.sh start"
+        )
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    try:
+        await admin.start()
+    except Exception as exc:
+        pytest.fail(
+            f"Kafka not reachable at {settings.kafka_bootstrap_servers}: {exc}. Run ./dev test"
+        )
+    yield settings
+    for name in await mongo.list_database_names():
+        if name.startswith(settings.mongo_db_prefix):
+            await mongo.drop_database(name)
+    ours = [t for t in await admin.list_topics() if t.startswith(settings.kafka_topic_prefix)]
+    if ours:
+        await admin.delete_topics(ours)
+    await admin.close()
+    await mongo.close()

@@ -1,0 +1,56 @@
+"""Wiring of the gateway: GraphQL at /graphql, health, and the clients of the services."""
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+
+import httpx
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.routing import Route, WebSocketRoute
+
+from gateway.clients import ServiceClients, make_service_clients
+from gateway.graphql_app import make_graphql_app
+from reengage_common.logging import configure_logging
+from reengage_common.settings import Settings, load_settings
+from reengage_common.web import ReadinessCheck, TraceMiddleware, health_routes
+
+SERVICE = "gateway"
+
+
+def create_app(
+    settings: Settings | None = None,
+    transports: dict[str, httpx.AsyncBaseTransport] | None = None,
+) -> Starlette:
+    settings = settings or load_settings(SERVICE)
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[dict[str, object]]:
+        configure_logging(settings.service, settings.log_level)
+        clients = make_service_clients(settings, transports)
+        try:
+            yield {"clients": clients, "settings": settings}
+        finally:
+            await clients.aclose()
+
+    def readiness(request: Request) -> Mapping[str, ReadinessCheck]:
+        clients: ServiceClients = request.state.clients
+
+        def check(client: httpx.AsyncClient) -> ReadinessCheck:
+            async def answer() -> None:
+                (await client.get("/healthz")).raise_for_status()
+
+            return answer
+
+        return {name: check(client) for name, client in clients.all().items()}
+
+    graphql = make_graphql_app(settings)
+    return Starlette(
+        routes=[
+            *health_routes(readiness),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+        ],
+        middleware=[Middleware(TraceMiddleware, service=settings.service)],
+        lifespan=lifespan,
+    )

@@ -1,0 +1,212 @@
+"""The Kafka bus: an idempotent publisher, topic creation, and a consumer loop per service group.
+
+The consumer commits a partition's offset only after every event before it was handled (its
+effect stored), so a crash redelivers and idempotent handlers make that harmless. An event
+that cannot be parsed, or whose handler keeps failing, goes to `<topic>.dlq` with the reason.
+"""
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Any
+
+import structlog
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import CommitFailedError, KafkaError, TopicAlreadyExistsError
+from tenacity import AsyncRetrying, RetryError, stop_after_attempt, wait_exponential
+
+from reengage_common.events import TOPICS, Envelope, Event, MalformedEvent, parse
+from reengage_common.logging import TRACE_HEADER, traced
+from reengage_common.metrics import (
+    EVENTS_HANDLED,
+    EVENTS_PUBLISHED,
+    HANDLER_RETRIES,
+    HANDLER_SECONDS,
+)
+from reengage_common.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+Handler = Callable[[Envelope[Any]], Awaitable[None]]
+DLQ_SUFFIX = ".dlq"
+
+
+def make_producer(settings: Settings) -> AIOKafkaProducer:
+    return AIOKafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        client_id=settings.service,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=5,
+    )
+
+
+class EventPublisher:
+    """Publishes envelopes keyed by their entity so one patient's or campaign's events stay in order."""
+
+    def __init__(self, settings: Settings, producer: AIOKafkaProducer) -> None:
+        self._settings = settings
+        self._producer = producer
+
+    async def publish(self, envelope: Envelope[Any]) -> None:
+        await self.publish_many([envelope])
+
+    async def publish_many(self, envelopes: Iterable[Envelope[Any]]) -> None:
+        """Send as one Kafka batch and return once every event is acknowledged by the broker."""
+        pending = [await self._send(envelope) for envelope in envelopes]
+        if pending:
+            await asyncio.gather(*pending)
+
+    async def _send(self, envelope: Envelope[Any]) -> "asyncio.Future[Any]":
+        headers = [
+            (TRACE_HEADER, (envelope.trace_id or "").encode()),
+            ("type", envelope.type.encode()),
+        ]
+        future = await self._producer.send(
+            self._settings.topic(envelope.type),
+            value=envelope.to_json(),
+            key=envelope.key.encode(),
+            headers=headers,
+        )
+        EVENTS_PUBLISHED.labels(self._settings.service, envelope.type).inc()
+        return future
+
+    async def send_raw(
+        self, topic: str, value: bytes, key: bytes | None, headers: list[tuple[str, bytes]]
+    ) -> None:
+        await self._producer.send_and_wait(topic, value=value, key=key, headers=headers)
+
+
+async def ensure_topics(settings: Settings, names: Iterable[str] = TOPICS) -> None:
+    """Create every contract topic and its DLQ if missing (idempotent, safe under races)."""
+    wanted = {settings.topic(name) for name in names}
+    wanted |= {topic + DLQ_SUFFIX for topic in wanted}
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        missing = wanted - set(await admin.list_topics())
+        for topic in sorted(missing):
+            with contextlib.suppress(TopicAlreadyExistsError):
+                await admin.create_topics(
+                    [
+                        NewTopic(
+                            topic, num_partitions=settings.kafka_partitions, replication_factor=1
+                        )
+                    ]
+                )
+    finally:
+        await admin.close()
+
+
+class EventConsumer:
+    """One consumer group member that hands each event of its topics to the matching handler."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        handlers: Mapping[type[Event], Handler],
+        publisher: EventPublisher,
+        *,
+        max_attempts: int = 5,
+        retry_wait_max: float = 5.0,
+        group_id: str | None = None,
+    ) -> None:
+        self._settings = settings
+        self._handlers = {model.topic: handler for model, handler in handlers.items()}
+        self._publisher = publisher
+        self._max_attempts = max_attempts
+        self._retry_wait_max = retry_wait_max
+        self._group_id = group_id or settings.group_id()
+        self._consumer: AIOKafkaConsumer | None = None
+        self.ready = asyncio.Event()
+
+    async def run(self) -> None:
+        topics = [self._settings.topic(name) for name in self._handlers]
+        self._consumer = AIOKafkaConsumer(
+            *topics,
+            bootstrap_servers=self._settings.kafka_bootstrap_servers,
+            group_id=self._group_id,
+            client_id=self._settings.service,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            isolation_level="read_committed",
+        )
+        await self._consumer.start()
+        log.info("consumer.started", group=self._group_id, topics=topics)
+        try:
+            while True:
+                batches = await self._consumer.getmany(timeout_ms=500, max_records=200)
+                self.ready.set()
+                for partition, records in batches.items():
+                    await self._handle_partition_batch(partition, records)
+        finally:
+            await self._consumer.stop()
+
+    async def _handle_partition_batch(
+        self, partition: TopicPartition, records: list[ConsumerRecord[bytes, bytes]]
+    ) -> None:
+        assert self._consumer is not None
+        for record in records:
+            await self._handle_record(record)
+        try:
+            await self._consumer.commit({partition: records[-1].offset + 1})
+        except CommitFailedError:
+            # A rebalance took the partition away; its new owner redelivers from the last commit.
+            log.warning(
+                "consumer.commit_failed", topic=partition.topic, partition=partition.partition
+            )
+        except KafkaError as exc:
+            log.warning("consumer.commit_error", topic=partition.topic, error=str(exc))
+
+    def _logical_topic(self, topic: str) -> str:
+        return topic.removeprefix(self._settings.kafka_topic_prefix)
+
+    async def _handle_record(self, record: ConsumerRecord[bytes, bytes]) -> None:
+        topic = self._logical_topic(record.topic)
+        trace_id = dict(record.headers or []).get(TRACE_HEADER, b"").decode() or None
+        with traced(trace_id):
+            try:
+                envelope = parse(record.value or b"", topic)
+            except MalformedEvent as exc:
+                await self._dead_letter(record, f"malformed: {exc.reason}")
+                return
+            with traced(envelope.trace_id or trace_id):
+                await self._handle_envelope(record, topic, envelope)
+
+    async def _handle_envelope(
+        self, record: ConsumerRecord[bytes, bytes], topic: str, envelope: Envelope[Any]
+    ) -> None:
+        handler = self._handlers[topic]
+        started = time.perf_counter()
+        try:
+            async for attempt in AsyncRetrying(
+                stop=stop_after_attempt(self._max_attempts),
+                wait=wait_exponential(multiplier=0.2, max=self._retry_wait_max),
+            ):
+                with attempt:
+                    if attempt.retry_state.attempt_number > 1:
+                        HANDLER_RETRIES.labels(self._settings.service, topic).inc()
+                    await handler(envelope)
+        except RetryError as exc:
+            error = exc.last_attempt.exception()
+            log.error("event.handler_failed", topic=topic, event_id=envelope.id, error=repr(error))
+            await self._dead_letter(record, f"handler failed {self._max_attempts} times: {error!r}")
+            return
+        HANDLER_SECONDS.labels(self._settings.service, topic).observe(time.perf_counter() - started)
+        EVENTS_HANDLED.labels(self._settings.service, topic, "handled").inc()
+
+    async def _dead_letter(self, record: ConsumerRecord[bytes, bytes], reason: str) -> None:
+        topic = self._logical_topic(record.topic)
+        log.warning("event.dead_lettered", topic=topic, offset=record.offset, reason=reason)
+        headers = [
+            *(record.headers or []),
+            ("dlq-reason", reason.encode()[:4000]),
+            ("dlq-source", f"{record.topic}/{record.partition}/{record.offset}".encode()),
+            ("dlq-group", self._group_id.encode()),
+        ]
+        await self._publisher.send_raw(
+            record.topic + DLQ_SUFFIX, value=record.value or b"", key=record.key, headers=headers
+        )
+        EVENTS_HANDLED.labels(self._settings.service, topic, "dead_lettered").inc()

@@ -1,0 +1,359 @@
+"""The event contract: one envelope, one pydantic model per topic (see ARCHITECTURE.md).
+
+Every producer and consumer imports its event from here. A change is additive, or a new
+`version`.
+"""
+
+import json
+import uuid
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, ClassVar, Generic, TypeVar
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic.alias_generators import to_camel
+
+from reengage_common.logging import current_trace_id
+
+MESSAGE_ID_NAMESPACE = uuid.UUID("6f0f7a52-3c1e-4b8e-9a53-2f5b1c3e9d10")
+
+
+class Wire(BaseModel):
+    """camelCase on the wire, snake_case in Python; unknown fields are ignored."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+
+
+class Event(Wire):
+    """The `data` of an envelope. Subclasses name their topic and the field that keys it."""
+
+    topic: ClassVar[str]
+    key_field: ClassVar[str]
+    version: ClassVar[int] = 1
+
+    @property
+    def key(self) -> str:
+        return str(getattr(self, self.key_field))
+
+
+# --- campaign vocabulary, shared by the snapshot in campaign.launched --------------------------
+
+
+class Channel(StrEnum):
+    EMAIL = "EMAIL"
+    SMS = "SMS"
+    MAIL = "MAIL"
+
+
+class CampaignStatus(StrEnum):
+    DRAFT = "DRAFT"
+    SCHEDULED = "SCHEDULED"
+    ACTIVE = "ACTIVE"
+    PAUSED = "PAUSED"
+    COMPLETED = "COMPLETED"
+    CANCELLED = "CANCELLED"
+
+
+class Targeting(Wire):
+    inactive_days: int
+    treatment_stages: list[str] = Field(default_factory=list)
+    include_no_shows: bool = True
+    include_dropouts: bool = True
+    exclude_recent_contact: bool = True
+    exclude_contact_days: int = 30
+
+
+class MessageTemplate(Wire):
+    channel: Channel
+    subject: str | None = None
+    body: str
+    sequence: int
+    delay_days: int = 0
+    variant: str = "A"
+
+
+class Variant(Wire):
+    name: str
+    weight: int = 1
+
+
+class Schedule(Wire):
+    start_date: AwareDatetime
+    end_date: AwareDatetime | None = None
+    send_times: list[str] = Field(default_factory=lambda: ["10:00"])
+    timezone: str = "UTC"
+
+
+class Incentive(Wire):
+    has_incentive: bool = False
+    incentive_details: str | None = None
+    incentive_code: str | None = None
+    incentive_cost_cents: int = 0
+
+
+class Address(Wire):
+    line1: str | None = None
+    line2: str | None = None
+    city: str | None = None
+    state: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+
+
+class Contact(Wire):
+    """Where one message goes: the patient's, or the guardian's for a minor."""
+
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    address: Address | None = None
+    timezone: str | None = None
+
+
+# --- the topics ---------------------------------------------------------------------------------
+
+
+class CampaignLaunched(Event):
+    topic: ClassVar[str] = "campaign.launched"
+    key_field: ClassVar[str] = "campaign_id"
+
+    campaign_id: str
+    name: str
+    targeting: Targeting
+    channels: list[Channel]
+    message_templates: list[MessageTemplate]
+    variants: list[Variant]
+    holdout_percent: float = 0
+    schedule: Schedule
+    incentive: Incentive = Field(default_factory=Incentive)
+    run_number: int = 1
+    launched_at: AwareDatetime
+
+
+class CampaignStatusChanged(Event):
+    topic: ClassVar[str] = "campaign.status_changed"
+    key_field: ClassVar[str] = "campaign_id"
+
+    campaign_id: str
+    from_status: CampaignStatus = Field(alias="from")
+    to: CampaignStatus
+    at: AwareDatetime
+
+
+class MessageDue(Event):
+    topic: ClassVar[str] = "message.due"
+    key_field: ClassVar[str] = "patient_id"
+
+    message_id: str
+    campaign_id: str
+    patient_id: str
+    run_number: int = 1
+    sequence: int
+    channel: Channel
+    variant: str = "A"
+    due_at: AwareDatetime
+    contact: Contact
+    merge_data: dict[str, Any] = Field(default_factory=dict)
+    incentive_code: str | None = None
+
+
+class SendOutcome(StrEnum):
+    SENT = "SENT"
+    FAILED = "FAILED"
+    SKIPPED = "SKIPPED"
+
+
+class MessageSent(Event):
+    topic: ClassVar[str] = "message.sent"
+    key_field: ClassVar[str] = "patient_id"
+
+    message_id: str
+    campaign_id: str
+    patient_id: str
+    sequence: int
+    channel: Channel
+    variant: str = "A"
+    outcome: SendOutcome
+    reason: str | None = None
+    provider: str | None = None
+    provider_message_id: str | None = None
+    cost_cents: int = 0
+    retried: bool = False
+    at: AwareDatetime
+
+
+class ResponseKind(StrEnum):
+    INTERESTED = "INTERESTED"
+    NOT_INTERESTED = "NOT_INTERESTED"
+    CLICKED = "CLICKED"
+    REBOOKED = "REBOOKED"
+    UNSUBSCRIBED = "UNSUBSCRIBED"
+    BOUNCED = "BOUNCED"
+
+
+class RecipientResponded(Event):
+    topic: ClassVar[str] = "recipient.responded"
+    key_field: ClassVar[str] = "patient_id"
+
+    campaign_id: str
+    patient_id: str
+    kind: ResponseKind
+    channel: Channel | None = None
+    appointment_id: str | None = None
+    revenue_cents: int = 0
+    at: AwareDatetime
+
+
+class Guardian(Wire):
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+
+class Consents(Wire):
+    email: bool | None = None
+    sms: bool | None = None
+    mail: bool | None = None
+
+
+class PatientUpserted(Event):
+    """Inbound from clinic systems; optional fields may be absent or null."""
+
+    topic: ClassVar[str] = "patient.upserted"
+    key_field: ClassVar[str] = "patient_id"
+
+    patient_id: str
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    address: Address | None = None
+    timezone: str | None = None
+    birth_date: str | None = None
+    guardian: Guardian | None = None
+    preferred_language: str | None = None
+    consents: Consents = Field(default_factory=Consents)
+    treatment_stage: str | None = None
+    treatment_status: str | None = None
+    do_not_contact: bool = False
+    deceased: bool = False
+    created_at: AwareDatetime | None = None
+
+
+class AppointmentStatus(StrEnum):
+    BOOKED = "BOOKED"
+    COMPLETED = "COMPLETED"
+    NO_SHOW = "NO_SHOW"
+    CANCELLED = "CANCELLED"
+
+
+class AppointmentUpdated(Event):
+    """Inbound from clinic systems."""
+
+    topic: ClassVar[str] = "appointment.updated"
+    key_field: ClassVar[str] = "patient_id"
+
+    appointment_id: str
+    patient_id: str
+    status: AppointmentStatus
+    scheduled_at: AwareDatetime
+    value_cents: int = 0
+    incentive_code: str | None = None
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    model.topic: model
+    for model in (
+        CampaignLaunched,
+        CampaignStatusChanged,
+        MessageDue,
+        MessageSent,
+        RecipientResponded,
+        PatientUpserted,
+        AppointmentUpdated,
+    )
+}
+TOPICS: tuple[str, ...] = tuple(EVENT_TYPES)
+
+
+# --- the envelope ---------------------------------------------------------------------------------
+
+E = TypeVar("E", bound=Event)
+
+
+class Envelope(Wire, Generic[E]):
+    id: str
+    type: str
+    version: int = 1
+    source: str
+    time: AwareDatetime
+    clinic_id: str
+    trace_id: str | None = None
+    data: E
+
+    @classmethod
+    def wrap(
+        cls, data: E, *, source: str, clinic_id: str, at: datetime | None = None
+    ) -> "Envelope[E]":
+        return Envelope[type(data)](  # type: ignore[misc]
+            id=str(uuid.uuid4()),
+            type=data.topic,
+            version=data.version,
+            source=source,
+            time=at or datetime.now(UTC),
+            clinic_id=clinic_id,
+            trace_id=current_trace_id(),
+            data=data,
+        )
+
+    @property
+    def key(self) -> str:
+        return self.data.key
+
+    def to_json(self) -> bytes:
+        return self.model_dump_json(by_alias=True).encode()
+
+    def to_document(self) -> dict[str, Any]:
+        """A JSON-safe dict, e.g. for an outbox entry stored beside the state it belongs to."""
+        return self.model_dump(mode="json", by_alias=True)
+
+
+class MalformedEvent(ValueError):
+    """The bytes on a topic are not an event of the contract; `reason` names the field."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def parse(raw: bytes | str | dict[str, Any], topic: str | None = None) -> Envelope[Event]:
+    """Validate an envelope and its typed `data`, or raise MalformedEvent naming the field."""
+    try:
+        document = raw if isinstance(raw, dict) else json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise MalformedEvent(f"not JSON: {exc}") from exc
+    if not isinstance(document, dict):
+        raise MalformedEvent("envelope: expected a JSON object")
+    event_type = document.get("type")
+    model = EVENT_TYPES.get(event_type) if isinstance(event_type, str) else None
+    if model is None:
+        raise MalformedEvent(f"type: unknown event type {event_type!r}")
+    if topic is not None and topic != event_type:
+        raise MalformedEvent(f"type: {event_type!r} does not belong on topic {topic!r}")
+    try:
+        return Envelope[model].model_validate(document)  # type: ignore[valid-type]
+    except ValidationError as exc:
+        raise MalformedEvent(describe_validation_error(exc)) from exc
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}" for error in exc.errors()
+    )
+
+
+def message_id(campaign_id: str, patient_id: str, run_number: int, sequence: int) -> str:
+    """Deterministic, so a replayed step maps to the message already stored."""
+    return str(
+        uuid.uuid5(MESSAGE_ID_NAMESPACE, f"{campaign_id}/{patient_id}/{run_number}/{sequence}")
+    )

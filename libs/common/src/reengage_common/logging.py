@@ -1,0 +1,49 @@
+"""structlog JSON logging with a trace id bound per request or per consumed event."""
+
+import logging
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import structlog
+
+TRACE_HEADER = "trace-id"
+
+
+def configure_logging(service: str, level: str = "INFO") -> None:
+    logging.basicConfig(format="%(message)s", stream=sys.stdout, level=level)
+    # aiokafka and pymongo are chatty at INFO about routine group and pool events.
+    for noisy in ("aiokafka", "kafka", "pymongo"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.StackInfoRenderer(),
+            structlog.processors.format_exc_info,
+            structlog.processors.JSONRenderer(),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
+        cache_logger_on_first_use=True,
+    )
+    structlog.contextvars.bind_contextvars(service=service)
+
+
+def new_trace_id() -> str:
+    return uuid.uuid4().hex
+
+
+def current_trace_id() -> str:
+    """The trace id of the request or event being handled, or a fresh one."""
+    bound = structlog.contextvars.get_contextvars().get("trace_id")
+    return bound if isinstance(bound, str) and bound else new_trace_id()
+
+
+@contextmanager
+def traced(trace_id: str | None) -> Iterator[str]:
+    """Bind `trace_id` to every log line (and every event produced) inside the block."""
+    trace_id = trace_id or new_trace_id()
+    with structlog.contextvars.bound_contextvars(trace_id=trace_id):
+        yield trace_id

@@ -1,0 +1,144 @@
+"""The shape every service process shares: a starlette app whose lifespan owns the clients.
+
+`build_service_app` connects MongoDB and Kafka, creates topics, starts the consumer group,
+the outbox relay and any background loops (e.g. a scheduler), and stops them all on shutdown.
+Nothing connects at import time.
+"""
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+import structlog
+from aiokafka import AIOKafkaProducer
+from beanie import Document
+from pymongo import AsyncMongoClient
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.routing import BaseRoute
+
+from reengage_common.bus import EventConsumer, EventPublisher, Handler, ensure_topics, make_producer
+from reengage_common.db import init_documents, make_mongo_client, ping
+from reengage_common.events import Event
+from reengage_common.logging import configure_logging
+from reengage_common.outbox import OutboxRelay
+from reengage_common.settings import Settings
+from reengage_common.web import ReadinessCheck, TraceMiddleware, health_routes
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class Runtime:
+    """The live clients of one service process, handed to handlers and routes."""
+
+    settings: Settings
+    mongo: AsyncMongoClient
+    producer: AIOKafkaProducer
+    publisher: EventPublisher
+    relay: OutboxRelay
+    consumers: list[EventConsumer] = field(default_factory=list)
+
+    async def check_kafka(self) -> None:
+        await self.producer.client.fetch_all_metadata()
+
+    async def check_mongo(self) -> None:
+        await ping(self.mongo)
+
+    async def check_consumers(self) -> None:
+        if not all(consumer.ready.is_set() for consumer in self.consumers):
+            raise RuntimeError("consumer group not joined yet")
+
+
+HandlersFactory = Callable[[Runtime], Mapping[type[Event], Handler]]
+BackgroundLoop = Callable[[Runtime], Awaitable[None]]
+
+
+def runtime_of(request: Request) -> Runtime:
+    return request.state.runtime
+
+
+async def _supervised(name: str, loop: Callable[[], Awaitable[None]]) -> None:
+    """Keep a background loop alive across broker or database outages."""
+    delay = 0.5
+    while True:
+        try:
+            await loop()
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # log, back off, restart
+            log.exception("background.crashed", loop=name, restart_in=delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
+
+
+def build_service_app(
+    settings: Settings,
+    *,
+    routes: Sequence[BaseRoute] = (),
+    documents: Sequence[type[Document]] = (),
+    outbox_documents: Sequence[type[Document]] = (),
+    handlers: HandlersFactory | None = None,
+    background: Mapping[str, BackgroundLoop] | None = None,
+) -> Starlette:
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[dict[str, Runtime]]:
+        configure_logging(settings.service, settings.log_level)
+        mongo = make_mongo_client(settings)
+        await init_documents(mongo, settings, documents)
+        await ensure_topics(settings)
+        producer = make_producer(settings)
+        await producer.start()
+        publisher = EventPublisher(settings, producer)
+        relay = OutboxRelay(publisher, outbox_documents, service=settings.service)
+        runtime = Runtime(settings, mongo, producer, publisher, relay)
+        loops: dict[str, Callable[[], Awaitable[None]]] = {}
+        if outbox_documents:
+            loops["outbox-relay"] = relay.run
+        if handlers is not None:
+            consumer = EventConsumer(settings, handlers(runtime), publisher)
+            runtime.consumers.append(consumer)
+            loops["consumer"] = consumer.run
+        for name, loop in (background or {}).items():
+            loops[name] = lambda loop=loop: loop(runtime)
+        tasks = [
+            asyncio.create_task(_supervised(name, run), name=name) for name, run in loops.items()
+        ]
+        log.info("service.started", port=settings.listen_port, database=settings.database_name)
+        try:
+            yield {"runtime": runtime}
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await producer.stop()
+            await mongo.close()
+            log.info("service.stopped")
+
+    def readiness(request: Request) -> Mapping[str, ReadinessCheck]:
+        runtime = runtime_of(request)
+        checks: dict[str, ReadinessCheck] = {
+            "mongo": runtime.check_mongo,
+            "kafka": runtime.check_kafka,
+        }
+        if runtime.consumers:
+            checks["consumers"] = runtime.check_consumers
+        return checks
+
+    return Starlette(
+        routes=[*health_routes(readiness), *routes],
+        middleware=[Middleware(TraceMiddleware, service=settings.service)],
+        lifespan=lifespan,
+    )
+
+
+def serve(app: Starlette, settings: Settings) -> None:
+    """Run one service process with uvicorn (its own logging stays structlog's)."""
+    import uvicorn
+
+    uvicorn.run(
+        app, host=settings.host, port=settings.listen_port, log_config=None, access_log=False
+    )

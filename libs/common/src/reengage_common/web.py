@@ -1,0 +1,93 @@
+"""HTTP pieces every part shares: health routes, trace-id middleware, auth of internal calls."""
+
+from collections.abc import Awaitable, Callable, Mapping
+
+import structlog
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from reengage_common.auth import AuthError, Identity, bearer_token, verify_token
+from reengage_common.logging import traced
+from reengage_common.metrics import HTTP_REQUESTS
+
+TRACE_HTTP_HEADER = "x-trace-id"
+ReadinessCheck = Callable[[], Awaitable[None]]
+
+log = structlog.get_logger(__name__)
+
+
+def health_routes(checks: Callable[[Request], Mapping[str, ReadinessCheck]]) -> list[Route]:
+    """`/healthz` (the process answers), `/readyz` (its dependencies answer), `/metrics`."""
+
+    async def healthz(_: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        results: dict[str, str] = {}
+        for name, check in checks(request).items():
+            try:
+                await check()
+                results[name] = "ok"
+            except Exception as exc:  # any failure means "not ready", with its reason
+                results[name] = f"failing: {exc}"
+        ready = all(value == "ok" for value in results.values())
+        return JSONResponse(
+            {"status": "ready" if ready else "not ready", "checks": results},
+            status_code=200 if ready else 503,
+        )
+
+    async def metrics(_: Request) -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return [
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/metrics", metrics),
+    ]
+
+
+class TraceMiddleware:
+    """Binds the caller's trace id (or a new one) to the request's logs and outgoing events."""
+
+    def __init__(self, app: ASGIApp, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        incoming = headers.get(TRACE_HTTP_HEADER.encode(), b"").decode() or None
+        with traced(incoming) as trace_id:
+            status = 500
+
+            async def send_with_trace(message: Message) -> None:
+                nonlocal status
+                if message["type"] == "http.response.start":
+                    status = message["status"]
+                    message.setdefault("headers", []).append(
+                        (TRACE_HTTP_HEADER.encode(), trace_id.encode())
+                    )
+                await send(message)
+
+            try:
+                await self.app(scope, receive, send_with_trace)
+            finally:
+                HTTP_REQUESTS.labels(self.service, scope["method"], str(status)).inc()
+
+
+def identity_of(request: Request, jwt_secret: str) -> Identity:
+    """The verified caller of an internal call; the gateway forwards the user's own token."""
+    return verify_token(bearer_token(request.headers.get("authorization")), jwt_secret)
+
+
+def error_response(status: int, code: str, message: str, **extra: object) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message, **extra}}, status_code=status)
+
+
+def unauthenticated(exc: AuthError) -> JSONResponse:
+    return error_response(401, "UNAUTHENTICATED", str(exc))

@@ -1,0 +1,141 @@
+"""The bus against the real Kafka broker and FerretDB: effects exactly once, and a DLQ."""
+
+import asyncio
+import contextlib
+from collections import Counter
+from datetime import UTC, datetime
+
+import pytest
+from beanie import Document, Indexed
+from pymongo.errors import DuplicateKeyError
+
+from reengage_common.bus import EventConsumer, EventPublisher, ensure_topics, make_producer
+from reengage_common.db import init_documents, make_mongo_client
+from reengage_common.events import Envelope, PatientUpserted
+from reengage_common.testing import eventually, read_topic
+
+pytestmark = pytest.mark.infra
+
+
+class AppliedUpsert(Document):
+    """The stored effect of one event, keyed by its natural key."""
+
+    event_id: Indexed(str, unique=True)  # type: ignore[valid-type]
+    patient_id: str
+
+    class Settings:
+        name = "applied_upserts"
+
+
+def upsert(patient: str) -> Envelope[PatientUpserted]:
+    return Envelope.wrap(PatientUpserted(patient_id=patient), source="tests", clinic_id="clinic-a")
+
+
+@pytest.fixture
+async def bus(infra, settings_for):
+    settings = settings_for(
+        "bus-test", kafka_topic_prefix=f"{infra.kafka_topic_prefix}bus-{id(object())}."
+    )
+    mongo = make_mongo_client(settings)
+    await init_documents(mongo, settings, [AppliedUpsert])
+    await ensure_topics(settings)
+    producer = make_producer(settings)
+    await producer.start()
+    yield settings, EventPublisher(settings, producer)
+    await producer.stop()
+    await mongo.close()
+
+
+async def test_each_event_takes_effect_once_across_a_crash_and_restart(bus) -> None:
+    settings, publisher = bus
+    calls: Counter[str] = Counter()
+    crash_at = 7
+
+    async def apply(envelope: Envelope[PatientUpserted]) -> None:
+        calls[envelope.id] += 1
+        # A redelivered event finds its effect already stored.
+        with contextlib.suppress(DuplicateKeyError):
+            await AppliedUpsert(event_id=envelope.id, patient_id=envelope.data.patient_id).insert()
+        if sum(calls.values()) == crash_at:
+            # The effect is stored, the offset is not committed: what a SIGKILL leaves behind.
+            asyncio.current_task().cancel()
+
+    first_batch = [upsert(f"p-{n}") for n in range(10)]
+    await publisher.publish_many(first_batch)
+    crashing = asyncio.create_task(
+        EventConsumer(settings, {PatientUpserted: apply}, publisher).run()
+    )
+    await eventually(lambda: _done(crashing))
+
+    second_batch = [upsert(f"p-{n}") for n in range(10, 15)]
+    await publisher.publish_many(second_batch)
+    restarted = asyncio.create_task(
+        EventConsumer(settings, {PatientUpserted: apply}, publisher).run()
+    )
+    everything = {e.id for e in first_batch + second_batch}
+    await eventually(lambda: _applied_count_is(len(everything)))
+    restarted.cancel()
+    await asyncio.gather(restarted, return_exceptions=True)
+
+    stored = await AppliedUpsert.find_all().to_list()
+    assert sorted(doc.event_id for doc in stored) == sorted(everything)
+    assert set(calls) == everything
+    assert sum(calls.values()) > len(everything), "the uncommitted events were redelivered"
+
+
+async def test_a_malformed_or_failing_event_goes_to_the_dlq_and_the_consumer_carries_on(
+    bus,
+) -> None:
+    settings, publisher = bus
+    handled: list[str] = []
+
+    async def handle(envelope: Envelope[PatientUpserted]) -> None:
+        if envelope.data.patient_id == "p-poison":
+            raise RuntimeError("cannot store this one")
+        handled.append(envelope.data.patient_id)
+
+    topic = settings.topic("patient.upserted")
+    await publisher.send_raw(topic, value=b"{not json", key=b"p-x", headers=[])
+    await publisher.send_raw(
+        topic, value=b'{"type": "patient.upserted", "data": {}}', key=b"p-y", headers=[]
+    )
+    await publisher.publish(upsert("p-poison"))
+    await publisher.publish(upsert("p-good"))
+    consumer = EventConsumer(
+        settings, {PatientUpserted: handle}, publisher, max_attempts=2, retry_wait_max=0.1
+    )
+    task = asyncio.create_task(consumer.run())
+    await eventually(lambda: _true(handled == ["p-good"]))
+    dead = await read_topic(settings, topic + ".dlq", count=3)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+    reasons = sorted(dict(record.headers)["dlq-reason"].decode() for record in dead)
+    assert len(reasons) == 3
+    assert any(r.startswith("handler failed 2 times: RuntimeError('cannot store") for r in reasons)
+    assert any(r.startswith("malformed: not JSON") for r in reasons)
+    assert any(r.startswith("malformed:") and "clinicId: Field required" in r for r in reasons)
+
+
+async def test_a_document_round_trips_and_its_unique_index_is_enforced(bus) -> None:
+    when = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
+    saved = await AppliedUpsert(event_id="e-unique", patient_id="p-1").insert()
+
+    found = await AppliedUpsert.find_one(AppliedUpsert.event_id == "e-unique")
+
+    assert found is not None and found.id == saved.id and found.patient_id == "p-1"
+    with pytest.raises(DuplicateKeyError):
+        await AppliedUpsert(event_id="e-unique", patient_id="p-2").insert()
+    assert when.tzinfo is not None
+
+
+async def _done(task: asyncio.Task[None]) -> bool:
+    return task.done()
+
+
+async def _true(value: bool) -> bool:
+    return value
+
+
+async def _applied_count_is(expected: int) -> bool:
+    return await AppliedUpsert.find_all().count() == expected

@@ -1,0 +1,1 @@
+"""campaign-svc rules with no I/O: the campaign model, validation, templates and lifecycle."""

@@ -1,0 +1,58 @@
+"""The merge fields a message template may use, and sample values for previews.
+
+Merge data is a JSON-like dict shaped like the fields, camelCase, dates as ISO strings:
+
+    {"patient": {"firstName": "Ada", "lastName": "…", "lastVisitDate": "2025-10-15",
+                 "treatmentStage": "RETENTION"},
+     "clinic": {"name": "…", "phone": "…", "address": "…"},
+     "incentive": {"code": "SMILE20", "details": "…"},
+     "bookingLink": "https://…", "unsubscribeLink": "https://…"}
+"""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from reengage_common.events import Incentive
+
+MERGE_GROUPS: dict[str, frozenset[str]] = {
+    "patient": frozenset({"firstName", "lastName", "lastVisitDate", "treatmentStage"}),
+    "clinic": frozenset({"name", "phone", "address"}),
+    "incentive": frozenset({"code", "details"}),
+}
+MERGE_LINKS = frozenset({"bookingLink", "unsubscribeLink"})
+KNOWN_MERGE_FIELDS: tuple[str, ...] = tuple(
+    sorted(
+        [f"{group}.{field}" for group, fields in MERGE_GROUPS.items() for field in fields]
+        + list(MERGE_LINKS)
+    )
+)
+
+# Eight months back reads naturally in a preview ("8 months ago") and is a typical lapse.
+_SAMPLE_LAPSE = timedelta(days=243)
+
+
+def sample_merge_data(
+    *,
+    clinic_name: str,
+    now: datetime,
+    clinic_phone: str = "(555) 010-0100",
+    clinic_address: str = "100 Main Street, Springfield",
+    incentive: Incentive | None = None,
+) -> dict[str, Any]:
+    """Believable merge data for a preview, shaped exactly like real merge data."""
+    offered = incentive if incentive is not None and incentive.has_incentive else None
+    return {
+        "patient": {
+            "firstName": "Jamie",
+            "lastName": "Rivera",
+            "lastVisitDate": (now - _SAMPLE_LAPSE).date().isoformat(),
+            "treatmentStage": "HYGIENE_RECALL",
+        },
+        "clinic": {"name": clinic_name, "phone": clinic_phone, "address": clinic_address},
+        "incentive": {
+            "code": (offered and offered.incentive_code) or "SMILE20",
+            "details": (offered and offered.incentive_details) or "20% off your next cleaning",
+        },
+        "bookingLink": "https://book.example.com/preview",
+        "unsubscribeLink": "https://unsubscribe.example.com/preview",
+    }

@@ -1,0 +1,245 @@
+"""Message templates: Jinja2 in a locked-down sandbox, compiled once, rendered per patient."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+from babel.dates import format_date, format_timedelta
+from babel.numbers import format_currency
+from jinja2 import StrictUndefined, Template, TemplateSyntaxError, UndefinedError, pass_context
+from jinja2.exceptions import SecurityError
+from jinja2.runtime import Context
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from campaign_svc.domain.opt_out import (
+    with_email_unsubscribe,
+    with_mail_opt_out,
+    with_sms_opt_out,
+)
+from campaign_svc.domain.sms import SmsSize, sms_segments
+from campaign_svc.domain.template_checks import (
+    TemplateInspection,
+    TemplateProblem,
+    inspect_template,
+)
+from reengage_common.events import Channel, MessageTemplate
+
+# Render settings travel in the context under names no template may use (inspect_template
+# refuses every name that is not a merge field), so filters can read them.
+_NOW, _CURRENCY, _LOCALE = "__rendered_at", "__currency", "__locale"
+
+# Built-in filters that cannot amplify a value: no padding widths, repeats or re-escaping that
+# would let a short template produce a huge message.
+_SAFE_BUILTIN_FILTERS = frozenset(
+    {"abs", "capitalize", "count", "d", "default", "first", "int", "last", "length", "lower"}
+    | {"round", "string", "striptags", "title", "trim", "truncate", "upper", "wordcount"}
+)
+
+
+class TemplateRefused(ValueError):
+    """The template is not valid Jinja or uses something not allowed; one problem per line."""
+
+    def __init__(self, problems: list[TemplateProblem]) -> None:
+        super().__init__("; ".join(str(problem) for problem in problems))
+        self.problems = problems
+
+
+class TemplateRenderFailed(ValueError):
+    """The template could not be rendered with this merge data (e.g. a field is missing)."""
+
+
+class _OutreachSandbox(ImmutableSandboxedEnvironment):
+    # Constant folding is off for these, so even literals meet call_binop at render time.
+    intercepted_binops = frozenset({"**", "*", "%"})
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**":
+            raise SecurityError("the power operator ** is not allowed in message templates")
+        # On text, * repeats and % pads: both turn a few characters into gigabytes.
+        if not (_is_number(left) and _is_number(right)):
+            raise SecurityError(f"'{operator}' works on numbers only in message templates")
+        return super().call_binop(context, operator, left, right)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float | Decimal)
+
+
+def _moment(value: Any) -> date | datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            return _moment(parsed)
+    raise ValueError(f"{value!r} is not a date")
+
+
+@pass_context
+def _ago(context: Context, value: Any) -> str:
+    when, now = _moment(value), context[_NOW]
+    # A bare date has no time of day: count whole days, so the hour of `now` changes nothing.
+    delta = when - now if isinstance(when, datetime) else timedelta(days=(when - now.date()).days)
+    return format_timedelta(delta, add_direction=True, locale=context[_LOCALE])
+
+
+@pass_context
+def _date(context: Context, value: Any, style: str = "long") -> str:
+    return format_date(_moment(value), format=style, locale=context[_LOCALE])
+
+
+@pass_context
+def _money(context: Context, cents: Any, currency: str | None = None) -> str:
+    if isinstance(cents, bool) or not isinstance(cents, int | str):
+        raise ValueError(f"money expects a whole number of cents, not {cents!r}")
+    amount = Decimal(int(cents)) / 100
+    return format_currency(amount, currency or context[_CURRENCY], locale=context[_LOCALE])
+
+
+def _blank_for_none(value: Any) -> Any:
+    # Real patient data has gaps; "Dear None" is worse than "Dear ".
+    return "" if value is None else value
+
+
+def _outreach_environment() -> _OutreachSandbox:
+    environment = _OutreachSandbox(
+        autoescape=False, undefined=StrictUndefined, finalize=_blank_for_none
+    )
+    environment.globals.clear()  # range, dict, lipsum, cycler, joiner, namespace
+    environment.filters = {
+        **{name: environment.filters[name] for name in _SAFE_BUILTIN_FILTERS},
+        "ago": _ago,
+        "date": _date,
+        "money": _money,
+    }
+    return environment
+
+
+_ENVIRONMENT = _outreach_environment()
+FILTERS: frozenset[str] = frozenset(_ENVIRONMENT.filters)
+_TESTS: frozenset[str] = frozenset(_ENVIRONMENT.tests)
+
+
+@dataclass(frozen=True)
+class CompiledTemplate:
+    """A checked, compiled template; `merge_fields` are the dotted fields it uses."""
+
+    source: str
+    merge_fields: frozenset[str]
+    compiled: Template = field(repr=False, compare=False)
+
+    def render(
+        self,
+        merge_data: Mapping[str, Any],
+        *,
+        now: datetime,
+        currency: str = "USD",
+        locale: str = "en",
+    ) -> str:
+        """Raises TemplateRenderFailed, e.g. when a used merge field is missing."""
+        context = {**merge_data, _NOW: now, _CURRENCY: currency, _LOCALE: locale}
+        try:
+            return self.compiled.render(context)
+        except UndefinedError as exc:
+            raise TemplateRenderFailed(f"merge data is missing a field: {exc}") from exc
+        except Exception as exc:  # a clinic's template may fail in any way; report, don't crash
+            raise TemplateRenderFailed(str(exc) or type(exc).__name__) from exc
+
+
+def template_problems(source: str) -> list[TemplateProblem]:
+    """Everything wrong with a template, each with its line; empty when it may be compiled."""
+    return list(_inspect(source).problems)
+
+
+@lru_cache(maxsize=512)
+def compile_template(source: str) -> CompiledTemplate:
+    """Check and compile `source` (cached by text), or raise TemplateRefused."""
+    inspection = _inspect(source)
+    if inspection.problems:
+        raise TemplateRefused(list(inspection.problems))
+    try:
+        compiled = _ENVIRONMENT.from_string(source)
+    except TemplateSyntaxError as exc:
+        raise TemplateRefused([_syntax_problem(exc)]) from exc
+    return CompiledTemplate(source, inspection.merge_fields, compiled)
+
+
+def _inspect(source: str) -> TemplateInspection:
+    try:
+        tree = _ENVIRONMENT.parse(source)
+    except TemplateSyntaxError as exc:
+        return TemplateInspection(frozenset(), (_syntax_problem(exc),))
+    return inspect_template(tree, filters=FILTERS, tests=_TESTS)
+
+
+def _syntax_problem(exc: TemplateSyntaxError) -> TemplateProblem:
+    return TemplateProblem(exc.lineno, exc.message or "invalid template syntax")
+
+
+@dataclass(frozen=True)
+class CompiledStep:
+    channel: Channel
+    subject: CompiledTemplate | None
+    body: CompiledTemplate
+
+
+@dataclass(frozen=True)
+class RenderedMessage:
+    subject: str | None
+    body: str
+    sms: SmsSize | None
+
+
+def compile_step(step: MessageTemplate) -> CompiledStep:
+    """Compile a step's subject (ignored for SMS) and body once, to render for many patients."""
+    subject = None
+    if step.channel is not Channel.SMS and step.subject:
+        subject = compile_template(step.subject)
+    return CompiledStep(step.channel, subject, compile_template(step.body))
+
+
+def render_step(
+    step: MessageTemplate | CompiledStep,
+    merge_data: Mapping[str, Any],
+    now: datetime,
+    *,
+    currency: str = "USD",
+    locale: str = "en",
+) -> RenderedMessage:
+    """One patient's message, with the channel's opt-out added and an SMS's size counted.
+
+    Raises TemplateRefused for a template that would not pass validation, and
+    TemplateRenderFailed when the merge data cannot fill it.
+    """
+    compiled = step if isinstance(step, CompiledStep) else compile_step(step)
+    body = compiled.body.render(merge_data, now=now, currency=currency, locale=locale)
+    subject = (
+        compiled.subject.render(merge_data, now=now, currency=currency, locale=locale)
+        if compiled.subject
+        else None
+    )
+    if subject is not None:
+        # A line break in a subject would let merge data write extra mail headers.
+        subject = " ".join(subject.split())
+    unsubscribe_link = merge_data.get("unsubscribeLink")
+    clinic = merge_data.get("clinic")
+    try:
+        if compiled.channel is Channel.SMS:
+            body = with_sms_opt_out(body)
+            return RenderedMessage(subject=None, body=body, sms=sms_segments(body))
+        if compiled.channel is Channel.MAIL:
+            phone = clinic.get("phone") if isinstance(clinic, Mapping) else None
+            body = with_mail_opt_out(body, clinic_phone=phone, unsubscribe_link=unsubscribe_link)
+        else:
+            body = with_email_unsubscribe(body, unsubscribe_link)
+    except ValueError as exc:
+        raise TemplateRenderFailed(str(exc)) from exc
+    return RenderedMessage(subject=subject, body=body, sms=None)

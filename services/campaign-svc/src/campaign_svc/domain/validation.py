@@ -1,0 +1,254 @@
+"""The rules a campaign definition must meet to be saved, and to be launched."""
+
+import re
+from collections.abc import Iterator
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from campaign_svc.domain.merge_fields import sample_merge_data
+from campaign_svc.domain.model import NAME_MAX_LENGTH, CampaignInput, FieldError, TreatmentStage
+from campaign_svc.domain.templates import TemplateRenderFailed, compile_template, template_problems
+from reengage_common.events import Channel, Incentive, MessageTemplate, Schedule, Targeting, Variant
+
+# The hours the law allows outreach, read in each patient's own time zone. "HH:MM" strings
+# compare correctly as text.
+SEND_WINDOW_OPENS, SEND_WINDOW_CLOSES = "08:00", "21:00"
+MAX_HOLDOUT_PERCENT = 50
+INCENTIVE_CODE_MAX_LENGTH = 32
+TEMPLATE_MAX_LENGTH = 20_000
+
+_SEND_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+_INCENTIVE_CODE = re.compile(r"[A-Za-z0-9-]+")
+_TREATMENT_STAGES = frozenset(TreatmentStage)
+# "localtime" resolves to whatever zone the server runs in, which no clinic means.
+_NOT_CLINIC_ZONES = frozenset({"localtime", "posixrules", "Factory"})
+
+
+def validate_campaign(campaign: CampaignInput, *, now: datetime) -> list[FieldError]:
+    """Every rule the definition breaks, each naming its field; empty when it may be saved.
+
+    `now` dates the sample data each template is test-rendered with.
+    """
+    return [
+        *_name_errors(campaign.name),
+        *_targeting_errors(campaign.targeting),
+        *_channel_errors(campaign.channels),
+        *_variant_errors(campaign.variants),
+        *_holdout_errors(campaign.holdout_percent),
+        *_step_errors(campaign),
+        *_sequence_errors(campaign.message_templates),
+        *_schedule_errors(campaign.schedule),
+        *_incentive_errors(campaign.incentive),
+        *_template_errors(campaign, now),
+    ]
+
+
+def validate_launch(campaign: CampaignInput, *, now: datetime) -> list[FieldError]:
+    """`validate_campaign`, plus what only matters when launching: the end must lie ahead.
+
+    A start date in the past is fine: launching then means "start now".
+    """
+    errors = validate_campaign(campaign, now=now)
+    end = campaign.schedule.end_date
+    if end is not None and end <= now:
+        errors.append(
+            FieldError(
+                "schedule.endDate", "the end date has passed; the campaign would send nothing"
+            )
+        )
+    return errors
+
+
+def _name_errors(name: str) -> Iterator[FieldError]:
+    if not name.strip():
+        yield FieldError("name", "a campaign needs a name")
+    elif len(name) > NAME_MAX_LENGTH:
+        yield FieldError("name", f"must be at most {NAME_MAX_LENGTH} characters, not {len(name)}")
+
+
+def _targeting_errors(targeting: Targeting) -> Iterator[FieldError]:
+    if targeting.inactive_days <= 0:
+        yield FieldError("targeting.inactiveDays", "must be at least 1 day")
+    if targeting.exclude_contact_days <= 0:
+        yield FieldError("targeting.excludeContactDays", "must be at least 1 day")
+    for index, stage in enumerate(targeting.treatment_stages):
+        if stage not in _TREATMENT_STAGES:
+            known = ", ".join(TreatmentStage)
+            yield FieldError(
+                f"targeting.treatmentStages.{index}",
+                f"unknown treatment stage '{stage}' (known: {known})",
+            )
+
+
+def _channel_errors(channels: list[Channel]) -> Iterator[FieldError]:
+    if not channels:
+        yield FieldError("channels", "choose at least one channel")
+    for index, channel in enumerate(channels):
+        if channel in channels[:index]:
+            yield FieldError(f"channels.{index}", f"{channel} is listed twice")
+
+
+def _variant_errors(variants: list[Variant]) -> Iterator[FieldError]:
+    if not variants:
+        yield FieldError("variants", "a campaign needs at least one variant")
+    seen: set[str] = set()
+    for index, variant in enumerate(variants):
+        if not variant.name.strip():
+            yield FieldError(f"variants.{index}.name", "a variant needs a name")
+        elif variant.name in seen:
+            yield FieldError(f"variants.{index}.name", f"variant '{variant.name}' is listed twice")
+        seen.add(variant.name)
+        if variant.weight < 1:
+            yield FieldError(f"variants.{index}.weight", "must be a whole number of at least 1")
+
+
+def _holdout_errors(holdout_percent: float) -> Iterator[FieldError]:
+    # Written so that NaN fails too.
+    if not 0 <= holdout_percent <= MAX_HOLDOUT_PERCENT:
+        yield FieldError("holdoutPercent", f"must be between 0 and {MAX_HOLDOUT_PERCENT} percent")
+
+
+def _step_errors(campaign: CampaignInput) -> Iterator[FieldError]:
+    steps = campaign.message_templates
+    if not steps:
+        yield FieldError("messageTemplates", "add at least one message step")
+    variant_names = [variant.name for variant in campaign.variants]
+    for index, step in enumerate(steps):
+        path = f"messageTemplates.{index}"
+        if step.variant not in variant_names:
+            yield FieldError(
+                f"{path}.variant",
+                f"'{step.variant}' is not one of the campaign's variants ({', '.join(variant_names)})",
+            )
+        if step.channel not in campaign.channels:
+            chosen = ", ".join(campaign.channels) or "none chosen"
+            yield FieldError(
+                f"{path}.channel",
+                f"{step.channel} is not one of the campaign's channels ({chosen})",
+            )
+        if step.channel is Channel.EMAIL and not (step.subject or "").strip():
+            yield FieldError(f"{path}.subject", "an email needs a subject")
+        if not step.body.strip():
+            yield FieldError(f"{path}.body", "a message needs a body")
+        if step.delay_days < 0:
+            yield FieldError(f"{path}.delayDays", "cannot be negative")
+        elif step.sequence > 1 and step.delay_days == 0:
+            # A follow-up on the same day as the previous touch reads as spam.
+            yield FieldError(
+                f"{path}.delayDays", "a follow-up must wait at least 1 day after the previous step"
+            )
+    used_variants = {step.variant for step in steps}
+    for index, variant in enumerate(campaign.variants):
+        if variant.name.strip() and variant.name not in used_variants:
+            yield FieldError(f"variants.{index}", f"variant '{variant.name}' has no message steps")
+
+
+def _sequence_errors(steps: list[MessageTemplate]) -> Iterator[FieldError]:
+    """Each variant is its own sequence of touches, numbered 1, 2, 3… without gaps."""
+    steps_by_variant: dict[str, list[tuple[int, int]]] = {}
+    for index, step in enumerate(steps):
+        steps_by_variant.setdefault(step.variant, []).append((step.sequence, index))
+    for variant, numbered in steps_by_variant.items():
+        seen: set[int] = set()
+        for sequence, index in numbered:
+            path = f"messageTemplates.{index}.sequence"
+            if sequence < 1:
+                yield FieldError(path, "steps are numbered from 1")
+            elif sequence in seen:
+                yield FieldError(path, f"variant {variant} already has a step {sequence}")
+            seen.add(sequence)
+        expected = 1
+        for sequence, index in sorted(pair for pair in numbered if pair[0] >= 1):
+            if sequence > expected:
+                yield FieldError(
+                    f"messageTemplates.{index}.sequence",
+                    f"variant {variant} has no step {expected}; number its steps 1, 2, 3… "
+                    "without gaps",
+                )
+                break
+            expected = sequence + 1
+
+
+def _schedule_errors(schedule: Schedule) -> Iterator[FieldError]:
+    if not schedule.send_times:
+        yield FieldError("schedule.sendTimes", "choose at least one send time")
+    for index, send_time in enumerate(schedule.send_times):
+        path = f"schedule.sendTimes.{index}"
+        if not _SEND_TIME.fullmatch(send_time):
+            yield FieldError(path, f"'{send_time}' is not a time of day as HH:MM (24-hour clock)")
+        elif not SEND_WINDOW_OPENS <= send_time <= SEND_WINDOW_CLOSES:
+            yield FieldError(
+                path,
+                f"{send_time} is not between {SEND_WINDOW_OPENS} and {SEND_WINDOW_CLOSES}, the "
+                "hours the law allows outreach in the patient's own time zone",
+            )
+        elif send_time in schedule.send_times[:index]:
+            yield FieldError(path, f"{send_time} is listed twice")
+    if not _is_time_zone(schedule.timezone):
+        yield FieldError(
+            "schedule.timezone",
+            f"'{schedule.timezone}' is not an IANA time zone such as America/Chicago",
+        )
+    if schedule.end_date is not None and schedule.end_date <= schedule.start_date:
+        yield FieldError("schedule.endDate", "the end date must come after the start date")
+
+
+def _is_time_zone(name: str) -> bool:
+    if name in _NOT_CLINIC_ZONES:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
+
+
+def _incentive_errors(incentive: Incentive) -> Iterator[FieldError]:
+    if incentive.incentive_cost_cents < 0:
+        yield FieldError("incentive.incentiveCostCents", "cannot be negative")
+    if not incentive.has_incentive:
+        return
+    if not (incentive.incentive_details or "").strip():
+        yield FieldError("incentive.incentiveDetails", "describe what the patient gets")
+    code = incentive.incentive_code or ""
+    if not code:
+        yield FieldError(
+            "incentive.incentiveCode",
+            "an incentive needs a code, so the bookings that redeem it can be counted",
+        )
+    elif len(code) > INCENTIVE_CODE_MAX_LENGTH:
+        yield FieldError(
+            "incentive.incentiveCode", f"must be at most {INCENTIVE_CODE_MAX_LENGTH} characters"
+        )
+    elif not _INCENTIVE_CODE.fullmatch(code):
+        yield FieldError("incentive.incentiveCode", "use only letters, digits and '-'")
+
+
+def _template_errors(campaign: CampaignInput, now: datetime) -> Iterator[FieldError]:
+    sample = sample_merge_data(clinic_name="Sample Dental", now=now, incentive=campaign.incentive)
+    for index, step in enumerate(campaign.message_templates):
+        for part, source in _templated_parts(step):
+            path = f"messageTemplates.{index}.{part}"
+            if len(source) > TEMPLATE_MAX_LENGTH:
+                yield FieldError(path, f"must be at most {TEMPLATE_MAX_LENGTH} characters")
+                continue
+            problems = template_problems(source)
+            yield from (FieldError(path, str(problem)) for problem in problems)
+            if problems:
+                continue
+            compiled = compile_template(source)
+            if not campaign.incentive.has_incentive:
+                for field in sorted(compiled.merge_fields):
+                    if field.startswith("incentive."):
+                        yield FieldError(path, f"uses {field}, but the campaign has no incentive")
+            try:
+                compiled.render(sample, now=now)
+            except TemplateRenderFailed as exc:
+                yield FieldError(path, f"fails with sample data: {exc}")
+
+
+def _templated_parts(step: MessageTemplate) -> Iterator[tuple[str, str]]:
+    # An SMS has no subject: whatever is stored there is never rendered, so never checked.
+    if step.subject and step.channel is not Channel.SMS:
+        yield "subject", step.subject
+    yield "body", step.body

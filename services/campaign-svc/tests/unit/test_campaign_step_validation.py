@@ -1,0 +1,226 @@
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from campaign_svc.domain.model import FieldError, parse_campaign_input
+from campaign_svc.domain.validation import validate_campaign
+
+
+def problems(document: dict[str, Any], now: datetime) -> list[FieldError]:
+    return validate_campaign(parse_campaign_input(document), now=now)
+
+
+def fields(document: dict[str, Any], now: datetime) -> list[str]:
+    return [error.field for error in problems(document, now)]
+
+
+def add_variant_b(document: dict[str, Any]) -> None:
+    document["variants"] = [{"name": "A", "weight": 1}, {"name": "B", "weight": 1}]
+    document["messageTemplates"].append(
+        {"channel": "SMS", "body": "Hi from B", "sequence": 1, "variant": "B"}
+    )
+
+
+# --- message steps --------------------------------------------------------------------------
+
+
+def test_at_least_one_step_is_required(campaign_document: dict[str, Any], now: datetime) -> None:
+    campaign_document["messageTemplates"] = []
+
+    assert fields(campaign_document, now) == ["messageTemplates", "variants.0"]
+
+
+def test_step_numbers_do_not_repeat_within_a_variant(
+    campaign_document: dict[str, Any], now: datetime
+) -> None:
+    campaign_document["messageTemplates"][1]["sequence"] = 1
+
+    assert problems(campaign_document, now) == [
+        FieldError("messageTemplates.1.sequence", "variant A already has a step 1")
+    ]
+
+
+def test_step_numbers_have_no_gaps(campaign_document: dict[str, Any], now: datetime) -> None:
+    campaign_document["messageTemplates"][1]["sequence"] = 3
+
+    [error] = problems(campaign_document, now)
+
+    assert error.field == "messageTemplates.1.sequence"
+    assert error.message.startswith("variant A has no step 2")
+
+
+def test_step_numbers_start_at_1(campaign_document: dict[str, Any], now: datetime) -> None:
+    campaign_document["messageTemplates"][0]["sequence"] = 0
+
+    # With step 0 out of the count, the variant also lacks a step 1.
+    assert problems(campaign_document, now) == [
+        FieldError("messageTemplates.0.sequence", "steps are numbered from 1"),
+        FieldError(
+            "messageTemplates.1.sequence",
+            "variant A has no step 1; number its steps 1, 2, 3… without gaps",
+        ),
+    ]
+
+
+def test_each_variant_numbers_its_own_steps(
+    campaign_document: dict[str, Any], now: datetime
+) -> None:
+    add_variant_b(campaign_document)
+
+    assert problems(campaign_document, now) == []
+
+
+def test_a_step_belongs_to_one_of_the_variants(
+    campaign_document: dict[str, Any], now: datetime
+) -> None:
+    campaign_document["messageTemplates"][1]["variant"] = "B"
+
+    # Step 2 also leaves variant A with a lone step 1, which is fine; B is the problem.
+    assert problems(campaign_document, now) == [
+        FieldError("messageTemplates.1.variant", "'B' is not one of the campaign's variants (A)"),
+        FieldError(
+            "messageTemplates.1.sequence",
+            "variant B has no step 1; number its steps 1, 2, 3… without gaps",
+        ),
+    ]
+
+
+def test_every_variant_has_a_step(campaign_document: dict[str, Any], now: datetime) -> None:
+    campaign_document["variants"] = [{"name": "A", "weight": 1}, {"name": "B", "weight": 1}]
+
+    assert problems(campaign_document, now) == [
+        FieldError("variants.1", "variant 'B' has no message steps")
+    ]
+
+
+def test_a_step_uses_one_of_the_campaign_channels(
+    campaign_document: dict[str, Any], now: datetime
+) -> None:
+    campaign_document["messageTemplates"][1]["channel"] = "MAIL"
+
+    assert problems(campaign_document, now) == [
+        FieldError(
+            "messageTemplates.1.channel", "MAIL is not one of the campaign's channels (EMAIL, SMS)"
+        )
+    ]
+
+
+@pytest.mark.parametrize("subject", [None, "", "  "])
+def test_an_email_needs_a_subject(
+    campaign_document: dict[str, Any], now: datetime, subject: str | None
+) -> None:
+    campaign_document["messageTemplates"][0]["subject"] = subject
+
+    assert problems(campaign_document, now) == [
+        FieldError("messageTemplates.0.subject", "an email needs a subject")
+    ]
+
+
+def test_an_sms_subject_is_ignored_even_if_it_is_not_a_valid_template(
+    campaign_document: dict[str, Any], now: datetime
+) -> None:
+    campaign_document["messageTemplates"][1]["subject"] = "{{ config }}"
+
+    assert problems(campaign_document, now) == []
+
+
+def test_a_step_needs_a_body(campaign_document: dict[str, Any], now: datetime) -> None:
+    campaign_document["messageTemplates"][1]["body"] = " \n"
+
+    assert problems(campaign_document, now) == [
+        FieldError("messageTemplates.1.body", "a message needs a body")
+    ]
+
+
+def test_a_delay_cannot_be_negative(campaign_document: dict[str, Any], now: datetime) -> None:
+    campaign_document["messageTemplates"][0]["delayDays"] = -1
+
+    assert problems(campaign_document, now) == [
+        FieldError("messageTemplates.0.delayDays", "cannot be negative")
+    ]
+
+
+def test_a_follow_up_waits_at_least_a_day(campaign_document: dict[str, Any], now: datetime) -> None:
+    campaign_document["messageTemplates"][1]["delayDays"] = 0
+
+    assert problems(campaign_document, now) == [
+        FieldError(
+            "messageTemplates.1.delayDays",
+            "a follow-up must wait at least 1 day after the previous step",
+        )
+    ]
+
+
+def test_the_first_step_may_wait_some_days(
+    campaign_document: dict[str, Any], now: datetime
+) -> None:
+    campaign_document["messageTemplates"][0]["delayDays"] = 2
+
+    assert problems(campaign_document, now) == []
+
+
+# --- templates ------------------------------------------------------------------------------
+
+
+def test_an_unknown_merge_field_is_named_with_its_line(
+    campaign_document: dict[str, Any], now: datetime
+) -> None:
+    campaign_document["messageTemplates"][0]["body"] = "Hello\n\n{{ patient.nickname }}"
+
+    assert problems(campaign_document, now) == [
+        FieldError(
+            "messageTemplates.0.body",
+            "line 3: unknown merge field 'patient.nickname' "
+            "(patient has firstName, lastName, lastVisitDate, treatmentStage)",
+        )
+    ]
+
+
+def test_a_subject_template_is_checked_too(
+    campaign_document: dict[str, Any], now: datetime
+) -> None:
+    campaign_document["messageTemplates"][0]["subject"] = "Hi {{ patient.firstName"
+
+    [error] = problems(campaign_document, now)
+
+    assert error.field == "messageTemplates.0.subject"
+    assert error.message.startswith("line 1: ")
+
+
+def test_a_template_mentioning_an_absent_incentive_is_refused(
+    campaign_document: dict[str, Any], now: datetime
+) -> None:
+    campaign_document["incentive"] = {"hasIncentive": False}
+
+    assert problems(campaign_document, now) == [
+        FieldError(
+            "messageTemplates.0.body", "uses incentive.code, but the campaign has no incentive"
+        ),
+        FieldError(
+            "messageTemplates.0.body", "uses incentive.details, but the campaign has no incentive"
+        ),
+    ]
+
+
+def test_a_template_that_fails_on_sample_data_is_refused(
+    campaign_document: dict[str, Any], now: datetime
+) -> None:
+    campaign_document["messageTemplates"][1]["body"] = "{{ patient.firstName * 3 }}"
+
+    assert problems(campaign_document, now) == [
+        FieldError(
+            "messageTemplates.1.body",
+            "fails with sample data: '*' works on numbers only in message templates",
+        )
+    ]
+
+
+def test_a_template_is_at_most_20000_characters(
+    campaign_document: dict[str, Any], now: datetime
+) -> None:
+    campaign_document["messageTemplates"][0]["body"] = "x" * 20_001
+
+    assert problems(campaign_document, now) == [
+        FieldError("messageTemplates.0.body", "must be at most 20000 characters")
+    ]
