@@ -25,7 +25,13 @@ from reengage_common.settings import Settings, load_settings  # noqa: E402
 @pytest.fixture(scope="session")
 def settings_for() -> Callable[..., Settings]:
     """Settings of a service inside this run's isolated topics and databases."""
-    return load_settings
+
+    def make(
+        service: str, settings_class: type[Settings] = Settings, **overrides: object
+    ) -> Settings:
+        return settings_class(service=service, **overrides)
+
+    return make
 
 
 @pytest.fixture(scope="session")

@@ -187,7 +187,7 @@ install_kafka() {
     mkdir -p "$KAFKA_HOME" "$RUN_DIR"
     cp "$SCRIPT_DIR/kafka-pom.xml" "$KAFKA_HOME/pom.xml"
     rm -rf "$KAFKA_LIBS"
-    if ! (cd "$KAFKA_HOME" && mvn -B -q -f pom.xml \
+    if ! (cd "$KAFKA_HOME" && mvn -B -q -Dstyle.color=never -f pom.xml \
         -Dkafka.version="$KAFKA_VERSION" -Dlog4j.version="$LOG4J_VERSION" \
         dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory=libs) \
         >"$KAFKA_INSTALL_LOG" 2>&1; then

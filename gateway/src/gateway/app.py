@@ -1,4 +1,4 @@
-"""Wiring of the gateway: GraphQL at /graphql, health, and the clients of the services."""
+"""Wiring of the gateway: GraphQL at /graphql, the spec's REST paths, health, service clients."""
 
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -11,6 +11,7 @@ from starlette.routing import Route, WebSocketRoute
 
 from gateway.clients import ServiceClients, make_service_clients
 from gateway.graphql_app import make_graphql_app
+from gateway.rest.routes import rest_routes
 from reengage_common.logging import configure_logging
 from reengage_common.settings import Settings, load_settings
 from reengage_common.web import ReadinessCheck, TraceMiddleware, health_routes
@@ -50,6 +51,7 @@ def create_app(
             *health_routes(readiness),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            *rest_routes(),
         ],
         middleware=[Middleware(TraceMiddleware, service=settings.service)],
         lifespan=lifespan,

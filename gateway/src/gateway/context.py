@@ -1,26 +1,46 @@
 """Per-request GraphQL context: the verified caller, the service clients, fresh DataLoaders."""
 
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.websockets import WebSocket
 
 from gateway.clients import ServiceClients
+from gateway.operations.access import Caller
+from gateway.operations.errors import Unauthenticated
 from reengage_common.auth import AuthError, Identity, bearer_token, verify_token
 from reengage_common.settings import Settings
+
+if TYPE_CHECKING:
+    from gateway.schema.loaders import Loaders
+
+STATS_POLL_SECONDS = 2.0
 
 
 @dataclass
 class GatewayContext:
-    request: Request | WebSocket
+    request: Request | WebSocket | None
     response: Any
     settings: Settings
     clients: ServiceClients
-    authorization: str | None
-    loaders: dict[str, Any] = field(default_factory=dict)
+    authorization_header: str | None
+    loaders: "Loaders" = field(init=False)
+    # Set by strawberry from a websocket's connection_init payload.
+    connection_params: dict[str, Any] | None = None
+    stats_poll_seconds: float = STATS_POLL_SECONDS
 
     @property
+    def authorization(self) -> str | None:
+        """The HTTP header, or over a websocket `{"authorization": "Bearer …"}` at connection."""
+        if self.authorization_header:
+            return self.authorization_header
+        params = self.connection_params or {}
+        value = params.get("authorization") or params.get("Authorization")
+        return value if isinstance(value, str) else None
+
+    @cached_property
     def identity(self) -> Identity:
         """The verified caller; raises AuthError when the token is missing or bad."""
         return verify_token(bearer_token(self.authorization), self.settings.jwt_secret)
@@ -30,3 +50,13 @@ class GatewayContext:
             return self.identity
         except AuthError:
             return None
+
+    def caller(self) -> Caller:
+        """Who the operations act for; raises Unauthenticated without a good token."""
+        try:
+            identity = self.identity
+        except AuthError as exc:
+            raise Unauthenticated(str(exc)) from exc
+        return Caller(
+            identity=identity, authorization=self.authorization or "", clients=self.clients
+        )

@@ -18,25 +18,57 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
+from gateway.clients import ServiceClients
 from gateway.context import GatewayContext
 from gateway.schema import build_schema
+from gateway.schema.errors import should_mask_error
+from gateway.schema.loaders import make_loaders
 from reengage_common.settings import Settings
 
+MAX_DEPTH = 10
+MAX_TOKENS = 4000
+MAX_ALIASES = 30
 
-def schema_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
-    # Factories: strawberry builds a fresh extension per request; the caches live at module level.
-    extensions: list[Callable[[], SchemaExtension]] = [
+ExtensionFactory = Callable[[], SchemaExtension]
+
+
+def schema_extensions(settings: Settings) -> list[ExtensionFactory]:
+    """Factories, so each request gets fresh extension instances (they keep per-request state);
+    the parser and validation caches live at module level and are shared all the same."""
+    extensions: list[ExtensionFactory] = [
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
-        lambda: QueryDepthLimiter(max_depth=10),
-        lambda: MaxTokensLimiter(max_token_count=4000),
-        lambda: MaxAliasesLimiter(max_alias_count=30),
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
     ]
     if settings.env != "development":
-        extensions.append(lambda: MaskErrors())
+        # Our coded errors (UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, ...) and errors in the query
+        # document stay readable; an unexpected exception becomes "Unexpected error.".
+        extensions.append(lambda: MaskErrors(should_mask_error=should_mask_error))
     if settings.env == "production":
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
     return extensions
+
+
+def make_context(
+    settings: Settings,
+    clients: ServiceClients,
+    authorization: str | None,
+    *,
+    request: Request | WebSocket | None = None,
+    response: Any = None,
+) -> GatewayContext:
+    """A context with fresh DataLoaders; a websocket's loaders batch but do not cache."""
+    context = GatewayContext(
+        request=request,
+        response=response,
+        settings=settings,
+        clients=clients,
+        authorization_header=authorization,
+    )
+    context.loaders = make_loaders(context.caller, cache=not isinstance(request, WebSocket))
+    return context
 
 
 class GatewayGraphQL(GraphQL):
@@ -48,12 +80,14 @@ class GatewayGraphQL(GraphQL):
         self.settings = settings
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> GatewayContext:
-        return GatewayContext(
+        # Over a websocket the token may instead come in the connection_init payload
+        # (`{"authorization": "Bearer …"}`), which strawberry puts in `connection_params`.
+        return make_context(
+            self.settings,
+            request.state.clients,
+            request.headers.get("authorization"),
             request=request,
             response=response,
-            settings=self.settings,
-            clients=request.state.clients,
-            authorization=request.headers.get("authorization"),
         )
 
 

@@ -1,36 +1,30 @@
-"""The GraphQL schema: one folder per domain, merged here."""
+"""The GraphQL schema: one folder per domain, merged here.
+
+Expected errors are result types in unions (ValidationError, NotFound, NotAllowed, NotAvailable);
+everything else is a GraphQL error with `extensions.code` (see `gateway.schema.errors`).
+"""
 
 from collections.abc import Callable, Sequence
 
 import strawberry
 from strawberry.extensions import SchemaExtension
-from strawberry.types import Info
+from strawberry.tools import merge_types
 
-from gateway.context import GatewayContext
+from gateway.schema.audience.queries import AudienceQueries
+from gateway.schema.campaigns.mutations import CampaignMutations
+from gateway.schema.campaigns.queries import CampaignQueries
+from gateway.schema.tracking.queries import TrackingQueries
+from gateway.schema.tracking.subscriptions import TrackingSubscriptions
+from gateway.schema.viewer import ViewerQueries
 
-
-@strawberry.type
-class Viewer:
-    user_id: str
-    clinic_id: str
-    role: str
-    permissions: list[str]
-
-
-@strawberry.type
-class Query:
-    @strawberry.field(description="The caller as the verified token says; null without a token.")
-    def me(self, info: Info[GatewayContext, None]) -> Viewer | None:
-        identity = info.context.identity_or_none()
-        if identity is None:
-            return None
-        return Viewer(
-            user_id=identity.user_id,
-            clinic_id=identity.clinic_id,
-            role=identity.role,
-            permissions=sorted(identity.permissions),
-        )
+Query = merge_types("Query", (ViewerQueries, CampaignQueries, TrackingQueries, AudienceQueries))
+Mutation = merge_types("Mutation", (CampaignMutations,))
+Subscription = merge_types("Subscription", (TrackingSubscriptions,))
 
 
-def build_schema(extensions: Sequence[Callable[[], SchemaExtension]]) -> strawberry.Schema:
-    return strawberry.Schema(query=Query, extensions=list(extensions))
+def build_schema(
+    extensions: Sequence[Callable[[], SchemaExtension]],
+) -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query, mutation=Mutation, subscription=Subscription, extensions=list(extensions)
+    )

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from reengage_common.bus import EventPublisher
 from reengage_common.events import Envelope, parse
+from reengage_common.locks import DocumentLocks
 from reengage_common.metrics import OUTBOX_RELAYED
 
 log = structlog.get_logger(__name__)
@@ -34,7 +35,12 @@ class WithOutbox(BaseModel):
 
 
 class OutboxRelay:
-    """Publishes what documents of the given models hold in their outbox."""
+    """Publishes what documents of the given models hold in their outbox.
+
+    It holds a document's lock (see `locks`) from reading the outbox to pulling the entries it
+    published, so a handler saving the same document meanwhile can neither lose its new event
+    nor bring back a published one.
+    """
 
     def __init__(
         self,
@@ -42,12 +48,14 @@ class OutboxRelay:
         models: Sequence[type[Document]],
         *,
         service: str,
+        locks: DocumentLocks,
         poll_interval: float = 0.5,
         batch_size: int = 200,
     ) -> None:
         self._publisher = publisher
         self._models = models
         self._service = service
+        self._locks = locks
         self._poll_interval = poll_interval
         self._batch_size = batch_size
         self._nudged = asyncio.Event()
@@ -73,20 +81,24 @@ class OutboxRelay:
         relayed = 0
         for model in self._models:
             collection = model.get_pymongo_collection()
-            cursor = collection.find({"outbox.0": {"$exists": True}}, {"outbox": 1}).limit(
+            cursor = collection.find({"outbox.0": {"$exists": True}}, {"_id": 1}).limit(
                 self._batch_size
             )
             async for document in cursor:
-                relayed += await self._relay_document(collection, document)
+                async with self._locks.hold(f"{collection.name}/{document['_id']}"):
+                    relayed += await self._relay_document(collection, document["_id"])
         return relayed
 
-    async def _relay_document(self, collection: Any, document: dict[str, Any]) -> int:
-        entries = document.get("outbox") or []
+    async def _relay_document(self, collection: Any, document_id: Any) -> int:
+        document = await collection.find_one({"_id": document_id}, {"outbox": 1})
+        entries = (document or {}).get("outbox") or []
+        if not entries:
+            return 0
         envelopes = [parse(entry) for entry in entries]
         await self._publisher.publish_many(envelopes)
         # $pullAll removes exactly the entries we read (FerretDB's $pull takes no conditions);
         # entries the document gained meanwhile stay for the next round.
-        await collection.update_one({"_id": document["_id"]}, {"$pullAll": {"outbox": entries}})
+        await collection.update_one({"_id": document_id}, {"$pullAll": {"outbox": entries}})
         for envelope in envelopes:
             OUTBOX_RELAYED.labels(self._service, envelope.type).inc()
         return len(envelopes)

@@ -9,6 +9,7 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import structlog
 from aiokafka import AIOKafkaProducer
@@ -22,6 +23,7 @@ from starlette.routing import BaseRoute
 from reengage_common.bus import EventConsumer, EventPublisher, Handler, ensure_topics, make_producer
 from reengage_common.db import init_documents, make_mongo_client, ping
 from reengage_common.events import Event
+from reengage_common.locks import DocumentLocks
 from reengage_common.logging import configure_logging
 from reengage_common.outbox import OutboxRelay
 from reengage_common.settings import Settings
@@ -39,6 +41,7 @@ class Runtime:
     producer: AIOKafkaProducer
     publisher: EventPublisher
     relay: OutboxRelay
+    locks: DocumentLocks
     consumers: list[EventConsumer] = field(default_factory=list)
 
     async def check_kafka(self) -> None:
@@ -83,9 +86,12 @@ def build_service_app(
     outbox_documents: Sequence[type[Document]] = (),
     handlers: HandlersFactory | None = None,
     background: Mapping[str, BackgroundLoop] | None = None,
+    state: Callable[[Runtime], Mapping[str, Any]] | None = None,
 ) -> Starlette:
+    """`state(runtime)` adds service objects (e.g. command handlers) to every request's state."""
+
     @asynccontextmanager
-    async def lifespan(_: Starlette) -> AsyncIterator[dict[str, Runtime]]:
+    async def lifespan(_: Starlette) -> AsyncIterator[dict[str, Any]]:
         configure_logging(settings.service, settings.log_level)
         mongo = make_mongo_client(settings)
         await init_documents(mongo, settings, documents)
@@ -93,8 +99,9 @@ def build_service_app(
         producer = make_producer(settings)
         await producer.start()
         publisher = EventPublisher(settings, producer)
-        relay = OutboxRelay(publisher, outbox_documents, service=settings.service)
-        runtime = Runtime(settings, mongo, producer, publisher, relay)
+        locks = DocumentLocks()
+        relay = OutboxRelay(publisher, outbox_documents, service=settings.service, locks=locks)
+        runtime = Runtime(settings, mongo, producer, publisher, relay, locks)
         loops: dict[str, Callable[[], Awaitable[None]]] = {}
         if outbox_documents:
             loops["outbox-relay"] = relay.run
@@ -109,7 +116,7 @@ def build_service_app(
         ]
         log.info("service.started", port=settings.listen_port, database=settings.database_name)
         try:
-            yield {"runtime": runtime}
+            yield {"runtime": runtime, **(state(runtime) if state else {})}
         finally:
             for task in tasks:
                 task.cancel()

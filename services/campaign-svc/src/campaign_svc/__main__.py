@@ -1,10 +1,10 @@
-from campaign_svc.app import SERVICE, create_app
+from campaign_svc.app import create_app
+from campaign_svc.config import CampaignSettings
 from reengage_common.service import serve
-from reengage_common.settings import load_settings
 
 
 def main() -> None:
-    settings = load_settings(SERVICE)
+    settings = CampaignSettings()
     serve(create_app(settings), settings)
 
 

@@ -1,12 +1,47 @@
-"""Wiring of campaign-svc: settings, documents, handlers and routes, owned by one lifespan."""
+"""Wiring of campaign-svc: documents, handlers, routes and the scheduler, owned by one lifespan."""
+
+from datetime import UTC, datetime
 
 from starlette.applications import Starlette
 
-from reengage_common.service import build_service_app
-from reengage_common.settings import Settings, load_settings
+from campaign_svc import api
+from campaign_svc.config import CampaignSettings
+from campaign_svc.handlers import (
+    CampaignCommands,
+    Clock,
+    on_appointment_updated,
+    on_patient_upserted,
+)
+from campaign_svc.scheduler import run_scheduler
+from campaign_svc.store import CampaignRecord, PreviewPatient
+from reengage_common.events import AppointmentUpdated, PatientUpserted
+from reengage_common.service import Runtime, build_service_app
 
 SERVICE = "campaign-svc"
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
-    return build_service_app(settings or load_settings(SERVICE))
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(settings: CampaignSettings | None = None, clock: Clock = utc_now) -> Starlette:
+    settings = settings or CampaignSettings()
+
+    def commands(runtime: Runtime) -> CampaignCommands:
+        return CampaignCommands(settings, runtime.relay, runtime.locks, clock)
+
+    async def scheduler(runtime: Runtime) -> None:
+        await run_scheduler(commands(runtime), settings.scheduler_interval_seconds)
+
+    return build_service_app(
+        settings,
+        routes=api.routes,
+        documents=[CampaignRecord, PreviewPatient],
+        outbox_documents=[CampaignRecord],
+        handlers=lambda _: {
+            PatientUpserted: on_patient_upserted,
+            AppointmentUpdated: on_appointment_updated,
+        },
+        background={"scheduler": scheduler},
+        state=lambda runtime: {"commands": commands(runtime)},
+    )

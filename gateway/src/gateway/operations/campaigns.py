@@ -1,0 +1,103 @@
+"""Campaign operations: campaign-svc decides; these authorize, forward and answer its JSON."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from gateway.operations.access import LAUNCH, MANAGE, READ, Caller, requires
+from gateway.operations.errors import FieldProblem, Invalid
+from gateway.operations.service_calls import JSONDocument, call_service, query_params
+
+SERVICE = "campaign-svc"
+
+
+def _object_body(document: Any, field: str = "campaign") -> dict[str, Any]:
+    if not isinstance(document, dict):
+        raise Invalid("expected a JSON object", [FieldProblem(field, "expected a JSON object")])
+    return document
+
+
+@requires(READ)
+async def list_campaigns(
+    caller: Caller, *, status: str | None = None, first: int | None = None, after: str | None = None
+) -> JSONDocument:
+    """A page: `{"items", "pageInfo": {"hasNextPage", "endCursor"}, "totalCount"}`."""
+    params = query_params(status=status, first=first, after=after)
+    return await call_service(caller, SERVICE, "GET", "/campaigns", params=params)
+
+
+@requires(READ)
+async def get_campaign(caller: Caller, campaign_id: str) -> JSONDocument:
+    return await call_service(caller, SERVICE, "GET", f"/campaigns/{campaign_id}")
+
+
+@requires(READ)
+async def campaigns_by_ids(
+    caller: Caller, campaign_ids: Sequence[str]
+) -> list[JSONDocument | None]:
+    """One call for many ids, in their order; None where absent or another clinic's."""
+    if not campaign_ids:
+        return []
+    page = await call_service(
+        caller, SERVICE, "GET", "/campaigns", params={"ids": ",".join(campaign_ids)}
+    )
+    by_id = {item["id"]: item for item in page.get("items", [])}
+    return [by_id.get(campaign_id) for campaign_id in campaign_ids]
+
+
+@requires(MANAGE)
+async def create_campaign(caller: Caller, campaign: Any) -> JSONDocument:
+    return await call_service(caller, SERVICE, "POST", "/campaigns", json=_object_body(campaign))
+
+
+@requires(MANAGE)
+async def update_campaign(caller: Caller, campaign_id: str, campaign: Any) -> JSONDocument:
+    """A full replacement of the editable fields."""
+    body = _object_body(campaign)
+    return await call_service(caller, SERVICE, "PUT", f"/campaigns/{campaign_id}", json=body)
+
+
+@requires(MANAGE)
+async def delete_campaign(caller: Caller, campaign_id: str) -> JSONDocument:
+    return await call_service(caller, SERVICE, "DELETE", f"/campaigns/{campaign_id}")
+
+
+async def _transition(caller: Caller, campaign_id: str, action: str) -> JSONDocument:
+    return await call_service(caller, SERVICE, "POST", f"/campaigns/{campaign_id}/{action}")
+
+
+@requires(LAUNCH)
+async def launch_campaign(caller: Caller, campaign_id: str) -> JSONDocument:
+    return await _transition(caller, campaign_id, "launch")
+
+
+@requires(MANAGE)
+async def pause_campaign(caller: Caller, campaign_id: str) -> JSONDocument:
+    return await _transition(caller, campaign_id, "pause")
+
+
+@requires(MANAGE)
+async def resume_campaign(caller: Caller, campaign_id: str) -> JSONDocument:
+    return await _transition(caller, campaign_id, "resume")
+
+
+@requires(MANAGE)
+async def cancel_campaign(caller: Caller, campaign_id: str) -> JSONDocument:
+    return await _transition(caller, campaign_id, "cancel")
+
+
+@requires(MANAGE)
+async def duplicate_campaign(caller: Caller, campaign_id: str) -> JSONDocument:
+    return await _transition(caller, campaign_id, "duplicate")
+
+
+@requires(MANAGE)
+async def preview_campaign(
+    caller: Caller, campaign_id: str, *, patient_id: str | None = None, sample_data: Any = None
+) -> JSONDocument:
+    """Renders with a real patient's data or the given sample: needs the manage permission."""
+    if sample_data is not None:
+        _object_body(sample_data, field="sampleData")
+    body = {"patientId": patient_id, "sampleData": sample_data}
+    return await call_service(
+        caller, SERVICE, "POST", f"/campaigns/{campaign_id}/preview", json=body
+    )

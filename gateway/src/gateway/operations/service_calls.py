@@ -1,0 +1,104 @@
+"""One call to a service's internal JSON API, its failures turned into operation errors."""
+
+from typing import Any
+
+import httpx
+import structlog
+
+from gateway.operations.access import Caller
+from gateway.operations.errors import (
+    FieldProblem,
+    Forbidden,
+    Invalid,
+    NotAllowed,
+    NotAvailable,
+    NotFound,
+    OperationError,
+    ServiceFailed,
+    Unauthenticated,
+)
+from reengage_common.logging import current_trace_id
+from reengage_common.web import TRACE_HTTP_HEADER
+
+log = structlog.get_logger(__name__)
+
+JSONDocument = dict[str, Any]
+
+_ERRORS_BY_STATUS: dict[int, type[OperationError]] = {
+    401: Unauthenticated,
+    403: Forbidden,
+    404: NotFound,
+    409: NotAllowed,
+}
+
+
+async def call_service(
+    caller: Caller,
+    service: str,
+    method: str,
+    path: str,
+    *,
+    json: object = None,
+    params: dict[str, str | int] | None = None,
+) -> JSONDocument:
+    """Forward the caller's own token; the service verifies it again and scopes to its clinic."""
+    client = caller.clients.all()[service]
+    headers = {"authorization": caller.authorization, TRACE_HTTP_HEADER: current_trace_id()}
+    try:
+        response = await client.request(method, path, json=json, params=params, headers=headers)
+    except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+        log.warning("service.unreachable", service=service, path=path, reason=str(exc))
+        raise NotAvailable(service) from exc
+    if response.is_success:
+        return _json_object(service, response)
+    raise _error_of(service, response)
+
+
+def query_params(**given: str | int | None) -> dict[str, str | int]:
+    """The query string of a call: only the arguments the caller gave; the service has defaults."""
+    return {name: value for name, value in given.items() if value is not None}
+
+
+def _json_object(service: str, response: httpx.Response) -> JSONDocument:
+    try:
+        document = response.json()
+    except ValueError as exc:
+        raise ServiceFailed(f"{service} answered with something other than JSON") from exc
+    if not isinstance(document, dict):
+        raise ServiceFailed(f"{service} answered with JSON that is not an object")
+    return document
+
+
+def _error_of(service: str, response: httpx.Response) -> OperationError:
+    error = _error_body(response)
+    if error is None and response.status_code == 404:
+        # No route at all: the service (or this endpoint of it) does not exist yet.
+        return NotAvailable(service)
+    message = str((error or {}).get("message") or f"{service} answered {response.status_code}")
+    if response.status_code == 422:
+        return Invalid(message, _field_problems(error or {}))
+    kind = _ERRORS_BY_STATUS.get(response.status_code)
+    if kind is not None:
+        return kind(message)
+    log.error("service.failed", service=service, status=response.status_code, body=response.text)
+    return ServiceFailed(f"{service} failed ({response.status_code})")
+
+
+def _error_body(response: httpx.Response) -> dict[str, Any] | None:
+    try:
+        document = response.json()
+    except ValueError:
+        return None
+    error = document.get("error") if isinstance(document, dict) else None
+    return error if isinstance(error, dict) else None
+
+
+def _field_problems(error: dict[str, Any]) -> list[FieldProblem]:
+    fields = error.get("fields")
+    if not isinstance(fields, list):
+        return []
+    return [
+        FieldProblem(field=str(item.get("field", "")), message=str(item.get("message", "")))
+        for item in fields
+        if isinstance(item, dict)
+    ]

@@ -1,0 +1,1 @@
+"""The spec's REST paths: thin handlers over the same operations the GraphQL resolvers call."""

@@ -1,0 +1,217 @@
+"""GET/POST /api/booking/campaigns and the paths of one campaign, over the shared operations."""
+
+from typing import Any
+
+from starlette.requests import Request
+
+from gateway.operations import campaigns, tracking
+from gateway.operations.access import Caller
+from gateway.operations.errors import FieldProblem, Invalid
+from gateway.rest import schemas
+from gateway.rest.endpoints import RestRoute, int_query, json_body, text_query
+
+BASE = "/api/booking/campaigns"
+ONE = BASE + "/{id}"
+PAGE_QUERY = ("status", "first", "after")
+ON_ONE = (401, 403, 404)
+CHANGE = (401, 403, 404, 409, 422)
+
+
+def _id(request: Request) -> str:
+    return str(request.path_params["id"])
+
+
+async def list_campaigns(request: Request, caller: Caller) -> Any:
+    return await campaigns.list_campaigns(
+        caller,
+        status=text_query(request, "status"),
+        first=int_query(request, "first"),
+        after=text_query(request, "after"),
+    )
+
+
+async def create_campaign(request: Request, caller: Caller) -> Any:
+    return await campaigns.create_campaign(caller, await json_body(request))
+
+
+async def get_campaign(request: Request, caller: Caller) -> Any:
+    return await campaigns.get_campaign(caller, _id(request))
+
+
+async def update_campaign(request: Request, caller: Caller) -> Any:
+    return await campaigns.update_campaign(caller, _id(request), await json_body(request))
+
+
+async def delete_campaign(request: Request, caller: Caller) -> Any:
+    return await campaigns.delete_campaign(caller, _id(request))
+
+
+async def launch_campaign(request: Request, caller: Caller) -> Any:
+    return await campaigns.launch_campaign(caller, _id(request))
+
+
+async def pause_campaign(request: Request, caller: Caller) -> Any:
+    return await campaigns.pause_campaign(caller, _id(request))
+
+
+async def resume_campaign(request: Request, caller: Caller) -> Any:
+    return await campaigns.resume_campaign(caller, _id(request))
+
+
+async def cancel_campaign(request: Request, caller: Caller) -> Any:
+    return await campaigns.cancel_campaign(caller, _id(request))
+
+
+async def duplicate_campaign(request: Request, caller: Caller) -> Any:
+    return await campaigns.duplicate_campaign(caller, _id(request))
+
+
+async def preview_campaign(request: Request, caller: Caller) -> Any:
+    body = await json_body(request) or {}
+    if not isinstance(body, dict):
+        raise Invalid("expected a JSON object", [FieldProblem("body", "expected a JSON object")])
+    return await campaigns.preview_campaign(
+        caller, _id(request), patient_id=body.get("patientId"), sample_data=body.get("sampleData")
+    )
+
+
+async def campaign_stats(request: Request, caller: Caller) -> Any:
+    return await tracking.campaign_stats(caller, _id(request))
+
+
+async def campaign_recipients(request: Request, caller: Caller) -> Any:
+    return await tracking.campaign_recipients(
+        caller,
+        _id(request),
+        status=text_query(request, "status"),
+        first=int_query(request, "first"),
+        after=text_query(request, "after"),
+    )
+
+
+ROUTES: tuple[RestRoute, ...] = (
+    RestRoute(
+        "GET",
+        BASE,
+        campaigns.list_campaigns,
+        list_campaigns,
+        "Your clinic's campaigns, a page at a time",
+        schemas.CampaignPage,
+        query=PAGE_QUERY,
+        errors=(401, 403, 422),
+    ),
+    RestRoute(
+        "POST",
+        BASE,
+        campaigns.create_campaign,
+        create_campaign,
+        "Save a new draft campaign",
+        schemas.Campaign,
+        201,
+        schemas.CampaignInput,
+        errors=(401, 403, 422),
+    ),
+    RestRoute(
+        "GET",
+        ONE,
+        campaigns.get_campaign,
+        get_campaign,
+        "One campaign",
+        schemas.Campaign,
+        errors=ON_ONE,
+    ),
+    RestRoute(
+        "PUT",
+        ONE,
+        campaigns.update_campaign,
+        update_campaign,
+        "Replace a campaign's editable definition",
+        schemas.Campaign,
+        request_body=schemas.CampaignInput,
+        errors=CHANGE,
+    ),
+    RestRoute(
+        "DELETE",
+        ONE,
+        campaigns.delete_campaign,
+        delete_campaign,
+        "Delete a campaign",
+        schemas.DeletedCampaign,
+        errors=(401, 403, 404, 409),
+    ),
+    RestRoute(
+        "POST",
+        ONE + "/launch",
+        campaigns.launch_campaign,
+        launch_campaign,
+        "Launch (role clinic_admin)",
+        schemas.Campaign,
+        errors=CHANGE,
+    ),
+    RestRoute(
+        "POST",
+        ONE + "/pause",
+        campaigns.pause_campaign,
+        pause_campaign,
+        "Pause an active campaign",
+        schemas.Campaign,
+        errors=CHANGE,
+    ),
+    RestRoute(
+        "POST",
+        ONE + "/resume",
+        campaigns.resume_campaign,
+        resume_campaign,
+        "Resume a paused campaign",
+        schemas.Campaign,
+        errors=CHANGE,
+    ),
+    RestRoute(
+        "POST",
+        ONE + "/cancel",
+        campaigns.cancel_campaign,
+        cancel_campaign,
+        "Cancel a campaign for good",
+        schemas.Campaign,
+        errors=CHANGE,
+    ),
+    RestRoute(
+        "POST",
+        ONE + "/duplicate",
+        campaigns.duplicate_campaign,
+        duplicate_campaign,
+        "Copy a campaign as a new draft",
+        schemas.Campaign,
+        201,
+        errors=(401, 403, 404, 409),
+    ),
+    RestRoute(
+        "POST",
+        ONE + "/preview",
+        campaigns.preview_campaign,
+        preview_campaign,
+        "Render the messages with a patient's or sample data",
+        schemas.CampaignPreview,
+        request_body=schemas.PreviewRequest,
+        errors=(401, 403, 404, 422),
+    ),
+    RestRoute(
+        "GET",
+        ONE + "/stats",
+        tracking.campaign_stats,
+        campaign_stats,
+        "The campaign's figures (503 NOT_AVAILABLE until tracking-svc exists)",
+        schemas.CampaignStats,
+        errors=(401, 403, 404, 503),
+    ),
+    RestRoute(
+        "GET",
+        ONE + "/recipients",
+        tracking.campaign_recipients,
+        campaign_recipients,
+        "The campaign's recipients (503 NOT_AVAILABLE until tracking-svc exists)",
+        schemas.RecipientPage,
+        query=PAGE_QUERY,
+        errors=(401, 403, 404, 422, 503),
+    ),
+)

@@ -1,0 +1,104 @@
+"""Turning one route of the table into a starlette endpoint: authenticate, authorize, answer.
+
+The permission is the operation's own (`requirement_of`), checked before the body is read, so
+REST and GraphQL can never disagree on who may do what.
+"""
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from gateway.operations.access import Caller, caller_from, requirement_of
+from gateway.operations.errors import FieldProblem, Invalid, OperationError, Unauthenticated
+from reengage_common.web import error_response
+
+Handler = Callable[[Request, Caller], Awaitable[Any]]
+
+STATUS_OF_CODE = {
+    "UNAUTHENTICATED": 401,
+    "FORBIDDEN": 403,
+    "NOT_FOUND": 404,
+    "NOT_ALLOWED": 409,
+    "VALIDATION": 422,
+    "SERVICE_FAILED": 502,
+    "NOT_AVAILABLE": 503,
+}
+
+
+@dataclass(frozen=True)
+class RestRoute:
+    method: str
+    path: str
+    operation: Callable[..., Awaitable[Any]]
+    handler: Handler
+    summary: str
+    response: type[BaseModel]
+    success_status: int = 200
+    request_body: type[BaseModel] | None = None
+    query: tuple[str, ...] = ()
+    errors: tuple[int, ...] = (401, 403)
+
+    @property
+    def operation_id(self) -> str:
+        return self.operation.__name__.replace("_", " ").title().replace(" ", "")
+
+
+def endpoint(route: RestRoute) -> Callable[[Request], Awaitable[Response]]:
+    async def answer(request: Request) -> Response:
+        try:
+            caller = caller_from(
+                request.headers.get("authorization"),
+                request.state.settings.jwt_secret,
+                request.state.clients,
+            )
+            caller.require(requirement_of(route.operation))
+            body = await route.handler(request, caller)
+        except OperationError as error:
+            return error_response_of(error)
+        return JSONResponse(body, status_code=route.success_status)
+
+    answer.__name__ = route.operation.__name__
+    return answer
+
+
+def error_response_of(error: OperationError) -> JSONResponse:
+    extra: dict[str, object] = {}
+    if isinstance(error, Invalid):
+        extra["fields"] = [{"field": f.field, "message": f.message} for f in error.fields]
+    response = error_response(
+        STATUS_OF_CODE.get(error.code, 500), error.code, error.message, **extra
+    )
+    if isinstance(error, Unauthenticated):
+        response.headers["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+async def json_body(request: Request) -> Any:
+    raw = await request.body()
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        raise Invalid("the body is not JSON", [FieldProblem("body", "is not JSON")]) from exc
+
+
+def int_query(request: Request, name: str) -> int | None:
+    value = request.query_params.get(name)
+    if value is None or value == "":
+        return None
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise Invalid(
+            f"{name} must be a whole number", [FieldProblem(name, "must be a whole number")]
+        ) from exc
+
+
+def text_query(request: Request, name: str) -> str | None:
+    return request.query_params.get(name) or None

@@ -1,0 +1,1 @@
+"""Audience: who a targeting would reach (audience-svc)."""

@@ -1,0 +1,27 @@
+"""Audience estimate for a targeting, from audience-svc."""
+
+import strawberry
+from strawberry.types import Info
+
+from gateway.context import GatewayContext
+from gateway.operations import audience, errors
+from gateway.schema.audience.types import AudienceEstimate, AudienceEstimateResult
+from gateway.schema.campaigns.inputs import TargetingInput
+from gateway.schema.errors import result_of
+from gateway.schema.permissions import VIEW
+from gateway.schema.wire import to_wire
+
+
+@strawberry.type
+class AudienceQueries:
+    @strawberry.field(
+        permission_classes=VIEW, description="NotAvailable until audience-svc is deployed."
+    )
+    async def audience_estimate(
+        self, info: Info[GatewayContext, None], targeting: TargetingInput
+    ) -> AudienceEstimateResult | None:
+        return await result_of(
+            audience.estimate_audience(info.context.caller(), to_wire(targeting)),
+            AudienceEstimate.from_wire,
+            expected=(errors.Invalid, errors.NotAvailable),
+        )

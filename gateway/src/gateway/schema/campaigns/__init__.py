@@ -1,0 +1,1 @@
+"""Campaigns: definitions and their lifecycle (campaign-svc)."""

@@ -1,0 +1,66 @@
+"""What a user sends to create or replace a campaign; it mirrors campaign-svc's CampaignInput.
+
+Optional fields left out are left out of the call too, so campaign-svc's defaults apply.
+"""
+
+from datetime import datetime
+
+import strawberry
+from strawberry import UNSET
+
+from gateway.schema.enums import Channel
+
+
+@strawberry.input
+class TargetingInput:
+    inactive_days: int
+    treatment_stages: list[str] | None = UNSET
+    include_no_shows: bool | None = UNSET
+    include_dropouts: bool | None = UNSET
+    exclude_recent_contact: bool | None = UNSET
+    exclude_contact_days: int | None = UNSET
+
+
+@strawberry.input
+class MessageTemplateInput:
+    channel: Channel
+    body: str
+    sequence: int
+    subject: str | None = UNSET
+    delay_days: int | None = UNSET
+    variant: str | None = UNSET
+
+
+@strawberry.input
+class VariantInput:
+    name: str
+    weight: int | None = UNSET
+
+
+@strawberry.input
+class ScheduleInput:
+    start_date: datetime
+    end_date: datetime | None = UNSET
+    send_times: list[str] | None = UNSET
+    timezone: str | None = UNSET
+
+
+@strawberry.input
+class IncentiveInput:
+    has_incentive: bool | None = UNSET
+    incentive_details: str | None = UNSET
+    incentive_code: str | None = UNSET
+    incentive_cost_cents: int | None = UNSET
+
+
+@strawberry.input(description="A campaign's editable definition; update replaces all of it.")
+class CampaignInput:
+    name: str
+    targeting: TargetingInput
+    channels: list[Channel]
+    message_templates: list[MessageTemplateInput]
+    schedule: ScheduleInput
+    description: str | None = UNSET
+    variants: list[VariantInput] | None = UNSET
+    holdout_percent: float | None = UNSET
+    incentive: IncentiveInput | None = UNSET

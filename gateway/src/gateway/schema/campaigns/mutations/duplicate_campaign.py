@@ -1,0 +1,31 @@
+"""duplicateCampaign: a new DRAFT "Copy of ..." of a campaign, e.g. of a template draft."""
+
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from gateway.context import GatewayContext
+from gateway.operations import campaigns, errors
+from gateway.schema.campaigns.types import Campaign
+from gateway.schema.errors import NotAllowed, NotFound, result_of
+from gateway.schema.permissions import MANAGE_CAMPAIGNS
+
+DuplicateCampaignResult = Annotated[
+    Campaign | NotFound | NotAllowed, strawberry.union("DuplicateCampaignResult")
+]
+
+
+@strawberry.type
+class DuplicateCampaignMutation:
+    @strawberry.mutation(
+        permission_classes=MANAGE_CAMPAIGNS, description="Copy the campaign as a new draft."
+    )
+    async def duplicate_campaign(
+        self, info: Info[GatewayContext, None], id: strawberry.ID
+    ) -> DuplicateCampaignResult | None:
+        return await result_of(
+            campaigns.duplicate_campaign(info.context.caller(), str(id)),
+            Campaign.from_wire,
+            expected=(errors.NotFound, errors.NotAllowed),
+        )

@@ -1,0 +1,32 @@
+"""launchCampaign: a DRAFT or SCHEDULED campaign starts (campaign-svc validates again)."""
+
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from gateway.context import GatewayContext
+from gateway.operations import campaigns, errors
+from gateway.schema.campaigns.types import Campaign
+from gateway.schema.errors import NotAllowed, NotFound, ValidationError, result_of
+from gateway.schema.permissions import LAUNCH_CAMPAIGNS
+
+LaunchCampaignResult = Annotated[
+    Campaign | ValidationError | NotFound | NotAllowed, strawberry.union("LaunchCampaignResult")
+]
+
+
+@strawberry.type
+class LaunchCampaignMutation:
+    @strawberry.mutation(
+        permission_classes=LAUNCH_CAMPAIGNS,
+        description="Start the campaign; needs role clinic_admin.",
+    )
+    async def launch_campaign(
+        self, info: Info[GatewayContext, None], id: strawberry.ID
+    ) -> LaunchCampaignResult | None:
+        return await result_of(
+            campaigns.launch_campaign(info.context.caller(), str(id)),
+            Campaign.from_wire,
+            expected=(errors.Invalid, errors.NotFound, errors.NotAllowed),
+        )

@@ -1,0 +1,31 @@
+"""pauseCampaign: an ACTIVE campaign holds its sending."""
+
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from gateway.context import GatewayContext
+from gateway.operations import campaigns, errors
+from gateway.schema.campaigns.types import Campaign
+from gateway.schema.errors import NotAllowed, NotFound, ValidationError, result_of
+from gateway.schema.permissions import MANAGE_CAMPAIGNS
+
+PauseCampaignResult = Annotated[
+    Campaign | ValidationError | NotFound | NotAllowed, strawberry.union("PauseCampaignResult")
+]
+
+
+@strawberry.type
+class PauseCampaignMutation:
+    @strawberry.mutation(
+        permission_classes=MANAGE_CAMPAIGNS, description="Hold an active campaign."
+    )
+    async def pause_campaign(
+        self, info: Info[GatewayContext, None], id: strawberry.ID
+    ) -> PauseCampaignResult | None:
+        return await result_of(
+            campaigns.pause_campaign(info.context.caller(), str(id)),
+            Campaign.from_wire,
+            expected=(errors.Invalid, errors.NotFound, errors.NotAllowed),
+        )

@@ -1,0 +1,31 @@
+"""resumeCampaign: a PAUSED campaign sends again."""
+
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from gateway.context import GatewayContext
+from gateway.operations import campaigns, errors
+from gateway.schema.campaigns.types import Campaign
+from gateway.schema.errors import NotAllowed, NotFound, ValidationError, result_of
+from gateway.schema.permissions import MANAGE_CAMPAIGNS
+
+ResumeCampaignResult = Annotated[
+    Campaign | ValidationError | NotFound | NotAllowed, strawberry.union("ResumeCampaignResult")
+]
+
+
+@strawberry.type
+class ResumeCampaignMutation:
+    @strawberry.mutation(
+        permission_classes=MANAGE_CAMPAIGNS, description="Resume a paused campaign."
+    )
+    async def resume_campaign(
+        self, info: Info[GatewayContext, None], id: strawberry.ID
+    ) -> ResumeCampaignResult | None:
+        return await result_of(
+            campaigns.resume_campaign(info.context.caller(), str(id)),
+            Campaign.from_wire,
+            expected=(errors.Invalid, errors.NotFound, errors.NotAllowed),
+        )

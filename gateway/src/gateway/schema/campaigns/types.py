@@ -1,0 +1,227 @@
+"""A campaign as GraphQL shows it, built from campaign-svc's camelCase JSON."""
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from gateway.context import GatewayContext
+from gateway.schema.enums import CampaignStatus, Channel
+from gateway.schema.pagination import PageInfo, edge_cursors
+from gateway.schema.permissions import VIEW
+from gateway.schema.tracking.types import CampaignStatsResult, stats_result
+from gateway.schema.wire import to_datetime
+
+
+@strawberry.type
+class Targeting:
+    inactive_days: int
+    treatment_stages: list[str]
+    include_no_shows: bool
+    include_dropouts: bool
+    exclude_recent_contact: bool
+    exclude_contact_days: int
+
+    @classmethod
+    def from_wire(cls, doc: dict[str, Any]) -> "Targeting":
+        return cls(
+            inactive_days=doc["inactiveDays"],
+            treatment_stages=list(doc.get("treatmentStages") or []),
+            include_no_shows=doc.get("includeNoShows", True),
+            include_dropouts=doc.get("includeDropouts", True),
+            exclude_recent_contact=doc.get("excludeRecentContact", True),
+            exclude_contact_days=doc.get("excludeContactDays", 30),
+        )
+
+
+@strawberry.type
+class MessageTemplate:
+    channel: Channel
+    subject: str | None
+    body: str
+    sequence: int
+    delay_days: int
+    variant: str
+
+    @classmethod
+    def from_wire(cls, doc: dict[str, Any]) -> "MessageTemplate":
+        return cls(
+            channel=Channel(doc["channel"]),
+            subject=doc.get("subject"),
+            body=doc["body"],
+            sequence=doc["sequence"],
+            delay_days=doc.get("delayDays", 0),
+            variant=doc.get("variant", "A"),
+        )
+
+
+@strawberry.type
+class Variant:
+    name: str
+    weight: int
+
+
+@strawberry.type
+class Schedule:
+    start_date: datetime
+    end_date: datetime | None
+    send_times: list[str]
+    timezone: str
+
+    @classmethod
+    def from_wire(cls, doc: dict[str, Any]) -> "Schedule":
+        return cls(
+            start_date=datetime.fromisoformat(doc["startDate"]),
+            end_date=to_datetime(doc.get("endDate")),
+            send_times=list(doc.get("sendTimes") or []),
+            timezone=doc.get("timezone", "UTC"),
+        )
+
+
+@strawberry.type
+class Incentive:
+    has_incentive: bool
+    incentive_details: str | None
+    incentive_code: str | None
+    incentive_cost_cents: int
+
+    @classmethod
+    def from_wire(cls, doc: dict[str, Any] | None) -> "Incentive":
+        doc = doc or {}
+        return cls(
+            has_incentive=doc.get("hasIncentive", False),
+            incentive_details=doc.get("incentiveDetails"),
+            incentive_code=doc.get("incentiveCode"),
+            incentive_cost_cents=doc.get("incentiveCostCents", 0),
+        )
+
+
+@strawberry.type
+class Campaign:
+    id: strawberry.ID
+    name: str
+    description: str | None
+    status: CampaignStatus
+    targeting: Targeting
+    channels: list[Channel]
+    message_templates: list[MessageTemplate]
+    variants: list[Variant]
+    holdout_percent: float
+    schedule: Schedule
+    incentive: Incentive
+    run_number: int
+    created_by: str | None
+    created_at: datetime | None
+    updated_at: datetime | None
+    launched_at: datetime | None
+    completed_at: datetime | None
+
+    @strawberry.field(permission_classes=VIEW, description="Live figures from tracking-svc.")
+    async def stats(self, info: Info[GatewayContext, None]) -> CampaignStatsResult | None:
+        return await stats_result(info.context.loaders.stats_by_campaign_id.load(str(self.id)))
+
+    @classmethod
+    def from_wire(cls, doc: dict[str, Any]) -> "Campaign":
+        return cls(
+            id=strawberry.ID(doc["id"]),
+            name=doc["name"],
+            description=doc.get("description"),
+            status=CampaignStatus(doc["status"]),
+            targeting=Targeting.from_wire(doc["targeting"]),
+            channels=[Channel(channel) for channel in doc.get("channels", [])],
+            message_templates=[
+                MessageTemplate.from_wire(t) for t in doc.get("messageTemplates", [])
+            ],
+            variants=[
+                Variant(name=v["name"], weight=v.get("weight", 1)) for v in doc.get("variants", [])
+            ],
+            holdout_percent=doc.get("holdoutPercent", 0.0),
+            schedule=Schedule.from_wire(doc["schedule"]),
+            incentive=Incentive.from_wire(doc.get("incentive")),
+            run_number=doc.get("runNumber", 1),
+            created_by=doc.get("createdBy"),
+            created_at=to_datetime(doc.get("createdAt")),
+            updated_at=to_datetime(doc.get("updatedAt")),
+            launched_at=to_datetime(doc.get("launchedAt")),
+            completed_at=to_datetime(doc.get("completedAt")),
+        )
+
+
+@strawberry.type
+class CampaignEdge:
+    cursor: str | None = strawberry.field(
+        description="Pass as `after` to continue after this campaign."
+    )
+    node: Campaign
+
+
+@strawberry.type
+class CampaignConnection:
+    edges: list[CampaignEdge]
+    page_info: PageInfo
+    total_count: int
+
+    @classmethod
+    def from_wire(cls, page: dict[str, Any]) -> "CampaignConnection":
+        items = page.get("items", [])
+        edges = [
+            CampaignEdge(cursor=cursor, node=Campaign.from_wire(item))
+            for item, cursor in zip(items, edge_cursors(page), strict=True)
+        ]
+        return cls(
+            edges=edges,
+            page_info=PageInfo.from_wire(page.get("pageInfo") or {}),
+            total_count=page.get("totalCount", len(items)),
+        )
+
+
+@strawberry.type
+class DeletedCampaign:
+    id: strawberry.ID
+
+    @classmethod
+    def from_wire(cls, doc: dict[str, Any]) -> "DeletedCampaign":
+        return cls(id=strawberry.ID(doc["id"]))
+
+
+@strawberry.type
+class SmsSize:
+    encoding: str = strawberry.field(description="GSM-7 or UCS-2")
+    characters: int
+    segments: int
+
+    @classmethod
+    def from_wire(cls, doc: dict[str, Any]) -> "SmsSize":
+        return cls(encoding=doc["encoding"], characters=doc["characters"], segments=doc["segments"])
+
+
+@strawberry.type
+class PreviewMessage:
+    channel: Channel
+    sequence: int
+    variant: str
+    subject: str | None
+    body: str
+    sms: SmsSize | None
+
+
+@strawberry.type
+class CampaignPreview:
+    campaign_id: strawberry.ID
+    messages: list[PreviewMessage]
+
+    @classmethod
+    def from_wire(cls, doc: dict[str, Any]) -> "CampaignPreview":
+        messages = [
+            PreviewMessage(
+                channel=Channel(m["channel"]),
+                sequence=m["sequence"],
+                variant=m.get("variant", "A"),
+                subject=m.get("subject"),
+                body=m["body"],
+                sms=SmsSize.from_wire(m["sms"]) if m.get("sms") else None,
+            )
+            for m in doc.get("messages", [])
+        ]
+        return cls(campaign_id=strawberry.ID(doc["campaignId"]), messages=messages)

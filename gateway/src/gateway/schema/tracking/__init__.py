@@ -1,0 +1,1 @@
+"""Campaign results: stats and recipients (tracking-svc)."""

@@ -1,0 +1,49 @@
+"""Campaign results: a campaign's stats and its recipients, from tracking-svc."""
+
+import strawberry
+from strawberry.types import Info
+
+from gateway.context import GatewayContext
+from gateway.operations import errors, tracking
+from gateway.schema.errors import result_of
+from gateway.schema.permissions import VIEW
+from gateway.schema.tracking.types import (
+    CampaignStats,
+    CampaignStatsResult,
+    RecipientConnection,
+    RecipientsResult,
+)
+
+
+@strawberry.type
+class TrackingQueries:
+    @strawberry.field(
+        permission_classes=VIEW, description="NotAvailable until tracking-svc is deployed."
+    )
+    async def campaign_stats(
+        self, info: Info[GatewayContext, None], id: strawberry.ID
+    ) -> CampaignStatsResult | None:
+        return await result_of(
+            tracking.campaign_stats(info.context.caller(), str(id)),
+            CampaignStats.from_wire,
+            expected=(errors.NotFound, errors.NotAvailable),
+        )
+
+    @strawberry.field(
+        permission_classes=VIEW, description="NotAvailable until tracking-svc is deployed."
+    )
+    async def campaign_recipients(
+        self,
+        info: Info[GatewayContext, None],
+        campaign_id: strawberry.ID,
+        status: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> RecipientsResult | None:
+        return await result_of(
+            tracking.campaign_recipients(
+                info.context.caller(), str(campaign_id), status=status, first=first, after=after
+            ),
+            RecipientConnection.from_wire,
+            expected=(errors.NotFound, errors.NotAvailable),
+        )

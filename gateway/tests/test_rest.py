@@ -1,0 +1,156 @@
+"""REST paths answer what campaign-svc answers, with the spec's status codes and error body."""
+
+import httpx
+from starlette.routing import Route
+
+from gateway.app import create_app
+from reengage_common.testing import serving
+
+BASE = "/api/booking/campaigns"
+CAMPAIGN = {
+    "name": "Come back",
+    "targeting": {"inactiveDays": 180},
+    "channels": ["EMAIL"],
+    "messageTemplates": [{"channel": "EMAIL", "subject": "Hi", "body": "Hello", "sequence": 1}],
+    "schedule": {"startDate": "2026-01-05T09:00:00Z"},
+}
+SUBJECT_MISSING = {
+    "error": {
+        "code": "VALIDATION",
+        "message": "the campaign is not valid",
+        "fields": [{"field": "messageTemplates.0.subject", "message": "email needs a subject"}],
+    }
+}
+
+
+async def test_a_created_campaign_is_201_with_the_clinic_of_the_token(
+    gateway, services, headers_of
+) -> None:
+    response = await gateway.post(
+        BASE, json={**CAMPAIGN, "clinicId": "clinic-b"}, headers=headers_of("manager")
+    )
+
+    assert response.status_code == 201
+    assert response.json()["clinicId"] == "clinic-a"
+    assert response.json()["status"] == "DRAFT"
+
+
+async def test_the_callers_own_token_is_forwarded(gateway, services, headers_of) -> None:
+    headers = headers_of("viewer")
+    services.campaign.add("c-1")
+
+    await gateway.get(f"{BASE}/c-1", headers=headers)
+
+    (call,) = services.campaign.requests
+    assert call.headers["authorization"] == headers["authorization"]
+    assert call.url.path == "/campaigns/c-1"
+
+
+async def test_validation_is_422_with_the_fields(gateway, services, headers_of) -> None:
+    services.campaign.force("POST", "/campaigns", httpx.Response(422, json=SUBJECT_MISSING))
+
+    response = await gateway.post(BASE, json=CAMPAIGN, headers=headers_of("manager"))
+
+    assert response.status_code == 422
+    assert response.json() == SUBJECT_MISSING
+
+
+async def test_a_body_that_is_not_json_is_422_naming_the_body(gateway, headers_of) -> None:
+    response = await gateway.post(BASE, content=b"{not json", headers=headers_of("manager"))
+
+    assert response.status_code == 422
+    assert response.json()["error"]["fields"] == [{"field": "body", "message": "is not JSON"}]
+
+
+async def test_another_clinics_campaign_is_404(gateway, services, headers_of) -> None:
+    services.campaign.add("c-9", clinic_id="clinic-b")
+
+    response = await gateway.get(f"{BASE}/c-9", headers=headers_of("viewer"))
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "NOT_FOUND"
+
+
+async def test_a_transition_not_allowed_is_409(gateway, services, headers_of) -> None:
+    services.campaign.add("c-1", status="COMPLETED")
+    services.campaign.force(
+        "POST",
+        "/campaigns/c-1/pause",
+        httpx.Response(409, json={"error": {"code": "NOT_ALLOWED", "message": "completed"}}),
+    )
+
+    response = await gateway.post(f"{BASE}/c-1/pause", headers=headers_of("manager"))
+
+    assert response.status_code == 409
+    assert response.json() == {"error": {"code": "NOT_ALLOWED", "message": "completed"}}
+
+
+async def test_paging_arguments_pass_through(gateway, services, headers_of) -> None:
+    await gateway.get(
+        BASE, params={"status": "ACTIVE", "first": "5", "after": "10"}, headers=headers_of("viewer")
+    )
+
+    (call,) = services.campaign.requests
+    assert dict(call.url.params) == {"status": "ACTIVE", "first": "5", "after": "10"}
+
+
+async def test_a_page_size_that_is_not_a_number_is_422(gateway, services, headers_of) -> None:
+    response = await gateway.get(BASE, params={"first": "many"}, headers=headers_of("viewer"))
+
+    assert response.status_code == 422
+    assert response.json()["error"]["fields"][0]["field"] == "first"
+    assert services.campaign.requests == []
+
+
+async def test_stats_are_503_not_available_until_tracking_svc_exists(
+    gateway, services, headers_of
+) -> None:
+    services.campaign.add("c-1")
+
+    response = await gateway.get(f"{BASE}/c-1/stats", headers=headers_of("viewer"))
+
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "NOT_AVAILABLE"
+
+
+async def test_stats_of_a_campaign_tracking_has_not_seen_are_zero(
+    gateway, services, headers_of
+) -> None:
+    services.campaign.add("c-1")
+    services.tracking.deployed = True
+
+    response = await gateway.get(f"{BASE}/c-1/stats", headers=headers_of("viewer"))
+
+    assert response.status_code == 200
+    assert response.json()["sent"] == 0 and response.json()["roi"] is None
+
+
+async def test_the_openapi_document_lists_every_path_and_method(settings, services) -> None:
+    # given every REST route the app serves
+    app = create_app(settings, services.transports())
+    served = {
+        (route.path, method.lower())
+        for route in app.routes
+        if isinstance(route, Route) and route.path.startswith("/api/")
+        for method in route.methods or ()
+        if method != "HEAD"
+    }
+
+    # when
+    async with serving(app) as client:
+        document = (await client.get("/api/openapi.json")).json()
+
+    # then
+    assert document["openapi"].startswith("3.1")
+    listed = {(path, method) for path, methods in document["paths"].items() for method in methods}
+    assert listed == served
+    assert len(served) == 14
+    for path, method in served - {("/api/openapi.json", "get")}:
+        responses = document["paths"][path][method]["responses"]
+        assert any(status.startswith("2") for status in responses)
+        assert {"401", "403"} <= set(responses)
+        for answer in responses.values():
+            reference = answer["content"]["application/json"]["schema"]["$ref"]
+            assert (
+                reference.removeprefix("#/components/schemas/") in document["components"]["schemas"]
+            )

@@ -1,0 +1,183 @@
+"""campaign-svc's internal JSON API for the gateway: parse, call a handler, answer.
+
+The gateway forwards the caller's token; it is verified again here and scopes everything.
+"""
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from campaign_svc.domain.lifecycle import Action, TransitionNotAllowed
+from campaign_svc.domain.model import Campaign, FieldError, InvalidCampaign
+from campaign_svc.handlers import (
+    CampaignCommands,
+    CampaignNotFound,
+    ChangedConcurrently,
+    read_campaign,
+)
+from campaign_svc.preview import PatientNotFound, preview_campaign
+from campaign_svc.store import BadCursor, campaign_page, campaigns_by_ids, encode_cursor
+from reengage_common.auth import VIEW_ANALYTICS, AuthError, Identity, PermissionDenied
+from reengage_common.events import CampaignStatus
+from reengage_common.web import error_response, identity_of, unauthenticated
+
+MAX_PAGE = 100
+Endpoint = Callable[[Request, Identity], Awaitable[Response]]
+
+
+def campaign_json(campaign: Campaign) -> dict[str, Any]:
+    return campaign.model_dump(mode="json", by_alias=True)
+
+
+def _commands(request: Request) -> CampaignCommands:
+    return request.state.commands
+
+
+def answering_errors(endpoint: Endpoint) -> Callable[[Request], Awaitable[Response]]:
+    """Verify the caller, run the endpoint, and turn expected failures into clear answers."""
+
+    async def run(request: Request) -> Response:
+        try:
+            identity = identity_of(request, request.state.runtime.settings.jwt_secret)
+            return await endpoint(request, identity)
+        except AuthError as exc:
+            return unauthenticated(exc)
+        except PermissionDenied as exc:
+            return error_response(403, "FORBIDDEN", str(exc))
+        except (CampaignNotFound, PatientNotFound) as exc:
+            return error_response(404, "NOT_FOUND", str(exc))
+        except TransitionNotAllowed as exc:
+            return error_response(409, "NOT_ALLOWED", str(exc))
+        except ChangedConcurrently as exc:
+            return error_response(409, "CONFLICT", str(exc))
+        except InvalidCampaign as exc:
+            return _invalid(exc.errors)
+        except BadCursor as exc:
+            return _invalid([FieldError("after", str(exc))])
+
+    return run
+
+
+def _invalid(errors: list[FieldError]) -> JSONResponse:
+    fields = [{"field": error.field, "message": error.message} for error in errors]
+    return error_response(
+        422, "VALIDATION", f"{len(fields)} field(s) need attention", fields=fields
+    )
+
+
+async def _json_body(request: Request) -> Any:
+    try:
+        return await request.json()
+    except ValueError as exc:
+        raise InvalidCampaign([FieldError("campaign", "the body is not valid JSON")]) from exc
+
+
+async def list_campaigns(request: Request, identity: Identity) -> Response:
+    identity.require(VIEW_ANALYTICS)
+    params = request.query_params
+    if "ids" in params:
+        ids = [i for i in params["ids"].split(",") if i][:MAX_PAGE]
+        records = await campaigns_by_ids(identity.clinic_id, ids)
+        return JSONResponse({"items": [campaign_json(r.to_campaign()) for r in records]})
+    status = _status_param(params.get("status"))
+    first = _first_param(params.get("first"))
+    records, has_next, total = await campaign_page(
+        identity.clinic_id, status=status, first=first, after=params.get("after")
+    )
+    return JSONResponse(
+        {
+            "items": [
+                {**campaign_json(r.to_campaign()), "cursor": encode_cursor(r)} for r in records
+            ],
+            "pageInfo": {
+                "hasNextPage": has_next,
+                "endCursor": encode_cursor(records[-1]) if records else None,
+            },
+            "totalCount": total,
+        }
+    )
+
+
+def _status_param(raw: str | None) -> CampaignStatus | None:
+    if raw is None or raw == "":
+        return None
+    try:
+        return CampaignStatus(raw)
+    except ValueError as exc:
+        allowed = ", ".join(s.value for s in CampaignStatus)
+        raise InvalidCampaign([FieldError("status", f"must be one of {allowed}")]) from exc
+
+
+def _first_param(raw: str | None) -> int:
+    if raw is None:
+        return 20
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+        raise InvalidCampaign([FieldError("first", f"must be a whole number from 1 to {MAX_PAGE}")])
+    return int(raw)
+
+
+async def create_campaign(request: Request, identity: Identity) -> Response:
+    campaign = await _commands(request).create(identity, await _json_body(request))
+    return JSONResponse(campaign_json(campaign), status_code=201)
+
+
+async def get_campaign(request: Request, identity: Identity) -> Response:
+    return JSONResponse(campaign_json(await read_campaign(identity, request.path_params["id"])))
+
+
+async def update_campaign(request: Request, identity: Identity) -> Response:
+    campaign = await _commands(request).update(
+        identity, request.path_params["id"], await _json_body(request)
+    )
+    return JSONResponse(campaign_json(campaign))
+
+
+async def delete_campaign(request: Request, identity: Identity) -> Response:
+    await _commands(request).delete(identity, request.path_params["id"])
+    return JSONResponse({"id": request.path_params["id"], "deleted": True})
+
+
+async def duplicate_campaign(request: Request, identity: Identity) -> Response:
+    campaign = await _commands(request).duplicate(identity, request.path_params["id"])
+    return JSONResponse(campaign_json(campaign), status_code=201)
+
+
+def status_change(action: Action) -> Endpoint:
+    async def change(request: Request, identity: Identity) -> Response:
+        campaign = await _commands(request).change_status(
+            identity, request.path_params["id"], action
+        )
+        return JSONResponse(campaign_json(campaign))
+
+    return change
+
+
+async def preview(request: Request, identity: Identity) -> Response:
+    body = await _json_body(request) if await request.body() else {}
+    commands = _commands(request)
+    answer = await preview_campaign(
+        identity, request.path_params["id"], body, commands.settings, commands.clock()
+    )
+    return JSONResponse(answer)
+
+
+routes = [
+    Route("/campaigns", answering_errors(list_campaigns), methods=["GET"]),
+    Route("/campaigns", answering_errors(create_campaign), methods=["POST"]),
+    Route("/campaigns/{id}", answering_errors(get_campaign), methods=["GET"]),
+    Route("/campaigns/{id}", answering_errors(update_campaign), methods=["PUT"]),
+    Route("/campaigns/{id}", answering_errors(delete_campaign), methods=["DELETE"]),
+    Route("/campaigns/{id}/duplicate", answering_errors(duplicate_campaign), methods=["POST"]),
+    Route("/campaigns/{id}/preview", answering_errors(preview), methods=["POST"]),
+    *(
+        Route(
+            f"/campaigns/{{id}}/{action.value}",
+            answering_errors(status_change(action)),
+            methods=["POST"],
+        )
+        for action in (Action.LAUNCH, Action.PAUSE, Action.RESUME, Action.CANCEL)
+    ),
+]

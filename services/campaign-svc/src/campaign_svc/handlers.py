@@ -1,0 +1,234 @@
+"""One function per command or event of campaign-svc. Rules live in domain/; this orchestrates.
+
+Every command is scoped to the caller's clinic (from the verified token) and stores the event
+its change implies in the campaign's own outbox, in the same write.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import structlog
+from beanie.exceptions import RevisionIdWasChanged
+from pymongo import UpdateOne
+
+from campaign_svc.config import CampaignSettings
+from campaign_svc.domain.lifecycle import (
+    Action,
+    TransitionNotAllowed,
+    record_transition,
+    require_allowed,
+    scheduled_action,
+    transition,
+)
+from campaign_svc.domain.model import Campaign, InvalidCampaign, apply_changes, parse_campaign_input
+from campaign_svc.domain.snapshot import duplicate, event_for
+from campaign_svc.domain.validation import validate_campaign, validate_launch
+from campaign_svc.store import (
+    CampaignRecord,
+    PreviewPatient,
+    campaign_of_clinic,
+    campaigns_needing_the_scheduler,
+    lock_key,
+)
+from reengage_common.auth import CLINIC_ADMIN, MANAGE_REMINDERS, VIEW_ANALYTICS, Identity
+from reengage_common.events import (
+    AppointmentStatus,
+    AppointmentUpdated,
+    CampaignStatus,
+    Envelope,
+    PatientUpserted,
+)
+from reengage_common.locks import DocumentLocks
+from reengage_common.outbox import OutboxRelay
+
+log = structlog.get_logger(__name__)
+Clock = Callable[[], datetime]
+
+
+class CampaignNotFound(LookupError):
+    def __init__(self, campaign_id: str) -> None:
+        super().__init__(f"campaign {campaign_id} not found")
+
+
+class ChangedConcurrently(Exception):
+    """Someone else changed the campaign between our read and our write."""
+
+
+@dataclass
+class CampaignCommands:
+    settings: CampaignSettings
+    relay: OutboxRelay
+    locks: DocumentLocks
+    clock: Clock
+
+    async def create(self, identity: Identity, body: Any) -> Campaign:
+        identity.require(MANAGE_REMINDERS)
+        now = self.clock()
+        definition = parse_campaign_input(body)
+        _raise_if_invalid(validate_campaign(definition, now=now))
+        record = CampaignRecord(
+            clinic_id=identity.clinic_id,
+            definition=definition,
+            created_by=identity.user_id,
+            created_at=now,
+            updated_at=now,
+        )
+        await record.insert()
+        log.info("campaign.created", campaign_id=record.id, clinic_id=identity.clinic_id)
+        return record.to_campaign()
+
+    async def update(self, identity: Identity, campaign_id: str, body: Any) -> Campaign:
+        identity.require(MANAGE_REMINDERS)
+        async with self.locks.hold(lock_key(campaign_id)):
+            record = await self._find(identity, campaign_id)
+            require_allowed(Action.EDIT, record.status)
+            now = self.clock()
+            definition = apply_changes(record.definition, body)
+            _raise_if_invalid(validate_campaign(definition, now=now))
+            record.definition = definition
+            record.updated_at = now
+            await _save(record)
+        return record.to_campaign()
+
+    async def delete(self, identity: Identity, campaign_id: str) -> None:
+        identity.require(MANAGE_REMINDERS)
+        async with self.locks.hold(lock_key(campaign_id)):
+            record = await self._find(identity, campaign_id)
+            require_allowed(Action.DELETE, record.status)
+            await record.delete()
+        log.info("campaign.deleted", campaign_id=campaign_id)
+
+    async def duplicate(self, identity: Identity, campaign_id: str) -> Campaign:
+        identity.require(MANAGE_REMINDERS)
+        original = await self._find(identity, campaign_id)
+        require_allowed(Action.DUPLICATE, original.status)
+        now = self.clock()
+        copy = CampaignRecord(
+            clinic_id=identity.clinic_id,
+            definition=duplicate(original.definition),
+            created_by=identity.user_id,
+            created_at=now,
+            updated_at=now,
+        )
+        await copy.insert()
+        return copy.to_campaign()
+
+    async def change_status(self, identity: Identity, campaign_id: str, action: Action) -> Campaign:
+        """launch, pause, resume or cancel, as the caller asks."""
+        identity.require(MANAGE_REMINDERS, role=CLINIC_ADMIN if action is Action.LAUNCH else None)
+        async with self.locks.hold(lock_key(campaign_id)):
+            record = await self._find(identity, campaign_id)
+            now = self.clock()
+            require_allowed(action, record.status)
+            if action is Action.LAUNCH:
+                _raise_if_invalid(validate_launch(record.definition, now=now))
+            await self._apply(record, action, now)
+        return record.to_campaign()
+
+    async def run_scheduler_once(self) -> int:
+        """Activate campaigns whose start came and complete those whose end passed."""
+        now = self.clock()
+        changed = 0
+        for candidate in await campaigns_needing_the_scheduler(now):
+            async with self.locks.hold(lock_key(candidate.id)):
+                record = await CampaignRecord.get(candidate.id)
+                if record is None:
+                    continue
+                schedule = record.definition.schedule
+                action = scheduled_action(
+                    record.status, start=schedule.start_date, end=schedule.end_date, now=now
+                )
+                if action is None:
+                    continue
+                try:
+                    await self._apply(record, action, now)
+                    changed += 1
+                except (ChangedConcurrently, TransitionNotAllowed):
+                    log.info("scheduler.skipped", campaign_id=record.id, action=action)
+        return changed
+
+    async def _apply(self, record: CampaignRecord, action: Action, now: datetime) -> None:
+        schedule = record.definition.schedule
+        change = transition(
+            action, record.status, now=now, start=schedule.start_date, end=schedule.end_date
+        )
+        campaign = record_transition(record.to_campaign(), change, now=now)
+        if change.to_status is CampaignStatus.ACTIVE and record.run_number == 0:
+            record.run_number = 1
+        event = event_for(campaign, change, at=now, run_number=max(record.run_number, 1))
+        record.take(campaign)
+        if event is not None:
+            record.record_event(
+                Envelope.wrap(
+                    event, source=self.settings.service, clinic_id=record.clinic_id, at=now
+                )
+            )
+        await _save(record)
+        self.relay.nudge()
+        log.info(
+            "campaign.status_changed",
+            campaign_id=record.id,
+            action=action.value,
+            to=change.to_status.value,
+        )
+
+    async def _find(self, identity: Identity, campaign_id: str) -> CampaignRecord:
+        record = await campaign_of_clinic(identity.clinic_id, campaign_id)
+        if record is None:
+            raise CampaignNotFound(campaign_id)
+        return record
+
+
+async def read_campaign(identity: Identity, campaign_id: str) -> Campaign:
+    identity.require(VIEW_ANALYTICS)
+    record = await campaign_of_clinic(identity.clinic_id, campaign_id)
+    if record is None:
+        raise CampaignNotFound(campaign_id)
+    return record.to_campaign()
+
+
+async def on_patient_upserted(envelope: Envelope[PatientUpserted]) -> None:
+    patient = envelope.data
+    await PreviewPatient.get_pymongo_collection().update_one(
+        {"clinic_id": envelope.clinic_id, "patient_id": patient.patient_id},
+        {
+            "$set": {
+                "first_name": patient.first_name,
+                "last_name": patient.last_name,
+                "treatment_stage": patient.treatment_stage,
+            }
+        },
+        upsert=True,
+    )
+
+
+async def on_appointment_updated(envelope: Envelope[AppointmentUpdated]) -> None:
+    appointment = envelope.data
+    if appointment.status is not AppointmentStatus.COMPLETED:
+        return
+    # $max keeps the latest visit whatever order the events arrive in, so redelivery is harmless.
+    await PreviewPatient.get_pymongo_collection().bulk_write(
+        [
+            UpdateOne(
+                {"clinic_id": envelope.clinic_id, "patient_id": appointment.patient_id},
+                {"$max": {"last_visit_at": appointment.scheduled_at}},
+                upsert=True,
+            )
+        ]
+    )
+
+
+async def _save(record: CampaignRecord) -> None:
+    try:
+        await record.replace()
+    except RevisionIdWasChanged as exc:
+        raise ChangedConcurrently(
+            "the campaign was changed meanwhile; reload it and try again"
+        ) from exc
+
+
+def _raise_if_invalid(errors: list[Any]) -> None:
+    if errors:
+        raise InvalidCampaign(errors)

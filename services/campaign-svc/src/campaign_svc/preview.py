@@ -1,0 +1,93 @@
+"""Preview: a campaign's steps rendered with sample data, a real patient's, or both."""
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from campaign_svc.config import CampaignSettings
+from campaign_svc.domain.merge_fields import sample_merge_data
+from campaign_svc.domain.model import FieldError, InvalidCampaign
+from campaign_svc.domain.templates import TemplateRefused, TemplateRenderFailed, render_step
+from campaign_svc.handlers import CampaignNotFound
+from campaign_svc.store import PreviewPatient, campaign_of_clinic
+from reengage_common.auth import MANAGE_REMINDERS, Identity
+
+
+class PatientNotFound(LookupError):
+    def __init__(self, patient_id: str) -> None:
+        super().__init__(f"patient {patient_id} not found")
+
+
+async def preview_campaign(
+    identity: Identity, campaign_id: str, body: Any, settings: CampaignSettings, now: datetime
+) -> dict[str, Any]:
+    identity.require(MANAGE_REMINDERS)
+    record = await campaign_of_clinic(identity.clinic_id, campaign_id)
+    if record is None:
+        raise CampaignNotFound(campaign_id)
+    request = body if isinstance(body, Mapping) else {}
+    merge_data = sample_merge_data(
+        clinic_name=settings.preview_clinic_name,
+        clinic_phone=settings.preview_clinic_phone,
+        clinic_address=settings.preview_clinic_address,
+        now=now,
+        incentive=record.definition.incentive,
+    )
+    patient_id = request.get("patientId")
+    if patient_id is not None:
+        _overlay(
+            merge_data, {"patient": await _patient_merge_data(identity.clinic_id, str(patient_id))}
+        )
+    sample_data = request.get("sampleData")
+    if sample_data is not None:
+        if not isinstance(sample_data, Mapping):
+            raise InvalidCampaign([FieldError("sampleData", "expected an object")])
+        _overlay(merge_data, sample_data)
+    steps = sorted(record.definition.message_templates, key=lambda s: (s.variant, s.sequence))
+    messages = []
+    for index, step in enumerate(steps):
+        try:
+            rendered = render_step(step, merge_data, now)
+        except (TemplateRefused, TemplateRenderFailed) as exc:
+            raise InvalidCampaign([FieldError(f"messageTemplates.{index}.body", str(exc))]) from exc
+        messages.append(
+            {
+                "channel": step.channel.value,
+                "sequence": step.sequence,
+                "variant": step.variant,
+                "subject": rendered.subject,
+                "body": rendered.body,
+                "sms": None
+                if rendered.sms is None
+                else {
+                    "encoding": rendered.sms.encoding,
+                    "characters": rendered.sms.characters,
+                    "segments": rendered.sms.segments,
+                },
+            }
+        )
+    return {"campaignId": record.id, "mergeData": merge_data, "messages": messages}
+
+
+async def _patient_merge_data(clinic_id: str, patient_id: str) -> dict[str, Any]:
+    patient = await PreviewPatient.find_one({"clinic_id": clinic_id, "patient_id": patient_id})
+    if patient is None:
+        raise PatientNotFound(patient_id)
+    # Fields the clinic's systems have not sent yet keep their sample value.
+    known = {
+        "firstName": patient.first_name,
+        "lastName": patient.last_name,
+        "treatmentStage": patient.treatment_stage,
+        "lastVisitDate": patient.last_visit_at.date().isoformat()
+        if patient.last_visit_at
+        else None,
+    }
+    return {name: value for name, value in known.items() if value is not None}
+
+
+def _overlay(base: dict[str, Any], overrides: Mapping[str, Any]) -> None:
+    for key, value in overrides.items():
+        if isinstance(value, Mapping) and isinstance(base.get(key), dict):
+            _overlay(base[key], value)
+        else:
+            base[key] = value

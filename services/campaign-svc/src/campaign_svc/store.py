@@ -1,0 +1,158 @@
+"""Beanie documents of campaign-svc and the few queries its handlers need."""
+
+import base64
+import uuid
+from datetime import datetime
+from typing import Any
+
+from beanie import Document
+from pydantic import Field
+from pymongo import ASCENDING, DESCENDING, IndexModel
+
+from campaign_svc.domain.model import Campaign, CampaignInput
+from reengage_common.events import CampaignStatus
+from reengage_common.outbox import WithOutbox
+
+
+class CampaignRecord(Document, WithOutbox):
+    """One clinic's campaign; its outbox holds the events its last change implied."""
+
+    id: str = Field(default_factory=lambda: uuid.uuid4().hex)  # type: ignore[assignment]
+    clinic_id: str
+    status: CampaignStatus = CampaignStatus.DRAFT
+    definition: CampaignInput
+    run_number: int = 0
+    created_by: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    launched_at: datetime | None = None
+    completed_at: datetime | None = None
+
+    class Settings:
+        name = "campaigns"
+        use_revision = True
+        indexes = [
+            IndexModel([("clinic_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)]),
+            IndexModel([("status", ASCENDING)]),
+        ]
+
+    def to_campaign(self) -> Campaign:
+        return Campaign(
+            **dict(self.definition),
+            id=self.id,
+            status=self.status,
+            created_by=self.created_by,
+            created_at=self.created_at,
+            updated_at=self.updated_at,
+            launched_at=self.launched_at,
+            completed_at=self.completed_at,
+        )
+
+    def take(self, campaign: Campaign) -> None:
+        """Adopt the status, times and definition of `campaign` (the result of a domain rule)."""
+        self.definition = campaign.definition
+        self.status = campaign.status
+        self.updated_at = campaign.updated_at
+        self.launched_at = campaign.launched_at
+        self.completed_at = campaign.completed_at
+
+
+class PreviewPatient(Document):
+    """What a preview with a real patient needs, projected from patient and appointment events."""
+
+    clinic_id: str
+    patient_id: str
+    first_name: str | None = None
+    last_name: str | None = None
+    treatment_stage: str | None = None
+    last_visit_at: datetime | None = None
+
+    class Settings:
+        name = "preview_patients"
+        indexes = [
+            IndexModel([("clinic_id", ASCENDING), ("patient_id", ASCENDING)], unique=True),
+        ]
+
+
+def lock_key(campaign_id: str) -> str:
+    """The key every writer of this campaign holds (the outbox relay uses the same)."""
+    return f"{CampaignRecord.Settings.name}/{campaign_id}"
+
+
+async def campaign_of_clinic(clinic_id: str, campaign_id: str) -> CampaignRecord | None:
+    """Another clinic's campaign is indistinguishable from one that does not exist."""
+    return await CampaignRecord.find_one({"_id": campaign_id, "clinic_id": clinic_id})
+
+
+async def campaigns_by_ids(clinic_id: str, ids: list[str]) -> list[CampaignRecord]:
+    return await CampaignRecord.find({"_id": {"$in": ids}, "clinic_id": clinic_id}).to_list()
+
+
+async def campaign_page(
+    clinic_id: str, *, status: CampaignStatus | None, first: int, after: str | None
+) -> tuple[list[CampaignRecord], bool, int]:
+    """Newest first; returns the page, whether more follow, and the total for the filter."""
+    scope: dict[str, Any] = {"clinic_id": clinic_id}
+    if status is not None:
+        scope["status"] = status.value
+    total = await CampaignRecord.find(scope).count()
+    query = dict(scope)
+    if after is not None:
+        created_at, last_id = decode_cursor(after)
+        query["$or"] = [
+            {"created_at": {"$lt": created_at}},
+            {"created_at": created_at, "_id": {"$lt": last_id}},
+        ]
+    found = (
+        await CampaignRecord.find(query)
+        .sort([("created_at", DESCENDING), ("_id", DESCENDING)])
+        .limit(first + 1)
+        .to_list()
+    )
+    return found[:first], len(found) > first, total
+
+
+async def campaigns_needing_the_scheduler(now: datetime) -> list[CampaignRecord]:
+    """Scheduled campaigns whose start came, and live ones whose end passed."""
+    return await CampaignRecord.find(
+        {
+            "$or": [
+                {
+                    "status": CampaignStatus.SCHEDULED.value,
+                    "definition.schedule.startDate": {"$lte": now},
+                },
+                {
+                    "status": {
+                        "$in": [
+                            s.value
+                            for s in (
+                                CampaignStatus.SCHEDULED,
+                                CampaignStatus.ACTIVE,
+                                CampaignStatus.PAUSED,
+                            )
+                        ]
+                    },
+                    "definition.schedule.endDate": {"$lte": now},
+                },
+            ]
+        }
+    ).to_list()
+
+
+def encode_cursor(record: CampaignRecord) -> str:
+    raw = f"{record.created_at.isoformat()}|{record.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+class BadCursor(ValueError):
+    pass
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        created_at, _, campaign_id = (
+            base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
+        )
+        return datetime.fromisoformat(created_at), campaign_id
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadCursor("after: not a cursor this API gave out") from exc

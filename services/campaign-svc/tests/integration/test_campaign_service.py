@@ -1,0 +1,177 @@
+"""campaign-svc against real Kafka and FerretDB: lifecycle events, scheduler, preview data."""
+
+import copy
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from campaign_svc.app import create_app
+from campaign_svc.config import CampaignSettings
+from reengage_common.auth import issue_token
+from reengage_common.bus import EventPublisher, make_producer
+from reengage_common.events import AppointmentUpdated, Envelope, PatientUpserted, parse
+from reengage_common.testing import eventually, read_topic, serving
+
+pytestmark = pytest.mark.infra
+
+CAMPAIGN = {
+    "name": "Winter recall",
+    "targeting": {"inactiveDays": 180, "treatmentStages": ["HYGIENE_RECALL"]},
+    "channels": ["EMAIL", "SMS"],
+    "messageTemplates": [
+        {
+            "channel": "EMAIL",
+            "subject": "We miss you, {{ patient.firstName }}",
+            "body": "Hi {{ patient.firstName }}, your last visit was {{ patient.lastVisitDate | ago }}.",
+            "sequence": 1,
+        },
+        {
+            "channel": "SMS",
+            "body": "{{ clinic.name }}: book at {{ bookingLink }}",
+            "sequence": 2,
+            "delayDays": 3,
+        },
+    ],
+    "schedule": {
+        "startDate": "2026-12-01T09:00:00Z",
+        "sendTimes": ["10:00"],
+        "timezone": "America/Chicago",
+    },
+}
+
+
+class FakeClock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+async def service(infra, settings_for):
+    prefix = f"{infra.kafka_topic_prefix}svc-{datetime.now(UTC):%H%M%S%f}."
+    settings = settings_for(
+        "campaign-svc", CampaignSettings, kafka_topic_prefix=prefix, scheduler_interval_seconds=0.1
+    )
+    clock = FakeClock(datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
+    admin = {
+        "Authorization": "Bearer "
+        + issue_token(
+            settings.jwt_secret, user_id="u-admin", clinic_id="clinic-a", role="clinic_admin"
+        )
+    }
+    async with serving(create_app(settings, clock=clock)) as client:
+        yield client, clock, settings, admin
+
+
+def campaign_starting(at: datetime, end: datetime | None = None) -> dict[str, Any]:
+    body = copy.deepcopy(CAMPAIGN)
+    body["schedule"]["startDate"] = at.isoformat()
+    body["schedule"]["endDate"] = end.isoformat() if end else None
+    return body
+
+
+async def test_a_campaign_lives_its_whole_life_and_every_transition_is_published(service) -> None:
+    client, clock, settings, admin = service
+    created = (
+        await client.post("/campaigns", json=campaign_starting(clock.now), headers=admin)
+    ).json()
+    campaign_id = created["id"]
+
+    steps = [
+        await client.post(f"/campaigns/{campaign_id}/{action}", headers=admin)
+        for action in ("launch", "pause", "resume", "cancel")
+    ]
+
+    assert created["status"] == "DRAFT" and created["createdBy"] == "u-admin"
+    assert [s.status_code for s in steps] == [200, 200, 200, 200], [s.text for s in steps]
+    assert [s.json()["status"] for s in steps] == ["ACTIVE", "PAUSED", "ACTIVE", "CANCELLED"]
+    launched = await read_topic(settings, settings.topic("campaign.launched"), count=1)
+    changed = await read_topic(settings, settings.topic("campaign.status_changed"), count=3)
+    snapshot = parse(launched[0].value).data
+    assert launched[0].key == campaign_id.encode()
+    assert snapshot.campaign_id == campaign_id and snapshot.run_number == 1
+    assert [t.sequence for t in snapshot.message_templates] == [1, 2]
+    transitions = [(e.data.from_status, e.data.to) for e in map(parse, (r.value for r in changed))]
+    assert transitions == [("ACTIVE", "PAUSED"), ("PAUSED", "ACTIVE"), ("ACTIVE", "CANCELLED")]
+    refused = await client.post(f"/campaigns/{campaign_id}/resume", headers=admin)
+    assert refused.status_code == 409 and "CANCELLED" in refused.json()["error"]["message"]
+
+
+async def test_the_scheduler_activates_at_start_and_completes_at_end_by_itself(service) -> None:
+    client, clock, settings, admin = service
+    start, end = clock.now + timedelta(minutes=1), clock.now + timedelta(minutes=10)
+    created = (
+        await client.post("/campaigns", json=campaign_starting(start, end), headers=admin)
+    ).json()
+    scheduled = (await client.post(f"/campaigns/{created['id']}/launch", headers=admin)).json()
+
+    clock.now = start + timedelta(seconds=1)
+    await eventually(lambda: _status_is(client, admin, created["id"], "ACTIVE"), within=15)
+    clock.now = end + timedelta(seconds=1)
+    await eventually(lambda: _status_is(client, admin, created["id"], "COMPLETED"), within=15)
+
+    assert scheduled["status"] == "SCHEDULED"
+    launched = await read_topic(settings, settings.topic("campaign.launched"), count=1)
+    assert parse(launched[0].value).data.launched_at == start + timedelta(seconds=1)
+    completed = (await client.get(f"/campaigns/{created['id']}", headers=admin)).json()
+    assert completed["completedAt"] is not None
+
+
+async def test_preview_uses_the_patient_the_clinic_systems_sent(service) -> None:
+    client, clock, settings, admin = service
+    producer = make_producer(settings)
+    await producer.start()
+    publisher = EventPublisher(settings, producer)
+    visit = datetime(2026, 3, 20, 15, 0, tzinfo=UTC)
+    await publisher.publish_many(
+        [
+            Envelope.wrap(
+                PatientUpserted(patient_id="p-77", first_name="Grace", last_name="Hopper"),
+                source="pms",
+                clinic_id="clinic-a",
+            ),
+            Envelope.wrap(
+                AppointmentUpdated(
+                    appointment_id="a-1", patient_id="p-77", status="COMPLETED", scheduled_at=visit
+                ),
+                source="pms",
+                clinic_id="clinic-a",
+            ),
+        ]
+    )
+    await producer.stop()
+    created = (
+        await client.post("/campaigns", json=campaign_starting(clock.now), headers=admin)
+    ).json()
+
+    async def previewed() -> bool:
+        answer = await client.post(
+            f"/campaigns/{created['id']}/preview", json={"patientId": "p-77"}, headers=admin
+        )
+        return answer.status_code == 200 and "8 months ago" in answer.json()["messages"][0]["body"]
+
+    await eventually(previewed, within=20)
+    answer = (
+        await client.post(
+            f"/campaigns/{created['id']}/preview", json={"patientId": "p-77"}, headers=admin
+        )
+    ).json()
+    email, sms = answer["messages"]
+    assert email["subject"] == "We miss you, Grace"
+    assert (
+        "Hi Grace" in email["body"] and "https://unsubscribe.example.com/preview" in email["body"]
+    )
+    assert sms["body"].endswith("Reply STOP to opt out") and sms["sms"]["encoding"] == "GSM-7"
+    unknown = await client.post(
+        f"/campaigns/{created['id']}/preview", json={"patientId": "p-none"}, headers=admin
+    )
+    assert unknown.status_code == 404
+
+
+async def _status_is(client, headers, campaign_id: str, status: str) -> bool:
+    return (await client.get(f"/campaigns/{campaign_id}", headers=headers)).json()[
+        "status"
+    ] == status
