@@ -6,7 +6,7 @@ own, so tests pass while `./dev up` runs and never touch its data; both are remo
 
 import os
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
 
@@ -34,8 +34,36 @@ def settings_for() -> Callable[..., Settings]:
     return make
 
 
+def _use_containers() -> bool:
+    """REENGAGE_INFRA=containers|local chooses; unset, a Docker engine that answers decides."""
+    choice = os.environ.get("REENGAGE_INFRA", "")
+    if choice:
+        return choice == "containers"
+    from reengage_common.containers import docker_engine_answers
+
+    return docker_engine_answers()
+
+
 @pytest.fixture(scope="session")
-async def infra() -> AsyncIterator[Settings]:
+def containers() -> Iterator[None]:
+    """Start Kafka and MongoDB with testcontainers where Docker exists; else use deploy/local."""
+    if not _use_containers():
+        yield
+        return
+    from reengage_common.containers import start_containers
+
+    kafka, mongo = start_containers()
+    os.environ["KAFKA_BOOTSTRAP_SERVERS"] = kafka.bootstrap_server()
+    os.environ["MONGO_URL"] = mongo.get_connection_url()
+    try:
+        yield
+    finally:
+        kafka.stop()
+        mongo.stop()
+
+
+@pytest.fixture(scope="session")
+async def infra(containers: None) -> AsyncIterator[Settings]:
     """The real Kafka broker and MongoDB-protocol server; cleaned of this run's data afterwards."""
     settings = load_settings("tests")
     mongo: AsyncMongoClient = AsyncMongoClient(settings.mongo_url, serverSelectionTimeoutMS=5000)
