@@ -40,7 +40,9 @@ class CampaignRecord(Document, WithOutbox):
         return Campaign(
             **dict(self.definition),
             id=self.id,
+            clinic_id=self.clinic_id,
             status=self.status,
+            run_number=self.run_number,
             created_by=self.created_by,
             created_at=self.created_at,
             updated_at=self.updated_at,

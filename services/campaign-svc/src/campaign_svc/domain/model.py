@@ -62,7 +62,10 @@ class Campaign(CampaignInput):
     """A stored campaign as the API shows it: its definition plus identity, status and times."""
 
     id: str
+    clinic_id: str | None = None
     status: CampaignStatus = CampaignStatus.DRAFT
+    # 0 until it first goes live; the run its campaign.launched snapshot carries.
+    run_number: int = 0
     created_by: str | None = None
     created_at: AwareDatetime
     updated_at: AwareDatetime

@@ -1,0 +1,292 @@
+"""The whole system as a clinic meets it: the gateway in front of the real campaign-svc, with
+real Kafka and FerretDB behind it, and audience-svc, dispatch-svc and tracking-svc as they are
+today (started, but without the endpoints the gateway would call).
+
+Everything runs in-process and starts once per test module, in topics and databases of that
+module's own (inside the run's prefixes, so the root `infra` fixture removes them), with a
+clock the test controls and a scheduler that looks every 0.1 s.
+"""
+
+import copy
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+# pytest's importlib mode may import the folder `gateway/` as a namespace package called
+# `gateway`, hiding the real package in gateway/src (see gateway/tests/conftest.py).
+if getattr(sys.modules.get("gateway"), "__file__", "real") is None:
+    del sys.modules["gateway"]
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer
+
+from audience_svc.app import create_app as audience_app
+from campaign_svc.app import create_app as campaign_app
+from campaign_svc.config import CampaignSettings
+from dispatch_svc.app import create_app as dispatch_app
+from gateway.app import create_app as gateway_app
+from reengage_common.auth import MANAGE_REMINDERS, VIEW_ANALYTICS, issue_token
+from reengage_common.events import Envelope, Event, parse
+from reengage_common.settings import Settings
+from reengage_common.testing import serving
+from tracking_svc.app import create_app as tracking_app
+
+CLINIC_A = "clinic-a"
+# The instant campaign-svc believes it is when a module starts; tests move it forward.
+START_OF_TEST_TIME = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+WRONG_SECRET = "not-the-platform-secret-0123456789abcdef"
+
+# Who calls: None sends no Authorization header; "bad token" is signed with another secret.
+PERSONAS: dict[str, tuple[str, list[str] | None] | None] = {
+    "no token": None,
+    "bad token": ("clinic_admin", [VIEW_ANALYTICS, MANAGE_REMINDERS]),
+    "staff without permissions": ("staff", []),
+    "staff with view only": ("staff", [VIEW_ANALYTICS]),
+    "manager": ("manager", None),  # role defaults: view_analytics and manage_reminders
+    "clinic_admin": ("clinic_admin", None),
+}
+
+# A valid campaign as a clinic would write it: two touches, email then SMS.
+CAMPAIGN_INPUT: dict[str, Any] = {
+    "name": "Winter recall",
+    "description": "Patients who missed their hygiene recall",
+    "targeting": {
+        "inactiveDays": 180,
+        "treatmentStages": ["HYGIENE_RECALL"],
+        "includeNoShows": True,
+        "includeDropouts": False,
+        "excludeRecentContact": True,
+        "excludeContactDays": 30,
+    },
+    "channels": ["EMAIL", "SMS"],
+    "messageTemplates": [
+        {
+            "channel": "EMAIL",
+            "subject": "We miss you, {{ patient.firstName }}",
+            "body": "Hi {{ patient.firstName }}, your last visit was "
+            "{{ patient.lastVisitDate | ago }}. {{ incentive.details }} with {{ incentive.code }}.",
+            "sequence": 1,
+            "delayDays": 0,
+            "variant": "A",
+        },
+        {
+            "channel": "SMS",
+            "body": "{{ clinic.name }}: book at {{ bookingLink }}",
+            "sequence": 2,
+            "delayDays": 3,
+            "variant": "A",
+        },
+    ],
+    "variants": [{"name": "A", "weight": 1}],
+    "holdoutPercent": 10.0,
+    "schedule": {
+        "startDate": "2026-11-20T09:00:00+00:00",
+        "endDate": None,
+        "sendTimes": ["10:00", "17:30"],
+        "timezone": "America/Chicago",
+    },
+    "incentive": {
+        "hasIncentive": True,
+        "incentiveDetails": "20% off your next cleaning",
+        "incentiveCode": "SMILE20",
+        "incentiveCostCents": 500,
+    },
+}
+
+
+def campaign_input(**changes: Any) -> dict[str, Any]:
+    """A fresh copy of CAMPAIGN_INPUT; `targeting`, `schedule` and `incentive` merge."""
+    body = copy.deepcopy(CAMPAIGN_INPUT)
+    for key, value in changes.items():
+        if key in {"targeting", "schedule", "incentive"}:
+            body[key].update(value)
+        else:
+            body[key] = value
+    return body
+
+
+class FakeClock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class Stack:
+    """The running system of one test module and the ways a test talks to it."""
+
+    gateway: httpx.AsyncClient
+    campaign_svc: httpx.AsyncClient  # direct, for quick set-up of a test's campaigns
+    clock: FakeClock
+    settings: CampaignSettings
+
+    def headers(self, persona: str = "clinic_admin", clinic: str = CLINIC_A) -> dict[str, str]:
+        who = PERSONAS[persona]
+        if who is None:
+            return {}
+        role, permissions = who
+        secret = WRONG_SECRET if persona == "bad token" else self.settings.jwt_secret
+        token = issue_token(
+            secret, user_id=f"u-{role}", clinic_id=clinic, role=role, permissions=permissions
+        )
+        return {"authorization": f"Bearer {token}"}
+
+    async def graphql(
+        self,
+        document: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        persona: str = "clinic_admin",
+        clinic: str = CLINIC_A,
+    ) -> dict[str, Any]:
+        response = await self.gateway.post(
+            "/graphql",
+            json={"query": document, "variables": variables or {}},
+            headers=self.headers(persona, clinic),
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    async def rest(
+        self,
+        method: str,
+        path: str,
+        *,
+        persona: str = "clinic_admin",
+        clinic: str = CLINIC_A,
+        json: Any = None,
+    ) -> httpx.Response:
+        return await self.gateway.request(
+            method, path, json=json, headers=self.headers(persona, clinic)
+        )
+
+    async def campaign(
+        self, status: str = "DRAFT", *, clinic: str = CLINIC_A, **changes: Any
+    ) -> dict[str, Any]:
+        """A campaign brought to `status` straight through campaign-svc (set-up, not under test)."""
+        admin = self.headers("clinic_admin", clinic)
+        if status == "SCHEDULED" and "schedule" not in changes:
+            changes["schedule"] = {"startDate": (self.clock.now + timedelta(days=1)).isoformat()}
+        created = await self.campaign_svc.post(
+            "/campaigns", json=campaign_input(**changes), headers=admin
+        )
+        assert created.status_code == 201, created.text
+        document = created.json()
+        for action in _ACTIONS_TO[status]:
+            answer = await self.campaign_svc.post(
+                f"/campaigns/{document['id']}/{action}", headers=admin
+            )
+            assert answer.status_code == 200, answer.text
+            document = answer.json()
+        assert document["status"] == status
+        return document
+
+    async def stored(self, campaign_id: str, *, clinic: str = CLINIC_A) -> dict[str, Any] | None:
+        """The campaign as campaign-svc stores it now; None when it does not exist."""
+        answer = await self.campaign_svc.get(
+            f"/campaigns/{campaign_id}", headers=self.headers("clinic_admin", clinic)
+        )
+        return answer.json() if answer.status_code == 200 else None
+
+    async def count(self, *, clinic: str = CLINIC_A) -> int:
+        answer = await self.campaign_svc.get(
+            "/campaigns", params={"first": 1}, headers=self.headers("clinic_admin", clinic)
+        )
+        return answer.json()["totalCount"]
+
+    async def events(
+        self, topic: str, campaign_id: str, *, count: int, within: float = 20.0
+    ) -> list[Envelope[Event]]:
+        """The events of one campaign on a topic of this module, in the order Kafka holds them.
+
+        Reads from the start until `count` are seen and the whole topic as it is then is read,
+        so an event too many is seen too (and `count=0` reads everything there is).
+        """
+        consumer = AIOKafkaConsumer(
+            self.settings.topic(topic),
+            bootstrap_servers=self.settings.kafka_bootstrap_servers,
+            group_id=None,
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+            client_id=f"e2e-reader-{uuid.uuid4().hex[:6]}",
+        )
+        await consumer.start()
+        found: list[Envelope[Event]] = []
+        deadline = time.monotonic() + within
+        try:
+            while time.monotonic() < deadline:
+                batches = await consumer.getmany(timeout_ms=200)
+                for batch in batches.values():
+                    found += [parse(r.value) for r in batch if r.key == campaign_id.encode()]
+                if len(found) >= count and await _read_to_the_end(consumer):
+                    break
+        finally:
+            await consumer.stop()
+        return found
+
+
+@pytest.fixture(scope="session")
+def new_campaign_input():
+    """`campaign_input`, for tests: a fresh valid definition with the given changes."""
+    return campaign_input
+
+
+async def _read_to_the_end(consumer: AIOKafkaConsumer) -> bool:
+    partitions = consumer.assignment()
+    if not partitions:
+        return False
+    ends = await consumer.end_offsets(list(partitions))
+    return all([await consumer.position(p) >= end for p, end in ends.items()])
+
+
+_ACTIONS_TO: dict[str, tuple[str, ...]] = {
+    "DRAFT": (),
+    "SCHEDULED": ("launch",),
+    "ACTIVE": ("launch",),
+    "PAUSED": ("launch", "pause"),
+    "CANCELLED": ("launch", "cancel"),
+}
+
+
+@pytest.fixture(scope="module")
+async def stack(infra, settings_for, request) -> AsyncIterator[Stack]:
+    """The gateway and the services, started once for the module that asks."""
+    module = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
+    own = uuid.uuid4().hex[:4]
+    topics = f"{infra.kafka_topic_prefix}e2e-{module}-{own}."
+    databases = f"{infra.mongo_db_prefix}e2e_{module}_{own}_"
+
+    def settings(service: str, settings_class: type[Settings] = Settings, **more: Any) -> Any:
+        return settings_for(
+            service,
+            settings_class,
+            kafka_topic_prefix=topics,
+            mongo_db_prefix=databases,
+            **more,
+        )
+
+    campaign_settings = settings("campaign-svc", CampaignSettings, scheduler_interval_seconds=0.1)
+    clock = FakeClock(START_OF_TEST_TIME)
+    async with (
+        serving(campaign_app(campaign_settings, clock=clock)) as campaign,
+        serving(audience_app(settings("audience-svc"))) as audience,
+        serving(dispatch_app(settings("dispatch-svc"))) as dispatch,
+        serving(tracking_app(settings("tracking-svc"))) as tracking,
+    ):
+        transports = {
+            "campaign-svc": campaign._transport,
+            "audience-svc": audience._transport,
+            "dispatch-svc": dispatch._transport,
+            "tracking-svc": tracking._transport,
+        }
+        async with serving(gateway_app(settings("gateway"), transports)) as gateway:
+            yield Stack(
+                gateway=gateway, campaign_svc=campaign, clock=clock, settings=campaign_settings
+            )
