@@ -13,8 +13,8 @@ TRACE_HEADER = "trace-id"
 
 def configure_logging(service: str, level: str = "INFO") -> None:
     logging.basicConfig(format="%(message)s", stream=sys.stdout, level=level)
-    # aiokafka and pymongo are chatty at INFO about routine group and pool events.
-    for noisy in ("aiokafka", "kafka", "pymongo"):
+    # aiokafka, pymongo and httpx are chatty at INFO about routine group, pool and call events.
+    for noisy in ("aiokafka", "kafka", "pymongo", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     structlog.configure(
         processors=[
