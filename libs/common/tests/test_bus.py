@@ -2,16 +2,19 @@
 
 import asyncio
 import contextlib
+import uuid
 from collections import Counter
 from datetime import UTC, datetime
 
 import pytest
+import structlog
 from beanie import Document, Indexed
 from pymongo.errors import DuplicateKeyError
 
 from reengage_common.bus import EventConsumer, EventPublisher, ensure_topics, make_producer
 from reengage_common.db import init_documents, make_mongo_client
 from reengage_common.events import Envelope, PatientUpserted
+from reengage_common.logging import TRACE_HEADER, traced
 from reengage_common.testing import eventually, read_topic
 
 pytestmark = pytest.mark.infra
@@ -34,7 +37,7 @@ def upsert(patient: str) -> Envelope[PatientUpserted]:
 @pytest.fixture
 async def bus(infra, settings_for):
     settings = settings_for(
-        "bus-test", kafka_topic_prefix=f"{infra.kafka_topic_prefix}bus-{id(object())}."
+        "bus-test", kafka_topic_prefix=f"{infra.kafka_topic_prefix}bus-{uuid.uuid4().hex[:8]}."
     )
     mongo = make_mongo_client(settings)
     await init_documents(mongo, settings, [AppliedUpsert])
@@ -127,6 +130,25 @@ async def test_a_document_round_trips_and_its_unique_index_is_enforced(bus) -> N
     with pytest.raises(DuplicateKeyError):
         await AppliedUpsert(event_id="e-unique", patient_id="p-2").insert()
     assert when.tzinfo is not None
+
+
+async def test_the_trace_id_of_a_request_follows_its_event_into_the_consumer(bus) -> None:
+    settings, publisher = bus
+    seen: list[object] = []
+
+    async def handle(envelope: Envelope[PatientUpserted]) -> None:
+        seen.append(structlog.contextvars.get_contextvars().get("trace_id"))
+
+    with traced("trace-of-the-request"):
+        await publisher.publish(upsert("p-traced"))
+    task = asyncio.create_task(EventConsumer(settings, {PatientUpserted: handle}, publisher).run())
+    await eventually(lambda: _true(len(seen) == 1))
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+    record = (await read_topic(settings, settings.topic("patient.upserted"), count=1))[0]
+    assert seen == ["trace-of-the-request"]
+    assert dict(record.headers)[TRACE_HEADER] == b"trace-of-the-request"
 
 
 async def _done(task: asyncio.Task[None]) -> bool:
