@@ -6,15 +6,8 @@ answer can be forced per path to test how the gateway maps it.
 
 import itertools
 import json
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
-
-# pytest's importlib mode names this file `gateway.tests.conftest` and, to do so, imports the
-# folder `gateway/` as a namespace package called `gateway`, hiding our real package. Drop that
-# stand-in (it has no __file__) so `import gateway.app` finds gateway/src/gateway.
-if getattr(sys.modules.get("gateway"), "__file__", "real") is None:
-    del sys.modules["gateway"]
 
 import httpx
 import pytest

@@ -8,18 +8,12 @@ clock the test controls and a scheduler that looks every 0.1 s.
 """
 
 import copy
-import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-
-# pytest's importlib mode may import the folder `gateway/` as a namespace package called
-# `gateway`, hiding the real package in gateway/src (see gateway/tests/conftest.py).
-if getattr(sys.modules.get("gateway"), "__file__", "real") is None:
-    del sys.modules["gateway"]
 
 import httpx
 import pytest
