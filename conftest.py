@@ -16,11 +16,11 @@ os.environ["KAFKA_TOPIC_PREFIX"] = f"test-{RUN_ID}."
 os.environ["MONGO_DB_PREFIX"] = f"test_{RUN_ID}_"
 os.environ.setdefault("KAFKA_PARTITIONS", "2")
 
-# Import the real `gateway` package before pytest collects gateway/tests: its importlib mode
-# would otherwise register the folder `gateway/` under that name and hide the package.
 from aiokafka.admin import AIOKafkaAdminClient  # noqa: E402
 from pymongo import AsyncMongoClient  # noqa: E402
 
+# Imported before pytest collects gateway/tests: its importlib mode would otherwise register
+# the folder `gateway/` under that name and hide the real package.
 import gateway  # noqa: E402, F401
 from reengage_common.settings import Settings, load_settings  # noqa: E402
 
