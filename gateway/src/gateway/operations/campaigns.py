@@ -5,7 +5,7 @@ from typing import Any
 
 from gateway.operations.access import LAUNCH, MANAGE, READ, Caller, requires
 from gateway.operations.errors import FieldProblem, Invalid
-from gateway.operations.service_calls import JSONDocument, call_service, query_params
+from gateway.operations.service_calls import JSONDocument, call_service, query_params, segment
 
 SERVICE = "campaign-svc"
 
@@ -27,7 +27,7 @@ async def list_campaigns(
 
 @requires(READ)
 async def get_campaign(caller: Caller, campaign_id: str) -> JSONDocument:
-    return await call_service(caller, SERVICE, "GET", f"/campaigns/{campaign_id}")
+    return await call_service(caller, SERVICE, "GET", f"/campaigns/{segment(campaign_id)}")
 
 
 @requires(READ)
@@ -53,16 +53,20 @@ async def create_campaign(caller: Caller, campaign: Any) -> JSONDocument:
 async def update_campaign(caller: Caller, campaign_id: str, campaign: Any) -> JSONDocument:
     """A full replacement of the editable fields."""
     body = _object_body(campaign)
-    return await call_service(caller, SERVICE, "PUT", f"/campaigns/{campaign_id}", json=body)
+    return await call_service(
+        caller, SERVICE, "PUT", f"/campaigns/{segment(campaign_id)}", json=body
+    )
 
 
 @requires(MANAGE)
 async def delete_campaign(caller: Caller, campaign_id: str) -> JSONDocument:
-    return await call_service(caller, SERVICE, "DELETE", f"/campaigns/{campaign_id}")
+    return await call_service(caller, SERVICE, "DELETE", f"/campaigns/{segment(campaign_id)}")
 
 
 async def _transition(caller: Caller, campaign_id: str, action: str) -> JSONDocument:
-    return await call_service(caller, SERVICE, "POST", f"/campaigns/{campaign_id}/{action}")
+    return await call_service(
+        caller, SERVICE, "POST", f"/campaigns/{segment(campaign_id)}/{action}"
+    )
 
 
 @requires(LAUNCH)
@@ -99,5 +103,5 @@ async def preview_campaign(
         _object_body(sample_data, field="sampleData")
     body = {"patientId": patient_id, "sampleData": sample_data}
     return await call_service(
-        caller, SERVICE, "POST", f"/campaigns/{campaign_id}/preview", json=body
+        caller, SERVICE, "POST", f"/campaigns/{segment(campaign_id)}/preview", json=body
     )

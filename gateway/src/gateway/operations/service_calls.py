@@ -1,6 +1,7 @@
 """One call to a service's internal JSON API, its failures turned into operation errors."""
 
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import structlog
@@ -52,6 +53,11 @@ async def call_service(
     if response.is_success:
         return _json_object(service, response)
     raise _error_of(service, response)
+
+
+def segment(value: str) -> str:
+    """`value` as one path segment: a caller's id like `../metrics` cannot leave its resource."""
+    return quote(value, safe="").replace(".", "%2E")
 
 
 def query_params(**given: str | int | None) -> dict[str, str | int]:

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 
 from gateway.operations import campaigns
 from gateway.operations.access import READ, Caller, requires
-from gateway.operations.service_calls import JSONDocument, call_service, query_params
+from gateway.operations.service_calls import JSONDocument, call_service, query_params, segment
 
 SERVICE = "tracking-svc"
 
@@ -61,5 +61,5 @@ async def campaign_recipients(
     await campaigns.get_campaign(caller, campaign_id)
     params = query_params(status=status, first=first, after=after)
     return await call_service(
-        caller, SERVICE, "GET", f"/campaigns/{campaign_id}/recipients", params=params
+        caller, SERVICE, "GET", f"/campaigns/{segment(campaign_id)}/recipients", params=params
     )

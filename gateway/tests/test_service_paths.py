@@ -1,0 +1,49 @@
+"""An id from the caller is one path segment of the internal call, never a path of its own."""
+
+import httpx
+import pytest
+
+from gateway.app import create_app
+from reengage_common.auth import issue_token
+from reengage_common.settings import load_settings
+from reengage_common.testing import serving
+
+HOSTILE_IDS = ["../healthz", "../../metrics", "..", "x?ids=a,b", "a/launch", "%2e%2e/readyz"]
+CAMPAIGN = "query Campaign($id: ID!) { campaign(id: $id) { id } }"
+
+
+@pytest.mark.parametrize("hostile_id", HOSTILE_IDS)
+async def test_a_hostile_id_reaches_the_service_as_one_segment_under_campaigns(hostile_id) -> None:
+    seen: list[httpx.URL] = []
+
+    def campaign_svc(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url)
+        return httpx.Response(404, json={"error": {"code": "NOT_FOUND", "message": "not found"}})
+
+    settings = load_settings("gateway")
+    transports = dict.fromkeys(
+        ["campaign-svc", "audience-svc", "dispatch-svc", "tracking-svc"],
+        httpx.MockTransport(campaign_svc),
+    )
+    token = issue_token(settings.jwt_secret, user_id="u", clinic_id="c", role="clinic_admin")
+    headers = {"Authorization": f"Bearer {token}"}
+
+    async with serving(create_app(settings, transports)) as gateway:
+        await gateway.post(
+            "/graphql", json={"query": CAMPAIGN, "variables": {"id": hostile_id}}, headers=headers
+        )
+        await gateway.post(
+            "/graphql",
+            json={
+                "query": "mutation($id: ID!) { pauseCampaign(id: $id) { __typename } }",
+                "variables": {"id": hostile_id},
+            },
+            headers=headers,
+        )
+
+    assert len(seen) == 2
+    for url in seen:
+        _, collection, segment, *action = url.raw_path.decode().split("?")[0].split("/")
+        assert collection == "campaigns" and segment not in {"", ".", ".."}
+        assert action in ([], ["pause"])
+        assert url.query == b""
