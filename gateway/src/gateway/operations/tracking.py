@@ -8,7 +8,8 @@ from gateway.operations.service_calls import JSONDocument, call_service, query_p
 
 SERVICE = "tracking-svc"
 
-_COUNTS = (
+# The counters of a campaign's stats, as tracking-svc names them.
+STAT_COUNTS = (
     "recipients",
     "sent",
     "delivered",
@@ -25,7 +26,7 @@ _COUNTS = (
 
 def no_activity(campaign_id: str) -> JSONDocument:
     """The figures of a campaign tracking-svc has seen nothing of yet (e.g. a draft)."""
-    return {"campaignId": campaign_id, **dict.fromkeys(_COUNTS, 0), "roi": None}
+    return {"campaignId": campaign_id, **dict.fromkeys(STAT_COUNTS, 0), "roi": None}
 
 
 @requires(READ)

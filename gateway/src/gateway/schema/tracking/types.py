@@ -5,11 +5,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
-from pydantic.alias_generators import to_camel
+from pydantic.alias_generators import to_snake
 from strawberry.types import Info
 
 from gateway.context import GatewayContext
 from gateway.operations.errors import NotAvailable as Unavailable
+from gateway.operations.tracking import STAT_COUNTS
 from gateway.schema.enums import Channel
 from gateway.schema.errors import NotAvailable, NotFound, answer_of, result_of
 from gateway.schema.pagination import PageInfo, edge_cursors
@@ -47,23 +48,8 @@ class CampaignStats:
         return cls(
             campaign_id=strawberry.ID(doc["campaignId"]),
             roi=float(roi) if roi is not None else None,
-            **{name: int(doc.get(to_camel(name)) or 0) for name in _COUNTS},
+            **{to_snake(name): int(doc.get(name) or 0) for name in STAT_COUNTS},
         )
-
-
-_COUNTS = (
-    "recipients",
-    "sent",
-    "delivered",
-    "failed",
-    "responded",
-    "interested",
-    "rebooked",
-    "unsubscribed",
-    "bounced",
-    "revenue_cents",
-    "cost_cents",
-)
 
 
 CampaignStatsResult = Annotated[
