@@ -17,10 +17,12 @@ from campaign_svc.handlers import (
     CampaignNotFound,
     ChangedConcurrently,
     read_campaign,
+    read_campaign_page,
+    read_campaigns_with_ids,
 )
 from campaign_svc.preview import PatientNotFound, preview_campaign
-from campaign_svc.store import BadCursor, campaign_page, campaigns_by_ids, encode_cursor
-from reengage_common.auth import VIEW_ANALYTICS, AuthError, Identity, PermissionDenied
+from campaign_svc.store import BadCursor, encode_cursor
+from reengage_common.auth import AuthError, Identity, PermissionDenied
 from reengage_common.events import CampaignStatus
 from reengage_common.web import error_response, identity_of, unauthenticated
 
@@ -76,16 +78,15 @@ async def _json_body(request: Request) -> Any:
 
 
 async def list_campaigns(request: Request, identity: Identity) -> Response:
-    identity.require(VIEW_ANALYTICS)
     params = request.query_params
     if "ids" in params:
         ids = [i for i in params["ids"].split(",") if i][:MAX_PAGE]
-        records = await campaigns_by_ids(identity.clinic_id, ids)
+        records = await read_campaigns_with_ids(identity, ids)
         return JSONResponse({"items": [campaign_json(r.to_campaign()) for r in records]})
     status = _status_param(params.get("status"))
     first = _first_param(params.get("first"))
-    records, has_next, total = await campaign_page(
-        identity.clinic_id, status=status, first=first, after=params.get("after")
+    records, has_next, total = await read_campaign_page(
+        identity, status=status, first=first, after=params.get("after")
     )
     return JSONResponse(
         {

@@ -29,6 +29,8 @@ from campaign_svc.store import (
     CampaignRecord,
     PreviewPatient,
     campaign_of_clinic,
+    campaign_page,
+    campaigns_by_ids,
     campaigns_needing_the_scheduler,
     lock_key,
 )
@@ -82,7 +84,7 @@ class CampaignCommands:
     async def update(self, identity: Identity, campaign_id: str, body: Any) -> Campaign:
         identity.require(MANAGE_REMINDERS)
         async with self.locks.hold(lock_key(campaign_id)):
-            record = await self._find(identity, campaign_id)
+            record = await find_campaign(identity, campaign_id)
             require_allowed(Action.EDIT, record.status)
             now = self.clock()
             definition = apply_changes(record.definition, body)
@@ -95,14 +97,14 @@ class CampaignCommands:
     async def delete(self, identity: Identity, campaign_id: str) -> None:
         identity.require(MANAGE_REMINDERS)
         async with self.locks.hold(lock_key(campaign_id)):
-            record = await self._find(identity, campaign_id)
+            record = await find_campaign(identity, campaign_id)
             require_allowed(Action.DELETE, record.status)
             await record.delete()
         log.info("campaign.deleted", campaign_id=campaign_id)
 
     async def duplicate(self, identity: Identity, campaign_id: str) -> Campaign:
         identity.require(MANAGE_REMINDERS)
-        original = await self._find(identity, campaign_id)
+        original = await find_campaign(identity, campaign_id)
         require_allowed(Action.DUPLICATE, original.status)
         now = self.clock()
         copy = CampaignRecord(
@@ -119,7 +121,7 @@ class CampaignCommands:
         """launch, pause, resume or cancel, as the caller asks."""
         identity.require(MANAGE_REMINDERS, role=CLINIC_ADMIN if action is Action.LAUNCH else None)
         async with self.locks.hold(lock_key(campaign_id)):
-            record = await self._find(identity, campaign_id)
+            record = await find_campaign(identity, campaign_id)
             now = self.clock()
             require_allowed(action, record.status)
             if action is Action.LAUNCH:
@@ -174,19 +176,31 @@ class CampaignCommands:
             to=change.to_status.value,
         )
 
-    async def _find(self, identity: Identity, campaign_id: str) -> CampaignRecord:
-        record = await campaign_of_clinic(identity.clinic_id, campaign_id)
-        if record is None:
-            raise CampaignNotFound(campaign_id)
-        return record
+
+async def find_campaign(identity: Identity, campaign_id: str) -> CampaignRecord:
+    """The caller's clinic's campaign; another clinic's is as absent as one never created."""
+    record = await campaign_of_clinic(identity.clinic_id, campaign_id)
+    if record is None:
+        raise CampaignNotFound(campaign_id)
+    return record
 
 
 async def read_campaign(identity: Identity, campaign_id: str) -> Campaign:
     identity.require(VIEW_ANALYTICS)
-    record = await campaign_of_clinic(identity.clinic_id, campaign_id)
-    if record is None:
-        raise CampaignNotFound(campaign_id)
-    return record.to_campaign()
+    return (await find_campaign(identity, campaign_id)).to_campaign()
+
+
+async def read_campaign_page(
+    identity: Identity, *, status: CampaignStatus | None, first: int, after: str | None
+) -> tuple[list[CampaignRecord], bool, int]:
+    """Newest first: the page, whether more follow, and the total for the filter."""
+    identity.require(VIEW_ANALYTICS)
+    return await campaign_page(identity.clinic_id, status=status, first=first, after=after)
+
+
+async def read_campaigns_with_ids(identity: Identity, ids: list[str]) -> list[CampaignRecord]:
+    identity.require(VIEW_ANALYTICS)
+    return await campaigns_by_ids(identity.clinic_id, ids)
 
 
 async def on_patient_upserted(envelope: Envelope[PatientUpserted]) -> None:

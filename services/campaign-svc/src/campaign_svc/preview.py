@@ -8,8 +8,8 @@ from campaign_svc.config import CampaignSettings
 from campaign_svc.domain.merge_fields import sample_merge_data
 from campaign_svc.domain.model import FieldError, InvalidCampaign
 from campaign_svc.domain.templates import TemplateRefused, TemplateRenderFailed, render_step
-from campaign_svc.handlers import CampaignNotFound
-from campaign_svc.store import PreviewPatient, campaign_of_clinic
+from campaign_svc.handlers import find_campaign
+from campaign_svc.store import PreviewPatient
 from reengage_common.auth import MANAGE_REMINDERS, Identity
 
 
@@ -22,9 +22,7 @@ async def preview_campaign(
     identity: Identity, campaign_id: str, body: Any, settings: CampaignSettings, now: datetime
 ) -> dict[str, Any]:
     identity.require(MANAGE_REMINDERS)
-    record = await campaign_of_clinic(identity.clinic_id, campaign_id)
-    if record is None:
-        raise CampaignNotFound(campaign_id)
+    record = await find_campaign(identity, campaign_id)
     request = body if isinstance(body, Mapping) else {}
     merge_data = sample_merge_data(
         clinic_name=settings.preview_clinic_name,
