@@ -5,12 +5,16 @@ from datetime import datetime
 from typing import Any
 
 from campaign_svc.config import CampaignSettings
-from campaign_svc.domain.merge_fields import sample_merge_data
 from campaign_svc.domain.model import FieldError, InvalidCampaign
-from campaign_svc.domain.templates import TemplateRefused, TemplateRenderFailed, render_step
 from campaign_svc.handlers import find_campaign
 from campaign_svc.store import PreviewPatient
 from reengage_common.auth import MANAGE_REMINDERS, Identity
+from reengage_common.messages import (
+    TemplateRefused,
+    TemplateRenderFailed,
+    render_step,
+    sample_merge_data,
+)
 
 
 class PatientNotFound(LookupError):

@@ -5,10 +5,14 @@ from collections.abc import Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from campaign_svc.domain.merge_fields import sample_merge_data
 from campaign_svc.domain.model import NAME_MAX_LENGTH, CampaignInput, FieldError, TreatmentStage
-from campaign_svc.domain.templates import TemplateRenderFailed, compile_template, template_problems
 from reengage_common.events import Channel, Incentive, MessageTemplate, Schedule, Targeting, Variant
+from reengage_common.messages import (
+    TemplateRenderFailed,
+    compile_template,
+    sample_merge_data,
+    template_problems,
+)
 
 # The hours the law allows outreach, read in each patient's own time zone. "HH:MM" strings
 # compare correctly as text.

@@ -1,12 +1,12 @@
 import pytest
 
-from campaign_svc.domain.opt_out import (
+from reengage_common.messages.opt_out import (
     SMS_OPT_OUT,
     with_email_unsubscribe,
     with_mail_opt_out,
     with_sms_opt_out,
 )
-from campaign_svc.domain.sms import SmsSize, sms_segments
+from reengage_common.messages.sms import SmsSize, sms_segments
 
 
 @pytest.mark.parametrize(

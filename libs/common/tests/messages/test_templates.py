@@ -4,18 +4,17 @@ from typing import Any
 import pytest
 from jinja2 import UndefinedError
 
-from campaign_svc.domain import templates
-from campaign_svc.domain.merge_fields import KNOWN_MERGE_FIELDS, sample_merge_data
-from campaign_svc.domain.opt_out import SMS_OPT_OUT
-from campaign_svc.domain.templates import (
+from reengage_common.events import Channel, Incentive, MessageTemplate
+from reengage_common.messages import templates
+from reengage_common.messages.merge_fields import KNOWN_MERGE_FIELDS, sample_merge_data
+from reengage_common.messages.opt_out import SMS_OPT_OUT
+from reengage_common.messages.rendering import compile_step, render_step
+from reengage_common.messages.templates import (
     TemplateRefused,
     TemplateRenderFailed,
-    compile_step,
     compile_template,
-    render_step,
     template_problems,
 )
-from reengage_common.events import Channel, Incentive, MessageTemplate
 
 
 @pytest.fixture

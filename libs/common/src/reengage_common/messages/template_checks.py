@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from jinja2 import nodes
 
-from campaign_svc.domain.merge_fields import KNOWN_MERGE_FIELDS, MERGE_GROUPS, MERGE_LINKS
+from reengage_common.messages.merge_fields import KNOWN_MERGE_FIELDS, MERGE_GROUPS, MERGE_LINKS
 
 
 @dataclass(frozen=True)

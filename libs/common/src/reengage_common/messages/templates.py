@@ -14,18 +14,11 @@ from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from campaign_svc.domain.opt_out import (
-    with_email_unsubscribe,
-    with_mail_opt_out,
-    with_sms_opt_out,
-)
-from campaign_svc.domain.sms import SmsSize, sms_segments
-from campaign_svc.domain.template_checks import (
+from reengage_common.messages.template_checks import (
     TemplateInspection,
     TemplateProblem,
     inspect_template,
 )
-from reengage_common.events import Channel, MessageTemplate
 
 # Render settings travel in the context under names no template may use (inspect_template
 # refuses every name that is not a merge field), so filters can read them.
@@ -159,7 +152,7 @@ def template_problems(source: str) -> list[TemplateProblem]:
     return list(_inspect(source).problems)
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=4096)
 def compile_template(source: str) -> CompiledTemplate:
     """Check and compile `source` (cached by text), or raise TemplateRefused."""
     inspection = _inspect(source)
@@ -182,64 +175,3 @@ def _inspect(source: str) -> TemplateInspection:
 
 def _syntax_problem(exc: TemplateSyntaxError) -> TemplateProblem:
     return TemplateProblem(exc.lineno, exc.message or "invalid template syntax")
-
-
-@dataclass(frozen=True)
-class CompiledStep:
-    channel: Channel
-    subject: CompiledTemplate | None
-    body: CompiledTemplate
-
-
-@dataclass(frozen=True)
-class RenderedMessage:
-    subject: str | None
-    body: str
-    sms: SmsSize | None
-
-
-def compile_step(step: MessageTemplate) -> CompiledStep:
-    """Compile a step's subject (ignored for SMS) and body once, to render for many patients."""
-    subject = None
-    if step.channel is not Channel.SMS and step.subject:
-        subject = compile_template(step.subject)
-    return CompiledStep(step.channel, subject, compile_template(step.body))
-
-
-def render_step(
-    step: MessageTemplate | CompiledStep,
-    merge_data: Mapping[str, Any],
-    now: datetime,
-    *,
-    currency: str = "USD",
-    locale: str = "en",
-) -> RenderedMessage:
-    """One patient's message, with the channel's opt-out added and an SMS's size counted.
-
-    Raises TemplateRefused for a template that would not pass validation, and
-    TemplateRenderFailed when the merge data cannot fill it.
-    """
-    compiled = step if isinstance(step, CompiledStep) else compile_step(step)
-    body = compiled.body.render(merge_data, now=now, currency=currency, locale=locale)
-    subject = (
-        compiled.subject.render(merge_data, now=now, currency=currency, locale=locale)
-        if compiled.subject
-        else None
-    )
-    if subject is not None:
-        # A line break in a subject would let merge data write extra mail headers.
-        subject = " ".join(subject.split())
-    unsubscribe_link = merge_data.get("unsubscribeLink")
-    clinic = merge_data.get("clinic")
-    try:
-        if compiled.channel is Channel.SMS:
-            body = with_sms_opt_out(body)
-            return RenderedMessage(subject=None, body=body, sms=sms_segments(body))
-        if compiled.channel is Channel.MAIL:
-            phone = clinic.get("phone") if isinstance(clinic, Mapping) else None
-            body = with_mail_opt_out(body, clinic_phone=phone, unsubscribe_link=unsubscribe_link)
-        else:
-            body = with_email_unsubscribe(body, unsubscribe_link)
-    except ValueError as exc:
-        raise TemplateRenderFailed(str(exc)) from exc
-    return RenderedMessage(subject=subject, body=body, sms=None)

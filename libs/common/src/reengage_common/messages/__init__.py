@@ -1,0 +1,65 @@
+"""Message rendering shared by campaign-svc (validation, preview) and dispatch-svc (sending).
+
+One implementation of the template sandbox, merge fields, opt-out text, SMS sizing and signed
+links, so what a clinic previews is exactly what a patient receives.
+"""
+
+from reengage_common.messages.links import (
+    BOOKING_CLICK,
+    LINK_MAX_AGE,
+    UNSUBSCRIBE,
+    BadLinkToken,
+    LinkClaims,
+    LinkPurpose,
+    booking_link,
+    make_link_token,
+    read_link_token,
+    unsubscribe_link,
+)
+from reengage_common.messages.merge_fields import KNOWN_MERGE_FIELDS, sample_merge_data
+from reengage_common.messages.opt_out import SMS_OPT_OUT
+from reengage_common.messages.rendering import (
+    CompiledStep,
+    MessageLinks,
+    RenderedMessage,
+    compile_step,
+    render_message,
+    render_step,
+)
+from reengage_common.messages.sms import SmsSize, sms_segments
+from reengage_common.messages.templates import (
+    CompiledTemplate,
+    TemplateRefused,
+    TemplateRenderFailed,
+    compile_template,
+    template_problems,
+)
+
+__all__ = [
+    "BOOKING_CLICK",
+    "KNOWN_MERGE_FIELDS",
+    "LINK_MAX_AGE",
+    "SMS_OPT_OUT",
+    "UNSUBSCRIBE",
+    "BadLinkToken",
+    "CompiledStep",
+    "CompiledTemplate",
+    "LinkClaims",
+    "LinkPurpose",
+    "MessageLinks",
+    "RenderedMessage",
+    "SmsSize",
+    "TemplateRefused",
+    "TemplateRenderFailed",
+    "booking_link",
+    "compile_step",
+    "compile_template",
+    "make_link_token",
+    "read_link_token",
+    "render_message",
+    "render_step",
+    "sample_merge_data",
+    "sms_segments",
+    "template_problems",
+    "unsubscribe_link",
+]
