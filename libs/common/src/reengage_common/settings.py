@@ -6,6 +6,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_JWT_SECRET = "dev-secret-change-me-0123456789abcdef"
+DEVELOPMENT_LINK_SECRET = "dev-link-secret-change-me-0123456789abcdef"
 
 SERVICE_PORTS = {
     "gateway": 8000,
@@ -30,6 +31,10 @@ class Settings(BaseSettings):
     mongo_url: str = "mongodb://127.0.0.1:27017"
     mongo_db_prefix: str = "reengage_"
     jwt_secret: str = DEVELOPMENT_JWT_SECRET
+    # Signs the unsubscribe and booking links in messages (reengage_common.messages.links).
+    link_secret: str = DEVELOPMENT_LINK_SECRET
+    # Where patients reach tracking-svc's public pages (/u/…, /b/…); an ingress in production.
+    public_base_url: str = "http://127.0.0.1:8104"
     host: str = "127.0.0.1"
     port: int | None = None
     log_level: str = "INFO"
@@ -44,6 +49,10 @@ class Settings(BaseSettings):
             raise ValueError("JWT_SECRET: set a secret of your own; production refuses the dev one")
         if self.env == "production" and len(self.jwt_secret) < 32:
             raise ValueError("JWT_SECRET: use at least 32 characters in production")
+        if self.env == "production" and self.link_secret == DEVELOPMENT_LINK_SECRET:
+            raise ValueError("LINK_SECRET: set your own secret; production refuses the dev one")
+        if self.env == "production" and len(self.link_secret) < 32:
+            raise ValueError("LINK_SECRET: use at least 32 characters in production")
         return self
 
     @property
