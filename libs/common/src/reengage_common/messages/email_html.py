@@ -17,10 +17,11 @@ def email_html(text: str, *, clickable: Iterable[str | None] = ()) -> str:
         key=len,
         reverse=True,
     )
-    paragraphs = text.replace("\r\n", "\n").strip().split("\n\n")
+    # Links hold no line breaks, so the text can be escaped and linked in one go, then split.
+    linked = _linked(escape(text.replace("\r\n", "\n").strip()), links)
     html = "\n".join(
         f"<p>{'<br>'.join(paragraph.strip().splitlines())}</p>"
-        for paragraph in (_linked(escape(paragraph), links) for paragraph in paragraphs)
+        for paragraph in linked.split("\n\n")
         if paragraph.strip()
     )
     return _PAGE.format(html)
