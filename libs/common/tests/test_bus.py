@@ -11,10 +11,11 @@ import structlog
 from beanie import Document, Indexed
 from pymongo.errors import DuplicateKeyError
 
-from reengage_common.bus import EventConsumer, EventPublisher, ensure_topics, make_producer
+from reengage_common.bus import EventConsumer, EventPublisher, batch, ensure_topics, make_producer
 from reengage_common.db import init_documents, make_mongo_client
-from reengage_common.events import Envelope, PatientUpserted
+from reengage_common.events import Envelope, PatientUpserted, parse
 from reengage_common.logging import TRACE_HEADER, traced
+from reengage_common.storage import insert_new
 from reengage_common.testing import eventually, read_topic
 
 pytestmark = pytest.mark.infra
@@ -161,3 +162,41 @@ async def _true(value: bool) -> bool:
 
 async def _applied_count_is(expected: int) -> bool:
     return await AppliedUpsert.find_all().count() == expected
+
+
+async def test_a_batch_handler_stores_each_partitions_share_in_bulk_and_a_poison_event_alone_goes_to_the_dlq(
+    bus,
+) -> None:
+    settings, publisher = bus
+    batch_sizes: list[int] = []
+
+    async def store_batch(envelopes: list[Envelope[PatientUpserted]]) -> None:
+        batch_sizes.append(len(envelopes))
+        await insert_new(
+            AppliedUpsert.get_pymongo_collection(),
+            [{"event_id": e.id, "patient_id": e.data.patient_id} for e in envelopes],
+        )
+        if any(e.data.patient_id == "p-poison" for e in envelopes):
+            raise RuntimeError("cannot store this one")
+
+    await AppliedUpsert.find_all().delete()
+    sent = [upsert(f"p-{n}") for n in range(300)]
+    sent.insert(150, upsert("p-poison"))
+    await publisher.publish_many(sent)
+    consumer = EventConsumer(
+        settings,
+        {PatientUpserted: batch(store_batch)},
+        publisher,
+        max_attempts=2,
+        retry_wait_max=0.05,
+    )
+    task = asyncio.create_task(consumer.run())
+    dead = await read_topic(settings, settings.topic("patient.upserted") + ".dlq", count=1)
+    await eventually(lambda: _applied_count_is(len(sent)))
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+    stored = await AppliedUpsert.find_all().to_list()
+    assert sorted(doc.event_id for doc in stored) == sorted(e.id for e in sent)
+    assert [parse(r.value).data.patient_id for r in dead] == ["p-poison"]
+    assert max(batch_sizes) > 1, "events were handed over in batches"

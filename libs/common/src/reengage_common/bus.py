@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -39,7 +40,8 @@ def make_producer(settings: Settings) -> AIOKafkaProducer:
         client_id=settings.service,
         enable_idempotence=True,
         acks="all",
-        linger_ms=5,
+        linger_ms=settings.kafka_linger_ms,
+        max_batch_size=1024 * 1024,
     )
 
 
@@ -92,7 +94,9 @@ async def ensure_topics(settings: Settings, names: Iterable[str] = TOPICS) -> No
                 await admin.create_topics(
                     [
                         NewTopic(
-                            topic, num_partitions=settings.kafka_partitions, replication_factor=1
+                            topic,
+                            num_partitions=settings.kafka_partitions,
+                            replication_factor=settings.kafka_replication_factor,
                         )
                     ]
                 )
@@ -100,13 +104,57 @@ async def ensure_topics(settings: Settings, names: Iterable[str] = TOPICS) -> No
         await admin.close()
 
 
+@dataclass(frozen=True)
+class BatchHandler:
+    """A handler that takes every event one `getmany` returned for one topic-partition, in
+    order, and stores their effects in bulk. It must be idempotent as a whole: after a failure
+    the batch (or, while isolating a poison event, part of it) is handed over again."""
+
+    handle: Callable[[list[Envelope[Any]]], Awaitable[None]]
+
+
+def batch(handle: Callable[[list[Envelope[Any]]], Awaitable[None]]) -> BatchHandler:
+    """Mark `handle` as taking a list of envelopes: `{MessageDue: batch(on_due_batch)}`."""
+    return BatchHandler(handle)
+
+
+AnyHandler = Handler | BatchHandler
+
+
+def as_batch_handler(handler: AnyHandler) -> BatchHandler:
+    """The one-event handler is the simple case of a batch: its events one after another."""
+    if isinstance(handler, BatchHandler):
+        return handler
+
+    async def one_by_one(envelopes: list[Envelope[Any]]) -> None:
+        for envelope in envelopes:
+            with traced(envelope.trace_id):
+                await handler(envelope)
+
+    return BatchHandler(one_by_one)
+
+
+@dataclass
+class _Parsed:
+    record: ConsumerRecord[bytes, bytes]
+    envelope: Envelope[Any]
+    trace_id: str | None
+
+
 class EventConsumer:
-    """One consumer group member that hands each event of its topics to the matching handler."""
+    """One consumer group member: hands each topic-partition's batch to the matching handler.
+
+    The partitions of one `getmany` are processed concurrently, each in order. A partition's
+    offset is committed only after its batch's effects are stored. A malformed event goes to the
+    DLQ before the handler sees the rest; a batch that keeps failing is split in halves until
+    the failing event is alone, so it goes to the DLQ and its neighbours' effects are stored
+    exactly as if it had not been there (handlers are idempotent, so a retried half is harmless).
+    """
 
     def __init__(
         self,
         settings: Settings,
-        handlers: Mapping[type[Event], Handler],
+        handlers: Mapping[type[Event], AnyHandler],
         publisher: EventPublisher,
         *,
         max_attempts: int = 5,
@@ -114,7 +162,7 @@ class EventConsumer:
         group_id: str | None = None,
     ) -> None:
         self._settings = settings
-        self._handlers = {model.topic: handler for model, handler in handlers.items()}
+        self._handlers = {model.topic: as_batch_handler(h) for model, h in handlers.items()}
         self._publisher = publisher
         self._max_attempts = max_attempts
         self._retry_wait_max = retry_wait_max
@@ -132,15 +180,22 @@ class EventConsumer:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             isolation_level="read_committed",
+            max_partition_fetch_bytes=4 * 1024 * 1024,
         )
         await self._consumer.start()
         log.info("consumer.started", group=self._group_id, topics=topics)
         try:
             while True:
-                batches = await self._consumer.getmany(timeout_ms=500, max_records=200)
+                batches = await self._consumer.getmany(
+                    timeout_ms=500, max_records=self._settings.consumer_batch_size
+                )
                 self.ready.set()
-                for partition, records in batches.items():
-                    await self._handle_partition_batch(partition, records)
+                await asyncio.gather(
+                    *(
+                        self._handle_partition_batch(partition, records)
+                        for partition, records in batches.items()
+                    )
+                )
         finally:
             await self._consumer.stop()
 
@@ -148,8 +203,10 @@ class EventConsumer:
         self, partition: TopicPartition, records: list[ConsumerRecord[bytes, bytes]]
     ) -> None:
         assert self._consumer is not None
-        for record in records:
-            await self._handle_record(record)
+        topic = self._logical_topic(partition.topic)
+        parsed = [item for record in records if (item := await self._parse(record, topic))]
+        if parsed:
+            await self._handle_batch(topic, parsed)
         try:
             await self._consumer.commit({partition: records[-1].offset + 1})
         except CommitFailedError:
@@ -163,39 +220,61 @@ class EventConsumer:
     def _logical_topic(self, topic: str) -> str:
         return topic.removeprefix(self._settings.kafka_topic_prefix)
 
-    async def _handle_record(self, record: ConsumerRecord[bytes, bytes]) -> None:
-        topic = self._logical_topic(record.topic)
+    async def _parse(self, record: ConsumerRecord[bytes, bytes], topic: str) -> _Parsed | None:
         trace_id = dict(record.headers or []).get(TRACE_HEADER, b"").decode() or None
-        with traced(trace_id):
-            try:
-                envelope = parse(record.value or b"", topic)
-            except MalformedEvent as exc:
+        try:
+            envelope = parse(record.value or b"", topic)
+        except MalformedEvent as exc:
+            with traced(trace_id):
                 await self._dead_letter(record, f"malformed: {exc.reason}")
-                return
-            with traced(envelope.trace_id or trace_id):
-                await self._handle_envelope(record, topic, envelope)
+            return None
+        return _Parsed(record, envelope, envelope.trace_id or trace_id)
 
-    async def _handle_envelope(
-        self, record: ConsumerRecord[bytes, bytes], topic: str, envelope: Envelope[Any]
-    ) -> None:
+    async def _handle_batch(self, topic: str, parsed: list[_Parsed]) -> None:
         handler = self._handlers[topic]
         started = time.perf_counter()
+        # One trace per batch: the first event's, so a one-event batch keeps its exact trace.
+        with traced(parsed[0].trace_id):
+            error = await self._attempt(handler, topic, [item.envelope for item in parsed])
+        if error is None:
+            HANDLER_SECONDS.labels(self._settings.service, topic).observe(
+                time.perf_counter() - started
+            )
+            EVENTS_HANDLED.labels(self._settings.service, topic, "handled").inc(len(parsed))
+        elif len(parsed) == 1:
+            item = parsed[0]
+            with traced(item.trace_id):
+                log.error(
+                    "event.handler_failed",
+                    topic=topic,
+                    event_id=item.envelope.id,
+                    error=repr(error),
+                )
+                await self._dead_letter(
+                    item.record, f"handler failed {self._max_attempts} times: {error!r}"
+                )
+        else:
+            middle = len(parsed) // 2
+            await self._handle_batch(topic, parsed[:middle])
+            await self._handle_batch(topic, parsed[middle:])
+
+    async def _attempt(
+        self, handler: BatchHandler, topic: str, envelopes: list[Envelope[Any]]
+    ) -> BaseException | None:
+        """Run the handler with retries; the last error if every attempt failed."""
+        attempts = self._max_attempts if len(envelopes) == 1 else min(self._max_attempts, 2)
         try:
             async for attempt in AsyncRetrying(
-                stop=stop_after_attempt(self._max_attempts),
+                stop=stop_after_attempt(attempts),
                 wait=wait_exponential(multiplier=0.2, max=self._retry_wait_max),
             ):
                 with attempt:
                     if attempt.retry_state.attempt_number > 1:
                         HANDLER_RETRIES.labels(self._settings.service, topic).inc()
-                    await handler(envelope)
+                    await handler.handle(envelopes)
         except RetryError as exc:
-            error = exc.last_attempt.exception()
-            log.error("event.handler_failed", topic=topic, event_id=envelope.id, error=repr(error))
-            await self._dead_letter(record, f"handler failed {self._max_attempts} times: {error!r}")
-            return
-        HANDLER_SECONDS.labels(self._settings.service, topic).observe(time.perf_counter() - started)
-        EVENTS_HANDLED.labels(self._settings.service, topic, "handled").inc()
+            return exc.last_attempt.exception()
+        return None
 
     async def _dead_letter(self, record: ConsumerRecord[bytes, bytes], reason: str) -> None:
         topic = self._logical_topic(record.topic)

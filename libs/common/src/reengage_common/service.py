@@ -9,6 +9,8 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import structlog
@@ -20,10 +22,16 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.routing import BaseRoute
 
-from reengage_common.bus import EventConsumer, EventPublisher, Handler, ensure_topics, make_producer
+from reengage_common.bus import (
+    AnyHandler,
+    EventConsumer,
+    EventPublisher,
+    ensure_topics,
+    make_producer,
+)
 from reengage_common.db import init_documents, make_mongo_client, ping
 from reengage_common.events import Event
-from reengage_common.locks import DocumentLocks
+from reengage_common.leases import Lease, Leases, process_owner_id, run_under_lease
 from reengage_common.logging import configure_logging
 from reengage_common.outbox import OutboxRelay
 from reengage_common.settings import Settings
@@ -41,7 +49,7 @@ class Runtime:
     producer: AIOKafkaProducer
     publisher: EventPublisher
     relay: OutboxRelay
-    locks: DocumentLocks
+    leases: Leases
     consumers: list[EventConsumer] = field(default_factory=list)
 
     async def check_kafka(self) -> None:
@@ -55,8 +63,10 @@ class Runtime:
             raise RuntimeError("consumer group not joined yet")
 
 
-HandlersFactory = Callable[[Runtime], Mapping[type[Event], Handler]]
-BackgroundLoop = Callable[[Runtime], Awaitable[None]]
+HandlersFactory = Callable[[Runtime], Mapping[type[Event], AnyHandler]]
+# A loop that one replica at a time runs, under the lease it is handed (see `leases`).
+BackgroundLoop = Callable[[Runtime, Lease], Awaitable[None]]
+LEASES_COLLECTION = "leases"
 
 
 def runtime_of(request: Request) -> Runtime:
@@ -99,18 +109,29 @@ def build_service_app(
         producer = make_producer(settings)
         await producer.start()
         publisher = EventPublisher(settings, producer)
-        locks = DocumentLocks()
-        relay = OutboxRelay(publisher, outbox_documents, service=settings.service, locks=locks)
-        runtime = Runtime(settings, mongo, producer, publisher, relay, locks)
+        relay = OutboxRelay(
+            publisher,
+            outbox_documents,
+            service=settings.service,
+            poll_interval=settings.outbox_poll_seconds,
+        )
+        leases = Leases(
+            mongo[settings.database_name][LEASES_COLLECTION],
+            owner=process_owner_id(settings.service),
+            ttl=timedelta(seconds=settings.lease_ttl_seconds),
+            clock=lambda: datetime.now(UTC),
+        )
+        runtime = Runtime(settings, mongo, producer, publisher, relay, leases)
         loops: dict[str, Callable[[], Awaitable[None]]] = {}
-        if outbox_documents:
-            loops["outbox-relay"] = relay.run
         if handlers is not None:
             consumer = EventConsumer(settings, handlers(runtime), publisher)
             runtime.consumers.append(consumer)
             loops["consumer"] = consumer.run
-        for name, loop in (background or {}).items():
-            loops[name] = lambda loop=loop: loop(runtime)
+        singletons: dict[str, BackgroundLoop] = dict(background or {})
+        if outbox_documents:
+            singletons["outbox-relay"] = lambda _, lease: relay.run(lease)
+        for name, loop in singletons.items():
+            loops[name] = partial(run_under_lease, leases, name, partial(loop, runtime))
         tasks = [
             asyncio.create_task(_supervised(name, run), name=name) for name, run in loops.items()
         ]

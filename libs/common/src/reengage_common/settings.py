@@ -5,7 +5,11 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from reengage_common.jwt_keys import load_public_key
+
 DEVELOPMENT_JWT_SECRET = "dev-secret-change-me-0123456789abcdef"
+DEVELOPMENT_JWT_ISSUER = "reengage-dev"
+DEVELOPMENT_JWT_AUDIENCE = "reengage"
 DEVELOPMENT_LINK_SECRET = "dev-link-secret-change-me-0123456789abcdef"
 
 SERVICE_PORTS = {
@@ -25,12 +29,30 @@ class Settings(BaseSettings):
     service: str = "common"
     env: Literal["development", "test", "production"] = "development"
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    # Topic settings: the defaults suit one local broker; a cluster sets 3 replicas and more
+    # partitions (a consumer group spreads over at most this many replicas).
     kafka_partitions: int = Field(default=3, ge=1)
+    kafka_replication_factor: int = Field(default=1, ge=1)
+    kafka_linger_ms: int = Field(default=5, ge=0)
+    # Most records a consumer takes in one poll; a batch handler stores each partition's share
+    # with one bulk write.
+    consumer_batch_size: int = Field(default=1000, ge=1)
+    # A background loop's owner renews its lease every third of this; a dead owner's loop is
+    # taken over by another replica within it.
+    lease_ttl_seconds: float = Field(default=10.0, gt=0)
+    outbox_poll_seconds: float = Field(default=0.5, gt=0)
     # A prefix on every topic and consumer group lets test runs share a broker with `./dev up`.
     kafka_topic_prefix: str = ""
     mongo_url: str = "mongodb://127.0.0.1:27017"
     mongo_db_prefix: str = "reengage_"
-    jwt_secret: str = DEVELOPMENT_JWT_SECRET
+    # Tokens are RS256/ES256, checked with JWT_PUBLIC_KEY (PEM) or keys from JWT_JWKS_URL; in
+    # development, with neither set, with the dev key pair `./dev token` signs with. An HS256
+    # JWT_SECRET is accepted in development only: whoever holds it could mint any token.
+    jwt_public_key: str | None = None
+    jwt_jwks_url: str | None = None
+    jwt_issuer: str = DEVELOPMENT_JWT_ISSUER
+    jwt_audience: str = DEVELOPMENT_JWT_AUDIENCE
+    jwt_secret: str | None = None
     # Signs the unsubscribe and booking links in messages (reengage_common.messages.links).
     link_secret: str = DEVELOPMENT_LINK_SECRET
     # Where patients reach tracking-svc's public pages (/u/…, /b/…); an ingress in production.
@@ -45,15 +67,32 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_development_secret_in_production(self) -> "Settings":
-        if self.env == "production" and self.jwt_secret == DEVELOPMENT_JWT_SECRET:
-            raise ValueError("JWT_SECRET: set a secret of your own; production refuses the dev one")
-        if self.env == "production" and len(self.jwt_secret) < 32:
-            raise ValueError("JWT_SECRET: use at least 32 characters in production")
+        self._check_token_keys()
         if self.env == "production" and self.link_secret == DEVELOPMENT_LINK_SECRET:
             raise ValueError("LINK_SECRET: set your own secret; production refuses the dev one")
         if self.env == "production" and len(self.link_secret) < 32:
             raise ValueError("LINK_SECRET: use at least 32 characters in production")
         return self
+
+    def _check_token_keys(self) -> None:
+        if self.jwt_public_key:
+            try:
+                load_public_key(self.jwt_public_key)
+            except ValueError as exc:
+                raise ValueError(f"JWT_PUBLIC_KEY: {exc}") from exc
+        if self.env != "production":
+            return
+        if self.jwt_secret:
+            raise ValueError(
+                "JWT_SECRET: production refuses HS256 shared secrets; "
+                "set JWT_PUBLIC_KEY or JWT_JWKS_URL (RS256/ES256)"
+            )
+        if not (self.jwt_public_key or self.jwt_jwks_url):
+            raise ValueError("JWT_PUBLIC_KEY: production needs JWT_PUBLIC_KEY or JWT_JWKS_URL")
+        if self.jwt_jwks_url and not self.jwt_jwks_url.startswith("https://"):
+            raise ValueError("JWT_JWKS_URL: production fetches signing keys over https only")
+        if self.jwt_issuer == DEVELOPMENT_JWT_ISSUER:
+            raise ValueError("JWT_ISSUER: set the issuer of the platform's tokens")
 
     @property
     def database_name(self) -> str:

@@ -13,8 +13,9 @@ from campaign_svc.handlers import (
     on_patient_upserted,
 )
 from campaign_svc.scheduler import run_scheduler
-from campaign_svc.store import CampaignRecord, PreviewPatient
+from campaign_svc.store import CampaignRecord, CampaignRevision, PreviewPatient
 from reengage_common.events import AppointmentUpdated, PatientUpserted
+from reengage_common.leases import Lease
 from reengage_common.service import Runtime, build_service_app
 
 SERVICE = "campaign-svc"
@@ -28,16 +29,16 @@ def create_app(settings: CampaignSettings | None = None, clock: Clock = utc_now)
     settings = settings or CampaignSettings()
 
     def commands(runtime: Runtime) -> CampaignCommands:
-        return CampaignCommands(settings, runtime.relay, runtime.locks, clock)
+        return CampaignCommands(settings, runtime.relay, clock)
 
-    async def scheduler(runtime: Runtime) -> None:
-        await run_scheduler(commands(runtime), settings.scheduler_interval_seconds)
+    async def scheduler(runtime: Runtime, lease: Lease) -> None:
+        await run_scheduler(commands(runtime), lease, settings.scheduler_interval_seconds)
 
     return build_service_app(
         settings,
         routes=api.routes,
-        documents=[CampaignRecord, PreviewPatient],
-        outbox_documents=[CampaignRecord],
+        documents=[CampaignRecord, CampaignRevision, PreviewPatient],
+        outbox_documents=[CampaignRevision],
         handlers=lambda _: {
             PatientUpserted: on_patient_upserted,
             AppointmentUpdated: on_appointment_updated,

@@ -1,7 +1,8 @@
 """One function per command or event of campaign-svc. Rules live in domain/; this orchestrates.
 
-Every command is scoped to the caller's clinic (from the verified token) and stores the event
-its change implies in the campaign's own outbox, in the same write.
+Every command is scoped to the caller's clinic (from the verified token). A change is stored
+as the campaign's next revision together with the event it implies (one insert, see
+`store.CampaignRevision`); of two writers of one campaign exactly one wins the revision.
 """
 
 from collections.abc import Callable
@@ -10,7 +11,6 @@ from datetime import datetime
 from typing import Any
 
 import structlog
-from beanie.exceptions import RevisionIdWasChanged
 from pymongo import UpdateOne
 
 from campaign_svc.config import CampaignSettings
@@ -32,7 +32,8 @@ from campaign_svc.store import (
     campaign_page,
     campaigns_by_ids,
     campaigns_needing_the_scheduler,
-    lock_key,
+    current_campaign,
+    save_revision,
 )
 from reengage_common.auth import CLINIC_ADMIN, MANAGE_REMINDERS, VIEW_ANALYTICS, Identity
 from reengage_common.events import (
@@ -42,8 +43,8 @@ from reengage_common.events import (
     Envelope,
     PatientUpserted,
 )
-from reengage_common.locks import DocumentLocks
 from reengage_common.outbox import OutboxRelay
+from reengage_common.storage import upsert_unique
 
 log = structlog.get_logger(__name__)
 Clock = Callable[[], datetime]
@@ -62,7 +63,6 @@ class ChangedConcurrently(Exception):
 class CampaignCommands:
     settings: CampaignSettings
     relay: OutboxRelay
-    locks: DocumentLocks
     clock: Clock
 
     async def create(self, identity: Identity, body: Any) -> Campaign:
@@ -77,29 +77,27 @@ class CampaignCommands:
             created_at=now,
             updated_at=now,
         )
-        await record.insert()
+        await save_revision(record, [], at=now)
         log.info("campaign.created", campaign_id=record.id, clinic_id=identity.clinic_id)
         return record.to_campaign()
 
     async def update(self, identity: Identity, campaign_id: str, body: Any) -> Campaign:
         identity.require(MANAGE_REMINDERS)
-        async with self.locks.hold(lock_key(campaign_id)):
-            record = await find_campaign(identity, campaign_id)
-            require_allowed(Action.EDIT, record.status)
-            now = self.clock()
-            definition = apply_changes(record.definition, body)
-            _raise_if_invalid(validate_campaign(definition, now=now))
-            record.definition = definition
-            record.updated_at = now
-            await _save(record)
+        record = await find_campaign(identity, campaign_id)
+        require_allowed(Action.EDIT, record.status)
+        now = self.clock()
+        definition = apply_changes(record.definition, body)
+        _raise_if_invalid(validate_campaign(definition, now=now))
+        record.definition = definition
+        record.updated_at = now
+        await _save(record, [], now)
         return record.to_campaign()
 
     async def delete(self, identity: Identity, campaign_id: str) -> None:
         identity.require(MANAGE_REMINDERS)
-        async with self.locks.hold(lock_key(campaign_id)):
-            record = await find_campaign(identity, campaign_id)
-            require_allowed(Action.DELETE, record.status)
-            await record.delete()
+        record = await find_campaign(identity, campaign_id)
+        require_allowed(Action.DELETE, record.status)
+        await _save(record, [], self.clock(), deleted=True)
         log.info("campaign.deleted", campaign_id=campaign_id)
 
     async def duplicate(self, identity: Identity, campaign_id: str) -> Campaign:
@@ -114,41 +112,42 @@ class CampaignCommands:
             created_at=now,
             updated_at=now,
         )
-        await copy.insert()
+        await save_revision(copy, [], at=now)
         return copy.to_campaign()
 
     async def change_status(self, identity: Identity, campaign_id: str, action: Action) -> Campaign:
         """launch, pause, resume or cancel, as the caller asks."""
         identity.require(MANAGE_REMINDERS, role=CLINIC_ADMIN if action is Action.LAUNCH else None)
-        async with self.locks.hold(lock_key(campaign_id)):
-            record = await find_campaign(identity, campaign_id)
-            now = self.clock()
-            require_allowed(action, record.status)
-            if action is Action.LAUNCH:
-                _raise_if_invalid(validate_launch(record.definition, now=now))
-            await self._apply(record, action, now)
+        record = await find_campaign(identity, campaign_id)
+        now = self.clock()
+        require_allowed(action, record.status)
+        if action is Action.LAUNCH:
+            _raise_if_invalid(validate_launch(record.definition, now=now))
+        await self._apply(record, action, now)
         return record.to_campaign()
 
     async def run_scheduler_once(self) -> int:
-        """Activate campaigns whose start came and complete those whose end passed."""
+        """Activate campaigns whose start came and complete those whose end passed.
+
+        A command racing the scheduler on one campaign loses or wins its revision like any other
+        writer; the loser skips (scheduler) or answers 409 (command)."""
         now = self.clock()
         changed = 0
         for candidate in await campaigns_needing_the_scheduler(now):
-            async with self.locks.hold(lock_key(candidate.id)):
-                record = await CampaignRecord.get(candidate.id)
-                if record is None:
-                    continue
-                schedule = record.definition.schedule
-                action = scheduled_action(
-                    record.status, start=schedule.start_date, end=schedule.end_date, now=now
-                )
-                if action is None:
-                    continue
-                try:
-                    await self._apply(record, action, now)
-                    changed += 1
-                except (ChangedConcurrently, TransitionNotAllowed):
-                    log.info("scheduler.skipped", campaign_id=record.id, action=action)
+            record = await current_campaign(candidate.id)
+            if record is None:
+                continue
+            schedule = record.definition.schedule
+            action = scheduled_action(
+                record.status, start=schedule.start_date, end=schedule.end_date, now=now
+            )
+            if action is None:
+                continue
+            try:
+                await self._apply(record, action, now)
+                changed += 1
+            except (ChangedConcurrently, TransitionNotAllowed):
+                log.info("scheduler.skipped", campaign_id=record.id, action=action)
         return changed
 
     async def _apply(self, record: CampaignRecord, action: Action, now: datetime) -> None:
@@ -161,13 +160,14 @@ class CampaignCommands:
             record.run_number = 1
         event = event_for(campaign, change, at=now, run_number=max(record.run_number, 1))
         record.take(campaign)
+        events = []
         if event is not None:
-            record.record_event(
+            events.append(
                 Envelope.wrap(
                     event, source=self.settings.service, clinic_id=record.clinic_id, at=now
                 )
             )
-        await _save(record)
+        await _save(record, events, now)
         self.relay.nudge()
         log.info(
             "campaign.status_changed",
@@ -205,7 +205,9 @@ async def read_campaigns_with_ids(identity: Identity, ids: list[str]) -> list[Ca
 
 async def on_patient_upserted(envelope: Envelope[PatientUpserted]) -> None:
     patient = envelope.data
-    await PreviewPatient.get_pymongo_collection().update_one(
+    # This consumer owns the patient's partition: the one writer of its preview document.
+    await upsert_unique(
+        PreviewPatient.get_pymongo_collection(),
         {"clinic_id": envelope.clinic_id, "patient_id": patient.patient_id},
         {
             "$set": {
@@ -214,7 +216,6 @@ async def on_patient_upserted(envelope: Envelope[PatientUpserted]) -> None:
                 "treatment_stage": patient.treatment_stage,
             }
         },
-        upsert=True,
     )
 
 
@@ -234,13 +235,11 @@ async def on_appointment_updated(envelope: Envelope[AppointmentUpdated]) -> None
     )
 
 
-async def _save(record: CampaignRecord) -> None:
-    try:
-        await record.replace()
-    except RevisionIdWasChanged as exc:
-        raise ChangedConcurrently(
-            "the campaign was changed meanwhile; reload it and try again"
-        ) from exc
+async def _save(
+    record: CampaignRecord, events: list[Envelope[Any]], now: datetime, *, deleted: bool = False
+) -> None:
+    if not await save_revision(record, events, at=now, deleted=deleted):
+        raise ChangedConcurrently("the campaign was changed meanwhile; reload it and try again")
 
 
 def _raise_if_invalid(errors: list[Any]) -> None:

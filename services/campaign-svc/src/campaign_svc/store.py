@@ -8,20 +8,25 @@ from typing import Any
 from beanie import Document
 from pydantic import Field
 from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo.errors import DuplicateKeyError
 
 from campaign_svc.domain.model import Campaign, CampaignInput
-from reengage_common.events import CampaignStatus
+from reengage_common.events import CampaignStatus, Envelope
 from reengage_common.outbox import WithOutbox
 
 
-class CampaignRecord(Document, WithOutbox):
-    """One clinic's campaign; its outbox holds the events its last change implied."""
+class CampaignRecord(Document):
+    """One clinic's campaign as of its latest revision: what lists and the scheduler query.
+
+    It is written only by whoever won that revision (see `CampaignRevision`).
+    """
 
     id: str = Field(default_factory=lambda: uuid.uuid4().hex)  # type: ignore[assignment]
     clinic_id: str
     status: CampaignStatus = CampaignStatus.DRAFT
     definition: CampaignInput
     run_number: int = 0
+    revision: int = 0
     created_by: str | None = None
     created_at: datetime
     updated_at: datetime
@@ -30,7 +35,6 @@ class CampaignRecord(Document, WithOutbox):
 
     class Settings:
         name = "campaigns"
-        use_revision = True
         indexes = [
             IndexModel([("clinic_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)]),
             IndexModel([("status", ASCENDING)]),
@@ -76,14 +80,96 @@ class PreviewPatient(Document):
         ]
 
 
-def lock_key(campaign_id: str) -> str:
-    """The key every writer of this campaign holds (the outbox relay uses the same)."""
-    return f"{CampaignRecord.Settings.name}/{campaign_id}"
+class CampaignRevision(Document, WithOutbox):
+    """Revision n of a campaign: its whole state and the events the change implied.
+
+    Two writers of one campaign (commands at two replicas, the scheduler) both read revision
+    n-1; inserting `{_id: "<campaign>:<n>"}` is a compare-and-set that exactly one of them wins,
+    on FerretDB too, where conditional updates are not isolated. The winner then writes
+    `CampaignRecord`; a crash between the two is repaired by the next read (`latest_state`).
+    The revisions are also the campaign's audit trail and its outbox (append-only records).
+    """
+
+    id: str  # type: ignore[assignment]
+    campaign_id: str
+    clinic_id: str
+    revision: int
+    state: dict[str, Any] | None  # None: the campaign was deleted
+    at: datetime
+
+    class Settings:
+        name = "campaign_revisions"
+        indexes = [
+            IndexModel([("campaign_id", ASCENDING)]),
+            IndexModel([("outbox_pending", ASCENDING)]),
+        ]
+
+    @staticmethod
+    def key(campaign_id: str, revision: int) -> str:
+        return f"{campaign_id}:{revision:09d}"
+
+
+async def latest_revision(campaign_id: str) -> CampaignRevision | None:
+    found = (
+        await CampaignRevision.find({"campaign_id": campaign_id})
+        .sort([("revision", DESCENDING)])
+        .limit(1)
+        .to_list()
+    )
+    return found[0] if found else None
+
+
+async def current_campaign(campaign_id: str) -> CampaignRecord | None:
+    """The campaign as of its latest revision."""
+    record = await CampaignRecord.get(campaign_id)
+    latest = await latest_revision(campaign_id)
+    if latest is None or (record is not None and record.revision >= latest.revision):
+        return record
+    return await _repair(campaign_id, latest)
 
 
 async def campaign_of_clinic(clinic_id: str, campaign_id: str) -> CampaignRecord | None:
     """Another clinic's campaign is indistinguishable from one that does not exist."""
-    return await CampaignRecord.find_one({"_id": campaign_id, "clinic_id": clinic_id})
+    record = await current_campaign(campaign_id)
+    return record if record is not None and record.clinic_id == clinic_id else None
+
+
+async def save_revision(
+    record: CampaignRecord, events: list[Envelope[Any]], *, at: datetime, deleted: bool = False
+) -> bool:
+    """Store `record` as its next revision with `events`; False if another writer won it."""
+    revision = record.revision + 1
+    state = None if deleted else {**record.model_dump(), "revision": revision}
+    entry = CampaignRevision(
+        id=CampaignRevision.key(record.id, revision),
+        campaign_id=record.id,
+        clinic_id=record.clinic_id,
+        revision=revision,
+        state=state,
+        at=at,
+    )
+    for event in events:
+        entry.record_event(event)
+    try:
+        await entry.insert()
+    except DuplicateKeyError:
+        return False
+    if deleted:
+        await record.delete()
+        return True
+    record.revision = revision
+    await record.save()
+    return True
+
+
+async def _repair(campaign_id: str, latest: CampaignRevision) -> CampaignRecord | None:
+    """The winner of the latest revision died before writing the record: write it for them."""
+    if latest.state is None:
+        await CampaignRecord.find_one({"_id": campaign_id}).delete()
+        return None
+    record = CampaignRecord.model_validate(latest.state)
+    await record.save()
+    return record
 
 
 async def campaigns_by_ids(clinic_id: str, ids: list[str]) -> list[CampaignRecord]:
