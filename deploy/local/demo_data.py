@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from reengage_common.auth import issue_token
+from reengage_common.auth import development_signing_key, issue_token
 from reengage_common.bus import EventPublisher, ensure_topics, make_producer
 from reengage_common.events import Address, AppointmentUpdated, Consents, Envelope, PatientUpserted
 from reengage_common.settings import load_settings
@@ -227,7 +227,12 @@ async def publish_patients(now: datetime) -> int:
 async def create_campaigns(now: datetime) -> list[str]:
     settings = load_settings("demo-data")
     token = issue_token(
-        settings.jwt_secret, user_id="demo-admin", clinic_id=CLINIC, role="clinic_admin"
+        development_signing_key(),  # services in development verify with its public half
+        user_id="demo-admin",
+        clinic_id=CLINIC,
+        role="clinic_admin",
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
     )
     headers = {"Authorization": f"Bearer {token}"}
     made = []

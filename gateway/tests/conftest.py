@@ -17,14 +17,19 @@ from reengage_common.auth import (
     MANAGE_REMINDERS,
     VIEW_ANALYTICS,
     AuthError,
+    SigningKey,
+    TokenVerifier,
     bearer_token,
+    generate_signing_key,
     issue_token,
-    verify_token,
+    verifier_for,
 )
 from reengage_common.settings import Settings, load_settings
 from reengage_common.testing import serving
 
 CLINIC = "clinic-a"
+# The identity service of these tests: it alone mints; the gateway and fakes hold the public key.
+SIGNING_KEY = generate_signing_key()
 OTHER_CLINIC = "clinic-b"
 
 # Who calls, by the Authorization header they send (None: no header at all).
@@ -97,8 +102,8 @@ def error(status: int, code: str, message: str, **extra: Any) -> httpx.Response:
 class FakeService:
     """Records every request; `force` fixes the answer of one method and path."""
 
-    def __init__(self, jwt_secret: str) -> None:
-        self.jwt_secret = jwt_secret
+    def __init__(self, verifier: TokenVerifier) -> None:
+        self.verifier = verifier
         self.requests: list[httpx.Request] = []
         self.forced: dict[tuple[str, str], httpx.Response] = {}
         self.deployed = True
@@ -126,8 +131,8 @@ class FakeService:
         if (request.method, request.url.path) in self.forced:
             return self.forced[(request.method, request.url.path)]
         try:
-            clinic = verify_token(
-                bearer_token(request.headers.get("authorization")), self.jwt_secret
+            clinic = self.verifier.verify(
+                bearer_token(request.headers.get("authorization"))
             ).clinic_id
         except AuthError as exc:
             return error(401, "UNAUTHENTICATED", str(exc))
@@ -139,8 +144,8 @@ class FakeService:
 
 
 class FakeCampaignService(FakeService):
-    def __init__(self, jwt_secret: str) -> None:
-        super().__init__(jwt_secret)
+    def __init__(self, verifier: TokenVerifier) -> None:
+        super().__init__(verifier)
         self.campaigns: dict[str, dict[str, Any]] = {}
         self._ids = itertools.count(1000)
 
@@ -209,8 +214,8 @@ def _preview(campaign_id: str, body: dict[str, Any]) -> dict[str, Any]:
 class FakeTrackingService(FakeService):
     """Not deployed unless a test says so: tracking-svc does not exist yet."""
 
-    def __init__(self, jwt_secret: str) -> None:
-        super().__init__(jwt_secret)
+    def __init__(self, verifier: TokenVerifier) -> None:
+        super().__init__(verifier)
         self.deployed = False
         self.stats: dict[str, dict[str, Any]] = {}
 
@@ -233,8 +238,8 @@ class FakeTrackingService(FakeService):
 
 
 class FakeAudienceService(FakeService):
-    def __init__(self, jwt_secret: str) -> None:
-        super().__init__(jwt_secret)
+    def __init__(self, verifier: TokenVerifier) -> None:
+        super().__init__(verifier)
         self.deployed = False
 
     def answer(self, request: httpx.Request, clinic: str, body: Any) -> httpx.Response:
@@ -242,11 +247,11 @@ class FakeAudienceService(FakeService):
 
 
 class Services:
-    def __init__(self, jwt_secret: str) -> None:
-        self.campaign = FakeCampaignService(jwt_secret)
-        self.tracking = FakeTrackingService(jwt_secret)
-        self.audience = FakeAudienceService(jwt_secret)
-        self.dispatch = FakeService(jwt_secret)
+    def __init__(self, verifier: TokenVerifier) -> None:
+        self.campaign = FakeCampaignService(verifier)
+        self.tracking = FakeTrackingService(verifier)
+        self.audience = FakeAudienceService(verifier)
+        self.dispatch = FakeService(verifier)
         self.dispatch.deployed = False
 
     def transports(self) -> dict[str, httpx.AsyncBaseTransport]:
@@ -259,13 +264,19 @@ class Services:
 
 
 @pytest.fixture
+def signing_key() -> SigningKey:
+    """The key that mints the personas' tokens; settings hold only its public half."""
+    return SIGNING_KEY
+
+
+@pytest.fixture
 def settings() -> Settings:
-    return load_settings("gateway")
+    return load_settings("gateway", jwt_public_key=SIGNING_KEY.public_pem)
 
 
 @pytest.fixture
 def services(settings: Settings) -> Services:
-    return Services(settings.jwt_secret)
+    return Services(verifier_for(settings))
 
 
 @pytest.fixture
@@ -275,7 +286,7 @@ async def gateway(settings: Settings, services: Services) -> AsyncIterator[httpx
 
 
 @pytest.fixture
-def headers_of(settings: Settings) -> Callable[[str], dict[str, str]]:
+def headers_of() -> Callable[[str], dict[str, str]]:
     """The headers a persona of PERSONAS sends."""
 
     def headers(persona: str, clinic_id: str = CLINIC) -> dict[str, str]:
@@ -286,7 +297,7 @@ def headers_of(settings: Settings) -> Callable[[str], dict[str, str]]:
             return {"authorization": who}
         role, permissions = who
         token = issue_token(
-            settings.jwt_secret,
+            SIGNING_KEY,
             user_id=f"u-{role}",
             clinic_id=clinic_id,
             role=role,

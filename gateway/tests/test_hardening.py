@@ -6,7 +6,10 @@ from gateway.app import create_app
 from reengage_common.settings import load_settings
 from reengage_common.testing import serving
 
-PRODUCTION_SECRET = "a-production-secret-of-at-least-32-chars"
+PRODUCTION_SECRETS = {
+    "jwt_issuer": "https://id.clinic-platform.example",
+    "link_secret": "a-production-link-secret-of-40-characters",
+}
 
 CAMPAIGN = "query($id: ID!) { campaign(id: $id) { id name } }"
 INTROSPECTION = "query { __schema { queryType { name } } }"
@@ -53,8 +56,10 @@ async def test_authentication_and_permission_errors_are_not_masked(graphql) -> N
     assert "booking:view_analytics" in no_permission["errors"][0]["message"]
 
 
-async def test_in_development_failures_are_shown_as_they_are(services, headers_of) -> None:
-    settings = load_settings("gateway", env="development")
+async def test_in_development_failures_are_shown_as_they_are(
+    services, headers_of, signing_key
+) -> None:
+    settings = load_settings("gateway", env="development", jwt_public_key=signing_key.public_pem)
     services.campaign.force("GET", "/campaigns/c-1", httpx.Response(500, text="boom"))
 
     async with serving(create_app(settings, services.transports())) as client:
@@ -67,8 +72,10 @@ async def test_in_development_failures_are_shown_as_they_are(services, headers_o
     assert response.json()["errors"][0]["message"] == "campaign-svc failed (500)"
 
 
-async def test_introspection_is_off_in_production(services) -> None:
-    settings = load_settings("gateway", env="production", jwt_secret=PRODUCTION_SECRET)
+async def test_introspection_is_off_in_production(services, signing_key) -> None:
+    settings = load_settings(
+        "gateway", env="production", jwt_public_key=signing_key.public_pem, **PRODUCTION_SECRETS
+    )
 
     async with serving(create_app(settings, services.transports())) as client:
         response = await client.post("/graphql", json={"query": INTROSPECTION})

@@ -4,7 +4,7 @@ import httpx
 import pytest
 
 from gateway.app import create_app
-from reengage_common.auth import issue_token
+from reengage_common.auth import generate_signing_key, issue_token
 from reengage_common.settings import load_settings
 from reengage_common.testing import serving
 
@@ -20,12 +20,13 @@ async def test_a_hostile_id_reaches_the_service_as_one_segment_under_campaigns(h
         seen.append(request.url)
         return httpx.Response(404, json={"error": {"code": "NOT_FOUND", "message": "not found"}})
 
-    settings = load_settings("gateway")
+    key = generate_signing_key()
+    settings = load_settings("gateway", jwt_public_key=key.public_pem)
     transports = dict.fromkeys(
         ["campaign-svc", "audience-svc", "dispatch-svc", "tracking-svc"],
         httpx.MockTransport(campaign_svc),
     )
-    token = issue_token(settings.jwt_secret, user_id="u", clinic_id="c", role="clinic_admin")
+    token = issue_token(key, user_id="u", clinic_id="c", role="clinic_admin")
     headers = {"Authorization": f"Bearer {token}"}
 
     async with serving(create_app(settings, transports)) as gateway:

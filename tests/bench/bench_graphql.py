@@ -18,13 +18,14 @@ from gateway import graphql_app
 from gateway.app import create_app
 from gateway.graphql_app import schema_extensions
 from gateway.schema import build_schema
-from reengage_common.auth import issue_token
+from reengage_common.auth import generate_signing_key, issue_token
 from reengage_common.logging import configure_logging
 from reengage_common.settings import Settings, load_settings
 from reengage_common.testing import serving
 
 ONE_FIELD = "{ __typename }"
 SERVICES = ["campaign-svc", "audience-svc", "dispatch-svc", "tracking-svc"]
+SIGNING_KEY = generate_signing_key()  # mints the bench's token; the gateway holds the public key
 PAGE = """
 query Page { campaigns(first: 50) { totalCount edges { node { id name status
   stats { __typename ... on CampaignStats { sent rebooked revenueCents roi } } } } } }
@@ -125,7 +126,7 @@ async def page_ms(settings: Settings, *, caches: bool) -> float:
     with patch.object(graphql_app, "schema_extensions", lambda _: extensions):
         transport = httpx.MockTransport(fake_services)
         app = create_app(settings, transports=dict.fromkeys(SERVICES, transport))
-    token = issue_token(settings.jwt_secret, user_id="u", clinic_id="clinic-a", role="clinic_admin")
+    token = issue_token(SIGNING_KEY, user_id="u", clinic_id="clinic-a", role="clinic_admin")
     headers = {"Authorization": f"Bearer {token}"}
     async with serving(app) as gateway:
         answer = await gateway.post("/graphql", json={"query": PAGE}, headers=headers)
@@ -136,7 +137,7 @@ async def page_ms(settings: Settings, *, caches: bool) -> float:
 
 
 async def main() -> None:
-    settings = load_settings("gateway")
+    settings = load_settings("gateway", jwt_public_key=SIGNING_KEY.public_pem)
     configure_logging("bench", "WARNING")
     caches = [lambda: ParserCache(maxsize=512), lambda: ValidationCache(maxsize=512)]
     bare, cached = build_schema([]), build_schema(caches)

@@ -24,7 +24,13 @@ from campaign_svc.app import create_app as campaign_app
 from campaign_svc.config import CampaignSettings
 from dispatch_svc.app import create_app as dispatch_app
 from gateway.app import create_app as gateway_app
-from reengage_common.auth import MANAGE_REMINDERS, VIEW_ANALYTICS, issue_token
+from reengage_common.auth import (
+    MANAGE_REMINDERS,
+    VIEW_ANALYTICS,
+    SigningKey,
+    generate_signing_key,
+    issue_token,
+)
 from reengage_common.events import Envelope, Event, parse
 from reengage_common.settings import Settings
 from reengage_common.testing import serving
@@ -33,9 +39,11 @@ from tracking_svc.app import create_app as tracking_app
 CLINIC_A = "clinic-a"
 # The instant campaign-svc believes it is when a module starts; tests move it forward.
 START_OF_TEST_TIME = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
-WRONG_SECRET = "not-the-platform-secret-0123456789abcdef"
+# The identity service of these tests mints with SIGNING_KEY; every part holds its public half.
+SIGNING_KEY = generate_signing_key()
+STRANGER_KEY = generate_signing_key()
 
-# Who calls: None sends no Authorization header; "bad token" is signed with another secret.
+# Who calls: None sends no Authorization header; "bad token" is signed with a stranger's key.
 PERSONAS: dict[str, tuple[str, list[str] | None] | None] = {
     "no token": None,
     "bad token": ("clinic_admin", [VIEW_ANALYTICS, MANAGE_REMINDERS]),
@@ -126,9 +134,9 @@ class Stack:
         if who is None:
             return {}
         role, permissions = who
-        secret = WRONG_SECRET if persona == "bad token" else self.settings.jwt_secret
+        key = STRANGER_KEY if persona == "bad token" else SIGNING_KEY
         token = issue_token(
-            secret, user_id=f"u-{role}", clinic_id=clinic, role=role, permissions=permissions
+            key, user_id=f"u-{role}", clinic_id=clinic, role=role, permissions=permissions
         )
         return {"authorization": f"Bearer {token}"}
 
@@ -227,6 +235,12 @@ class Stack:
 
 
 @pytest.fixture(scope="session")
+def signing_key() -> SigningKey:
+    """The key this run's identity service mints with; every part holds its public half."""
+    return SIGNING_KEY
+
+
+@pytest.fixture(scope="session")
 def new_campaign_input():
     """`campaign_input`, for tests: a fresh valid definition with the given changes."""
     return campaign_input
@@ -263,6 +277,7 @@ async def stack(infra, settings_for, request) -> AsyncIterator[Stack]:
             settings_class,
             kafka_topic_prefix=topics,
             mongo_db_prefix=databases,
+            jwt_public_key=SIGNING_KEY.public_pem,
             **more,
         )
 

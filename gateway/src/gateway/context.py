@@ -10,7 +10,7 @@ from starlette.websockets import WebSocket
 from gateway.clients import ServiceClients
 from gateway.operations.access import Caller
 from gateway.operations.errors import Unauthenticated
-from reengage_common.auth import AuthError, Identity, bearer_token, verify_token
+from reengage_common.auth import AuthError, Identity, bearer_token, verifier_for
 from reengage_common.settings import Settings
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ class GatewayContext:
     @cached_property
     def identity(self) -> Identity:
         """The verified caller; raises AuthError when the token is missing or bad."""
-        return verify_token(bearer_token(self.authorization), self.settings.jwt_secret)
+        return verifier_for(self.settings).verify(bearer_token(self.authorization))
 
     def identity_or_none(self) -> Identity | None:
         try:

@@ -13,8 +13,8 @@ from reengage_common.auth import (
     VIEW_ANALYTICS,
     AuthError,
     Identity,
+    TokenVerifier,
     bearer_token,
-    verify_token,
 )
 
 
@@ -49,15 +49,17 @@ class Caller:
             raise Forbidden(requirement.describe())
 
 
-def authenticate(authorization: str | None, jwt_secret: str) -> Identity:
+def authenticate(authorization: str | None, verifier: TokenVerifier) -> Identity:
     try:
-        return verify_token(bearer_token(authorization), jwt_secret)
+        return verifier.verify(bearer_token(authorization))
     except AuthError as exc:
         raise Unauthenticated(str(exc)) from exc
 
 
-def caller_from(authorization: str | None, jwt_secret: str, clients: ServiceClients) -> Caller:
-    identity = authenticate(authorization, jwt_secret)
+def caller_from(
+    authorization: str | None, verifier: TokenVerifier, clients: ServiceClients
+) -> Caller:
+    identity = authenticate(authorization, verifier)
     return Caller(identity=identity, authorization=cast(str, authorization), clients=clients)
 
 

@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 
 from gateway.operations.access import Caller, caller_from, requirement_of
 from gateway.operations.errors import FieldProblem, Invalid, OperationError, Unauthenticated
+from reengage_common.auth import verifier_for
 from reengage_common.web import error_response
 
 Handler = Callable[[Request, Caller], Awaitable[Any]]
@@ -53,7 +54,7 @@ def endpoint(route: RestRoute) -> Callable[[Request], Awaitable[Response]]:
         try:
             caller = caller_from(
                 request.headers.get("authorization"),
-                request.state.settings.jwt_secret,
+                verifier_for(request.state.settings),
                 request.state.clients,
             )
             caller.require(requirement_of(route.operation))

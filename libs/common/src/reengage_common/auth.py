@@ -1,9 +1,51 @@
-"""JWT verification into an Identity, and the permission rules of the spec."""
+"""JWT verification into an Identity, and the permission rules of the spec.
 
+Tokens are checked as a resource server checks them: signed by a key we hold the public half
+of (RS256/ES256 from `JWT_PUBLIC_KEY` or `JWT_JWKS_URL`; in development the dev key pair), with
+`exp`, `iss` and `aud` required. The key decides the algorithm, never the token's header.
+"""
+
+import functools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import jwt
+
+from reengage_common.jwt_keys import (
+    SigningKey,
+    VerificationKey,
+    development_key_dir,
+    development_public_key,
+    development_signing_key,
+    generate_signing_key,
+    load_public_key,
+)
+from reengage_common.settings import (
+    DEVELOPMENT_JWT_AUDIENCE,
+    DEVELOPMENT_JWT_ISSUER,
+    Settings,
+)
+
+# Minting keys are re-exported so a test needs one import: generate_signing_key, issue_token.
+__all__ = [
+    "CLINIC_ADMIN",
+    "MANAGE_REMINDERS",
+    "VIEW_ANALYTICS",
+    "AuthError",
+    "Identity",
+    "PermissionDenied",
+    "SigningKey",
+    "TokenVerifier",
+    "VerificationKey",
+    "bearer_token",
+    "development_signing_key",
+    "generate_signing_key",
+    "issue_token",
+    "verifier_for",
+]
 
 VIEW_ANALYTICS = "booking:view_analytics"
 MANAGE_REMINDERS = "booking:manage_reminders"
@@ -42,16 +84,92 @@ class Identity:
             raise PermissionDenied(f"needs role {role}")
 
 
-def verify_token(token: str, secret: str) -> Identity:
-    """An HS256 token with claims sub, clinic_id, role, permissions; exp is honoured."""
+# Only these are ever accepted, and each only with a key of its own kind; "none" never is.
+ASYMMETRIC_ALGORITHMS = frozenset(
+    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+)
+REQUIRED_CLAIMS = ["exp", "iss", "aud", "sub", "clinic_id"]
+CLOCK_LEEWAY = timedelta(seconds=30)  # clocks of the identity service and ours drift a little
+JWKS_CACHE_SECONDS = 300
+JWKS_TIMEOUT_SECONDS = 5.0
+
+
+class TokenVerifier:
+    """Checks a bearer token against the keys it was given and answers with the Identity.
+
+    `keys` are static (a PEM public key, the dev public key, an HS256 secret in development);
+    `jwks` fetches keys by `kid` from the identity service and caches them.
+    """
+
+    def __init__(
+        self,
+        *,
+        issuer: str,
+        audience: str,
+        keys: Sequence[VerificationKey] = (),
+        jwks: jwt.PyJWKClient | None = None,
+    ) -> None:
+        self.issuer = issuer
+        self.audience = audience
+        self.keys = tuple(keys)
+        self.jwks = jwks
+
+    def verify(self, token: str) -> Identity:
+        key = self._key_for(_header_of(token))
+        try:
+            claims = jwt.decode(
+                token,
+                key.key,
+                algorithms=[key.algorithm],
+                audience=self.audience,
+                issuer=self.issuer,
+                leeway=CLOCK_LEEWAY,
+                options={"require": REQUIRED_CLAIMS},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise AuthError("token expired") from exc
+        except jwt.InvalidTokenError as exc:
+            raise AuthError(f"invalid token: {exc}") from exc
+        return _identity_from(claims)
+
+    def _key_for(self, header: dict[str, Any]) -> VerificationKey:
+        algorithm, kid = header.get("alg"), header.get("kid")
+        if self.jwks is not None and isinstance(kid, str) and algorithm in ASYMMETRIC_ALGORITHMS:
+            fetched = self._fetched_key(kid)
+            if fetched is not None:
+                return _same_algorithm(fetched, algorithm)
+        for key in self.keys:
+            if key.algorithm == algorithm:
+                return key
+        raise AuthError(f"invalid token: algorithm {algorithm!r} or key {kid!r} is not accepted")
+
+    def _fetched_key(self, kid: str) -> VerificationKey | None:
+        assert self.jwks is not None
+        try:
+            jwk = self.jwks.get_signing_key(kid)
+        except jwt.PyJWKClientConnectionError as exc:
+            raise AuthError(f"signing keys unavailable: {exc}") from exc
+        except jwt.PyJWKClientError:
+            return None  # not in the JWKS: a static key may still know it
+        if jwk.algorithm_name not in ASYMMETRIC_ALGORITHMS:
+            raise AuthError(f"invalid token: key {kid!r} is not an asymmetric signing key")
+        return VerificationKey(jwk.key, jwk.algorithm_name, kid)
+
+
+def _header_of(token: str) -> dict[str, Any]:
     try:
-        claims = jwt.decode(
-            token, secret, algorithms=["HS256"], options={"require": ["sub", "clinic_id"]}
-        )
-    except jwt.ExpiredSignatureError as exc:
-        raise AuthError("token expired") from exc
+        return jwt.get_unverified_header(token)
     except jwt.InvalidTokenError as exc:
         raise AuthError(f"invalid token: {exc}") from exc
+
+
+def _same_algorithm(key: VerificationKey, algorithm: object) -> VerificationKey:
+    if key.algorithm != algorithm:
+        raise AuthError(f"invalid token: key {key.kid!r} signs {key.algorithm}, not {algorithm}")
+    return key
+
+
+def _identity_from(claims: dict[str, Any]) -> Identity:
     permissions = claims.get("permissions") or []
     if not isinstance(permissions, list) or not all(isinstance(p, str) for p in permissions):
         raise AuthError("invalid token: permissions must be a list of strings")
@@ -61,6 +179,45 @@ def verify_token(token: str, secret: str) -> Identity:
         role=str(claims.get("role") or ""),
         permissions=frozenset(permissions),
     )
+
+
+def verifier_for(settings: Settings) -> TokenVerifier:
+    """The verifier these settings describe; one per configuration, so JWKS stay cached."""
+    return _verifier(
+        settings.env,
+        settings.jwt_issuer,
+        settings.jwt_audience,
+        settings.jwt_public_key,
+        settings.jwt_jwks_url,
+        settings.jwt_secret,
+        str(development_key_dir()),
+    )
+
+
+@functools.lru_cache(maxsize=32)
+def _verifier(
+    env: str,
+    issuer: str,
+    audience: str,
+    public_key: str | None,
+    jwks_url: str | None,
+    secret: str | None,
+    development_dir: str,
+) -> TokenVerifier:
+    keys: list[VerificationKey] = []
+    if public_key:
+        keys.append(load_public_key(public_key))
+    jwks = None
+    if jwks_url:
+        jwks = jwt.PyJWKClient(
+            jwks_url, cache_keys=True, lifespan=JWKS_CACHE_SECONDS, timeout=JWKS_TIMEOUT_SECONDS
+        )
+    if env != "production":
+        if not keys and jwks is None:
+            keys.append(development_public_key(Path(development_dir)))
+        if secret:  # settings refuse JWT_SECRET in production; this keeps it out regardless
+            keys.append(VerificationKey(secret.encode(), "HS256"))
+    return TokenVerifier(issuer=issuer, audience=audience, keys=keys, jwks=jwks)
 
 
 def bearer_token(authorization: str | None) -> str:
@@ -73,7 +230,7 @@ def bearer_token(authorization: str | None) -> str:
 
 
 def issue_token(
-    secret: str,
+    signing_key: SigningKey | str,
     *,
     user_id: str,
     clinic_id: str,
@@ -81,8 +238,16 @@ def issue_token(
     permissions: list[str] | None = None,
     ttl: timedelta = timedelta(hours=12),
     now: datetime | None = None,
+    issuer: str = DEVELOPMENT_JWT_ISSUER,
+    audience: str = DEVELOPMENT_JWT_AUDIENCE,
 ) -> str:
-    """A development or test token. Production tokens come from the platform's identity service."""
+    """A development or test token. Production tokens come from the platform's identity service.
+
+    `signing_key` is a SigningKey (`generate_signing_key()` in tests,
+    `development_signing_key()` for `./dev token`); a str is an HS256 secret (development only).
+    """
+    if not isinstance(signing_key, SigningKey | str) or not signing_key:
+        raise TypeError("issue_token needs a SigningKey (tests: generate_signing_key())")
     issued = now or datetime.now(UTC)
     if permissions is None:
         permissions = list(ROLE_DEFAULT_PERMISSIONS.get(role, ()))
@@ -91,7 +256,16 @@ def issue_token(
         "clinic_id": clinic_id,
         "role": role,
         "permissions": permissions,
+        "iss": issuer,
+        "aud": audience,
         "iat": issued,
         "exp": issued + ttl,
     }
-    return jwt.encode(claims, secret, algorithm="HS256")
+    if isinstance(signing_key, str):
+        return jwt.encode(claims, signing_key, algorithm="HS256")
+    return jwt.encode(
+        claims,
+        signing_key.private_key,
+        algorithm=signing_key.algorithm,
+        headers={"kid": signing_key.kid},
+    )

@@ -1,9 +1,13 @@
-"""`./dev token`: print a development JWT signed with this environment's JWT_SECRET."""
+"""`./dev token`: print a development JWT signed with the development key pair.
+
+The pair lives in $REENGAGE_CACHE/dev-jwt/ (made on first use); services in development verify
+with its public half when no JWT_PUBLIC_KEY or JWT_JWKS_URL is set.
+"""
 
 import argparse
 from datetime import timedelta
 
-from reengage_common.auth import ROLE_DEFAULT_PERMISSIONS, issue_token
+from reengage_common.auth import ROLE_DEFAULT_PERMISSIONS, development_signing_key, issue_token
 from reengage_common.settings import load_settings
 
 
@@ -25,12 +29,14 @@ def main(argv: list[str] | None = None) -> None:
     settings = load_settings("dev-token")
     print(
         issue_token(
-            settings.jwt_secret,
+            development_signing_key(),
             user_id=args.user,
             clinic_id=args.clinic,
             role=args.role,
             permissions=permissions,
             ttl=timedelta(hours=args.hours),
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
         )
     )
 

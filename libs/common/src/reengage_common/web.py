@@ -9,9 +9,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from reengage_common.auth import AuthError, Identity, bearer_token, verify_token
+from reengage_common.auth import AuthError, Identity, TokenVerifier, bearer_token, verifier_for
 from reengage_common.logging import traced
 from reengage_common.metrics import HTTP_REQUESTS
+from reengage_common.settings import Settings
 
 TRACE_HTTP_HEADER = "x-trace-id"
 ReadinessCheck = Callable[[], Awaitable[None]]
@@ -80,9 +81,24 @@ class TraceMiddleware:
                 HTTP_REQUESTS.labels(self.service, scope["method"], str(status)).inc()
 
 
-def identity_of(request: Request, jwt_secret: str) -> Identity:
-    """The verified caller of an internal call; the gateway forwards the user's own token."""
-    return verify_token(bearer_token(request.headers.get("authorization")), jwt_secret)
+def identity_of(request: Request, verifier: TokenVerifier | str | None = None) -> Identity:
+    """The verified caller of an internal call; the gateway forwards the user's own token.
+
+    Verified as the settings in the request's state say (`runtime.settings` in a service,
+    `settings` in the gateway), unless a TokenVerifier is given. A str is the JWT secret older
+    callers passed: ignored, the settings decide (HS256 is only accepted in development).
+    """
+    if not isinstance(verifier, TokenVerifier):
+        verifier = verifier_for(_settings_of(request))
+    return verifier.verify(bearer_token(request.headers.get("authorization")))
+
+
+def _settings_of(request: Request) -> Settings:
+    runtime = getattr(request.state, "runtime", None)
+    settings = getattr(runtime, "settings", None) or getattr(request.state, "settings", None)
+    if not isinstance(settings, Settings):
+        raise RuntimeError("no settings in the request's state: pass identity_of a TokenVerifier")
+    return settings
 
 
 def error_response(status: int, code: str, message: str, **extra: object) -> JSONResponse:

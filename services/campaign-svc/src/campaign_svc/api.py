@@ -43,7 +43,7 @@ def answering_errors(endpoint: Endpoint) -> Callable[[Request], Awaitable[Respon
 
     async def run(request: Request) -> Response:
         try:
-            identity = identity_of(request, request.state.runtime.settings.jwt_secret)
+            identity = identity_of(request)
             return await endpoint(request, identity)
         except AuthError as exc:
             return unauthenticated(exc)

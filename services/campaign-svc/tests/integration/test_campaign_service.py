@@ -8,7 +8,7 @@ import pytest
 
 from campaign_svc.app import create_app
 from campaign_svc.config import CampaignSettings
-from reengage_common.auth import issue_token
+from reengage_common.auth import generate_signing_key, issue_token
 from reengage_common.bus import EventPublisher, make_producer
 from reengage_common.events import AppointmentUpdated, Envelope, PatientUpserted, parse
 from reengage_common.testing import eventually, read_topic, serving
@@ -52,15 +52,18 @@ class FakeClock:
 @pytest.fixture
 async def service(infra, settings_for):
     prefix = f"{infra.kafka_topic_prefix}svc-{datetime.now(UTC):%H%M%S%f}."
+    key = generate_signing_key()  # the identity service's; the service holds the public half
     settings = settings_for(
-        "campaign-svc", CampaignSettings, kafka_topic_prefix=prefix, scheduler_interval_seconds=0.1
+        "campaign-svc",
+        CampaignSettings,
+        kafka_topic_prefix=prefix,
+        scheduler_interval_seconds=0.1,
+        jwt_public_key=key.public_pem,
     )
     clock = FakeClock(datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
     admin = {
         "Authorization": "Bearer "
-        + issue_token(
-            settings.jwt_secret, user_id="u-admin", clinic_id="clinic-a", role="clinic_admin"
-        )
+        + issue_token(key, user_id="u-admin", clinic_id="clinic-a", role="clinic_admin")
     }
     async with serving(create_app(settings, clock=clock)) as client:
         yield client, clock, settings, admin
