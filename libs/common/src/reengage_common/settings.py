@@ -29,7 +29,18 @@ class Settings(BaseSettings):
     service: str = "common"
     env: Literal["development", "test", "production"] = "development"
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    # Topic settings: the defaults suit one local broker; a cluster sets 3 replicas and more
+    # partitions (a consumer group spreads over at most this many replicas).
     kafka_partitions: int = Field(default=3, ge=1)
+    kafka_replication_factor: int = Field(default=1, ge=1)
+    kafka_linger_ms: int = Field(default=5, ge=0)
+    # Most records a consumer takes in one poll; a batch handler stores each partition's share
+    # with one bulk write.
+    consumer_batch_size: int = Field(default=1000, ge=1)
+    # A background loop's owner renews its lease every third of this; a dead owner's loop is
+    # taken over by another replica within it.
+    lease_ttl_seconds: float = Field(default=10.0, gt=0)
+    outbox_poll_seconds: float = Field(default=0.5, gt=0)
     # A prefix on every topic and consumer group lets test runs share a broker with `./dev up`.
     kafka_topic_prefix: str = ""
     mongo_url: str = "mongodb://127.0.0.1:27017"
