@@ -1,0 +1,1 @@
+"""Protocol-faithful local stand-ins for Twilio (SMS) and Lob (letters)."""
