@@ -52,6 +52,7 @@ class CampaignInput(Wire):
     holdout_percent: float | None = None
     schedule: Schedule
     incentive: Incentive | None = None
+    refresh_daily: bool | None = None
 
 
 class Campaign(CampaignInput):

@@ -110,6 +110,17 @@ class Contact(Wire):
     timezone: str | None = None
 
 
+class ClinicProfile(Wire):
+    """What messages and public pages say about the clinic (footer, HELP reply, booking page)."""
+
+    name: str
+    phone: str | None = None
+    email: str | None = None
+    address: str | None = None
+    booking_url: str | None = None
+    timezone: str = "America/Chicago"
+
+
 # --- the topics ---------------------------------------------------------------------------------
 
 
@@ -128,6 +139,9 @@ class CampaignLaunched(Event):
     incentive: Incentive = Field(default_factory=Incentive)
     run_number: int = 1
     launched_at: AwareDatetime
+    # Additive: enrol newly lapsed patients daily while ACTIVE; the clinic the messages speak for.
+    refresh_daily: bool = False
+    clinic: ClinicProfile | None = None
 
 
 class CampaignStatusChanged(Event):
@@ -179,6 +193,33 @@ class MessageSent(Event):
     provider_message_id: str | None = None
     cost_cents: int = 0
     retried: bool = False
+    at: AwareDatetime
+
+
+class RecipientHeldOut(Event):
+    """A holdout patient: no message, counted to measure the campaign's lift."""
+
+    topic: ClassVar[str] = "recipient.held_out"
+    key_field: ClassVar[str] = "patient_id"
+
+    campaign_id: str
+    patient_id: str
+    run_number: int = 1
+    variant: str | None = None
+    at: AwareDatetime
+
+
+class AudienceEvaluated(Event):
+    """Once per fan-out, when it is complete: who was targeted, held out and excluded, and why."""
+
+    topic: ClassVar[str] = "audience.evaluated"
+    key_field: ClassVar[str] = "campaign_id"
+
+    campaign_id: str
+    run_number: int = 1
+    targeted: int
+    held_out: int
+    excluded: dict[str, int] = Field(default_factory=dict)
     at: AwareDatetime
 
 
@@ -267,6 +308,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         CampaignLaunched,
         CampaignStatusChanged,
         MessageDue,
+        RecipientHeldOut,
+        AudienceEvaluated,
         MessageSent,
         RecipientResponded,
         PatientUpserted,

@@ -158,7 +158,13 @@ class CampaignCommands:
         campaign = record_transition(record.to_campaign(), change, now=now)
         if change.to_status is CampaignStatus.ACTIVE and record.run_number == 0:
             record.run_number = 1
-        event = event_for(campaign, change, at=now, run_number=max(record.run_number, 1))
+        event = event_for(
+            campaign,
+            change,
+            at=now,
+            run_number=max(record.run_number, 1),
+            clinic=self.settings.clinic_profile(),
+        )
         record.take(campaign)
         events = []
         if event is not None:

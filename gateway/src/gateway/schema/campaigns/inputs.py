@@ -64,3 +64,7 @@ class CampaignInput:
     variants: list[VariantInput] | None = UNSET
     holdout_percent: float | None = UNSET
     incentive: IncentiveInput | None = UNSET
+    refresh_daily: bool | None = strawberry.field(
+        default=UNSET,
+        description="While ACTIVE, enrol once a day the patients who newly cross the inactivity line.",
+    )

@@ -110,6 +110,7 @@ class Campaign:
     holdout_percent: float
     schedule: Schedule
     incentive: Incentive
+    refresh_daily: bool
     run_number: int
     created_by: str | None
     created_at: datetime | None
@@ -139,6 +140,7 @@ class Campaign:
             holdout_percent=doc.get("holdoutPercent", 0.0),
             schedule=Schedule.from_wire(doc["schedule"]),
             incentive=Incentive.from_wire(doc.get("incentive")),
+            refresh_daily=bool(doc.get("refreshDaily", False)),
             run_number=doc.get("runNumber", 1),
             created_by=doc.get("createdBy"),
             created_at=to_datetime(doc.get("createdAt")),

@@ -56,6 +56,8 @@ class CampaignInput(Wire):
     holdout_percent: float = 0
     schedule: Schedule
     incentive: Incentive = Field(default_factory=Incentive)
+    # While ACTIVE, enrol once a day the patients who newly cross the inactivity line.
+    refresh_daily: bool = False
 
 
 class Campaign(CampaignInput):

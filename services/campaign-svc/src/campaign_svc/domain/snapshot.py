@@ -4,13 +4,18 @@ from datetime import datetime
 
 from campaign_svc.domain.lifecycle import EventKind, Transition
 from campaign_svc.domain.model import NAME_MAX_LENGTH, Campaign, CampaignInput
-from reengage_common.events import CampaignLaunched, CampaignStatusChanged
+from reengage_common.events import CampaignLaunched, CampaignStatusChanged, ClinicProfile
 
 COPY_PREFIX = "Copy of "
 
 
 def launched_event(
-    campaign_id: str, definition: CampaignInput, *, launched_at: datetime, run_number: int = 1
+    campaign_id: str,
+    definition: CampaignInput,
+    *,
+    launched_at: datetime,
+    run_number: int = 1,
+    clinic: ClinicProfile | None = None,
 ) -> CampaignLaunched:
     """The full snapshot audience-svc and dispatch-svc work from for this run."""
     # A deep copy, so later edits to the definition object cannot reach an event in the outbox.
@@ -27,6 +32,8 @@ def launched_event(
         incentive=snapshot.incentive,
         run_number=run_number,
         launched_at=launched_at,
+        refresh_daily=snapshot.refresh_daily,
+        clinic=clinic,
     )
 
 
@@ -40,12 +47,17 @@ def status_changed_event(
 
 
 def event_for(
-    campaign: Campaign, change: Transition, *, at: datetime, run_number: int = 1
+    campaign: Campaign,
+    change: Transition,
+    *,
+    at: datetime,
+    run_number: int = 1,
+    clinic: ClinicProfile | None = None,
 ) -> CampaignLaunched | CampaignStatusChanged | None:
     """The event to store in the outbox with the campaign after `change`; None if there is none."""
     if change.event is EventKind.LAUNCHED:
         return launched_event(
-            campaign.id, campaign.definition, launched_at=at, run_number=run_number
+            campaign.id, campaign.definition, launched_at=at, run_number=run_number, clinic=clinic
         )
     if change.event is EventKind.STATUS_CHANGED:
         return status_changed_event(campaign.id, change, at=at)
