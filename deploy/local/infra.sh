@@ -1,23 +1,35 @@
 #!/usr/bin/env bash
-# Local infrastructure for development and tests: Apache Kafka (KRaft, single
-# node) and FerretDB (MongoDB wire protocol on SQLite). No Docker needed: Kafka
-# runs from jars resolved from Maven Central with mvn, FerretDB is built with
-# `go install`.
+# Local infrastructure for development and tests, no Docker needed:
+#   postgres  PostgreSQL (Debian's package; apt-get installs it where missing),
+#             a cluster of our own, FerretDB's backend
+#   kafka     Apache Kafka (KRaft, single node) from its Maven Central jars
+#   ferretdb  FerretDB 1.24 (MongoDB wire protocol), built with go
+#   mailpit   Mailpit (SMTP test server + REST API), built with go
+#   fakes     Twilio and Lob stand-ins (deploy/local/fake_providers.py)
 #
-# Usage: deploy/local/infra.sh install|start|stop|restart|status|wait
+# Usage: deploy/local/infra.sh install|start|stop|restart|status|wait [PART...]
+#   (no PART: all of them; e.g. `infra.sh start mailpit fakes`)
 #
-# Environment (all optional):
+# Environment (all optional; ports and credentials default in defaults.sh):
 #   REENGAGE_CACHE         cache/data/log root        (default ~/.cache/reengage)
+#   FERRETDB_HANDLER       postgresql | sqlite        (default postgresql)
+#   PG_PORT                PostgreSQL port            (default 5432)
 #   KAFKA_PORT             Kafka client port          (default 9092)
 #   KAFKA_CONTROLLER_PORT  KRaft controller port      (default 9093)
 #   MONGO_PORT             FerretDB (MongoDB) port    (default 27017)
 #   FERRETDB_DEBUG_PORT    FerretDB debug/metrics     (default 8088)
+#   MAILPIT_SMTP_PORT      Mailpit SMTP               (default 1025)
+#   MAILPIT_HTTP_PORT      Mailpit UI + REST API      (default 8025)
+#   TWILIO_FAKE_PORT       Twilio stand-in            (default 8030)
+#   LOB_FAKE_PORT          Lob stand-in               (default 8031)
 #   KAFKA_VERSION          org.apache.kafka:kafka_2.13 version (default 4.1.1)
-#   LOG4J_VERSION          log4j2 binding version     (default 2.24.3)
 #   FERRETDB_VERSION       FerretDB version           (default v1.24.2)
+#   MAILPIT_VERSION        Mailpit version            (default v1.33.1)
 #   FERRETDB_LOG_LEVEL     DEBUG|INFO|WARN|ERROR      (default INFO)
 #   KAFKA_HEAP_OPTS        JVM heap flags             (default -Xmx512m -Xms256m)
 #   INFRA_WAIT_TIMEOUT     seconds `wait` allows each server (default 90)
+#   INFRA_STARTED_FILE     `start` appends the parts it started here (./dev test
+#                          stops only those)
 set -Eeuo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -25,9 +37,10 @@ CACHE=${REENGAGE_CACHE:-$HOME/.cache/reengage}
 RUN_DIR=$CACHE/run
 DATA_DIR=$CACHE/data
 
-KAFKA_PORT=${KAFKA_PORT:-9092}
+# shellcheck source=deploy/local/defaults.sh
+source "$SCRIPT_DIR/defaults.sh"
 KAFKA_CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-9093}
-MONGO_PORT=${MONGO_PORT:-27017}
+FERRETDB_HANDLER=${FERRETDB_HANDLER:-postgresql}
 FERRETDB_DEBUG_PORT=${FERRETDB_DEBUG_PORT:-8088}
 KAFKA_VERSION=${KAFKA_VERSION:-4.1.1}
 LOG4J_VERSION=${LOG4J_VERSION:-2.24.3}
@@ -53,6 +66,13 @@ FERRETDB_STATE=$DATA_DIR/ferretdb-state
 FERRETDB_LOG=$RUN_DIR/ferretdb.log
 FERRETDB_PID=$RUN_DIR/ferretdb.pid
 FERRETDB_INSTALL_LOG=$RUN_DIR/ferretdb-install.log
+
+# shellcheck source=deploy/local/postgres.sh
+source "$SCRIPT_DIR/postgres.sh"
+# shellcheck source=deploy/local/mailpit.sh
+source "$SCRIPT_DIR/mailpit.sh"
+# shellcheck source=deploy/local/fakes.sh
+source "$SCRIPT_DIR/fakes.sh"
 
 # ---------------------------------------------------------------- output ----
 STEP=""
@@ -154,8 +174,9 @@ port_owner() {
 # read_pid PIDFILE: prints the pid if the file holds one
 read_pid() {
     local f=$1 pid=""
+    # the first line only: PostgreSQL's postmaster.pid holds more numbers below
     if [[ -f $f ]]; then
-        pid=$(tr -dc '0-9' <"$f")
+        pid=$(head -n 1 "$f" | tr -dc '0-9')
     fi
     echo "$pid"
 }
@@ -245,12 +266,6 @@ install_ferretdb() {
     rm -rf "$src"
     echo "$FERRETDB_VERSION" >"$FERRETDB_STAMP"
     step_end ok
-}
-
-cmd_install() {
-    check_java
-    install_kafka
-    install_ferretdb
 }
 
 # --------------------------------------------------------------- kafka ------
@@ -361,55 +376,61 @@ start_kafka() {
 # ------------------------------------------------------------ ferretdb ------
 ferretdb_args() {
     FERRETDB_ARGS=(
-        --handler=sqlite
-        "--sqlite-url=file:$FERRETDB_DATA/"
+        "--handler=$FERRETDB_HANDLER"
         "--state-dir=$FERRETDB_STATE"
         "--listen-addr=127.0.0.1:$MONGO_PORT"
         "--debug-addr=127.0.0.1:$FERRETDB_DEBUG_PORT"
         --telemetry=disable
         "--log-level=$FERRETDB_LOG_LEVEL"
     )
+    case $FERRETDB_HANDLER in
+    postgresql) FERRETDB_ARGS+=("--postgresql-url=$PG_URL") ;;
+    sqlite) FERRETDB_ARGS+=("--sqlite-url=file:$FERRETDB_DATA/") ;;
+    *) fail "FERRETDB_HANDLER=$FERRETDB_HANDLER is not postgresql or sqlite" ;;
+    esac
 }
 
 start_ferretdb() {
-    local pid
-    if pid=$(our_pid "$FERRETDB_PID" ferretdb); then
-        if port_open "$MONGO_PORT"; then
-            echo "==> ferretdb start ... already running (pid $pid, 127.0.0.1:$MONGO_PORT)"
-        else
-            echo "==> ferretdb start ... already starting (pid $pid, not yet listening on $MONGO_PORT)"
-        fi
-        return
-    fi
-    rm -f "$FERRETDB_PID"
-    step_begin "ferretdb start (127.0.0.1:$MONGO_PORT)"
-    local port
-    for port in "$MONGO_PORT" "$FERRETDB_DEBUG_PORT"; do
-        if port_open "$port"; then
-            fail "port $port in use by $(port_owner "$port")" "" \
-                "stop that process (a real mongod?), or pick free ports: MONGO_PORT=... FERRETDB_DEBUG_PORT=... $0 start"
-        fi
-    done
-    mkdir -p "$RUN_DIR" "$FERRETDB_DATA" "$FERRETDB_STATE"
-    rotate_log "$FERRETDB_LOG"
+    mkdir -p "$FERRETDB_DATA" "$FERRETDB_STATE"
     ferretdb_args
-    setsid nohup "$FERRETDB_BIN" "${FERRETDB_ARGS[@]}" >>"$FERRETDB_LOG" 2>&1 </dev/null &
-    echo $! >"$FERRETDB_PID"
-    sleep 0.5
-    if ! our_pid "$FERRETDB_PID" ferretdb >/dev/null; then
-        rm -f "$FERRETDB_PID"
-        fail "ferretdb exited right after start" "$FERRETDB_LOG" "read the log"
-    fi
-    step_end "ok, pid $(read_pid "$FERRETDB_PID")"
+    start_daemon ferretdb "$FERRETDB_PID" ferretdb "$FERRETDB_LOG" \
+        "$MONGO_PORT $FERRETDB_DEBUG_PORT" "$FERRETDB_BIN" "${FERRETDB_ARGS[@]}"
 }
 
-cmd_start() {
-    check_java
-    install_kafka
-    install_ferretdb
-    start_kafka
-    start_ferretdb
-    echo "    (run '$0 wait' to block until both accept requests)"
+# -------------------------------------------------------------- daemon ------
+# start_daemon NAME PIDFILE PATTERN LOG "PORT..." CMD...: starts CMD detached
+# unless it already runs; refuses ports another process holds
+start_daemon() {
+    local name=$1 pidfile=$2 pattern=$3 log=$4 ports=$5 pid port
+    shift 5
+    if pid=$(our_pid "$pidfile" "$pattern"); then
+        echo "==> $name start ... already running (pid $pid, 127.0.0.1:${ports// /, :})"
+        return
+    fi
+    rm -f "$pidfile"
+    step_begin "$name start (127.0.0.1:${ports// /, :})"
+    for port in $ports; do
+        if port_open "$port"; then
+            fail "port $port in use by $(port_owner "$port")" "" \
+                "stop that process, or pick free ports (see '$0 help')"
+        fi
+    done
+    mkdir -p "$RUN_DIR"
+    rotate_log "$log"
+    # setsid: own session, so the server survives this shell and Ctrl-C in it
+    setsid nohup "$@" >>"$log" 2>&1 </dev/null &
+    echo $! >"$pidfile"
+    sleep 0.5
+    if ! our_pid "$pidfile" "$pattern" >/dev/null; then
+        rm -f "$pidfile"
+        fail "$name exited right after start" "$log" "read the log"
+    fi
+    step_end "ok, pid $(read_pid "$pidfile")"
+}
+
+# note_started PART: lets the caller stop only what this run started
+note_started() {
+    if [[ -n ${INFRA_STARTED_FILE:-} ]]; then echo "$1" >>"$INFRA_STARTED_FILE"; fi
 }
 
 # ---------------------------------------------------------------- stop ------
@@ -436,11 +457,6 @@ stop_one() {
     fi
     rm -f "$pidfile"
     step_end "ok (pid $pid)"
-}
-
-cmd_stop() {
-    stop_one ferretdb "$FERRETDB_PID" ferretdb
-    stop_one kafka "$KAFKA_PID" kafka.Kafka
 }
 
 # -------------------------------------------------------------- status ------
@@ -492,15 +508,8 @@ status_line() {
             state=down
         fi
     fi
-    printf '%-9s %-24s pid %-8s 127.0.0.1:%-6s log %s\n' "$name" "$state" "$pid" "$port" "$log"
+    printf '%-16s %-24s pid %-8s 127.0.0.1:%-6s log %s\n' "$name" "$state" "$pid" "$port" "$log"
     [[ $state == up ]]
-}
-
-cmd_status() {
-    local rc=0
-    status_line kafka "$KAFKA_PID" kafka.Kafka "$KAFKA_PORT" "$KAFKA_LOG" || rc=3
-    status_line ferretdb "$FERRETDB_PID" ferretdb "$MONGO_PORT" "$FERRETDB_LOG" || rc=3
-    return "$rc"
 }
 
 # ---------------------------------------------------------------- wait ------
@@ -527,26 +536,127 @@ wait_for() {
 
 ferretdb_ready() { port_open "$MONGO_PORT"; }
 
-cmd_wait() {
-    check_python
-    wait_for kafka "$KAFKA_PID" kafka.Kafka "$KAFKA_LOG" kafka_ready
-    wait_for ferretdb "$FERRETDB_PID" ferretdb "$FERRETDB_LOG" ferretdb_ready
+# ------------------------------------------------------------- parts --------
+# One function per part and action: PARTS lists them in start order (stop
+# runs in reverse). postgres is a part only when FerretDB uses it.
+all_parts() {
+    if [[ $FERRETDB_HANDLER == postgresql ]]; then echo postgres; fi
+    echo kafka ferretdb mailpit fakes
+}
+
+part_install() {
+    case $1 in
+    postgres) install_postgres ;;
+    kafka) check_java && install_kafka ;;
+    ferretdb) install_ferretdb ;;
+    mailpit) install_mailpit ;;
+    fakes) : ;;
+    esac
+}
+
+part_start() {
+    local running=0
+    if part_running "$1"; then running=1; fi
+    case $1 in
+    postgres) start_postgres ;;
+    kafka) start_kafka ;;
+    ferretdb) start_ferretdb ;;
+    mailpit) start_mailpit ;;
+    fakes) start_fakes ;;
+    esac
+    if ((!running)); then note_started "$1"; fi
+}
+
+part_running() {
+    case $1 in
+    postgres) postgres_pid >/dev/null ;;
+    kafka) our_pid "$KAFKA_PID" kafka.Kafka >/dev/null ;;
+    ferretdb) our_pid "$FERRETDB_PID" ferretdb >/dev/null ;;
+    mailpit) our_pid "$MAILPIT_PID" "$MAILPIT_BIN" >/dev/null ;;
+    fakes) our_pid "$FAKES_PID" fake_providers.py >/dev/null ;;
+    esac
+}
+
+part_stop() {
+    case $1 in
+    postgres) stop_postgres ;;
+    kafka) stop_one kafka "$KAFKA_PID" kafka.Kafka ;;
+    ferretdb) stop_one ferretdb "$FERRETDB_PID" ferretdb ;;
+    mailpit) stop_one mailpit "$MAILPIT_PID" "$MAILPIT_BIN" ;;
+    fakes) stop_one fake-providers "$FAKES_PID" fake_providers.py ;;
+    esac
+}
+
+part_status() {
+    case $1 in
+    postgres) status_line postgresql "$PG_DATA/postmaster.pid" "$PG_DATA" "$PG_PORT" "$PG_LOG" ;;
+    kafka) status_line kafka "$KAFKA_PID" kafka.Kafka "$KAFKA_PORT" "$KAFKA_LOG" ;;
+    ferretdb)
+        status_line "ferretdb(${FERRETDB_HANDLER/postgresql/pg})" "$FERRETDB_PID" ferretdb "$MONGO_PORT" "$FERRETDB_LOG"
+        ;;
+    mailpit)
+        status_pair mailpit-smtp "$MAILPIT_SMTP_PORT" mailpit-http "$MAILPIT_HTTP_PORT" \
+            "$MAILPIT_PID" "$MAILPIT_BIN" "$MAILPIT_LOG"
+        ;;
+    fakes)
+        status_pair fake-twilio "$TWILIO_FAKE_PORT" fake-lob "$LOB_FAKE_PORT" \
+            "$FAKES_PID" fake_providers.py "$FAKES_LOG"
+        ;;
+    esac
+}
+
+# status_pair NAME1 PORT1 NAME2 PORT2 PIDFILE PATTERN LOG: one process, two ports; both shown
+status_pair() {
+    local rc=0
+    status_line "$1" "$5" "$6" "$2" "$7" || rc=1
+    status_line "$3" "$5" "$6" "$4" "$7" || rc=1
+    return "$rc"
+}
+
+part_wait() {
+    case $1 in
+    postgres) wait_for postgresql "$PG_DATA/postmaster.pid" "$PG_DATA" "$PG_LOG" postgres_ready ;;
+    kafka) check_python && wait_for kafka "$KAFKA_PID" kafka.Kafka "$KAFKA_LOG" kafka_ready ;;
+    ferretdb) wait_for ferretdb "$FERRETDB_PID" ferretdb "$FERRETDB_LOG" ferretdb_ready ;;
+    mailpit) wait_for mailpit "$MAILPIT_PID" "$MAILPIT_BIN" "$MAILPIT_LOG" mailpit_ready ;;
+    fakes) wait_for fake-providers "$FAKES_PID" fake_providers.py "$FAKES_LOG" fakes_ready ;;
+    esac
 }
 
 # ---------------------------------------------------------------- main ------
 usage() {
-    sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 main() {
-    local cmd=${1:-}
+    local cmd=${1:-} part parts=() reversed=() rc=0
+    shift || true
+    if (($#)); then
+        for part in "$@"; do
+            [[ " $(all_parts | tr '\n' ' ') " == *" $part "* ]] || fail "unknown part '$part' (parts: $(all_parts | tr '\n' ' '))"
+        done
+        parts=("$@")
+    else
+        read -r -a parts <<<"$(all_parts | tr '\n' ' ')"
+    fi
+    for part in "${parts[@]}"; do reversed=("$part" "${reversed[@]}"); done
     case $cmd in
-    install) cmd_install ;;
-    start) cmd_start ;;
-    stop) cmd_stop ;;
-    restart) cmd_stop && cmd_start ;;
-    status) cmd_status || exit "$?" ;;
-    wait) cmd_wait ;;
+    install) for part in "${parts[@]}"; do part_install "$part"; done ;;
+    start)
+        for part in "${parts[@]}"; do part_install "$part"; done
+        for part in "${parts[@]}"; do part_start "$part"; done
+        echo "    (run '$0 wait' to block until all accept requests)"
+        ;;
+    stop) for part in "${reversed[@]}"; do part_stop "$part"; done ;;
+    restart)
+        for part in "${reversed[@]}"; do part_stop "$part"; done
+        for part in "${parts[@]}"; do part_start "$part"; done
+        ;;
+    status)
+        for part in "${parts[@]}"; do part_status "$part" || rc=3; done
+        exit "$rc"
+        ;;
+    wait) for part in "${parts[@]}"; do part_wait "$part"; done ;;
     -h | --help | help) usage ;;
     *)
         usage >&2
