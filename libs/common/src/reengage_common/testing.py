@@ -1,9 +1,14 @@
 """Helpers for tests against the real servers (imported by tests only)."""
 
 import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 
 import httpx
@@ -57,3 +62,65 @@ async def serving(app: ASGIApp, base_url: str = "http://test") -> AsyncIterator[
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
             yield client
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class ServiceProcess:
+    """A service as its own OS process (`python -m <module>`), for replica and crash tests.
+
+    It inherits the test run's environment (topic and database prefixes) plus `env`; `kill()`
+    sends SIGKILL, which no handler in the process can soften.
+    """
+
+    def __init__(self, module: str, env: Mapping[str, str], log_path: str) -> None:
+        self.module = module
+        self.port = free_port()
+        self._env = {**os.environ, **env, "PORT": str(self.port)}
+        self._log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> "ServiceProcess":
+        with open(self._log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", self.module],
+                env=self._env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        return self
+
+    async def wait_ready(self, within: float = 60.0) -> None:
+        async with httpx.AsyncClient(base_url=self.url, timeout=2) as client:
+
+            async def ready() -> bool:
+                if self.process is not None and self.process.poll() is not None:
+                    raise AssertionError(f"{self.module} exited; see {self._log_path}")
+                try:
+                    return (await client.get("/readyz")).status_code == 200
+                except httpx.HTTPError:
+                    return False
+
+            await eventually(ready, within=within, interval=0.2)
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
