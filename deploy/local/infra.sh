@@ -631,13 +631,15 @@ usage() {
 main() {
     local cmd=${1:-} part parts=() reversed=() rc=0
     shift || true
+    local known
+    known=$(all_parts | paste -sd ' ')
     if (($#)); then
         for part in "$@"; do
-            [[ " $(all_parts | tr '\n' ' ') " == *" $part "* ]] || fail "unknown part '$part' (parts: $(all_parts | tr '\n' ' '))"
+            [[ " $known " == *" $part "* ]] || fail "unknown part '$part' (parts: $known)"
         done
         parts=("$@")
     else
-        read -r -a parts <<<"$(all_parts | tr '\n' ' ')"
+        read -r -a parts <<<"$known"
     fi
     for part in "${parts[@]}"; do reversed=("$part" "${reversed[@]}"); done
     case $cmd in

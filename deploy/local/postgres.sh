@@ -50,8 +50,10 @@ pg_bindir() {
 # as_pg CMD...: runs CMD as the server's OS user, from / (the postgres user
 # cannot enter the caller's working directory under /root)
 as_pg() {
-    if ((EUID == 0)); then
+    if ((EUID == 0)) && command -v runuser >/dev/null 2>&1; then
         (cd / && runuser -u "$PG_OS_USER" -- "$@")
+    elif ((EUID == 0)); then
+        (cd / && su "$PG_OS_USER" -s /bin/sh -c "$(printf '%q ' "$@")")
     else
         (cd / && "$@")
     fi
