@@ -1,10 +1,10 @@
-from audience_svc.app import SERVICE, create_app
+from audience_svc.app import create_app
+from audience_svc.config import AudienceSettings
 from reengage_common.service import serve
-from reengage_common.settings import load_settings
 
 
 def main() -> None:
-    settings = load_settings(SERVICE)
+    settings = AudienceSettings()
     serve(create_app(settings), settings)
 
 

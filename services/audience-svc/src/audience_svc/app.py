@@ -1,12 +1,92 @@
-"""Wiring of audience-svc: settings, documents, handlers and routes, owned by one lifespan."""
+"""Wiring of audience-svc: documents, handlers, routes, the compactor and daily enrolment."""
+
+import asyncio
+from datetime import UTC, datetime
 
 from starlette.applications import Starlette
 
-from reengage_common.service import build_service_app
-from reengage_common.settings import Settings, load_settings
+from audience_svc import api
+from audience_svc.config import AudienceSettings
+from audience_svc.enrolment import Clock, run_daily_enrolment
+from audience_svc.fanout import Fanout
+from audience_svc.handlers import AudienceHandlers
+from audience_svc.projection import Projection
+from audience_svc.store import DOCUMENTS
+from reengage_common.bus import batch
+from reengage_common.events import (
+    AppointmentUpdated,
+    CampaignLaunched,
+    CampaignStatusChanged,
+    MessageSent,
+    PatientUpserted,
+    RecipientResponded,
+)
+from reengage_common.leases import Lease
+from reengage_common.service import Runtime, build_service_app
+from reengage_common.settings import Settings
 
 SERVICE = "audience-svc"
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
-    return build_service_app(settings or load_settings(SERVICE))
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Starlette:
+    if not isinstance(settings, AudienceSettings):
+        settings = AudienceSettings(**(settings.model_dump() if settings else {}))
+    built: dict[int, AudienceHandlers] = {}
+
+    def handlers_of(runtime: Runtime) -> AudienceHandlers:
+        if id(runtime) not in built:
+            database = runtime.mongo[settings.database_name]
+            projection = Projection(database, settings.projection_shards)
+            fanout = Fanout(
+                database,
+                projection,
+                runtime.producer,
+                runtime.publisher,
+                settings,
+                settings.fanout_chunk_size,
+            )
+            built[id(runtime)] = AudienceHandlers(database, projection, fanout)
+        return built[id(runtime)]
+
+    def consumers(runtime: Runtime):
+        handlers = handlers_of(runtime)
+        ingest = batch(handlers.ingest)
+        return {
+            PatientUpserted: ingest,
+            AppointmentUpdated: ingest,
+            MessageSent: ingest,
+            RecipientResponded: ingest,
+            CampaignLaunched: handlers.on_campaign_launched,
+            CampaignStatusChanged: batch(handlers.on_status_changed),
+        }
+
+    async def compactor(runtime: Runtime, lease: Lease) -> None:
+        projection = handlers_of(runtime).projection
+        while True:
+            folded = await projection.compact(lease) if lease.held() else 0
+            if not folded:
+                await asyncio.sleep(settings.compact_interval_seconds)
+
+    async def enrolment(runtime: Runtime, lease: Lease) -> None:
+        handlers = handlers_of(runtime)
+        await run_daily_enrolment(
+            handlers.database, handlers.fanout, clock, settings.enrolment_interval_seconds, lease
+        )
+
+    return build_service_app(
+        settings,
+        routes=api.routes,
+        documents=DOCUMENTS,
+        handlers=consumers,
+        background={"projection-compactor": compactor, "daily-enrolment": enrolment},
+        state=lambda runtime: {
+            "handlers": handlers_of(runtime),
+            "projection": handlers_of(runtime).projection,
+            "clock": clock,
+            "import_chunk_rows": settings.import_chunk_rows,
+        },
+    )

@@ -1,0 +1,205 @@
+"""audience-svc's internal JSON API for the gateway: estimate and import. Parse, call, answer.
+
+The gateway forwards the caller's token; it is verified again here and scopes everything to
+the caller's clinic.
+"""
+
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+import structlog
+from pydantic import Field, ValidationError, field_validator
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from audience_svc.domain.import_rows import BadImport, CsvRows, Rejected, Row, json_line, lines_of
+from audience_svc.domain.targeting import Audience, evaluate
+from audience_svc.handlers import AudienceHandlers
+from audience_svc.projection import Projection
+from reengage_common.auth import MANAGE_REMINDERS, VIEW_ANALYTICS, AuthError, PermissionDenied
+from reengage_common.events import (
+    Channel,
+    Envelope,
+    MessageTemplate,
+    PatientUpserted,
+    Targeting,
+    Variant,
+    Wire,
+)
+from reengage_common.web import error_response, identity_of, unauthenticated
+
+log = structlog.get_logger(__name__)
+IMPORT_NAMESPACE = uuid.UUID("5d1e0c3a-7b2f-4a9e-8c41-6f3b2a1d0e97")
+
+
+class EstimateRequest(Wire):
+    """A targeting, and optionally the campaign's channels, steps, variants, holdout and id
+    (with them the estimate is exactly what a launch now would select)."""
+
+    targeting: Targeting
+    channels: list[Channel] = Field(default_factory=lambda: list(Channel))
+    message_templates: list[MessageTemplate] = Field(default_factory=list)
+    variants: list[Variant] = Field(default_factory=lambda: [Variant(name="A", weight=1)])
+    holdout_percent: float = Field(default=0, ge=0, le=50)
+    campaign_id: str = "estimate"
+
+    @field_validator("targeting")
+    @classmethod
+    def _positive_days(cls, targeting: Targeting) -> Targeting:
+        if targeting.inactive_days < 1:
+            raise ValueError("inactiveDays must be at least 1")
+        if targeting.exclude_contact_days < 1:
+            raise ValueError("excludeContactDays must be at least 1")
+        return targeting
+
+    def audience(self) -> Audience:
+        steps = self.message_templates or [
+            MessageTemplate(channel=c, body="", sequence=n, variant=v.name)
+            for v in self.variants
+            for n, c in enumerate(self.channels, start=1)
+        ]
+        return Audience(
+            campaign_id=self.campaign_id,
+            targeting=self.targeting,
+            channels=tuple(c.value for c in self.channels),
+            steps=tuple(s for s in steps if s.channel in self.channels),
+            variants=tuple(self.variants),
+            holdout_percent=self.holdout_percent,
+        )
+
+
+class Invalid(ValueError):
+    def __init__(self, fields: list[dict[str, str]]) -> None:
+        super().__init__("; ".join(f"{f['field']}: {f['message']}" for f in fields))
+        self.fields = fields
+
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def answering_errors(endpoint: Endpoint) -> Endpoint:
+    async def run(request: Request) -> Response:
+        try:
+            return await endpoint(request)
+        except AuthError as exc:
+            return unauthenticated(exc)
+        except PermissionDenied as exc:
+            return error_response(403, "FORBIDDEN", str(exc))
+        except Invalid as exc:
+            return error_response(
+                422, "VALIDATION", f"{len(exc.fields)} field(s) need attention", fields=exc.fields
+            )
+
+    return run
+
+
+def _field_errors(exc: ValidationError) -> list[dict[str, str]]:
+    from pydantic.alias_generators import to_camel
+
+    errors = []
+    for error in exc.errors():
+        path = ".".join(str(p) if isinstance(p, int) else to_camel(str(p)) for p in error["loc"])
+        message = "is required" if error["type"] == "missing" else str(error["msg"])
+        errors.append({"field": path or "body", "message": message.removeprefix("Value error, ")})
+    return errors
+
+
+async def estimate(request: Request) -> Response:
+    identity = identity_of(request)
+    identity.require(VIEW_ANALYTICS)
+    try:
+        body = await request.json()
+    except ValueError as exc:
+        raise Invalid([{"field": "body", "message": "is not JSON"}]) from exc
+    try:
+        wanted = EstimateRequest.model_validate(body)
+    except ValidationError as exc:
+        raise Invalid(_field_errors(exc)) from exc
+    projection: Projection = request.state.projection
+    started = time.perf_counter()
+    rows = await projection.rows(identity.clinic_id)
+    read = time.perf_counter()
+    result = evaluate(wanted.audience(), rows, request.state.clock().timestamp())
+    log.info(
+        "audience.estimated",
+        clinic_id=identity.clinic_id,
+        patients=result.patients,
+        read_seconds=round(read - started, 3),
+        evaluate_seconds=round(time.perf_counter() - read, 3),
+    )
+    return JSONResponse(
+        {
+            "total": len(result.selected),
+            "targeted": result.targeted,
+            "heldOut": result.held_out,
+            "patients": result.patients,
+            "excluded": dict(result.excluded),
+            "byChannel": dict(result.by_channel),
+        }
+    )
+
+
+async def import_patients(request: Request) -> Response:
+    """JSON lines or CSV, streamed; every rejected row with its line number and reason."""
+    identity = identity_of(request)
+    identity.require(MANAGE_REMINDERS)
+    handlers: AudienceHandlers = request.state.handlers
+    clock: Callable[[], datetime] = request.state.clock
+    chunk_rows: int = request.state.import_chunk_rows
+    content_type = request.headers.get("content-type", "")
+    import_id = uuid.uuid4().hex
+    now = clock()
+    csv_rows = None if "json" in content_type else CsvRows()
+    imported, rejected, batch = 0, [], []
+
+    async def flush() -> None:
+        nonlocal imported, batch
+        if batch:
+            await handlers.ingest(batch)
+            imported += len(batch)
+            batch = []
+
+    try:
+        async for number, text in lines_of(request.stream()):
+            if csv_rows is not None and csv_rows.header is None and text.lstrip().startswith("{"):
+                csv_rows = None  # no CSV header, a JSON object: JSON lines
+            outcome = csv_rows.feed(number, text) if csv_rows else json_line(number, text)
+            if isinstance(outcome, Rejected):
+                rejected.append({"line": outcome.line, "reason": outcome.reason})
+            elif isinstance(outcome, Row):
+                batch.append(_envelope(outcome, identity.clinic_id, import_id, now))
+                if len(batch) >= chunk_rows:
+                    await flush()
+        if csv_rows is not None and (unfinished := csv_rows.finish()):
+            rejected.append({"line": unfinished.line, "reason": unfinished.reason})
+    except BadImport as exc:
+        await flush()
+        raise Invalid([{"field": "file", "message": str(exc)}]) from exc
+    await flush()
+    log.info(
+        "patients.imported", clinic_id=identity.clinic_id, imported=imported, rejected=len(rejected)
+    )
+    return JSONResponse(
+        {"imported": imported, "rejectedCount": len(rejected), "rejected": rejected}
+    )
+
+
+def _envelope(row: Row, clinic_id: str, import_id: str, now: datetime) -> Envelope[PatientUpserted]:
+    event_id = str(uuid.uuid5(IMPORT_NAMESPACE, f"{clinic_id}/{import_id}/{row.line}"))
+    return Envelope[PatientUpserted](
+        id=event_id,
+        type=PatientUpserted.topic,
+        source="audience-svc.import",
+        time=now,
+        clinic_id=clinic_id,
+        data=row.patient,
+    )
+
+
+routes = [
+    Route("/estimate", answering_errors(estimate), methods=["POST"]),
+    Route("/import", answering_errors(import_patients), methods=["POST"]),
+]

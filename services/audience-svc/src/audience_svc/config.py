@@ -1,0 +1,19 @@
+"""Settings of audience-svc only."""
+
+from pydantic import Field
+
+from reengage_common.settings import Settings
+
+
+class AudienceSettings(Settings):
+    service: str = "audience-svc"
+    # Recipients per stored chunk of a fan-out plan: one Kafka batch and one progress record.
+    fanout_chunk_size: int = Field(default=2000, ge=1)
+    # A clinic's patients are kept in this many shards (compressed blobs); fixed once used.
+    projection_shards: int = Field(default=64, ge=1)
+    # How often the compactor looks for pending facts when it found none.
+    compact_interval_seconds: float = Field(default=0.5, gt=0)
+    # How often the daily-enrolment loop looks for ACTIVE refreshDaily campaigns due today.
+    enrolment_interval_seconds: float = Field(default=60.0, gt=0)
+    # Rows of an import stored per pending record.
+    import_chunk_rows: int = Field(default=2000, ge=1)

@@ -1,0 +1,1 @@
+"""audience-svc's rules, free of I/O: the patient fold, targeting, assignment, messages, import rows."""

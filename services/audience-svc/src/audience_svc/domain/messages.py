@@ -1,0 +1,157 @@
+"""The events a fan-out publishes, derived deterministically from the campaign and the patient.
+
+Same input, same bytes: envelope ids are uuid5 of the messageId (or of campaign, run and
+patient), so a resumed or replayed fan-out republishes identical events and consumers drop
+the repeats.
+"""
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from audience_svc.domain.facts import State, contact_source
+from audience_svc.domain.targeting import Selected
+from reengage_common.events import (
+    AudienceEvaluated,
+    CampaignLaunched,
+    Contact,
+    Envelope,
+    Event,
+    MessageDue,
+    RecipientHeldOut,
+    message_id,
+)
+
+SOURCE = "audience-svc"
+ENVELOPE_NAMESPACE = uuid.UUID("1c9a8a57-3f7e-4d7b-8a53-9d1c0e6b2a41")
+
+
+def envelope_id(*parts: object) -> str:
+    return str(uuid.uuid5(ENVELOPE_NAMESPACE, "/".join(str(p) for p in parts)))
+
+
+def _envelope(data: Event, event_id: str, clinic_id: str, at: datetime, trace_id: str | None):
+    return Envelope[type(data)](  # type: ignore[misc]
+        id=event_id,
+        type=data.topic,
+        version=data.version,
+        source=SOURCE,
+        time=at,
+        clinic_id=clinic_id,
+        trace_id=trace_id,
+        data=data,
+    )
+
+
+def contact_of(profile: dict[str, Any], *, minor: bool, clinic_timezone: str) -> Contact:
+    """Where the message goes: for a minor the guardian's name, email and phone; the address is
+    the household's."""
+    source = contact_source(profile, minor=minor)
+    if minor:
+        name = source.get("name")
+    else:
+        name = " ".join(p for p in (profile.get("firstName"), profile.get("lastName")) if p)
+    return Contact.model_validate(
+        {
+            "name": name or None,
+            "email": source.get("email"),
+            "phone": source.get("phone"),
+            "address": profile.get("address"),
+            "timezone": profile.get("timezone") or clinic_timezone,
+        }
+    )
+
+
+def last_visit_date(state: State) -> str | None:
+    completed = [s for _, _, status, s in state["a"].values() if status == "COMPLETED"]
+    if not completed:
+        return None
+    return datetime.fromtimestamp(max(completed), UTC).date().isoformat()
+
+
+def merge_data(state: State, launched: CampaignLaunched) -> dict[str, Any]:
+    """Only what templates may use (reengage_common.messages.merge_fields): no clinical detail."""
+    profile = state["p"] or {}
+    clinic = launched.clinic
+    incentive = launched.incentive
+    return {
+        "patient": {
+            "firstName": profile.get("firstName"),
+            "lastName": profile.get("lastName"),
+            "lastVisitDate": last_visit_date(state),
+            "treatmentStage": profile.get("treatmentStage"),
+        },
+        "clinic": {
+            "name": clinic.name if clinic else None,
+            "phone": clinic.phone if clinic else None,
+            "address": clinic.address if clinic else None,
+        },
+        "incentive": {
+            "code": incentive.incentive_code if incentive.has_incentive else None,
+            "details": incentive.incentive_details if incentive.has_incentive else None,
+        },
+    }
+
+
+def recipient_event(
+    launched: CampaignLaunched,
+    clinic_id: str,
+    selected: Selected,
+    state: State,
+    *,
+    due_at: datetime,
+    trace_id: str | None,
+) -> Envelope[Any]:
+    """A held-out patient's `recipient.held_out`, or step 1's `message.due` for the others."""
+    campaign_id, run = launched.campaign_id, launched.run_number
+    if selected.held_out:
+        held = RecipientHeldOut(
+            campaign_id=campaign_id,
+            patient_id=selected.patient_id,
+            run_number=run,
+            variant=selected.variant,
+            at=due_at,
+        )
+        event_id = envelope_id("held_out", campaign_id, run, selected.patient_id)
+        return _envelope(held, event_id, clinic_id, due_at, trace_id)
+    step = selected.step
+    the_id = message_id(campaign_id, selected.patient_id, run, step.sequence)
+    clinic_timezone = launched.clinic.timezone if launched.clinic else launched.schedule.timezone
+    due = MessageDue(
+        message_id=the_id,
+        campaign_id=campaign_id,
+        patient_id=selected.patient_id,
+        run_number=run,
+        sequence=step.sequence,
+        channel=step.channel,
+        variant=selected.variant,
+        due_at=due_at,
+        contact=contact_of(state["p"] or {}, minor=selected.minor, clinic_timezone=clinic_timezone),
+        merge_data=merge_data(state, launched),
+        incentive_code=launched.incentive.incentive_code
+        if launched.incentive.has_incentive
+        else None,
+    )
+    return _envelope(due, envelope_id("due", the_id), clinic_id, due_at, trace_id)
+
+
+def evaluated_event(
+    launched: CampaignLaunched,
+    clinic_id: str,
+    *,
+    plan_id: str,
+    targeted: int,
+    held_out: int,
+    excluded: dict[str, int],
+    at: datetime,
+    trace_id: str | None,
+) -> Envelope[Any]:
+    event = AudienceEvaluated(
+        campaign_id=launched.campaign_id,
+        run_number=launched.run_number,
+        targeted=targeted,
+        held_out=held_out,
+        excluded=excluded,
+        at=at,
+    )
+    return _envelope(event, envelope_id("evaluated", plan_id), clinic_id, at, trace_id)

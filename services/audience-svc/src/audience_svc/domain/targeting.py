@@ -1,0 +1,205 @@
+"""Who a campaign reaches: every targeting rule, one exclusion reason per patient, assignment.
+
+A patient excluded by several rules is counted once, under the first reason that applies, in
+this order (`REASONS`): hard stops first (deceased, do-not-contact, unsubscribed), then the
+campaign's targeting in the order a clinic writes it, then the cross-campaign rules, and last
+reachability, which depends on the channels of the patient's variant.
+
+Boundaries, in whole days of 24 hours before `now`:
+- inactive when the last completed visit (or `createdAt` if none) is at least `inactiveDays` ago;
+- recently contacted when the last sent message is less than `excludeContactDays` ago;
+- targeted by another campaign when that was less than 30 days ago.
+
+Assignment is a pure function of campaign id and patient id (two independent hashes): holdout
+first (`holdoutPercent`), then a variant by weight. A re-run assigns identically.
+"""
+
+import hashlib
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from audience_svc.domain.facts import (
+    CHANNEL_BITS,
+    R_ADULT_FROM,
+    R_ANCHOR,
+    R_BOOKED,
+    R_CONTACTED,
+    R_DECEASED,
+    R_DNC,
+    R_DROPOUT,
+    R_ID,
+    R_NO_SHOW,
+    R_REACH_ADULT,
+    R_REACH_MINOR,
+    R_STAGE,
+    R_TARGETED,
+    R_UNSUBSCRIBED,
+)
+from reengage_common.events import MessageTemplate, Targeting, Variant
+
+DAY = 86_400.0
+CROSS_CAMPAIGN_DAYS = 30
+
+DECEASED = "DECEASED"
+DO_NOT_CONTACT = "DO_NOT_CONTACT"
+UNSUBSCRIBED = "UNSUBSCRIBED"
+VISITED_RECENTLY = "VISITED_RECENTLY"
+UPCOMING_APPOINTMENT = "UPCOMING_APPOINTMENT"
+TREATMENT_STAGE = "TREATMENT_STAGE"
+NO_SHOW = "NO_SHOW"
+DROPOUT = "DROPOUT"
+CONTACTED_RECENTLY = "CONTACTED_RECENTLY"
+TARGETED_BY_OTHER_CAMPAIGN = "TARGETED_BY_OTHER_CAMPAIGN"
+ALREADY_ENROLLED = "ALREADY_ENROLLED"
+NO_REACHABLE_CHANNEL = "NO_REACHABLE_CHANNEL"
+REASONS = (
+    DECEASED,
+    DO_NOT_CONTACT,
+    UNSUBSCRIBED,
+    VISITED_RECENTLY,
+    UPCOMING_APPOINTMENT,
+    TREATMENT_STAGE,
+    NO_SHOW,
+    DROPOUT,
+    CONTACTED_RECENTLY,
+    TARGETED_BY_OTHER_CAMPAIGN,
+    ALREADY_ENROLLED,
+    NO_REACHABLE_CHANNEL,
+)
+
+
+@dataclass(frozen=True)
+class Audience:
+    """What a campaign targets with: the rules, and the steps each variant sends."""
+
+    campaign_id: str
+    targeting: Targeting
+    channels: tuple[str, ...]
+    steps: tuple[MessageTemplate, ...]
+    variants: tuple[Variant, ...] = (Variant(name="A", weight=1),)
+    holdout_percent: float = 0.0
+    # Daily enrolment: patients this campaign already targeted are not enrolled again.
+    enrolling_daily: bool = False
+
+    def steps_of(self, variant: str) -> list[MessageTemplate]:
+        own = sorted((s for s in self.steps if s.variant == variant), key=lambda s: s.sequence)
+        return own or sorted(self.steps, key=lambda s: s.sequence)
+
+
+@dataclass(frozen=True)
+class Selected:
+    """One patient the campaign reaches: variant, the first step they can receive, holdout."""
+
+    patient_id: str
+    variant: str
+    step: MessageTemplate
+    held_out: bool
+    minor: bool
+
+
+@dataclass
+class Evaluation:
+    selected: list[Selected] = field(default_factory=list)
+    excluded: Counter[str] = field(default_factory=Counter)
+    by_channel: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def patients(self) -> int:
+        return len(self.selected) + sum(self.excluded.values())
+
+    @property
+    def held_out(self) -> int:
+        return sum(1 for s in self.selected if s.held_out)
+
+    @property
+    def targeted(self) -> int:
+        return len(self.selected) - self.held_out
+
+
+def _unit(campaign_id: str, patient_id: str, purpose: str) -> float:
+    digest = hashlib.blake2b(
+        f"{purpose}/{campaign_id}/{patient_id}".encode(), digest_size=8
+    ).digest()
+    return int.from_bytes(digest, "big") / 2**64
+
+
+def is_held_out(campaign_id: str, patient_id: str, holdout_percent: float) -> bool:
+    return holdout_percent > 0 and _unit(campaign_id, patient_id, "holdout") * 100 < holdout_percent
+
+
+def variant_for(campaign_id: str, patient_id: str, variants: Sequence[Variant]) -> str:
+    total = sum(v.weight for v in variants)
+    point = _unit(campaign_id, patient_id, "variant") * total
+    for variant in variants:
+        point -= variant.weight
+        if point < 0:
+            return variant.name
+    return variants[-1].name
+
+
+def evaluate(audience: Audience, rows: Iterable[list[Any]], now: float) -> Evaluation:
+    """Every row either selected or excluded by exactly one reason (their sum: the patients)."""
+    rules = audience.targeting
+    inactive_before = now - rules.inactive_days * DAY
+    contacted_since = now - rules.exclude_contact_days * DAY
+    other_since = now - CROSS_CAMPAIGN_DAYS * DAY
+    stages = frozenset(rules.treatment_stages)
+    campaign_mask = sum(CHANNEL_BITS[c] for c in audience.channels)
+    masks_by_variant = {
+        v.name: [(CHANNEL_BITS[s.channel.value], s) for s in audience.steps_of(v.name)]
+        for v in audience.variants
+    }
+    only_variant = audience.variants[0].name if len(audience.variants) == 1 else None
+    campaign_id = audience.campaign_id
+    result = Evaluation()
+    excluded = result.excluded
+    for row in rows:
+        reason = None
+        if row[R_DECEASED]:
+            reason = DECEASED
+        elif row[R_DNC]:
+            reason = DO_NOT_CONTACT
+        elif campaign_mask & ~row[R_UNSUBSCRIBED] == 0:
+            reason = UNSUBSCRIBED
+        elif row[R_ANCHOR] > inactive_before:
+            reason = VISITED_RECENTLY
+        elif row[R_BOOKED] is not None and row[R_BOOKED] > now:
+            reason = UPCOMING_APPOINTMENT
+        elif stages and row[R_STAGE] not in stages:
+            reason = TREATMENT_STAGE
+        elif row[R_NO_SHOW] and not rules.include_no_shows:
+            reason = NO_SHOW
+        elif row[R_DROPOUT] and not rules.include_dropouts:
+            reason = DROPOUT
+        elif (
+            rules.exclude_recent_contact
+            and row[R_CONTACTED] is not None
+            and row[R_CONTACTED] > contacted_since
+        ):
+            reason = CONTACTED_RECENTLY
+        else:
+            targeted = row[R_TARGETED]
+            if targeted and any(
+                at > other_since for cid, at in targeted.items() if cid != campaign_id
+            ):
+                reason = TARGETED_BY_OTHER_CAMPAIGN
+            elif audience.enrolling_daily and campaign_id in targeted:
+                reason = ALREADY_ENROLLED
+        if reason is not None:
+            excluded[reason] += 1
+            continue
+        patient_id = row[R_ID]
+        adult_from = row[R_ADULT_FROM]
+        minor = adult_from is not None and now < adult_from
+        reach = row[R_REACH_MINOR] if minor else row[R_REACH_ADULT]
+        variant = only_variant or variant_for(campaign_id, patient_id, audience.variants)
+        step = next((s for bit, s in masks_by_variant[variant] if reach & bit), None)
+        if step is None:
+            excluded[NO_REACHABLE_CHANNEL] += 1
+            continue
+        held = is_held_out(campaign_id, patient_id, audience.holdout_percent)
+        result.selected.append(Selected(patient_id, variant, step, held, minor))
+        result.by_channel[step.channel.value] += 1
+    return result

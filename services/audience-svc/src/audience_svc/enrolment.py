@@ -1,0 +1,72 @@
+"""Daily enrolment: while a campaign is ACTIVE with refreshDaily, once a day, enrol the patients
+who newly cross its inactivity line, under the same rules (those it already targeted are
+excluded as ALREADY_ENROLLED). Runs under a lease with an injected clock; each day's fan-out
+is a plan of its own (`<campaign>:<run>:day:<YYYY-MM-DD>`), so a crash resumes it."""
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import structlog
+from pymongo.asynchronous.database import AsyncDatabase
+
+from audience_svc.fanout import DAILY, Fanout
+from reengage_common.events import CampaignLaunched, CampaignStatus
+from reengage_common.leases import Lease
+
+log = structlog.get_logger(__name__)
+Clock = Callable[[], datetime]
+
+
+def current_status(launched_at: datetime, changes: list[dict[str, Any]]) -> str:
+    """The latest status by the events' own time; a launch makes a campaign ACTIVE."""
+    latest = (launched_at, CampaignStatus.ACTIVE.value)
+    for change in changes:
+        at = change["at"]
+        if at >= latest[0]:
+            latest = (at, change["to"])
+    return latest[1]
+
+
+async def enrol_once(database: AsyncDatabase, fanout: Fanout, now: datetime) -> list[str]:
+    """Resume unfinished daily plans, then run today's enrolment of every due campaign."""
+    done: list[str] = []
+    async for plan in database["plans"].find({"finished": False}):
+        if plan["kind"] == DAILY:
+            run = await database["campaign_runs"].find_one(
+                {"_id": f"{plan['campaign_id']}:{plan['run_number']}"}
+            )
+            if run is not None:
+                await fanout.publish(plan, CampaignLaunched.model_validate(run["launched"]))
+    latest: dict[str, dict[str, Any]] = {}
+    async for run in database["campaign_runs"].find({"refresh_daily": True}):
+        held = latest.get(run["campaign_id"])
+        if held is None or run["run_number"] > held["run_number"]:
+            latest[run["campaign_id"]] = run
+    for campaign_id, run in latest.items():
+        launched_at = run["launched_at"]
+        if now.date() <= launched_at.date():
+            continue  # the launch itself enrolled today's patients
+        changes = await database["campaign_statuses"].find({"campaign_id": campaign_id}).to_list()
+        if current_status(launched_at, changes) != CampaignStatus.ACTIVE.value:
+            continue
+        plan_id = f"{campaign_id}:{run['run_number']}:day:{now.date().isoformat()}"
+        launched = CampaignLaunched.model_validate(run["launched"])
+        await fanout.run(plan_id, run["clinic_id"], launched, kind=DAILY, now=now)
+        done.append(plan_id)
+    return done
+
+
+async def run_daily_enrolment(
+    database: AsyncDatabase, fanout: Fanout, clock: Clock, interval: float, lease: Lease
+) -> None:
+    while True:
+        if lease.held():
+            try:
+                enrolled = await enrol_once(database, fanout, clock())
+                if enrolled:
+                    log.info("enrolment.daily", plans=enrolled)
+            except Exception:  # the loop outlives an outage; the next round retries
+                log.exception("enrolment.failed")
+        await asyncio.sleep(interval)

@@ -1,0 +1,77 @@
+"""One function per event of audience-svc; rules live in domain/, storage in projection/fanout."""
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import structlog
+from pymongo.asynchronous.database import AsyncDatabase
+
+from audience_svc.domain.facts import fact_of
+from audience_svc.fanout import LAUNCH, Fanout
+from audience_svc.projection import Projection, batch_record_id
+from reengage_common.events import CampaignLaunched, CampaignStatusChanged, Envelope
+from reengage_common.storage import insert_new
+
+log = structlog.get_logger(__name__)
+Clock = Callable[[], datetime]
+
+
+@dataclass
+class AudienceHandlers:
+    database: AsyncDatabase
+    projection: Projection
+    fanout: Fanout
+
+    async def ingest(self, envelopes: list[Envelope[Any]]) -> int:
+        """Patient facts of a consumer batch (or an import chunk): one record per clinic."""
+        by_clinic: dict[str, list[Envelope[Any]]] = defaultdict(list)
+        for envelope in envelopes:
+            by_clinic[envelope.clinic_id].append(envelope)
+        stored = 0
+        for clinic_id, events in by_clinic.items():
+            facts = [fact for e in events if (fact := fact_of(e)) is not None]
+            record_id = batch_record_id(events[0].type, (e.id for e in events))
+            if await self.projection.append(record_id, clinic_id, facts):
+                stored += len(facts)
+        return stored
+
+    async def on_campaign_launched(self, envelope: Envelope[CampaignLaunched]) -> None:
+        launched = envelope.data
+        run_id = f"{launched.campaign_id}:{launched.run_number}"
+        await insert_new(
+            self.database["campaign_runs"],
+            [
+                {
+                    "_id": run_id,
+                    "clinic_id": envelope.clinic_id,
+                    "campaign_id": launched.campaign_id,
+                    "run_number": launched.run_number,
+                    "refresh_daily": launched.refresh_daily,
+                    "launched_at": launched.launched_at,
+                    "launched": launched.model_dump(mode="json", by_alias=True),
+                }
+            ],
+        )
+        await self.fanout.run(
+            run_id,
+            envelope.clinic_id,
+            launched,
+            kind=LAUNCH,
+            now=launched.launched_at,
+            trace_id=envelope.trace_id,
+        )
+
+    async def on_status_changed(self, envelopes: list[Envelope[CampaignStatusChanged]]) -> None:
+        records = [
+            {
+                "_id": f"{e.data.campaign_id}:{e.data.at.isoformat()}:{e.data.to.value}",
+                "campaign_id": e.data.campaign_id,
+                "to": e.data.to.value,
+                "at": e.data.at,
+            }
+            for e in envelopes
+        ]
+        await insert_new(self.database["campaign_statuses"], records)

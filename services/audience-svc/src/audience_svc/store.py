@@ -1,0 +1,97 @@
+"""audience-svc's collections. Every record is inserted once (append-only); the few updates are
+by the one writer of a record (a plan's owner marks it finished).
+
+The projection is log-structured because of what FerretDB 1.24 costs here, measured on this
+machine: reading 100,000 projected patient documents with one query per clinic took ~25 s
+(~4,000 documents/s, whatever the batch size), and updates cost ~3.5 ms each, while 64
+documents holding 100 KB binary blobs read in 0.13 s. So patients live in per-clinic shards,
+each a compressed blob of many patients, rewritten by one compactor (`projection`); inbound
+facts are appended as one compressed record per consumer batch.
+"""
+
+from beanie import Document
+from pymongo import ASCENDING, IndexModel
+
+
+class PendingFacts(Document):
+    """Facts of one consumer batch or import chunk, not yet folded into the shards."""
+
+    class Settings:
+        name = "pending_facts"
+        indexes = [IndexModel([("clinic_id", ASCENDING)])]
+
+
+class ShardState(Document):
+    """Generation `gen` of one shard of a clinic's patients: their full folded states."""
+
+    class Settings:
+        name = "shard_states"
+        indexes = [IndexModel([("clinic_id", ASCENDING)])]
+
+
+class ShardRows(Document):
+    """The same generation as compact targeting rows: what estimates and evaluations read."""
+
+    class Settings:
+        name = "shard_rows"
+        indexes = [IndexModel([("clinic_id", ASCENDING)])]
+
+
+class CampaignRun(Document):
+    """A `campaign.launched` snapshot we fan out (and enrol daily from, with refreshDaily)."""
+
+    class Settings:
+        name = "campaign_runs"
+        indexes = [
+            IndexModel([("refresh_daily", ASCENDING)]),
+            IndexModel([("campaign_id", ASCENDING)]),
+        ]
+
+
+class CampaignStatusRecord(Document):
+    """One `campaign.status_changed`; the latest by its own time is the campaign's status."""
+
+    class Settings:
+        name = "campaign_statuses"
+        indexes = [IndexModel([("campaign_id", ASCENDING)])]
+
+
+class Plan(Document):
+    """One fan-out (a launch or a day's enrolment): its counts and how many chunks it has.
+
+    Inserted only after all its chunks are stored, so a plan that exists is complete."""
+
+    class Settings:
+        name = "plans"
+        indexes = [
+            IndexModel([("finished", ASCENDING)]),
+            IndexModel([("campaign_id", ASCENDING)]),
+        ]
+
+
+class PlanChunk(Document):
+    """The serialized events of one batch of a plan's recipients."""
+
+    class Settings:
+        name = "plan_chunks"
+        indexes = [IndexModel([("plan_id", ASCENDING)])]
+
+
+class PlanProgress(Document):
+    """Chunk i of a plan is published (Kafka acknowledged every event of it)."""
+
+    class Settings:
+        name = "plan_progress"
+        indexes = [IndexModel([("plan_id", ASCENDING)])]
+
+
+DOCUMENTS = [
+    PendingFacts,
+    ShardState,
+    ShardRows,
+    CampaignRun,
+    CampaignStatusRecord,
+    Plan,
+    PlanChunk,
+    PlanProgress,
+]
