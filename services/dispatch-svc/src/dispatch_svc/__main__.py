@@ -1,10 +1,10 @@
-from dispatch_svc.app import SERVICE, create_app
+from dispatch_svc.app import create_app
+from dispatch_svc.config import DispatchSettings
 from reengage_common.service import serve
-from reengage_common.settings import load_settings
 
 
 def main() -> None:
-    settings = load_settings(SERVICE)
+    settings = DispatchSettings()
     serve(create_app(settings), settings)
 
 

@@ -1,12 +1,82 @@
-"""Wiring of dispatch-svc: settings, documents, handlers and routes, owned by one lifespan."""
+"""Wiring of dispatch-svc: documents, consumers, the sender loop and routes, owned by one
+lifespan (`build_service_app`).
+
+Campaign snapshots reach every replica through the database: the consumer owning a
+campaign's partition stores `campaign.launched` / `campaign.status_changed` as append-only
+records (`campaign_events`), and whichever replica holds the sender's lease reads them. So one
+consumer group serves all topics, and a replica that takes the lease over knows every
+campaign at once, without replaying the campaign topics.
+"""
+
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 from starlette.applications import Starlette
 
-from reengage_common.service import build_service_app
-from reengage_common.settings import Settings, load_settings
+from dispatch_svc import api
+from dispatch_svc.channels import ChannelSender, channels_from
+from dispatch_svc.config import DispatchSettings
+from dispatch_svc.handlers import make_handlers
+from dispatch_svc.sender.loop import Sender
+from dispatch_svc.store import DOCUMENTS, SendBatch
+from reengage_common.events import Channel
+from reengage_common.leases import Lease
+from reengage_common.service import Runtime, build_service_app
+from reengage_common.settings import Settings
 
 SERVICE = "dispatch-svc"
+Clock = Callable[[], datetime]
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
-    return build_service_app(settings or load_settings(SERVICE))
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_dispatch_settings(settings: Settings | None) -> DispatchSettings:
+    """The shared settings a caller built, completed with dispatch's own from the environment."""
+    if isinstance(settings, DispatchSettings):
+        return settings
+    if settings is None:
+        return DispatchSettings()
+    return DispatchSettings(**settings.model_dump())
+
+
+def create_app(
+    settings: Settings | None = None,
+    clock: Clock = utc_now,
+    channels: Callable[[DispatchSettings], dict[Channel, ChannelSender]] = channels_from,
+) -> Starlette:
+    """`clock` decides when slots and delays come due (tests simulate days with it)."""
+    settings = as_dispatch_settings(settings)
+    senders: dict[int, Sender] = {}
+
+    def sender_of(runtime: Runtime) -> Sender:
+        if id(runtime) not in senders:
+            senders.clear()  # one runtime per lifespan: a restarted app starts afresh
+            senders[id(runtime)] = Sender(
+                settings,
+                channels(settings),
+                clock,
+                owner=runtime.leases.owner,
+                relay_nudge=runtime.relay.nudge,
+            )
+        return senders[id(runtime)]
+
+    async def sender_loop(runtime: Runtime, lease: Lease) -> None:
+        await sender_of(runtime).run(lease)
+
+    def handlers(runtime: Runtime):
+        sender = sender_of(runtime)
+        return make_handlers(sender.nudge, sender.responses_changed, clock)
+
+    app = build_service_app(
+        settings,
+        routes=api.routes,
+        documents=DOCUMENTS,
+        outbox_documents=[SendBatch],
+        handlers=handlers,
+        background={"sender": sender_loop},
+        state=lambda runtime: {"sender": sender_of(runtime)},
+    )
+    app.state.senders = senders  # for tests in-process: the sender of the running lifespan
+    return app

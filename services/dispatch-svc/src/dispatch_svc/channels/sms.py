@@ -1,0 +1,70 @@
+"""SMS through Twilio's Messages REST API (form-encoded To, From, Body, StatusCallback)."""
+
+import httpx
+
+from dispatch_svc.channels.base import (
+    Outgoing,
+    PermanentProviderError,
+    Receipt,
+    TransientProviderError,
+)
+from dispatch_svc.config import DispatchSettings
+
+STATUS_CALLBACK_PATH = "/webhooks/twilio/status"
+
+
+class SmsChannel:
+    name = "twilio"
+
+    def __init__(self, settings: DispatchSettings) -> None:
+        self._settings = settings
+        base = settings.twilio_api_base.rstrip("/")
+        self._url = f"{base}/2010-04-01/Accounts/{settings.twilio_account_sid}/Messages.json"
+        self._callback = settings.public_base_url.rstrip("/") + STATUS_CALLBACK_PATH
+        self._client: httpx.AsyncClient | None = None
+
+    async def start(self) -> None:
+        limits = httpx.Limits(
+            max_connections=self._settings.sms_connections,
+            max_keepalive_connections=self._settings.sms_connections,
+        )
+        self._client = httpx.AsyncClient(
+            auth=(self._settings.twilio_account_sid, self._settings.twilio_auth_token),
+            timeout=self._settings.provider_timeout_seconds,
+            limits=limits,
+        )
+
+    async def send(self, message: Outgoing) -> Receipt:
+        if not message.phone:
+            raise PermanentProviderError("contact.phone: no phone number")
+        assert self._client is not None, "start() the channel first"
+        form = {
+            "To": message.phone,
+            "From": self._settings.sms_from,
+            "Body": message.text,
+            "StatusCallback": self._callback,
+        }
+        try:
+            answer = await self._client.post(self._url, data=form)
+        except httpx.HTTPError as exc:
+            raise TransientProviderError(f"twilio: {exc!r}") from exc
+        if answer.status_code in (200, 201):
+            sid = answer.json().get("sid")
+            segments = message.sms_segments
+            return Receipt(self.name, sid, segments * self._settings.sms_cost_cents_per_segment)
+        reason = _twilio_reason(answer)
+        if answer.status_code == 429 or answer.status_code >= 500:
+            raise TransientProviderError(reason)
+        raise PermanentProviderError(reason)
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+
+
+def _twilio_reason(answer: httpx.Response) -> str:
+    try:
+        body = answer.json()
+    except ValueError:
+        return f"twilio {answer.status_code}: {answer.text[:200]}"
+    return f"twilio {answer.status_code} code {body.get('code')}: {body.get('message')}"

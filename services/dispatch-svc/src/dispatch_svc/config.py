@@ -1,0 +1,73 @@
+"""Settings of dispatch-svc only: providers, costs, rate limits and the sender's pace.
+
+Every provider setting comes from the environment, so `SMTP_HOST=smtp.example.com ./dev up`
+sends through that server instead of the local Mailpit.
+"""
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+
+from reengage_common.settings import Settings
+
+
+class DispatchSettings(Settings):
+    service: str = "dispatch-svc"
+
+    # --- email over SMTP ---------------------------------------------------------------------
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    # SMTP connections kept open and shared by the email senders (each sends many messages).
+    smtp_connections: int = Field(default=16, ge=1)
+    smtp_timeout_seconds: float = Field(default=20.0, gt=0)
+    email_from: str = "Re-engage <noreply@reengage.example>"
+    # An extra `mailto:` way out in List-Unsubscribe (RFC 2369), e.g. unsubscribe@clinic.example.
+    email_unsubscribe_mailto: str | None = None
+
+    # --- SMS through Twilio's Messages API ---------------------------------------------------
+    twilio_api_base: str = "https://api.twilio.com"
+    twilio_account_sid: str = "AC00000000000000000000000000000000"
+    twilio_auth_token: str = "dev-twilio-token"
+    sms_from: str = Field(
+        default="+15005550006", validation_alias=AliasChoices("sms_from", "twilio_from_number")
+    )
+    sms_connections: int = Field(default=64, ge=1)
+
+    # --- postal mail: Lob's letters API, or PDFs + a CSV manifest for a print house ----------
+    mail_provider: Literal["lob", "pdf"] = "lob"
+    lob_api_base: str = "https://api.lob.com"
+    lob_api_key: str = "test_dev_lob_key"
+    # A return address saved at Lob (adr_…); without it the clinic's profile is the sender.
+    lob_from_address_id: str | None = None
+    mail_outbox_dir: Path = Path("mail-outbox")
+
+    provider_timeout_seconds: float = Field(default=15.0, gt=0)
+
+    # --- cost on each message.sent ------------------------------------------------------------
+    email_cost_cents: int = Field(default=0, ge=0)
+    sms_cost_cents_per_segment: int = Field(default=1, ge=0)
+    mail_cost_cents: int = Field(default=85, ge=0)
+
+    # --- pace and safety ------------------------------------------------------------------------
+    # Messages per second per channel (a token bucket); 0 turns the limit off.
+    email_rate_per_second: float = Field(default=0, ge=0)
+    sms_rate_per_second: float = Field(default=0, ge=0)
+    mail_rate_per_second: float = Field(default=0, ge=0)
+    # Provider calls at once per channel. A crash can repeat at most this many SMTP/Twilio
+    # sends in all: a sender slot is freed only once its outcome is stored.
+    email_concurrency: int = Field(default=64, ge=1)
+    sms_concurrency: int = Field(default=64, ge=1)
+    mail_concurrency: int = Field(default=8, ge=1)
+    # Attempts of one provider call on transient errors (5xx, 429, timeouts), with backoff.
+    send_attempts: int = Field(default=4, ge=1)
+    retry_wait_max_seconds: float = Field(default=4.0, ge=0)
+    # A claim older than this is presumed dead (its sender crashed) and the message is retried.
+    claim_ttl_seconds: float = Field(default=60.0, gt=0)
+    # How often the sender looks for due messages when nothing wakes it sooner.
+    sender_tick_seconds: float = Field(default=0.5, gt=0)
+    # Messages claimed per round trip.
+    claim_batch: int = Field(default=500, ge=1)

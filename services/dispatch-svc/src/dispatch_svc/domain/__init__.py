@@ -1,0 +1,1 @@
+"""dispatch-svc's rules, without I/O: send windows, campaign state, sequences, outcomes."""

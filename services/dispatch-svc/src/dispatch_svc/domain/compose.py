@@ -1,0 +1,126 @@
+"""One stored message and its campaign into what a channel sends: merge data completed from
+the snapshot, signed links, the shared rendering, and the email's postal footer."""
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from dispatch_svc.channels.base import Outgoing
+from dispatch_svc.domain.campaigns import step_of
+from reengage_common.events import Address, CampaignLaunched, Channel, ClinicProfile
+from reengage_common.messages import (
+    LinkClaims,
+    MessageLinks,
+    booking_link,
+    compile_step,
+    render_message,
+    unsubscribe_link,
+)
+from reengage_common.messages.email_html import email_html
+
+DEFAULT_CLINIC = ClinicProfile(name="Your dental clinic")
+
+
+class CannotCompose(ValueError):
+    """The message cannot be made (no such step, a template the data cannot fill)."""
+
+
+def clinic_of(snapshot: CampaignLaunched) -> ClinicProfile:
+    return snapshot.clinic or DEFAULT_CLINIC
+
+
+def merge_data_for(message: Mapping[str, Any], snapshot: CampaignLaunched) -> dict[str, Any]:
+    """The message's merge data, with the clinic and incentive the snapshot knows filled in."""
+    data = dict(message.get("merge_data") or {})
+    clinic = clinic_of(snapshot)
+    data["clinic"] = {
+        "name": clinic.name,
+        "phone": clinic.phone,
+        "address": clinic.address,
+        **(data.get("clinic") or {}),
+    }
+    incentive = snapshot.incentive
+    data["incentive"] = {
+        "code": message.get("incentive_code") or incentive.incentive_code,
+        "details": incentive.incentive_details,
+        **(data.get("incentive") or {}),
+    }
+    data.setdefault("patient", {})
+    return data
+
+
+def recipient_name(message: Mapping[str, Any]) -> str | None:
+    contact = message.get("contact") or {}
+    if contact.get("name"):
+        return contact["name"]
+    patient = (message.get("merge_data") or {}).get("patient") or {}
+    name = " ".join(filter(None, [patient.get("firstName"), patient.get("lastName")]))
+    return name or None
+
+
+def email_footer(clinic: ClinicProfile) -> str:
+    lines = [clinic.name, clinic.address or "", clinic.phone or ""]
+    return "\n\n--\n" + "\n".join(line for line in lines if line)
+
+
+def compose(
+    message: Mapping[str, Any],
+    snapshot: CampaignLaunched,
+    *,
+    link_secret: str,
+    public_base_url: str,
+    now: datetime,
+) -> Outgoing:
+    channel = Channel(message["channel"])
+    step = step_of(snapshot, message["variant"], message["sequence"])
+    if step is None:
+        raise CannotCompose(
+            f"template: the campaign has no step {message['sequence']} of variant "
+            f"{message['variant']!r}"
+        )
+    if step.channel is not channel:
+        raise CannotCompose(
+            f"template: step {step.sequence} is {step.channel.value}, not {channel}"
+        )
+    claims = LinkClaims(
+        message_id=message["_id"],
+        campaign_id=message["campaign_id"],
+        patient_id=message["patient_id"],
+        clinic_id=message["clinic_id"],
+        channel=channel,
+    )
+    links = MessageLinks(
+        unsubscribe=unsubscribe_link(public_base_url, link_secret, claims, now=now),
+        booking=booking_link(public_base_url, link_secret, claims, now=now),
+    )
+    clinic = clinic_of(snapshot)
+    try:
+        rendered = render_message(
+            compile_step(step), merge_data_for(message, snapshot), links, now=now
+        )
+    except ValueError as exc:  # TemplateRefused / TemplateRenderFailed
+        raise CannotCompose(f"template: {exc}") from exc
+    text, html = rendered.body, rendered.html
+    if channel is Channel.EMAIL:
+        text = text + email_footer(clinic)
+        html = email_html(text, clickable=(links.unsubscribe, links.booking))
+    contact = message.get("contact") or {}
+    address = contact.get("address")
+    return Outgoing(
+        message_id=message["_id"],
+        campaign_id=message["campaign_id"],
+        patient_id=message["patient_id"],
+        clinic_id=message["clinic_id"],
+        channel=channel,
+        recipient_name=recipient_name(message),
+        email=contact.get("email"),
+        phone=contact.get("phone"),
+        address=Address.model_validate(address) if address else None,
+        subject=rendered.subject,
+        text=text,
+        html=html,
+        unsubscribe_link=links.unsubscribe,
+        booking_link=links.booking,
+        clinic=clinic,
+        sms_segments=rendered.sms.segments if rendered.sms else 1,
+    )

@@ -1,0 +1,47 @@
+"""Per-message rules just before a send: a response or an opt-out since targeting wins."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from dispatch_svc.domain.campaigns import SEQUENCE_STOPPERS
+from reengage_common.events import Channel, ResponseKind
+
+
+@dataclass(frozen=True)
+class Response:
+    """What tracking-svc reported about a patient (`recipient.responded`)."""
+
+    clinic_id: str
+    campaign_id: str
+    patient_id: str
+    kind: ResponseKind
+    channel: Channel | None
+
+
+@dataclass
+class Responses:
+    """The responses of one clinic, indexed for the checks before each send."""
+
+    # (patient, channel or None for every channel) that unsubscribed
+    opted_out: set[tuple[str, Channel | None]] = field(default_factory=set)
+    # (campaign, patient) -> the first response that ends the sequence
+    stopped: dict[tuple[str, str], ResponseKind] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, responses: Iterable[Response]) -> "Responses":
+        index = cls()
+        for response in responses:
+            if response.kind is ResponseKind.UNSUBSCRIBED:
+                index.opted_out.add((response.patient_id, response.channel))
+            if response.kind in SEQUENCE_STOPPERS:
+                index.stopped.setdefault((response.campaign_id, response.patient_id), response.kind)
+        return index
+
+    def skip_reason(self, campaign_id: str, patient_id: str, channel: Channel) -> str | None:
+        """Why this message must not go, or None. Opt-outs hold across the clinic's campaigns."""
+        if (patient_id, channel) in self.opted_out or (patient_id, None) in self.opted_out:
+            return f"unsubscribed from {channel.value}"
+        kind = self.stopped.get((campaign_id, patient_id))
+        if kind is not None:
+            return f"recipient responded ({kind.value})"
+        return None

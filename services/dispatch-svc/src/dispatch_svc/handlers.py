@@ -1,0 +1,113 @@
+"""One batch function per topic dispatch-svc consumes. Each stores its events' effects in bulk
+and idempotently (unique keys); the sender loop does the rest from what they stored.
+
+`message.due` and `recipient.responded` are keyed by patient, the campaign topics by campaign,
+so the consumer owning a key's partition is that key's only writer; all writes are inserts.
+"""
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from dispatch_svc import store
+from reengage_common.bus import BatchHandler, batch
+from reengage_common.events import (
+    CampaignLaunched,
+    CampaignStatusChanged,
+    Envelope,
+    Event,
+    MessageDue,
+    RecipientResponded,
+)
+
+Nudge = Callable[[], None]
+
+
+def message_document(envelope: Envelope[MessageDue], batch_id: str) -> dict[str, Any]:
+    due = envelope.data
+    return {
+        "_id": due.message_id,
+        "clinic_id": envelope.clinic_id,
+        "campaign_id": due.campaign_id,
+        "patient_id": due.patient_id,
+        "run_number": due.run_number,
+        "sequence": due.sequence,
+        "channel": due.channel.value,
+        "variant": due.variant,
+        "due_at": due.due_at,
+        "contact": due.contact.model_dump(mode="json", exclude_none=True),
+        "merge_data": due.merge_data,
+        "incentive_code": due.incentive_code,
+        "trace_id": envelope.trace_id,
+        "batch_id": batch_id,
+    }
+
+
+def make_handlers(
+    nudge: Nudge = lambda: None,
+    responses_changed: Nudge = lambda: None,
+    clock: Callable[[], datetime] | None = None,
+) -> dict[type[Event], BatchHandler]:
+    """The consumer's handlers; `nudge` wakes this process's sender, `responses_changed`
+    drops its cached responses."""
+    now = clock or (lambda: datetime.now(UTC))
+
+    async def on_messages_due(envelopes: list[Envelope[MessageDue]]) -> None:
+        batch_id = uuid.uuid4().hex
+        documents = [message_document(envelope, batch_id) for envelope in envelopes]
+        if await store.store_messages(documents, batch_id, now()):
+            nudge()
+
+    async def on_campaigns_launched(envelopes: list[Envelope[CampaignLaunched]]) -> None:
+        records = [
+            {
+                "_id": f"{e.data.campaign_id}:launched:{e.data.run_number}",
+                "campaign_id": e.data.campaign_id,
+                "clinic_id": e.clinic_id,
+                "kind": "launched",
+                "at": e.data.launched_at,
+                "data": e.data.model_dump(mode="json", by_alias=True),
+            }
+            for e in envelopes
+        ]
+        if await store.store_records(store.CampaignEvent, records):
+            nudge()
+
+    async def on_campaign_status_changed(envelopes: list[Envelope[CampaignStatusChanged]]) -> None:
+        records = [
+            {
+                "_id": f"{e.data.campaign_id}:status:{e.data.at.isoformat()}:{e.data.to.value}",
+                "campaign_id": e.data.campaign_id,
+                "clinic_id": e.clinic_id,
+                "kind": "status",
+                "at": e.data.at,
+                "to": e.data.to.value,
+            }
+            for e in envelopes
+        ]
+        if await store.store_records(store.CampaignEvent, records):
+            nudge()
+
+    async def on_recipients_responded(envelopes: list[Envelope[RecipientResponded]]) -> None:
+        records = [
+            {
+                "_id": e.id,
+                "clinic_id": e.clinic_id,
+                "campaign_id": e.data.campaign_id,
+                "patient_id": e.data.patient_id,
+                "kind": e.data.kind.value,
+                "channel": e.data.channel.value if e.data.channel else None,
+                "at": e.data.at,
+            }
+            for e in envelopes
+        ]
+        if await store.store_records(store.ResponseRecord, records):
+            responses_changed()
+
+    return {
+        MessageDue: batch(on_messages_due),
+        CampaignLaunched: batch(on_campaigns_launched),
+        CampaignStatusChanged: batch(on_campaign_status_changed),
+        RecipientResponded: batch(on_recipients_responded),
+    }

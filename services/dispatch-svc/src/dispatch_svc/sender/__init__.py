@@ -1,0 +1,1 @@
+"""The sender: one leased loop that sends due messages through their channels."""

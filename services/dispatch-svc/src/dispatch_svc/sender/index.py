@@ -1,0 +1,156 @@
+"""The sender's in-memory view of what is queued, per campaign and channel, by send slot.
+
+Rebuilt from the database when the sender wins its lease, then kept current from announced
+batches and from its own outcomes, so a tick never rescans the message store.
+"""
+
+import heapq
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from dispatch_svc.domain.campaigns import CampaignState
+from dispatch_svc.domain.send_window import in_waking_hours, send_slot, zone
+
+
+@dataclass
+class Entry:
+    """One queued message: its stored document, when it goes, and its last claimed attempt."""
+
+    doc: dict[str, Any]
+    slot: datetime | None = None
+    attempt: int = 0  # the highest attempt anyone claimed; ours is attempt + 1
+
+    @property
+    def message_id(self) -> str:
+        return self.doc["_id"]
+
+    @property
+    def channel(self) -> str:
+        return self.doc["channel"]
+
+
+@dataclass
+class CampaignQueue:
+    campaign_id: str
+    queued: dict[str, Entry] = field(default_factory=dict)
+    done: set[str] = field(default_factory=set)
+    in_flight: set[str] = field(default_factory=set)
+    # claimed by another sender, until about this wall-clock instant
+    parked: dict[str, datetime] = field(default_factory=dict)
+    heaps: dict[str, list[tuple[datetime, str]]] = field(default_factory=dict)
+    unscheduled: set[str] = field(default_factory=set)
+
+    def add(self, documents: Iterable[Mapping[str, Any]], state: CampaignState | None) -> int:
+        added = 0
+        for document in documents:
+            message_id = document["_id"]
+            if message_id in self.done or message_id in self.queued:
+                continue
+            entry = Entry(dict(document))
+            self.queued[message_id] = entry
+            self._schedule(entry, state, not_before=None)
+            added += 1
+        return added
+
+    def schedule_all(self, state: CampaignState) -> None:
+        """Give every message that waited for the campaign's snapshot its slot."""
+        for message_id in list(self.unscheduled):
+            entry = self.queued.get(message_id)
+            if entry is not None:
+                self._schedule(entry, state, not_before=None)
+        self.unscheduled.clear()
+
+    def _schedule(
+        self, entry: Entry, state: CampaignState | None, not_before: datetime | None
+    ) -> None:
+        if state is None:
+            self.unscheduled.add(entry.message_id)
+            return
+        entry.slot = slot_for(entry.doc, state, not_before)
+        heapq.heappush(self.heaps.setdefault(entry.channel, []), (entry.slot, entry.message_id))
+
+    def due(
+        self, state: CampaignState, channel: str, now: datetime, limit: int, wall_now: datetime
+    ) -> list[Entry]:
+        """Up to `limit` messages of `channel` whose slot came, at a moment the patient is awake.
+
+        A message held while the campaign was paused, or reached late into the patient's
+        night, moves to its next slot from now instead.
+        """
+        heap = self.heaps.get(channel) or []
+        taken: list[Entry] = []
+        deferred: list[tuple[datetime, str]] = []
+        while heap and len(taken) < limit and heap[0][0] <= now:
+            slot, message_id = heapq.heappop(heap)
+            entry = self.queued.get(message_id)
+            if entry is None or entry.slot != slot or message_id in self.in_flight:
+                continue  # sent, skipped or rescheduled since
+            if self.parked.get(message_id, wall_now) > wall_now:
+                deferred.append((slot, message_id))  # claimed elsewhere until that expires
+                continue
+            if slot < state.active_since or not in_waking_hours(
+                now, patient_zone(entry.doc, state)
+            ):
+                entry.slot = slot_for(entry.doc, state, max(state.active_since, now))
+                if entry.slot > now:
+                    heapq.heappush(heap, (entry.slot, message_id))
+                    continue
+            taken.append(entry)
+        for item in deferred:
+            heapq.heappush(heap, item)
+        return taken
+
+    def remaining(self, wall_now: datetime, limit: int) -> list[Entry]:
+        """Queued messages not in flight nor claimed elsewhere (to skip them all)."""
+        found: list[Entry] = []
+        for message_id, entry in self.queued.items():
+            if len(found) >= limit:
+                break
+            if message_id in self.in_flight or self.parked.get(message_id, wall_now) > wall_now:
+                continue
+            found.append(entry)
+        return found
+
+    def expired_parks(self, wall_now: datetime) -> list[str]:
+        return [message_id for message_id, until in self.parked.items() if until <= wall_now]
+
+    def finish(self, message_id: str) -> None:
+        self.done.add(message_id)
+        self.queued.pop(message_id, None)
+        self.in_flight.discard(message_id)
+        self.parked.pop(message_id, None)
+
+    def release(self, message_id: str) -> None:
+        """A claim we did not use (lease lost): back in the queue for a later attempt."""
+        self.in_flight.discard(message_id)
+        entry = self.queued.get(message_id)
+        if entry is not None and entry.slot is not None:
+            heapq.heappush(self.heaps.setdefault(entry.channel, []), (entry.slot, message_id))
+
+    def __len__(self) -> int:
+        return len(self.queued)
+
+
+def patient_zone(document: Mapping[str, Any], state: CampaignState) -> ZoneInfo:
+    """The patient's time zone; the clinic's when unknown."""
+    snapshot = state.snapshot
+    clinic_zone = snapshot.clinic.timezone if snapshot.clinic else snapshot.schedule.timezone
+    return zone((document.get("contact") or {}).get("timezone"), clinic_zone)
+
+
+def slot_for(
+    document: Mapping[str, Any], state: CampaignState, not_before: datetime | None
+) -> datetime:
+    due_at = document["due_at"]
+    if not_before is not None and not_before > due_at:
+        due_at = not_before
+    schedule = state.snapshot.schedule
+    return send_slot(
+        due_at,
+        send_times=schedule.send_times,
+        campaign_zone=zone(schedule.timezone),
+        patient_zone=patient_zone(document, state),
+    )

@@ -1,0 +1,476 @@
+"""The sender: under its lease, it claims due messages and sends them through their channels.
+
+Each tick it learns of new campaigns, status changes and announced batches, then per campaign
+and channel takes the messages whose slot came, re-checks responses and opt-outs, claims them
+in one unique insert per chunk (`claim_many`, claim id = messageId + attempt, with an expiry),
+and hands them to the channel's sender slots. A slot renders, sends under the channel's rate
+limit with retries on transient errors, and waits until its outcome is stored (group commit,
+see `recorder`) before it takes the next message.
+"""
+
+import asyncio
+import contextlib
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import structlog
+from aiolimiter import AsyncLimiter
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+from dispatch_svc import store
+from dispatch_svc.channels import (
+    ChannelSender,
+    PermanentProviderError,
+    Receipt,
+    TransientProviderError,
+)
+from dispatch_svc.config import DispatchSettings
+from dispatch_svc.domain.campaigns import (
+    CampaignState,
+    StatusChange,
+    Verdict,
+    fold_campaign,
+    verdict,
+)
+from dispatch_svc.domain.compose import CannotCompose, compose
+from dispatch_svc.domain.decisions import Response, Responses
+from dispatch_svc.domain.events import next_step_due, sent_event
+from dispatch_svc.metrics import MESSAGES, PROVIDER_RETRIES, QUEUED, RETRIED_SENDS
+from dispatch_svc.sender.index import CampaignQueue, Entry
+from dispatch_svc.sender.recorder import OutcomeRecorder, StoredOutcome
+from reengage_common.events import (
+    CampaignLaunched,
+    CampaignStatus,
+    Channel,
+    ResponseKind,
+    SendOutcome,
+)
+from reengage_common.leases import Lease
+from reengage_common.storage import claim_many
+
+log = structlog.get_logger(__name__)
+Clock = Callable[[], datetime]
+RESPONSES_FRESH_SECONDS = 1.0
+
+
+def wall_clock() -> datetime:
+    """Claims expire in real time, whatever day the injected clock says it is."""
+    return datetime.now(UTC)
+
+
+class Work:
+    __slots__ = ("attempt", "entry", "queue", "retried")
+
+    def __init__(self, queue: CampaignQueue, entry: Entry, attempt: int, retried: bool) -> None:
+        self.queue, self.entry, self.attempt, self.retried = queue, entry, attempt, retried
+
+
+class Sender:
+    def __init__(
+        self,
+        settings: DispatchSettings,
+        channels: dict[Channel, ChannelSender],
+        clock: Clock,
+        owner: str,
+        relay_nudge: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.settings = settings
+        self.channels = channels
+        self.clock = clock
+        self.owner = owner
+        self._relay_nudge = relay_nudge
+        self._wake = asyncio.Event()
+        self.ticks = 0  # passes made, so a test can wait for the sender to have looked
+        self._responses: dict[str, tuple[float, Responses]] = {}
+        self._limits = {
+            Channel.EMAIL: (settings.email_concurrency, settings.email_rate_per_second),
+            Channel.SMS: (settings.sms_concurrency, settings.sms_rate_per_second),
+            Channel.MAIL: (settings.mail_concurrency, settings.mail_rate_per_second),
+        }
+        self._reset()
+
+    def _reset(self) -> None:
+        self.campaigns: dict[str, CampaignQueue] = {}
+        self.states: dict[str, CampaignState] = {}
+        self._loaded: set[str] = set()
+        self._launches: dict[str, CampaignLaunched] = {}
+        self._work: dict[Channel, asyncio.Queue[Work]] = {c: asyncio.Queue() for c in Channel}
+        self._pending: dict[Channel, int] = defaultdict(int)
+        self._next_refresh = 0.0
+
+    # --- what the consumers in this process tell us -------------------------------------------
+
+    def nudge(self) -> None:
+        """New messages or campaign news are stored: look now rather than at the next tick."""
+        self._wake.set()
+
+    def responses_changed(self) -> None:
+        self._responses.clear()
+
+    # --- the loop ---------------------------------------------------------------------------------
+
+    async def run(self, lease: Lease) -> None:
+        self._reset()
+        self._lease = lease
+        self._recorder = OutcomeRecorder(self.clock, self._stored)
+        for channel in self.channels.values():
+            await channel.start()
+        tasks = [asyncio.create_task(self._recorder.run(), name="dispatch-recorder")]
+        for channel in Channel:
+            concurrency, rate = self._limits[channel]
+            limiter = AsyncLimiter(rate, 1) if rate > 0 else None
+            tasks += [
+                asyncio.create_task(self._slot(channel, limiter), name=f"dispatch-{channel}")
+                for _ in range(concurrency)
+            ]
+        log.info("dispatch.sender_started", owner=self.owner, epoch=lease.epoch)
+        try:
+            await self._refresh()
+            while True:
+                busy = await self.tick() if lease.held() else False
+                with contextlib.suppress(TimeoutError):
+                    timeout = 0.01 if busy else self.settings.sender_tick_seconds
+                    await asyncio.wait_for(self._wake.wait(), timeout=timeout)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            for channel in self.channels.values():
+                with contextlib.suppress(Exception):
+                    await channel.close()
+
+    async def tick(self) -> bool:
+        """One pass; True when due work was left for want of free sender slots."""
+        if self._wake.is_set() or time.monotonic() >= self._next_refresh:
+            self._wake.clear()
+            await self._refresh()
+        now, wall = self.clock(), wall_clock()
+        await self._unpark(wall)
+        busy = False
+        for campaign_id, queue in self.campaigns.items():
+            state = self.states.get(campaign_id)
+            if state is None or not queue.queued:
+                continue
+            decision, reason = verdict(state, now)
+            if decision is Verdict.SKIP:
+                skipped = queue.remaining(wall, self.settings.claim_batch)
+                await self._claim_and_skip(queue, [(entry, reason or "") for entry in skipped])
+                continue
+            if decision is Verdict.HOLD:
+                continue
+            for channel in Channel:
+                room = self._room(channel)
+                if room <= 0:
+                    busy = busy or bool(queue.heaps.get(channel))
+                    continue
+                due = queue.due(state, channel, now, room, wall)
+                if due:
+                    await self._claim_and_send(queue, state, due)
+                    busy = busy or len(due) == room
+        QUEUED.set(sum(len(queue) for queue in self.campaigns.values()))
+        self.ticks += 1
+        return busy
+
+    def _room(self, channel: Channel) -> int:
+        """How many more messages of `channel` may be claimed now: a few rounds of its slots,
+        so claims are taken just before their send and never sit long enough to expire."""
+        concurrency, _ = self._limits[channel]
+        return min(self.settings.claim_batch, 4 * concurrency) - self._pending[channel]
+
+    # --- learning what is stored ----------------------------------------------------------------
+
+    async def _refresh(self) -> None:
+        self._next_refresh = time.monotonic() + self.settings.sender_tick_seconds
+        # announcements first: every message they name is in the store before a full load
+        announced = await store.announced_batches()
+        await self._refresh_campaigns()
+        for batch in announced:
+            for document in await store.messages_of_batch(batch["_id"]):
+                campaign_id = document["campaign_id"]
+                if campaign_id in self._loaded or campaign_id not in self.states:
+                    queue = self.campaigns.setdefault(campaign_id, CampaignQueue(campaign_id))
+                    queue.add([document], self.states.get(campaign_id))
+        await store.forget_batches(batch["_id"] for batch in announced)
+
+    async def _refresh_campaigns(self) -> None:
+        launches: dict[str, list[CampaignLaunched]] = defaultdict(list)
+        changes: dict[str, list[StatusChange]] = defaultdict(list)
+        for record in await store.campaign_events():
+            campaign_id = record["campaign_id"]
+            if record["kind"] == "launched":
+                launch = self._launches.get(record["_id"])
+                if launch is None:
+                    launch = CampaignLaunched.model_validate(record["data"])
+                    self._launches[record["_id"]] = launch
+                launches[campaign_id].append(launch)
+            else:
+                changes[campaign_id].append(
+                    StatusChange(record["at"], CampaignStatus(record["to"]))
+                )
+        for campaign_id, launched in launches.items():
+            state = fold_campaign(launched, changes.get(campaign_id, []))
+            if state is None:
+                continue
+            self.states[campaign_id] = state
+            if campaign_id not in self._loaded:
+                await self._load_campaign(campaign_id, state)
+
+    async def _load_campaign(self, campaign_id: str, state: CampaignState) -> None:
+        """Everything stored of one campaign: queued messages, outcomes, claims."""
+        documents, outcomes, claims = await asyncio.gather(
+            store.messages_of_campaign(campaign_id),
+            store.outcomes_of_campaign(campaign_id),
+            store.claims_of_campaign(campaign_id),
+        )
+        queue = CampaignQueue(campaign_id)
+        queue.done = {outcome["m"] for outcome in outcomes}
+        queue.add(documents, state)
+        self._adopt_claims(queue, claims, wall_clock())
+        self.campaigns[campaign_id] = queue
+        self._loaded.add(campaign_id)
+        log.info(
+            "dispatch.campaign_loaded",
+            campaign_id=campaign_id,
+            queued=len(queue),
+            done=len(queue.done),
+            parked=len(queue.parked),
+        )
+
+    @staticmethod
+    def _adopt_claims(
+        queue: CampaignQueue, claims: Sequence[dict[str, Any]], wall: datetime
+    ) -> None:
+        for claim in claims:
+            entry = queue.queued.get(claim["message_id"])
+            if entry is None:
+                continue
+            entry.attempt = max(entry.attempt, claim["attempt"])
+            expires = claim["expires_at"]
+            expires = expires if expires.tzinfo else expires.replace(tzinfo=UTC)
+            if expires > wall:
+                queue.parked[entry.message_id] = max(
+                    expires, queue.parked.get(entry.message_id, expires)
+                )
+
+    async def _unpark(self, wall: datetime) -> None:
+        """Claims of others that expired: finished meanwhile, or ours to retry."""
+        for queue in self.campaigns.values():
+            expired = queue.expired_parks(wall)
+            if not expired:
+                continue
+            outcomes, claims = await asyncio.gather(
+                store.outcomes_of_campaign(queue.campaign_id),
+                store.claims_of_campaign(queue.campaign_id),
+            )
+            for message_id in expired:
+                queue.parked.pop(message_id, None)
+            for outcome in outcomes:
+                if outcome["m"] in queue.queued and outcome["m"] not in queue.in_flight:
+                    queue.finish(outcome["m"])
+            self._adopt_claims(queue, claims, wall)
+
+    async def _responses_of(self, clinic_id: str) -> Responses:
+        cached = self._responses.get(clinic_id)
+        if cached is not None and time.monotonic() - cached[0] < RESPONSES_FRESH_SECONDS:
+            return cached[1]
+        records = await store.responses_of_clinic(clinic_id)
+        responses = Responses.of(
+            Response(
+                clinic_id=clinic_id,
+                campaign_id=record["campaign_id"],
+                patient_id=record["patient_id"],
+                kind=ResponseKind(record["kind"]),
+                channel=Channel(record["channel"]) if record.get("channel") else None,
+            )
+            for record in records
+        )
+        self._responses[clinic_id] = (time.monotonic(), responses)
+        return responses
+
+    # --- claiming --------------------------------------------------------------------------------
+
+    async def _claim(self, queue: CampaignQueue, entries: Sequence[Entry]) -> list[Work]:
+        wall = wall_clock()
+        expires = wall + timedelta(seconds=self.settings.claim_ttl_seconds)
+        wanted = {f"{entry.message_id}:{entry.attempt + 1}": entry for entry in entries}
+        won = await claim_many(
+            store.collection(store.SendClaim),
+            [
+                {
+                    "_id": claim_id,
+                    "message_id": entry.message_id,
+                    "campaign_id": queue.campaign_id,
+                    "attempt": entry.attempt + 1,
+                    "owner": self.owner,
+                    "epoch": self._lease.epoch,
+                    "claimed_at": wall,
+                    "expires_at": expires,
+                }
+                for claim_id, entry in wanted.items()
+            ],
+        )
+        work: list[Work] = []
+        for claim_id, entry in wanted.items():
+            if claim_id in won:
+                retried = entry.attempt > 0
+                entry.attempt += 1
+                queue.in_flight.add(entry.message_id)
+                work.append(Work(queue, entry, entry.attempt, retried))
+            else:
+                entry.attempt += 1  # someone else holds this attempt
+                queue.parked[entry.message_id] = expires
+                queue.release(entry.message_id)
+        return work
+
+    async def _claim_and_skip(self, queue: CampaignQueue, skips: list[tuple[Entry, str]]) -> None:
+        reasons = {entry.message_id: reason for entry, reason in skips}
+        for item in await self._claim(queue, [entry for entry, _ in skips]):
+            self._recorder.submit(
+                self._outcome(item, SendOutcome.SKIPPED, reason=reasons[item.entry.message_id])
+            )
+
+    async def _claim_and_send(
+        self, queue: CampaignQueue, state: CampaignState, due: list[Entry]
+    ) -> None:
+        responses = await self._responses_of(due[0].doc["clinic_id"])
+        sendable: list[Entry] = []
+        skips: list[tuple[Entry, str]] = []
+        for entry in due:
+            doc = entry.doc
+            reason = responses.skip_reason(
+                doc["campaign_id"], doc["patient_id"], Channel(doc["channel"])
+            )
+            if reason is None:
+                sendable.append(entry)
+            else:
+                skips.append((entry, reason))
+        if skips:
+            await self._claim_and_skip(queue, skips)
+        for item in await self._claim(queue, sendable):
+            channel = Channel(item.entry.channel)
+            self._pending[channel] += 1
+            self._work[channel].put_nowait(item)
+
+    # --- sending -----------------------------------------------------------------------------------
+
+    async def _slot(self, channel: Channel, limiter: AsyncLimiter | None) -> None:
+        queue = self._work[channel]
+        while True:
+            item = await queue.get()
+            try:
+                outcome = await self._deliver(channel, item, limiter)
+                if outcome is None:
+                    item.queue.release(item.entry.message_id)
+                else:
+                    await self._recorder.record(outcome)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # never lose the slot; the claim expires and a retry follows
+                log.exception("dispatch.slot_failed", message_id=item.entry.message_id)
+                expires = wall_clock() + timedelta(seconds=self.settings.claim_ttl_seconds)
+                item.queue.parked[item.entry.message_id] = expires
+                item.queue.release(item.entry.message_id)
+            finally:
+                self._pending[channel] -= 1
+                self._wake.set()
+
+    async def _deliver(
+        self, channel: Channel, item: Work, limiter: AsyncLimiter | None
+    ) -> StoredOutcome | None:
+        state = self.states[item.queue.campaign_id]
+        try:
+            outgoing = compose(
+                item.entry.doc,
+                state.snapshot,
+                link_secret=self.settings.link_secret,
+                public_base_url=self.settings.public_base_url,
+                now=self.clock(),
+            )
+        except CannotCompose as exc:
+            return self._outcome(item, SendOutcome.FAILED, reason=str(exc))
+        sender = self.channels[channel]
+        try:
+            async for attempt in AsyncRetrying(
+                retry=retry_if_exception_type(TransientProviderError),
+                stop=stop_after_attempt(self.settings.send_attempts),
+                wait=wait_exponential(multiplier=0.1, max=self.settings.retry_wait_max_seconds),
+                reraise=True,
+            ):
+                with attempt:
+                    if not self._lease.held():
+                        return None  # a successor may own this message by now
+                    if attempt.retry_state.attempt_number > 1:
+                        PROVIDER_RETRIES.labels(channel.value).inc()
+                    if limiter is not None:
+                        await limiter.acquire()
+                    receipt = await sender.send(outgoing)
+        except PermanentProviderError as exc:
+            return self._outcome(item, SendOutcome.FAILED, reason=exc.reason, provider=sender.name)
+        except TransientProviderError as exc:
+            reason = f"gave up after {self.settings.send_attempts} attempts: {exc.reason}"
+            return self._outcome(item, SendOutcome.FAILED, reason=reason, provider=sender.name)
+        return self._outcome(item, SendOutcome.SENT, receipt=receipt, state=state)
+
+    def _outcome(
+        self,
+        item: Work,
+        outcome: SendOutcome,
+        *,
+        reason: str | None = None,
+        provider: str | None = None,
+        receipt: Receipt | None = None,
+        state: CampaignState | None = None,
+    ) -> StoredOutcome:
+        doc = item.entry.doc
+        at = self.clock()
+        provider = receipt.provider if receipt else provider
+        events = [
+            sent_event(
+                doc,
+                outcome,
+                at=at,
+                attempt=item.attempt,
+                reason=reason,
+                provider=provider,
+                provider_message_id=receipt.provider_message_id if receipt else None,
+                cost_cents=receipt.cost_cents if receipt else 0,
+                retried=item.retried,
+            ).to_document()
+        ]
+        if outcome is SendOutcome.SENT and state is not None:
+            following = next_step_due(doc, state.snapshot, at)
+            if following is not None:
+                events.append(following.to_document())
+        return StoredOutcome(
+            message_id=doc["_id"],
+            campaign_id=doc["campaign_id"],
+            clinic_id=doc["clinic_id"],
+            channel=doc["channel"],
+            outcome=outcome.value,
+            reason=reason,
+            attempt=item.attempt,
+            provider_message_id=receipt.provider_message_id if receipt else None,
+            events=events,
+            provider=provider,
+            retried=item.retried,
+        )
+
+    def _stored(self, outcomes: Sequence[StoredOutcome]) -> None:
+        for outcome in outcomes:
+            queue = self.campaigns.get(outcome.campaign_id)
+            if queue is not None:
+                queue.finish(outcome.message_id)
+            MESSAGES.labels(outcome.channel, outcome.outcome, outcome.provider or "").inc()
+            if outcome.retried and outcome.outcome == SendOutcome.SENT.value:
+                RETRIED_SENDS.labels(outcome.channel).inc()
+            if outcome.outcome == SendOutcome.FAILED.value:
+                log.warning(
+                    "message.failed",
+                    message_id=outcome.message_id,
+                    campaign_id=outcome.campaign_id,
+                    reason=outcome.reason,
+                )
+        self._relay_nudge()

@@ -1,0 +1,209 @@
+"""dispatch-svc's collections and the few queries on them, all append-only on the hot path.
+
+    messages          one document per `message.due`, `_id` = messageId (QUEUED); never updated
+    queued_batches    "batch B of messages was stored": how the sender learns of new messages
+                      without rescanning (it deletes an announcement once it holds the batch)
+    send_claims       `_id` = "<messageId>:<attempt>": SENDING, won by a unique insert
+    send_batches      SENT / FAILED / SKIPPED outcomes of one flush of the sender, carrying
+                      their `message.sent` and next steps' `message.due` as one outbox record
+    campaign_events   `campaign.launched` / `campaign.status_changed` as they arrived, written
+                      by the campaign partition's consumer, read by whichever replica sends
+    responses         `recipient.responded`, for the checks just before a send
+
+A message's state is folded from these records: QUEUED (a message, nothing else), SENDING (a
+claim, no outcome), then its outcome. No record is ever updated except the outbox flag the
+relay clears, once per send batch.
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from beanie import Document
+from pymongo import ASCENDING, IndexModel
+
+from reengage_common.outbox import WithOutbox
+from reengage_common.storage import Collection, insert_new
+
+
+class QueuedMessage(Document):
+    class Settings:
+        name = "messages"
+        indexes = [IndexModel([("campaign_id", ASCENDING)]), IndexModel([("batch_id", ASCENDING)])]
+
+
+class QueuedBatch(Document):
+    class Settings:
+        name = "queued_batches"
+
+
+class SendClaim(Document):
+    class Settings:
+        name = "send_claims"
+        indexes = [IndexModel([("campaign_id", ASCENDING)])]
+
+
+class SendBatch(Document, WithOutbox):
+    class Settings:
+        name = "send_batches"
+        indexes = [
+            IndexModel([("campaign_id", ASCENDING)]),
+            IndexModel([("outbox_pending", ASCENDING)]),
+        ]
+
+
+class CampaignEvent(Document):
+    class Settings:
+        name = "campaign_events"
+        indexes = [IndexModel([("campaign_id", ASCENDING)])]
+
+
+class ResponseRecord(Document):
+    class Settings:
+        name = "responses"
+        indexes = [IndexModel([("clinic_id", ASCENDING)])]
+
+
+DOCUMENTS: list[type[Document]] = [
+    QueuedMessage,
+    QueuedBatch,
+    SendClaim,
+    SendBatch,
+    CampaignEvent,
+    ResponseRecord,
+]
+
+
+def collection(model: type[Document]) -> Collection:
+    return model.get_pymongo_collection()
+
+
+# --- the consumer side (the one writer of each key) ---------------------------------------------
+
+
+async def store_messages(
+    documents: Sequence[Mapping[str, Any]], batch_id: str, at: datetime
+) -> int:
+    """Store new messages and announce their batch; a redelivered message changes nothing,
+    but its batch is announced again, so a crash between the two writes loses nothing."""
+    if not documents:
+        return 0
+    result = await insert_new(collection(QueuedMessage), documents)
+    batches: dict[str, set[str]] = {}
+    duplicates = set(result.duplicate_ids)
+    fresh = [doc for doc in documents if doc["_id"] not in duplicates]
+    if fresh:
+        batches[batch_id] = {doc["campaign_id"] for doc in fresh}
+    if duplicates:
+        for campaign_id in {doc["campaign_id"] for doc in documents if doc["_id"] in duplicates}:
+            stored = (
+                await collection(QueuedMessage)
+                .find(
+                    {"campaign_id": campaign_id, "_id": {"$in": sorted(duplicates)}},
+                    {"batch_id": 1},
+                )
+                .to_list()
+            )
+            for doc in stored:
+                batches.setdefault(doc["batch_id"], set()).add(campaign_id)
+    await insert_new(
+        collection(QueuedBatch),
+        [{"_id": b, "campaign_ids": sorted(c), "at": at} for b, c in batches.items()],
+    )
+    return result.inserted
+
+
+async def store_records(model: type[Document], records: Sequence[Mapping[str, Any]]) -> int:
+    return (await insert_new(collection(model), records)).inserted
+
+
+# --- the sender side -------------------------------------------------------------------------------
+
+
+async def campaign_events() -> list[dict[str, Any]]:
+    # A few records per campaign: the sender reads them whole to learn of every campaign.
+    return await collection(CampaignEvent).find({}).to_list()
+
+
+async def announced_batches() -> list[dict[str, Any]]:
+    return await collection(QueuedBatch).find({}, {"campaign_ids": 1}).to_list()
+
+
+async def forget_batches(batch_ids: Iterable[str]) -> None:
+    ids = list(batch_ids)
+    if ids:
+        await collection(QueuedBatch).delete_many({"_id": {"$in": ids}})
+
+
+async def messages_of_batch(batch_id: str) -> list[dict[str, Any]]:
+    return await collection(QueuedMessage).find({"batch_id": batch_id}).to_list()
+
+
+async def messages_of_campaign(campaign_id: str) -> list[dict[str, Any]]:
+    return await collection(QueuedMessage).find({"campaign_id": campaign_id}).to_list()
+
+
+async def outcomes_of_campaign(campaign_id: str) -> list[dict[str, Any]]:
+    """Every stored outcome of the campaign: {"m": messageId, "o": outcome, ...}."""
+    batches = (
+        await collection(SendBatch).find({"campaign_id": campaign_id}, {"outcomes": 1}).to_list()
+    )
+    return [outcome for batch in batches for outcome in batch.get("outcomes", [])]
+
+
+async def claims_of_campaign(campaign_id: str) -> list[dict[str, Any]]:
+    return (
+        await collection(SendClaim)
+        .find({"campaign_id": campaign_id}, {"message_id": 1, "attempt": 1, "expires_at": 1})
+        .to_list()
+    )
+
+
+async def responses_of_clinic(clinic_id: str) -> list[dict[str, Any]]:
+    return (
+        await collection(ResponseRecord)
+        .find(
+            {"clinic_id": clinic_id}, {"campaign_id": 1, "patient_id": 1, "kind": 1, "channel": 1}
+        )
+        .to_list()
+    )
+
+
+async def store_send_batches(records: Sequence[Mapping[str, Any]]) -> None:
+    await insert_new(collection(SendBatch), records)
+
+
+async def message_states(clinic_id: str, campaign_id: str) -> list[dict[str, Any]]:
+    """Each message of a clinic's campaign with its state folded from the records."""
+    messages, outcomes, claims = (
+        await collection(QueuedMessage)
+        .find(
+            {"campaign_id": campaign_id, "clinic_id": clinic_id},
+            {"patient_id": 1, "sequence": 1, "channel": 1, "variant": 1, "due_at": 1},
+        )
+        .to_list(),
+        await outcomes_of_campaign(campaign_id),
+        await claims_of_campaign(campaign_id),
+    )
+    finished = {outcome["m"]: outcome for outcome in outcomes}
+    attempts: dict[str, int] = {}
+    for claim in claims:
+        attempts[claim["message_id"]] = max(attempts.get(claim["message_id"], 0), claim["attempt"])
+    states = []
+    for message in messages:
+        outcome = finished.get(message["_id"])
+        state = outcome["o"] if outcome else "SENDING" if message["_id"] in attempts else "QUEUED"
+        states.append(
+            {
+                "messageId": message["_id"],
+                "patientId": message["patient_id"],
+                "sequence": message["sequence"],
+                "channel": message["channel"],
+                "variant": message["variant"],
+                "dueAt": message["due_at"].isoformat(),
+                "state": state,
+                "reason": outcome.get("r") if outcome else None,
+                "attempts": attempts.get(message["_id"], 0),
+            }
+        )
+    return states
