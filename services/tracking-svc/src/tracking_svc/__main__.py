@@ -1,10 +1,10 @@
 from reengage_common.service import serve
-from reengage_common.settings import load_settings
-from tracking_svc.app import SERVICE, create_app
+from tracking_svc.app import create_app
+from tracking_svc.config import TrackingSettings
 
 
 def main() -> None:
-    settings = load_settings(SERVICE)
+    settings = TrackingSettings()
     serve(create_app(settings), settings)
 
 

@@ -1,12 +1,54 @@
-"""Wiring of tracking-svc: settings, documents, handlers and routes, owned by one lifespan."""
+"""Wiring of tracking-svc: documents, batch consumers, internal and public routes."""
+
+from datetime import UTC, datetime
 
 from starlette.applications import Starlette
 
-from reengage_common.service import build_service_app
-from reengage_common.settings import Settings, load_settings
+from reengage_common.bus import batch
+from reengage_common.events import (
+    AppointmentUpdated,
+    AudienceEvaluated,
+    CampaignLaunched,
+    MessageDue,
+    MessageSent,
+    RecipientHeldOut,
+    RecipientResponded,
+)
+from reengage_common.service import Runtime, build_service_app
+from tracking_svc import api, public
+from tracking_svc.config import TrackingSettings
+from tracking_svc.handlers import Clock, TrackingHandlers
+from tracking_svc.store import DOCUMENTS
 
 SERVICE = "tracking-svc"
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
-    return build_service_app(settings or load_settings(SERVICE))
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(settings: TrackingSettings | None = None, clock: Clock = utc_now) -> Starlette:
+    settings = settings or TrackingSettings()
+
+    def tracking(runtime: Runtime) -> TrackingHandlers:
+        return TrackingHandlers(settings, runtime.publisher, clock)
+
+    def handlers(runtime: Runtime) -> dict:
+        handle = tracking(runtime)
+        return {
+            MessageDue: batch(handle.on_facts),
+            RecipientHeldOut: batch(handle.on_facts),
+            AudienceEvaluated: batch(handle.on_facts),
+            RecipientResponded: batch(handle.on_facts),
+            MessageSent: batch(handle.on_message_sent),
+            CampaignLaunched: batch(handle.on_campaign_launched),
+            AppointmentUpdated: batch(handle.on_appointment_updated),
+        }
+
+    return build_service_app(
+        settings,
+        routes=[*api.routes, *public.routes],
+        documents=DOCUMENTS,
+        handlers=handlers,
+        state=lambda runtime: {"tracking": tracking(runtime)},
+    )

@@ -1,0 +1,93 @@
+"""tracking-svc's internal JSON API for the gateway: parse, call a read, answer.
+
+The gateway forwards the caller's token; it is verified here and its clinic scopes every read,
+so another clinic's campaign answers exactly like one without any activity.
+"""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from reengage_common.auth import VIEW_ANALYTICS, AuthError, Identity, PermissionDenied
+from reengage_common.web import error_response, identity_of, unauthenticated
+from tracking_svc.reads import BadInput, check_status, recipients_page, stats_of
+
+MAX_PAGE = 100
+MAX_BATCH = 100
+Endpoint = Callable[[Request, Identity], Awaitable[Response]]
+
+
+def reading(endpoint: Endpoint) -> Callable[[Request], Awaitable[Response]]:
+    async def run(request: Request) -> Response:
+        try:
+            identity = identity_of(request)
+            identity.require(VIEW_ANALYTICS)
+            return await endpoint(request, identity)
+        except AuthError as exc:
+            return unauthenticated(exc)
+        except PermissionDenied as exc:
+            return error_response(403, "FORBIDDEN", str(exc))
+        except BadInput as exc:
+            fields = [{"field": exc.field, "message": exc.message}]
+            return error_response(422, "VALIDATION", str(exc), fields=fields)
+
+    return run
+
+
+async def campaign_stats(request: Request, identity: Identity) -> Response:
+    return JSONResponse(await stats_of(identity.clinic_id, request.path_params["id"]))
+
+
+async def stats_batch(request: Request, identity: Identity) -> Response:
+    try:
+        body: Any = await request.json()
+    except ValueError as exc:
+        raise BadInput("body", "not JSON") from exc
+    ids = body.get("campaignIds") if isinstance(body, dict) else None
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        raise BadInput("campaignIds", "expected a list of campaign ids")
+    if len(ids) > MAX_BATCH:
+        raise BadInput("campaignIds", f"at most {MAX_BATCH} at once")
+    items = await asyncio.gather(*(stats_of(identity.clinic_id, i) for i in dict.fromkeys(ids)))
+    return JSONResponse({"items": list(items)})
+
+
+def _first(raw: str | None) -> int:
+    if raw is None or raw == "":
+        return 20
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+        raise BadInput("first", f"must be a whole number from 1 to {MAX_PAGE}")
+    return int(raw)
+
+
+async def campaign_recipients(request: Request, identity: Identity) -> Response:
+    params = request.query_params
+    status = check_status(params.get("status"))
+    campaign_id = request.path_params["id"]
+    page = await recipients_page(
+        identity.clinic_id,
+        campaign_id,
+        status=status,
+        first=_first(params.get("first")),
+        after=params.get("after") or None,
+    )
+    answer: dict[str, Any] = {
+        "items": page.items,
+        "pageInfo": {"hasNextPage": page.has_next, "endCursor": page.end_cursor},
+    }
+    if params.get("withTotal") in ("1", "true"):
+        # The total needs every recipient's status: the stats query's cost, so only on request.
+        counts = (await stats_of(identity.clinic_id, campaign_id))["statusCounts"]
+        answer["totalCount"] = counts[status] if status else sum(counts.values())
+    return JSONResponse(answer)
+
+
+routes = [
+    Route("/campaigns/{id}/stats", reading(campaign_stats), methods=["GET"]),
+    Route("/stats/batch", reading(stats_batch), methods=["POST"]),
+    Route("/campaigns/{id}/recipients", reading(campaign_recipients), methods=["GET"]),
+]

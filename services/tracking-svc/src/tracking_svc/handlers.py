@@ -1,0 +1,280 @@
+"""One function per event of tracking-svc, and the responses public endpoints report.
+
+Every consumer handler takes a partition's batch and stores its facts with one bulk insert
+(`store.store_facts`), so a redelivered batch inserts nothing new. Responses are published as
+`recipient.responded` straight away with a deterministic envelope id (see `response_envelope`)
+and stored by this service's own consumer of that topic, the one writer of the patient's key.
+"""
+
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+
+from reengage_common.bus import EventPublisher
+from reengage_common.events import (
+    AppointmentStatus,
+    AppointmentUpdated,
+    CampaignLaunched,
+    Channel,
+    Envelope,
+    MessageDue,
+    MessageSent,
+    RecipientHeldOut,
+    RecipientResponded,
+    ResponseKind,
+    SendOutcome,
+)
+from reengage_common.logging import current_trace_id
+from tracking_svc.config import TrackingSettings
+from tracking_svc.domain import facts as f
+from tracking_svc.domain.attribution import Contact, attribute
+from tracking_svc.domain.facts import Fact, iso
+from tracking_svc.domain.intake import facts_of, response_fact
+from tracking_svc.store import (
+    contact_document,
+    contacts_of_patient,
+    message_by_provider_id,
+    store_contacts,
+    store_facts,
+    store_launches,
+    unmatched_for,
+)
+
+log = structlog.get_logger(__name__)
+Clock = Callable[[], datetime]
+RESPONSE_NAMESPACE = uuid.UUID("0c7f3f0e-8a5e-4a55-b1a8-7d1f6a4e2b90")
+
+
+def response_envelope(
+    kind: ResponseKind,
+    *,
+    clinic_id: str,
+    campaign_id: str,
+    patient_id: str,
+    at: datetime,
+    dedupe: str,
+    channel: Channel | None = None,
+    appointment_id: str | None = None,
+    revenue_cents: int = 0,
+    source: str = "tracking-svc",
+) -> Envelope[RecipientResponded]:
+    """A response whose envelope id depends only on `dedupe`: a retried webhook or a replayed
+    booking publishes the same id again, and every consumer drops the repeat. That is why a
+    response needs no outbox: nothing is stored before it is published, and its store is the
+    consumer of the very topic it goes to."""
+    event = RecipientResponded(
+        campaign_id=campaign_id,
+        patient_id=patient_id,
+        kind=kind,
+        channel=channel,
+        appointment_id=appointment_id,
+        revenue_cents=revenue_cents,
+        at=at,
+    )
+    return Envelope[RecipientResponded](
+        id=str(uuid.uuid5(RESPONSE_NAMESPACE, dedupe)),
+        type=event.topic,
+        version=event.version,
+        source=source,
+        time=at,
+        clinic_id=clinic_id,
+        trace_id=current_trace_id(),
+        data=event,
+    )
+
+
+def _contacts_of(envelope: Envelope[Any]) -> list[dict[str, Any]]:
+    """What later lookups by patient, phone or provider id need from an event."""
+    event, clinic = envelope.data, envelope.clinic_id
+    if isinstance(event, MessageDue) and event.channel is Channel.SMS and event.contact.phone:
+        return [
+            contact_document(
+                f"sms:{event.message_id}",
+                phone=event.contact.phone,
+                kind="sms",
+                clinic_id=clinic,
+                campaign_id=event.campaign_id,
+                patient=event.patient_id,
+                message_id=event.message_id,
+                at=iso(event.due_at),
+            )
+        ]
+    if isinstance(event, MessageSent) and event.outcome is SendOutcome.SENT:
+        extra = {"pmid": event.provider_message_id} if event.provider_message_id else {}
+        return [
+            contact_document(
+                f"sent:{event.message_id}",
+                patient_id=event.patient_id,
+                **extra,
+                kind="sent",
+                clinic_id=clinic,
+                campaign_id=event.campaign_id,
+                message_id=event.message_id,
+                sequence=event.sequence,
+                channel=event.channel.value,
+                variant=event.variant,
+                at=iso(event.at),
+            )
+        ]
+    if isinstance(event, RecipientHeldOut):
+        return [
+            contact_document(
+                f"held:{event.campaign_id}:{event.patient_id}",
+                patient_id=event.patient_id,
+                kind="held",
+                clinic_id=clinic,
+                campaign_id=event.campaign_id,
+                at=iso(event.at),
+            )
+        ]
+    return []
+
+
+@dataclass
+class TrackingHandlers:
+    settings: TrackingSettings
+    publisher: EventPublisher
+    clock: Clock
+
+    # --- consumers ------------------------------------------------------------------------
+
+    async def on_facts(self, envelopes: list[Envelope[Any]]) -> None:
+        """message.due, recipient.held_out, audience.evaluated, recipient.responded."""
+        by_clinic: dict[str, list[tuple[str, Fact]]] = defaultdict(list)
+        contacts: list[dict[str, Any]] = []
+        for envelope in envelopes:
+            event = envelope.data
+            if (
+                isinstance(event, RecipientResponded)
+                and event.kind is ResponseKind.REBOOKED
+                and envelope.source == self.settings.service
+            ):
+                continue  # stored, with its incentive code, when it was attributed
+            by_clinic[envelope.clinic_id].append(facts_of(envelope))
+            contacts.extend(_contacts_of(envelope))
+        await store_contacts(contacts)
+        await store_facts(by_clinic)
+
+    async def on_message_sent(self, envelopes: list[Envelope[Any]]) -> None:
+        await self.on_facts(envelopes)
+        pmids = [e.data.provider_message_id for e in envelopes if e.data.provider_message_id]
+        for callback in await unmatched_for(pmids):
+            await self.delivery_reported(
+                callback["pmid"], callback["outcome"], datetime.fromisoformat(callback["at"])
+            )
+
+    async def on_campaign_launched(self, envelopes: list[Envelope[CampaignLaunched]]) -> None:
+        await store_launches([(envelope.clinic_id, envelope.data) for envelope in envelopes])
+
+    async def on_appointment_updated(self, envelopes: list[Envelope[AppointmentUpdated]]) -> None:
+        for envelope in envelopes:
+            if envelope.data.status is AppointmentStatus.BOOKED:
+                await self._booked(envelope)
+            elif envelope.data.status is AppointmentStatus.CANCELLED:
+                await self._cancelled(envelope)
+
+    async def _booked(self, envelope: Envelope[AppointmentUpdated]) -> None:
+        appointment, clinic = envelope.data, envelope.clinic_id
+        ours = [
+            c for c in await contacts_of_patient(appointment.patient_id) if c["clinic_id"] == clinic
+        ]
+        contacts = [
+            Contact(c["campaign_id"], clinic, datetime.fromisoformat(c["at"]), c["kind"] == "held")
+            for c in ours
+            if c["kind"] in ("sent", "held")
+        ]
+        window = timedelta(days=self.settings.attribution_days)
+        chosen = attribute(contacts, envelope.time, window)
+        if chosen is None:
+            return
+        mark = contact_document(
+            f"booking:{appointment.appointment_id}",
+            patient_id=appointment.patient_id,
+            kind="booking",
+            clinic_id=clinic,
+            campaign_id=chosen.campaign_id,
+            appointment_id=appointment.appointment_id,
+            at=iso(envelope.time),
+        )
+        if chosen.holdout:
+            fact = Fact(
+                f.HOLDOUT_BOOKED,
+                f"hob:{appointment.appointment_id}",
+                appointment.patient_id,
+                iso(envelope.time),
+                {"a": appointment.appointment_id, "rev": appointment.value_cents},
+            )
+            await store_contacts([mark])
+            await store_facts({clinic: [(chosen.campaign_id, fact)]})
+            return
+        response = response_envelope(
+            ResponseKind.REBOOKED,
+            clinic_id=clinic,
+            campaign_id=chosen.campaign_id,
+            patient_id=appointment.patient_id,
+            at=envelope.time,
+            dedupe=f"rebooked:{clinic}:{appointment.appointment_id}",
+            appointment_id=appointment.appointment_id,
+            revenue_cents=appointment.value_cents,
+        )
+        fact = response_fact(response.data, incentive_code=appointment.incentive_code)
+        await store_contacts([mark])
+        await store_facts({clinic: [(chosen.campaign_id, fact)]})
+        # Published after the fact is stored; a crash in between re-derives the same envelope.
+        await self.publisher.publish(response)
+        log.info(
+            "recipient.rebooked",
+            campaign_id=chosen.campaign_id,
+            patient_id=appointment.patient_id,
+            appointment_id=appointment.appointment_id,
+        )
+
+    async def _cancelled(self, envelope: Envelope[AppointmentUpdated]) -> None:
+        appointment = envelope.data
+        for contact in await contacts_of_patient(appointment.patient_id):
+            if contact["kind"] != "booking" or contact["clinic_id"] != envelope.clinic_id:
+                continue
+            if contact["appointment_id"] != appointment.appointment_id:
+                continue
+            fact = Fact(
+                f.CANCELLED,
+                f"cxl:{appointment.appointment_id}",
+                appointment.patient_id,
+                iso(envelope.time),
+                {"a": appointment.appointment_id},
+            )
+            await store_facts({envelope.clinic_id: [(contact["campaign_id"], fact)]})
+
+    # --- reported by providers --------------------------------------------------------------
+
+    async def delivery_reported(self, pmid: str, outcome: str, at: datetime) -> bool:
+        """delivered / bounced / complained for a provider's message id; False if unknown yet."""
+        message = await message_by_provider_id(pmid)
+        if message is None:
+            return False
+        clinic, campaign = message["clinic_id"], message["campaign_id"]
+        patient, message_id = message["patient_id"], message["message_id"]
+        if outcome == "delivered":
+            data = {"m": message_id, "s": message["sequence"], "ch": message["channel"]}
+            data["v"] = message["variant"]
+            fact = Fact(f.DELIVERED, f"dlv:{message_id}", patient, iso(at), data)
+            await store_facts({clinic: [(campaign, fact)]})
+            return True
+        kind = ResponseKind.UNSUBSCRIBED if outcome == "complained" else ResponseKind.BOUNCED
+        await self.publisher.publish(
+            response_envelope(
+                kind,
+                clinic_id=clinic,
+                campaign_id=campaign,
+                patient_id=patient,
+                at=at,
+                dedupe=f"{kind.value}:{message_id}",
+                channel=Channel(message["channel"]),
+            )
+        )
+        return True

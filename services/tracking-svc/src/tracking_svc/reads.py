@@ -1,0 +1,84 @@
+"""The staff reads: a campaign's figures and a page of its recipients, scoped to the clinic.
+
+Stats read every fact of one campaign (a selective equality, ~0.7 s per 210,000 facts on
+FerretDB, see the README) and fold them in memory; a recipients page reads one bucket of the
+campaign's patients at a time, in (bucket, patient id) order, so paging never skips or counts.
+"""
+
+import asyncio
+import base64
+from dataclasses import dataclass
+from typing import Any
+
+from tracking_svc.domain.facts import BUCKETS, bucket_of, unique_facts
+from tracking_svc.domain.recipients import STATUS_ORDER, fold
+from tracking_svc.domain.stats import campaign_stats
+from tracking_svc.store import campaign_facts, launched, terms_of
+
+
+class BadInput(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+async def stats_of(clinic_id: str, campaign_id: str) -> dict[str, Any]:
+    raw, launch = await asyncio.gather(
+        campaign_facts(clinic_id, campaign_id), launched(clinic_id, campaign_id)
+    )
+    folded = await asyncio.to_thread(lambda: fold(unique_facts(raw)))
+    return await asyncio.to_thread(campaign_stats, campaign_id, folded, terms_of(launch))
+
+
+@dataclass(frozen=True)
+class RecipientPage:
+    items: list[dict[str, Any]]
+    has_next: bool
+    end_cursor: str | None
+
+
+def encode_cursor(patient_id: str) -> str:
+    return base64.urlsafe_b64encode(patient_id.encode()).decode()
+
+
+def decode_cursor(cursor: str) -> str:
+    try:
+        return base64.urlsafe_b64decode(cursor.encode()).decode()
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadInput("after", "not a cursor this API gave out") from exc
+
+
+def check_status(status: str | None) -> str | None:
+    if status in (None, ""):
+        return None
+    if status not in STATUS_ORDER:
+        raise BadInput("status", f"must be one of {', '.join(STATUS_ORDER)}")
+    return status
+
+
+async def recipients_page(
+    clinic_id: str, campaign_id: str, *, status: str | None, first: int, after: str | None
+) -> RecipientPage:
+    """Recipients in (bucket, patient id) order, after the cursor's patient."""
+    after_patient = decode_cursor(after) if after else None
+    start = bucket_of(after_patient) if after_patient is not None else 0
+    found: list[dict[str, Any]] = []
+    for bucket in range(start, BUCKETS):
+        raw = await campaign_facts(clinic_id, campaign_id, bucket)
+        recipients = (await asyncio.to_thread(lambda raw=raw: fold(unique_facts(raw)))).recipients
+        for patient_id in sorted(recipients):
+            if bucket == start and after_patient is not None and patient_id <= after_patient:
+                continue
+            recipient = recipients[patient_id]
+            if status is None or recipient.status == status:
+                found.append(recipient.to_json())
+                if len(found) > first:
+                    break
+        if len(found) > first:
+            break
+    items = found[:first]
+    end = encode_cursor(items[-1]["patientId"]) if items else None
+    for item in items:
+        item["cursor"] = encode_cursor(item["patientId"])
+    return RecipientPage(items, len(found) > first, end)

@@ -1,0 +1,235 @@
+"""Documents of tracking-svc and the few queries it needs. Everything here is insert-only.
+
+- `FactPage`: a batch's facts about one campaign and patient bucket, as compact strings. A
+  page's `_id` is derived from its facts' keys, so a redelivered batch inserts nothing; pages
+  of overlapping batches repeat facts, and the fold drops the repeats (`unique_facts`).
+- `PatientContact`: what a booking, an inbound SMS or a provider callback must find by patient,
+  phone number or provider message id (a contact, a holdout, a rebooking).
+- `CampaignTerms`: campaign.launched's incentive, variants and clinic profile, one per run.
+"""
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from beanie import Document
+from pymongo import ASCENDING, IndexModel
+
+from reengage_common.events import CampaignLaunched, ClinicProfile
+from reengage_common.storage import Collection, insert_new
+from tracking_svc.domain.facts import CAMPAIGN_LEVEL, Fact, bucket_of
+from tracking_svc.domain.stats import CampaignTerms
+
+
+class FactPage(Document):
+    id: str  # type: ignore[assignment]
+    campaign_id: str
+    clinic_id: str
+    bucket: int
+    facts: list[str]
+
+    class Settings:
+        name = "fact_pages"
+        indexes = [IndexModel([("campaign_id", ASCENDING), ("bucket", ASCENDING)])]
+
+
+class PatientContact(Document):
+    id: str  # type: ignore[assignment]
+    patient_id: str | None = None
+    phone: str | None = None
+    pmid: str | None = None
+    r: str  # the rest, as one JSON string (cheap to store and read on FerretDB)
+
+    class Settings:
+        name = "patient_contacts"
+        indexes = [
+            IndexModel([("patient_id", ASCENDING)]),
+            IndexModel([("phone", ASCENDING)]),
+            IndexModel([("pmid", ASCENDING)]),
+        ]
+
+
+class LaunchedCampaign(Document):
+    id: str  # type: ignore[assignment]
+    campaign_id: str
+    clinic_id: str
+    run_number: int
+    r: str
+
+    class Settings:
+        name = "campaigns"
+        indexes = [IndexModel([("campaign_id", ASCENDING)])]
+
+
+class UnmatchedCallback(Document):
+    """A provider callback that arrived before its message.sent: replayed when that comes."""
+
+    id: str  # type: ignore[assignment]
+    pmid: str
+    r: str
+
+    class Settings:
+        name = "unmatched_callbacks"
+        indexes = [IndexModel([("pmid", ASCENDING)])]
+
+
+DOCUMENTS = [FactPage, PatientContact, LaunchedCampaign, UnmatchedCallback]
+
+
+def _collection(model: type[Document]) -> Collection:
+    return model.get_pymongo_collection()
+
+
+# --- facts ----------------------------------------------------------------------------------
+
+
+def pages_of(clinic_id: str, campaign_facts: Iterable[tuple[str, Fact]]) -> list[dict[str, Any]]:
+    """One page per campaign and bucket; its id names exactly the facts it holds."""
+    grouped: dict[tuple[str, int], dict[str, str]] = defaultdict(dict)
+    for campaign_id, fact in campaign_facts:
+        bucket = bucket_of(fact.patient_id) if fact.patient_id else CAMPAIGN_LEVEL
+        grouped[(campaign_id, bucket)][fact.key] = fact.encode()
+    pages = []
+    for (campaign_id, bucket), by_key in grouped.items():
+        digest = hashlib.sha1("\n".join(sorted(by_key)).encode()).hexdigest()[:24]
+        pages.append(
+            {
+                "_id": f"{campaign_id}:{bucket}:{digest}",
+                "campaign_id": campaign_id,
+                "clinic_id": clinic_id,
+                "bucket": bucket,
+                "facts": sorted(by_key.values()),
+            }
+        )
+    return pages
+
+
+async def store_facts(clinic_facts: dict[str, list[tuple[str, Fact]]]) -> int:
+    pages = [page for clinic, items in clinic_facts.items() for page in pages_of(clinic, items)]
+    return (await insert_new(_collection(FactPage), pages)).inserted if pages else 0
+
+
+async def campaign_facts(clinic_id: str, campaign_id: str, bucket: int | None = None) -> list[str]:
+    """Every stored fact string of one clinic's campaign (or one bucket of its patients)."""
+    query: dict[str, Any] = {"campaign_id": campaign_id, "clinic_id": clinic_id}
+    if bucket is not None:
+        query["bucket"] = bucket
+    pages = await _collection(FactPage).find(query, {"facts": 1}).to_list()
+    return [fact for page in pages for fact in page.get("facts") or []]
+
+
+# --- contacts -------------------------------------------------------------------------------
+
+
+def contact_document(key: str, **fields: Any) -> dict[str, Any]:
+    indexed = {name: fields.pop(name) for name in ("patient_id", "phone", "pmid") if name in fields}
+    return {"_id": key, **indexed, "r": json.dumps(fields, separators=(",", ":"), default=str)}
+
+
+async def store_contacts(documents: list[dict[str, Any]]) -> None:
+    if documents:
+        await insert_new(_collection(PatientContact), documents)
+
+
+def _contact(document: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "_id": document["_id"],
+        **{k: document.get(k) for k in ("patient_id", "phone", "pmid")},
+        **json.loads(document["r"]),
+    }
+
+
+async def contacts_of_patient(patient_id: str) -> list[dict[str, Any]]:
+    found = await _collection(PatientContact).find({"patient_id": patient_id}).to_list()
+    return [_contact(document) for document in found]
+
+
+async def contacts_by_phone(phone: str) -> list[dict[str, Any]]:
+    found = await _collection(PatientContact).find({"phone": phone}).to_list()
+    return [_contact(document) for document in found]
+
+
+async def message_by_provider_id(pmid: str) -> dict[str, Any] | None:
+    found = await _collection(PatientContact).find({"pmid": pmid}).to_list(1)
+    return _contact(found[0]) if found else None
+
+
+async def contact_by_key(key: str) -> dict[str, Any] | None:
+    found = await _collection(PatientContact).find_one({"_id": key})
+    return _contact(found) if found else None
+
+
+# --- campaigns ------------------------------------------------------------------------------
+
+
+async def store_launches(launches: list[tuple[str, CampaignLaunched]]) -> None:
+    documents = [
+        {
+            "_id": f"{event.campaign_id}:{event.run_number}",
+            "campaign_id": event.campaign_id,
+            "clinic_id": clinic_id,
+            "run_number": event.run_number,
+            "r": json.dumps(
+                {
+                    "incentiveCode": event.incentive.incentive_code
+                    if event.incentive.has_incentive
+                    else None,
+                    "incentiveCostCents": event.incentive.incentive_cost_cents
+                    if event.incentive.has_incentive
+                    else 0,
+                    "variants": [variant.name for variant in event.variants],
+                    "clinic": event.clinic.model_dump(mode="json") if event.clinic else None,
+                }
+            ),
+        }
+        for clinic_id, event in launches
+    ]
+    if documents:
+        await insert_new(_collection(LaunchedCampaign), documents)
+
+
+async def launched(clinic_id: str, campaign_id: str) -> dict[str, Any] | None:
+    """The latest run's terms of one clinic's campaign, or None before its launch."""
+    found = (
+        await _collection(LaunchedCampaign)
+        .find({"campaign_id": campaign_id, "clinic_id": clinic_id})
+        .to_list()
+    )
+    if not found:
+        return None
+    return json.loads(max(found, key=lambda document: document["run_number"])["r"])
+
+
+def terms_of(launch: dict[str, Any] | None) -> CampaignTerms:
+    if launch is None:
+        return CampaignTerms()
+    return CampaignTerms(
+        incentive_code=launch.get("incentiveCode"),
+        incentive_cost_cents=int(launch.get("incentiveCostCents") or 0),
+        variants=tuple(launch.get("variants") or ()),
+    )
+
+
+def clinic_of(launch: dict[str, Any] | None) -> ClinicProfile | None:
+    profile = (launch or {}).get("clinic")
+    return ClinicProfile.model_validate(profile) if profile else None
+
+
+# --- callbacks that came early ----------------------------------------------------------------
+
+
+async def keep_unmatched(pmid: str, key: str, callback: dict[str, Any]) -> None:
+    await insert_new(
+        _collection(UnmatchedCallback),
+        [{"_id": f"{pmid}:{key}", "pmid": pmid, "r": json.dumps(callback)}],
+    )
+
+
+async def unmatched_for(pmids: list[str]) -> list[dict[str, Any]]:
+    if not pmids:
+        return []
+    # The collection holds only callbacks that raced their message.sent: nearly always empty.
+    found = await _collection(UnmatchedCallback).find({"pmid": {"$in": pmids}}).to_list()
+    return [{"pmid": d["pmid"], **json.loads(d["r"])} for d in found]
