@@ -2,9 +2,12 @@
 
 from starlette.routing import Route
 
-from gateway.rest.campaigns import ROUTES
+from gateway.rest.audience import ROUTES as AUDIENCE_ROUTES
+from gateway.rest.campaigns import ROUTES as CAMPAIGN_ROUTES
 from gateway.rest.endpoints import endpoint
 from gateway.rest.openapi import openapi_route
+
+ROUTES = CAMPAIGN_ROUTES + AUDIENCE_ROUTES
 
 
 def rest_routes() -> list[Route]:

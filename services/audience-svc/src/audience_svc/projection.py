@@ -40,7 +40,7 @@ class Projection:
         self.states = database["shard_states"]
         self.rows_by_shard = database["shard_rows"]
         self.shards = shards
-        self._decoded: dict[str, Any] = {}
+        self._decoded: dict[tuple[str, str], Any] = {}
 
     def shard_of(self, patient_id: str) -> int:
         return zlib.crc32(patient_id.encode()) % self.shards
@@ -77,16 +77,19 @@ class Projection:
         return latest
 
     async def _blobs(self, collection: Any, clinic_id: str, ids: list[str]) -> dict[str, Any]:
-        missing = [i for i in ids if i not in self._decoded]
+        # States and rows of one generation share an id: the cache keys by collection too.
+        name = collection.name
+        missing = [i for i in ids if (name, i) not in self._decoded]
         if missing:
             query = {"clinic_id": clinic_id, "_id": {"$in": missing}}
             async for doc in collection.find(query, batch_size=8):
-                self._decoded[doc["_id"]] = unpack(doc["blob"])
-        return {i: self._decoded[i] for i in ids}
+                self._decoded[(name, doc["_id"])] = unpack(doc["blob"])
+        return {i: self._decoded[(name, i)] for i in ids}
 
     def _forget(self, stale: Iterable[str]) -> None:
         for record_id in stale:
-            self._decoded.pop(record_id, None)
+            for name in (self.states.name, self.rows_by_shard.name):
+                self._decoded.pop((name, record_id), None)
 
     async def shard_states(
         self, clinic_id: str, shards: Iterable[int] | None = None

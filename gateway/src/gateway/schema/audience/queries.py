@@ -7,6 +7,7 @@ from gateway.context import GatewayContext
 from gateway.operations import audience, errors
 from gateway.schema.audience.types import AudienceEstimate, AudienceEstimateResult
 from gateway.schema.campaigns.inputs import TargetingInput
+from gateway.schema.enums import Channel
 from gateway.schema.errors import result_of
 from gateway.schema.permissions import VIEW
 from gateway.schema.wire import to_wire
@@ -15,13 +16,20 @@ from gateway.schema.wire import to_wire
 @strawberry.type
 class AudienceQueries:
     @strawberry.field(
-        permission_classes=VIEW, description="NotAvailable until audience-svc is deployed."
+        permission_classes=VIEW,
+        description="Patients a targeting reaches now, with exclusions by reason; on the "
+        "given channels (default: all).",
     )
     async def audience_estimate(
-        self, info: Info[GatewayContext, None], targeting: TargetingInput
+        self,
+        info: Info[GatewayContext, None],
+        targeting: TargetingInput,
+        channels: list[Channel] | None = None,
     ) -> AudienceEstimateResult | None:
         return await result_of(
-            audience.estimate_audience(info.context.caller(), to_wire(targeting)),
+            audience.estimate_audience(
+                info.context.caller(), to_wire(targeting), to_wire(channels) if channels else None
+            ),
             AudienceEstimate.from_wire,
             expected=(errors.Invalid, errors.NotAvailable),
         )

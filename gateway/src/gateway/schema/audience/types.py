@@ -14,10 +14,22 @@ class ChannelReach:
     patients: int
 
 
+@strawberry.type(description="Patients left out for one reason (each counted once, first reason).")
+class Exclusion:
+    reason: str
+    patients: int
+
+
 @strawberry.type(description="How many patients a targeting reaches now, in total and by channel.")
 class AudienceEstimate:
-    total: int
+    total: int = strawberry.field(description="Patients selected (targeted and held out).")
     by_channel: list[ChannelReach]
+    targeted: int | None = None
+    held_out: int | None = None
+    patients: int | None = strawberry.field(
+        default=None, description="The clinic's known patients: total plus every exclusion."
+    )
+    excluded: list[Exclusion] = strawberry.field(default_factory=list)
 
     @classmethod
     def from_wire(cls, doc: dict[str, Any]) -> "AudienceEstimate":
@@ -27,6 +39,13 @@ class AudienceEstimate:
             by_channel=[
                 ChannelReach(channel=Channel(name), patients=int(count))
                 for name, count in by_channel.items()
+            ],
+            targeted=doc.get("targeted"),
+            held_out=doc.get("heldOut"),
+            patients=doc.get("patients"),
+            excluded=[
+                Exclusion(reason=reason, patients=int(count))
+                for reason, count in (doc.get("excluded") or {}).items()
             ],
         )
 

@@ -1,0 +1,76 @@
+"""POST /api/booking/campaigns/estimate and POST /api/booking/patients/import."""
+
+from typing import Any
+
+from pydantic import Field
+from starlette.requests import Request
+
+from gateway.operations import audience
+from gateway.operations.access import Caller
+from gateway.rest import schemas
+from gateway.rest.endpoints import RestRoute, json_body
+from reengage_common.events import Channel, MessageTemplate, Targeting, Variant, Wire
+
+
+class EstimateRequest(Wire):
+    targeting: Targeting
+    channels: list[Channel] | None = None
+    message_templates: list[MessageTemplate] | None = None
+    variants: list[Variant] | None = None
+    holdout_percent: float | None = None
+
+
+class AudienceEstimate(Wire):
+    total: int = Field(description="Patients selected: targeted plus held out")
+    targeted: int
+    held_out: int
+    patients: int = Field(description="The clinic's known patients: total plus every exclusion")
+    excluded: dict[str, int] = Field(description="Reason (the first that applies) -> patients")
+    by_channel: dict[str, int] = Field(description="Channel of each selected patient's step 1")
+
+
+class RejectedRow(Wire):
+    line: int
+    reason: str
+
+
+class ImportReport(Wire):
+    imported: int
+    rejected_count: int
+    rejected: list[RejectedRow]
+
+
+async def estimate(request: Request, caller: Caller) -> Any:
+    return await audience.estimate_for_campaign(caller, await json_body(request))
+
+
+async def import_patients(request: Request, caller: Caller) -> Any:
+    return await audience.import_patients(
+        caller, request.stream(), request.headers.get("content-type", "")
+    )
+
+
+ROUTES: tuple[RestRoute, ...] = (
+    RestRoute(
+        "POST",
+        "/api/booking/campaigns/estimate",
+        audience.estimate_for_campaign,
+        estimate,
+        "How many patients a targeting (or a whole draft) reaches now, excluded by reason",
+        AudienceEstimate,
+        request_body=EstimateRequest,
+        errors=(401, 403, 422, 503),
+    ),
+    RestRoute(
+        "POST",
+        "/api/booking/patients/import",
+        audience.import_patients,
+        import_patients,
+        "Import patients: CSV (header of contract field names, dotted for nested ones) or "
+        "JSON lines, streamed; answers counts and every rejected row with its line",
+        ImportReport,
+        errors=(401, 403, 422, 503),
+    ),
+)
+
+__all__ = ["ROUTES", "schemas"]

@@ -1,0 +1,173 @@
+"""audience-svc in-process against the real Kafka and FerretDB, with a clock the test moves."""
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from audience_svc.app import create_app
+from audience_svc.config import AudienceSettings
+from reengage_common.auth import generate_signing_key, issue_token
+from reengage_common.bus import EventPublisher, make_producer
+from reengage_common.events import (
+    AppointmentUpdated,
+    CampaignLaunched,
+    Envelope,
+    Event,
+    parse,
+)
+from reengage_common.testing import eventually, read_topic, serving
+
+NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
+KEY = generate_signing_key()
+
+
+class FakeClock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def days_ago(days: float, now: datetime = NOW) -> datetime:
+    return now - timedelta(days=days)
+
+
+def patient(patient_id: str, **fields: Any) -> dict[str, Any]:
+    """patient.upserted data of an adult reachable on every channel, created long ago."""
+    return {
+        "patientId": patient_id,
+        "firstName": "Ada",
+        "lastName": "Lovelace",
+        "email": f"{patient_id}@example.com",
+        "phone": "+15551230001",
+        "address": {"line1": "1 Main St", "city": "Springfield", "postalCode": "62701"},
+        "timezone": "America/Chicago",
+        "consents": {"email": True, "sms": True, "mail": True},
+        "treatmentStage": "HYGIENE_RECALL",
+        "treatmentStatus": "ACTIVE",
+        "createdAt": "2019-03-01T10:00:00Z",
+        **fields,
+    }
+
+
+def visit(patient_id: str, at: datetime, status: str = "COMPLETED", n: int = 1) -> dict[str, Any]:
+    return {
+        "appointmentId": f"a-{patient_id}-{n}",
+        "patientId": patient_id,
+        "status": status,
+        "scheduledAt": at.isoformat(),
+        "valueCents": 20000,
+    }
+
+
+@dataclass
+class Audience:
+    client: httpx.AsyncClient
+    settings: AudienceSettings
+    publisher: EventPublisher
+    clock: FakeClock
+    clinic: str
+
+    def headers(self, permissions: list[str] | None = None, clinic: str | None = None) -> dict:
+        token = issue_token(
+            KEY,
+            user_id="u-1",
+            clinic_id=clinic or self.clinic,
+            role="clinic_admin",
+            permissions=permissions,
+        )
+        return {"authorization": f"Bearer {token}"}
+
+    async def publish(self, topic_model: type[Event], *items: dict[str, Any], at: datetime | None = None, ids: list[str] | None = None) -> None:
+        envelopes = []
+        for n, item in enumerate(items):
+            envelope = Envelope.wrap(
+                topic_model.model_validate(item), source="test-pms", clinic_id=self.clinic, at=at or self.clock.now
+            )
+            if ids:
+                envelope.id = ids[n]
+            envelopes.append(envelope)
+        await self.publisher.publish_many(envelopes)
+
+    async def estimate(self, **body: Any) -> dict[str, Any]:
+        answer = await self.client.post("/estimate", json=body, headers=self.headers())
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    async def wait_for_patients(self, count: int) -> None:
+        async def known() -> bool:
+            return (await self.estimate(targeting={"inactiveDays": 1}))["patients"] >= count
+
+        await eventually(known, within=60, interval=0.2)
+
+    async def launch(self, campaign_id: str, **snapshot: Any) -> CampaignLaunched:
+        launched = launched_event(campaign_id, self.clock.now, **snapshot)
+        await self.publisher.publish(
+            Envelope.wrap(launched, source="campaign-svc", clinic_id=self.clinic, at=self.clock.now)
+        )
+        return launched
+
+    async def evaluated(self, campaign_id: str, count: int = 1) -> list[Any]:
+        return [e.data for e in await self.events("audience.evaluated", count=count) if e.data.campaign_id == campaign_id]
+
+    async def events(self, topic: str, *, count: int, within: float = 60.0) -> list[Envelope[Any]]:
+        records = await read_topic(self.settings, self.settings.topic(topic), count=count, within=within)
+        return [parse(r.value) for r in records]
+
+
+def launched_event(campaign_id: str, now: datetime, **changes: Any) -> CampaignLaunched:
+    snapshot: dict[str, Any] = {
+        "campaignId": campaign_id,
+        "name": "Winter recall",
+        "targeting": {"inactiveDays": 180},
+        "channels": ["EMAIL", "SMS"],
+        "messageTemplates": [
+            {"channel": "EMAIL", "subject": "Hi {{ patient.firstName }}", "body": "We miss you", "sequence": 1},
+            {"channel": "SMS", "body": "{{ clinic.name }}", "sequence": 2, "delayDays": 3},
+        ],
+        "variants": [{"name": "A", "weight": 1}],
+        "holdoutPercent": 0,
+        "schedule": {"startDate": now.isoformat(), "sendTimes": ["10:00"], "timezone": "America/Chicago"},
+        "incentive": {"hasIncentive": True, "incentiveDetails": "20% off", "incentiveCode": "SMILE20"},
+        "runNumber": 1,
+        "launchedAt": now.isoformat(),
+        "clinic": {"name": "Bright Smiles", "phone": "(555) 010-0100", "address": "100 Main St"},
+    }
+    for key, value in changes.items():
+        if key == "targeting":
+            snapshot["targeting"] = {**snapshot["targeting"], **value}
+        else:
+            snapshot[key] = value
+    return CampaignLaunched.model_validate(snapshot)
+
+
+@pytest.fixture
+async def audience(infra, settings_for) -> AsyncIterator[Audience]:
+    own = uuid.uuid4().hex[:6]
+    settings = settings_for(
+        "audience-svc",
+        AudienceSettings,
+        kafka_topic_prefix=f"{infra.kafka_topic_prefix}aud-{own}.",
+        mongo_db_prefix=f"{infra.mongo_db_prefix}aud_{own}_",
+        jwt_public_key=KEY.public_pem,
+        compact_interval_seconds=0.1,
+        enrolment_interval_seconds=0.2,
+        fanout_chunk_size=500,
+    )
+    clock = FakeClock(NOW)
+    producer = make_producer(settings)
+    async with serving(create_app(settings, clock=clock)) as client:
+        await producer.start()
+        try:
+            yield Audience(client, settings, EventPublisher(settings, producer), clock, "clinic-a")
+        finally:
+            await producer.stop()
+
+
+__all__ = ["AppointmentUpdated", "days_ago", "patient", "visit"]
