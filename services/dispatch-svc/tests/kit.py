@@ -193,10 +193,12 @@ def status_changed(campaign_id: str, to: CampaignStatus, at: datetime) -> Campai
     )
 
 
-def patient_contact(patient_id: str, *, timezone: str | None = "America/Chicago") -> Contact:
+def patient_contact(
+    patient_id: str, *, timezone: str | None = "America/Chicago", domain: str = "patients.example"
+) -> Contact:
     return Contact(
         name=f"Pat {patient_id}",
-        email=f"{patient_id}@patients.example",
+        email=f"{patient_id}@{domain}",
         phone="+1555" + str(zlib.crc32(patient_id.encode()) % 10_000_000).zfill(7),
         address=Address(
             line1="1 Main St", city="Springfield", state="IL", postal_code="62701", country="US"
@@ -214,6 +216,7 @@ def due(
     sequence: int = 1,
     contact: Contact | None = None,
     first_name: str = "Ada",
+    variant: str = "A",
 ) -> MessageDue:
     return MessageDue(
         message_id=message_id(campaign_id, patient_id, 1, sequence),
@@ -221,6 +224,7 @@ def due(
         patient_id=patient_id,
         sequence=sequence,
         channel=channel,
+        variant=variant,
         due_at=at,
         contact=contact or patient_contact(patient_id),
         merge_data={
@@ -303,11 +307,18 @@ class Mailpit:
         self.http = httpx.AsyncClient(base_url=MAILPIT_API, timeout=30)
 
     async def to(self, address: str) -> list[dict[str, Any]]:
-        answer = await self.http.get(
-            "/api/v1/search", params={"query": f'to:"{address}"', "limit": 500}
-        )
-        answer.raise_for_status()
-        return answer.json()["messages"]
+        """Messages to `address` (a part of it, e.g. "@campaign.example", matches too)."""
+        found: list[dict[str, Any]] = []
+        while True:
+            answer = await self.http.get(
+                "/api/v1/search",
+                params={"query": f'to:"{address}"', "limit": 1000, "start": len(found)},
+            )
+            answer.raise_for_status()
+            page = answer.json()
+            found += page["messages"]
+            if not page["messages"] or len(found) >= page["messages_count"]:
+                return found
 
     async def headers(self, mailpit_id: str) -> dict[str, list[str]]:
         answer = await self.http.get(f"/api/v1/message/{mailpit_id}/headers")

@@ -54,6 +54,7 @@ from reengage_common.storage import claim_many
 log = structlog.get_logger(__name__)
 Clock = Callable[[], datetime]
 RESPONSES_FRESH_SECONDS = 1.0
+DRAIN_SECONDS = 10.0
 
 
 def wall_clock() -> datetime:
@@ -100,6 +101,8 @@ class Sender:
         self._work: dict[Channel, asyncio.Queue[Work]] = {c: asyncio.Queue() for c in Channel}
         self._pending: dict[Channel, int] = defaultdict(int)
         self._next_refresh = 0.0
+        self._draining = False
+        self._sending = 0  # slots between taking a message and storing its outcome
 
     # --- what the consumers in this process tell us -------------------------------------------
 
@@ -118,11 +121,12 @@ class Sender:
         self._recorder = OutcomeRecorder(self.clock, self._stored)
         for channel in self.channels.values():
             await channel.start()
-        tasks = [asyncio.create_task(self._recorder.run(), name="dispatch-recorder")]
+        recorder = asyncio.create_task(self._recorder.run(), name="dispatch-recorder")
+        slots: list[asyncio.Task[None]] = []
         for channel in Channel:
             concurrency, rate = self._limits[channel]
             limiter = AsyncLimiter(rate, 1) if rate > 0 else None
-            tasks += [
+            slots += [
                 asyncio.create_task(self._slot(channel, limiter), name=f"dispatch-{channel}")
                 for _ in range(concurrency)
             ]
@@ -135,12 +139,22 @@ class Sender:
                     timeout = 0.01 if busy else self.settings.sender_tick_seconds
                     await asyncio.wait_for(self._wake.wait(), timeout=timeout)
         finally:
-            for task in tasks:
+            await self._drain(slots)
+            for task in [*slots, recorder]:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.gather(*slots, recorder, return_exceptions=True)
             for channel in self.channels.values():
                 with contextlib.suppress(Exception):
                     await channel.close()
+
+    async def _drain(self, slots: list["asyncio.Task[None]"]) -> None:
+        """On a clean stop, let the sends under way finish and store their outcomes; what was
+        claimed but not started waits for its claim to expire (a successor retries it)."""
+        self._draining = True
+        for _ in range(int(DRAIN_SECONDS / 0.02)):
+            if not self._sending:
+                return
+            await asyncio.sleep(0.02)
 
     async def tick(self) -> bool:
         """One pass; True when due work was left for want of free sender slots."""
@@ -358,8 +372,11 @@ class Sender:
 
     async def _slot(self, channel: Channel, limiter: AsyncLimiter | None) -> None:
         queue = self._work[channel]
-        while True:
+        while not self._draining:
             item = await queue.get()
+            if self._draining:
+                break
+            self._sending += 1
             try:
                 outcome = await self._deliver(channel, item, limiter)
                 if outcome is None:
@@ -374,6 +391,7 @@ class Sender:
                 item.queue.parked[item.entry.message_id] = expires
                 item.queue.release(item.entry.message_id)
             finally:
+                self._sending -= 1
                 self._pending[channel] -= 1
                 self._wake.set()
 
