@@ -16,7 +16,8 @@ from tracking_svc.domain.replies import (
 
 
 @pytest.mark.parametrize(
-    "body", ["STOP", " stop ", "StopAll", "unsubscribe", "CANCEL", "end", "Quit", "REVOKE", "optout"]
+    "body",
+    ["STOP", " stop ", "StopAll", "unsubscribe", "CANCEL", "end", "Quit", "REVOKE", "optout"],
 )
 def test_every_stop_word_in_any_case_opts_out(body: str) -> None:
     assert meaning_of(body) is ReplyMeaning.STOP

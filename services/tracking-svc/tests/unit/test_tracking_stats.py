@@ -128,7 +128,9 @@ def test_roi_and_lift_on_a_worked_example() -> None:
         facts += [due(f"p{n}"), sent(f"p{n}", cost=50), held(f"h{n}")]
     for patient, appointment in (("p0", "a-0"), ("p1", "a-1"), ("p2", "a-2")):
         facts.append(
-            response(patient, ResponseKind.REBOOKED, appointment_id=appointment, revenue_cents=25000)
+            response(
+                patient, ResponseKind.REBOOKED, appointment_id=appointment, revenue_cents=25000
+            )
         )
     facts.append(Fact(f.CANCELLED, "cxl:a-2", "p2", at(500), {"a": "a-2"}))
     facts.append(Fact(f.HOLDOUT_BOOKED, "hob:a-9", "h0", at(90), {"a": "a-9", "rev": 25000}))

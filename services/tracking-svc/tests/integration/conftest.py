@@ -1,0 +1,8 @@
+"""tracking-svc's integration fixtures live in tracking_support (importable by the tests)."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from tracking_support import tracking  # noqa: F401
