@@ -1,13 +1,16 @@
 """audience-svc in-process against the real Kafka and FerretDB, with a clock the test moves."""
 
+import dataclasses
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 from audience_svc.app import create_app
 from audience_svc.config import AudienceSettings
@@ -20,8 +23,10 @@ from reengage_common.events import (
     Event,
     parse,
 )
-from reengage_common.testing import eventually, read_topic, serving
+from reengage_common.settings import Settings
+from reengage_common.testing import eventually, serving
 
+INBOUND = ("patient.upserted", "appointment.updated", "message.sent", "recipient.responded")
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
 KEY = generate_signing_key()
 
@@ -84,11 +89,20 @@ class Audience:
         )
         return {"authorization": f"Bearer {token}"}
 
-    async def publish(self, topic_model: type[Event], *items: dict[str, Any], at: datetime | None = None, ids: list[str] | None = None) -> None:
+    async def publish(
+        self,
+        topic_model: type[Event],
+        *items: dict[str, Any],
+        at: datetime | None = None,
+        ids: list[str] | None = None,
+    ) -> None:
         envelopes = []
         for n, item in enumerate(items):
             envelope = Envelope.wrap(
-                topic_model.model_validate(item), source="test-pms", clinic_id=self.clinic, at=at or self.clock.now
+                topic_model.model_validate(item),
+                source="test-pms",
+                clinic_id=self.clinic,
+                at=at or self.clock.now,
             )
             if ids:
                 envelope.id = ids[n]
@@ -100,7 +114,53 @@ class Audience:
         assert answer.status_code == 200, answer.text
         return answer.json()
 
+    async def estimate_once(
+        self, settled: Callable[[dict[str, Any]], bool], **body: Any
+    ) -> dict[str, Any]:
+        """The estimate once every event published so far is in the projection, as `settled`
+        recognises (events of different topics arrive independently)."""
+        answers: list[dict[str, Any]] = []
+
+        async def check() -> bool:
+            answers.append(await self.estimate(**body))
+            return settled(answers[-1])
+
+        try:
+            await eventually(check, within=30, interval=0.2)
+        except AssertionError:
+            pass  # the caller's assertion shows the last answer
+        return answers[-1]
+
+    async def caught_up(self) -> None:
+        """Wait until the service committed every inbound event published so far: its effects
+        are stored (offsets are committed only after that)."""
+        topics = [self.settings.topic(t) for t in INBOUND]
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.settings.kafka_bootstrap_servers)
+        reader = AIOKafkaConsumer(bootstrap_servers=self.settings.kafka_bootstrap_servers)
+        await admin.start()
+        await reader.start()
+        try:
+            await reader.topics()
+            partitions = [
+                TopicPartition(t, p) for t in topics for p in reader.partitions_for_topic(t) or ()
+            ]
+            ends = await reader.end_offsets(partitions)
+
+            async def committed() -> bool:
+                offsets = await admin.list_consumer_group_offsets(self.settings.group_id())
+                return all(
+                    end == 0 or (p in offsets and offsets[p].offset >= end)
+                    for p, end in ends.items()
+                )
+
+            await eventually(committed, within=60, interval=0.1)
+        finally:
+            await reader.stop()
+            await admin.close()
+
     async def wait_for_patients(self, count: int) -> None:
+        await self.caught_up()
+
         async def known() -> bool:
             return (await self.estimate(targeting={"inactiveDays": 1}))["patients"] >= count
 
@@ -113,12 +173,51 @@ class Audience:
         )
         return launched
 
-    async def evaluated(self, campaign_id: str, count: int = 1) -> list[Any]:
-        return [e.data for e in await self.events("audience.evaluated", count=count) if e.data.campaign_id == campaign_id]
+    async def evaluated(self, campaign_id: str) -> Any:
+        """The campaign's audience.evaluated, once its fan-out is complete."""
+        found: list[Any] = []
 
-    async def events(self, topic: str, *, count: int, within: float = 60.0) -> list[Envelope[Any]]:
-        records = await read_topic(self.settings, self.settings.topic(topic), count=count, within=within)
-        return [parse(r.value) for r in records]
+        async def published() -> bool:
+            found[:] = [e for e in await self.events("audience.evaluated", campaign_id)]
+            return bool(found)
+
+        await eventually(published, within=60, interval=0.2)
+        return found[-1].data
+
+    async def events(self, topic: str, campaign_id: str) -> list[Envelope[Any]]:
+        """Every event of one campaign on a topic so far (read to the end of the topic)."""
+        return [
+            e
+            for e in await read_all(self.settings, self.settings.topic(topic))
+            if getattr(e.data, "campaign_id", None) == campaign_id
+        ]
+
+
+async def read_all(settings: Settings, topic: str) -> list[Envelope[Any]]:
+    """The whole topic as it is now, from the beginning."""
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        group_id=None,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    found: list[Envelope[Any]] = []
+    try:
+        ends: dict[TopicPartition, int] = {}
+        for _ in range(100):
+            for batch in (await consumer.getmany(timeout_ms=100, max_records=20_000)).values():
+                found.extend(parse(r.value) for r in batch)
+            if consumer.assignment():
+                ends = await consumer.end_offsets(list(consumer.assignment()))
+                break
+        while any([await consumer.position(p) < end for p, end in ends.items()]):
+            for batch in (await consumer.getmany(timeout_ms=200, max_records=20_000)).values():
+                found.extend(parse(r.value) for r in batch)
+    finally:
+        await consumer.stop()
+    return found
 
 
 def launched_event(campaign_id: str, now: datetime, **changes: Any) -> CampaignLaunched:
@@ -128,13 +227,26 @@ def launched_event(campaign_id: str, now: datetime, **changes: Any) -> CampaignL
         "targeting": {"inactiveDays": 180},
         "channels": ["EMAIL", "SMS"],
         "messageTemplates": [
-            {"channel": "EMAIL", "subject": "Hi {{ patient.firstName }}", "body": "We miss you", "sequence": 1},
+            {
+                "channel": "EMAIL",
+                "subject": "Hi {{ patient.firstName }}",
+                "body": "We miss you",
+                "sequence": 1,
+            },
             {"channel": "SMS", "body": "{{ clinic.name }}", "sequence": 2, "delayDays": 3},
         ],
         "variants": [{"name": "A", "weight": 1}],
         "holdoutPercent": 0,
-        "schedule": {"startDate": now.isoformat(), "sendTimes": ["10:00"], "timezone": "America/Chicago"},
-        "incentive": {"hasIncentive": True, "incentiveDetails": "20% off", "incentiveCode": "SMILE20"},
+        "schedule": {
+            "startDate": now.isoformat(),
+            "sendTimes": ["10:00"],
+            "timezone": "America/Chicago",
+        },
+        "incentive": {
+            "hasIncentive": True,
+            "incentiveDetails": "20% off",
+            "incentiveCode": "SMILE20",
+        },
         "runNumber": 1,
         "launchedAt": now.isoformat(),
         "clinic": {"name": "Bright Smiles", "phone": "(555) 010-0100", "address": "100 Main St"},
@@ -147,8 +259,8 @@ def launched_event(campaign_id: str, now: datetime, **changes: Any) -> CampaignL
     return CampaignLaunched.model_validate(snapshot)
 
 
-@pytest.fixture
-async def audience(infra, settings_for) -> AsyncIterator[Audience]:
+@pytest.fixture(scope="module")
+async def service(infra, settings_for) -> AsyncIterator[Audience]:
     own = uuid.uuid4().hex[:6]
     settings = settings_for(
         "audience-svc",
@@ -168,6 +280,13 @@ async def audience(infra, settings_for) -> AsyncIterator[Audience]:
             yield Audience(client, settings, EventPublisher(settings, producer), clock, "clinic-a")
         finally:
             await producer.stop()
+
+
+@pytest.fixture
+async def audience(service: Audience) -> Audience:
+    """The module's service, seen from a clinic of this test's own (and the clock at NOW)."""
+    service.clock.now = NOW
+    return dataclasses.replace(service, clinic=f"clinic-{uuid.uuid4().hex[:8]}")
 
 
 __all__ = ["AppointmentUpdated", "days_ago", "patient", "visit"]
