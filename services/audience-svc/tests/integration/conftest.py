@@ -1,5 +1,6 @@
 """audience-svc in-process against the real Kafka and FerretDB, with a clock the test moves."""
 
+import contextlib
 import dataclasses
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -16,6 +17,7 @@ from audience_svc.app import create_app
 from audience_svc.config import AudienceSettings
 from reengage_common.auth import generate_signing_key, issue_token
 from reengage_common.bus import EventPublisher, make_producer
+from reengage_common.db import make_mongo_client
 from reengage_common.events import (
     AppointmentUpdated,
     CampaignLaunched,
@@ -78,6 +80,7 @@ class Audience:
     publisher: EventPublisher
     clock: FakeClock
     clinic: str
+    _mongo: Any = None
 
     def headers(self, permissions: list[str] | None = None, clinic: str | None = None) -> dict:
         token = issue_token(
@@ -125,16 +128,22 @@ class Audience:
             answers.append(await self.estimate(**body))
             return settled(answers[-1])
 
-        try:
+        with contextlib.suppress(AssertionError):  # the caller's assertion shows the last answer
             await eventually(check, within=30, interval=0.2)
-        except AssertionError:
-            pass  # the caller's assertion shows the last answer
         return answers[-1]
 
-    async def caught_up(self) -> None:
+    async def caught_up_on(self, *names: str) -> None:
+        await self.caught_up(names)
+
+    def database(self) -> Any:
+        if self._mongo is None:
+            self._mongo = make_mongo_client(self.settings)
+        return self._mongo[self.settings.database_name]
+
+    async def caught_up(self, names: tuple[str, ...] = INBOUND) -> None:
         """Wait until the service committed every inbound event published so far: its effects
         are stored (offsets are committed only after that)."""
-        topics = [self.settings.topic(t) for t in INBOUND]
+        topics = [self.settings.topic(t) for t in names]
         admin = AIOKafkaAdminClient(bootstrap_servers=self.settings.kafka_bootstrap_servers)
         reader = AIOKafkaConsumer(bootstrap_servers=self.settings.kafka_bootstrap_servers)
         await admin.start()
