@@ -1,0 +1,144 @@
+"""The gateway in front of the real audience-svc (real Kafka and FerretDB behind it): estimates
+over GraphQL and REST, and a patient import streamed through POST /api/booking/patients/import."""
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+from audience_svc.app import create_app as audience_app
+from audience_svc.config import AudienceSettings
+from gateway.app import create_app
+from reengage_common.testing import serving
+
+from .conftest import SIGNING_KEY, Services
+
+pytestmark = pytest.mark.infra
+
+# The service runs on the real clock: a patient created a week ago is not lapsed.
+RECENTLY = datetime.now(UTC) - timedelta(days=7)
+CSV = (
+    "patientId,firstName,email,phone,consents.sms,createdAt,treatmentStage\n"
+    "p-1,Ada,ada@example.com,+15550000001,true,2019-01-01T00:00:00Z,RETENTION\n"
+    "p-2,Grace,grace@example.com,,false,2019-01-01T00:00:00Z,HYGIENE_RECALL\n"
+    "p-3,Alan,alan@example.com,,perhaps,2019-01-01T00:00:00Z,RETENTION\n"
+    f"p-4,Recent,recent@example.com,,,{RECENTLY:%Y-%m-%dT%H:%M:%SZ},RETENTION\n"
+)
+ESTIMATE = """
+query Estimate($targeting: TargetingInput!, $channels: [Channel!]) {
+  audienceEstimate(targeting: $targeting, channels: $channels) {
+    __typename
+    ... on AudienceEstimate {
+      total patients byChannel { channel patients } excluded { reason patients }
+    }
+    ... on ValidationError { fields { field message } }
+  }
+}
+"""
+
+
+@pytest.fixture(scope="module")
+async def audience_transport(infra, settings_for) -> AsyncIterator[httpx.AsyncBaseTransport]:
+    own = uuid.uuid4().hex[:6]
+    settings = settings_for(
+        "audience-svc",
+        AudienceSettings,
+        kafka_topic_prefix=f"{infra.kafka_topic_prefix}gw-aud-{own}.",
+        mongo_db_prefix=f"{infra.mongo_db_prefix}gw_aud_{own}_",
+        jwt_public_key=SIGNING_KEY.public_pem,
+    )
+    async with serving(audience_app(settings)) as client:
+        yield client._transport
+
+
+@pytest.fixture
+async def gateway(
+    settings, services: Services, audience_transport
+) -> AsyncIterator[httpx.AsyncClient]:
+    transports = {**services.transports(), "audience-svc": audience_transport}
+    async with serving(create_app(settings, transports)) as client:
+        yield client
+
+
+async def test_an_import_through_the_gateway_then_estimates_over_graphql_and_rest(
+    gateway, headers_of
+) -> None:
+    clinic = f"clinic-{uuid.uuid4().hex[:6]}"
+    manager = {**headers_of("manager", clinic), "content-type": "text/csv"}
+
+    imported = await gateway.post("/api/booking/patients/import", content=CSV, headers=manager)
+
+    assert imported.status_code == 200, imported.text
+    assert imported.json() == {
+        "imported": 3,
+        "rejectedCount": 1,
+        "rejected": [
+            {"line": 4, "reason": "consents.sms: expected true or false, found 'perhaps'"}
+        ],
+    }
+    graphql = await gateway.post(
+        "/graphql",
+        json={
+            "query": ESTIMATE,
+            "variables": {"targeting": {"inactiveDays": 180}, "channels": ["SMS"]},
+        },
+        headers=headers_of("viewer", clinic),
+    )
+    estimate = graphql.json()["data"]["audienceEstimate"]
+    assert estimate["total"] == 1 and estimate["patients"] == 3
+    assert estimate["byChannel"] == [{"channel": "SMS", "patients": 1}]
+    assert sorted((e["reason"], e["patients"]) for e in estimate["excluded"]) == [
+        ("NO_REACHABLE_CHANNEL", 1),
+        ("VISITED_RECENTLY", 1),
+    ]
+    rest = await gateway.post(
+        "/api/booking/campaigns/estimate",
+        json={
+            "targeting": {"inactiveDays": 180, "treatmentStages": ["RETENTION"]},
+            "channels": ["EMAIL"],
+        },
+        headers=headers_of("viewer", clinic),
+    )
+    assert rest.status_code == 200, rest.text
+    assert rest.json()["total"] == 1 and rest.json()["excluded"] == {
+        "TREATMENT_STAGE": 1,
+        "VISITED_RECENTLY": 1,
+    }
+
+
+async def test_a_bad_targeting_is_a_422_naming_the_field(gateway, headers_of) -> None:
+    rest = await gateway.post(
+        "/api/booking/campaigns/estimate",
+        json={"targeting": {"inactiveDays": 0}},
+        headers=headers_of("viewer"),
+    )
+    graphql = await gateway.post(
+        "/graphql",
+        json={
+            "query": ESTIMATE,
+            "variables": {"targeting": {"inactiveDays": 30, "excludeContactDays": 0}},
+        },
+        headers=headers_of("viewer"),
+    )
+
+    assert rest.status_code == 422
+    assert rest.json()["error"]["fields"] == [
+        {"field": "targeting", "message": "inactiveDays must be at least 1"}
+    ]
+    assert graphql.json()["data"]["audienceEstimate"] == {
+        "__typename": "ValidationError",
+        "fields": [{"field": "targeting", "message": "excludeContactDays must be at least 1"}],
+    }
+
+
+async def test_an_import_needs_manage_reminders_and_never_reaches_the_service(
+    gateway, headers_of
+) -> None:
+    refused = await gateway.post(
+        "/api/booking/patients/import", content=CSV, headers=headers_of("viewer")
+    )
+
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "FORBIDDEN"
