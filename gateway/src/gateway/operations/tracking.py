@@ -1,32 +1,58 @@
-"""Campaign results from tracking-svc: stats and recipients (NotAvailable until it exists)."""
+"""Campaign results from tracking-svc: stats and recipients (NotAvailable while it is down)."""
 
 from collections.abc import Sequence
 
 from gateway.operations import campaigns
 from gateway.operations.access import READ, Caller, requires
+from gateway.operations.errors import NotAvailable
 from gateway.operations.service_calls import JSONDocument, call_service, query_params, segment
 
 SERVICE = "tracking-svc"
 
 # The counters of a campaign's stats, as tracking-svc names them.
 STAT_COUNTS = (
+    "targeted",
+    "heldOut",
     "recipients",
+    "contacted",
     "sent",
     "delivered",
     "failed",
+    "skipped",
     "responded",
     "interested",
+    "notInterested",
+    "clicked",
+    "replied",
     "rebooked",
     "unsubscribed",
     "bounced",
+    "messageCostCents",
+    "incentivesRedeemed",
+    "incentiveCostCents",
     "revenueCents",
     "costCents",
 )
+# The campaign's own counters in the spec, and the figure each one is.
+CAMPAIGN_COUNTS = {
+    "targetCount": "targeted",
+    "sentCount": "sent",
+    "responseCount": "responded",
+    "rebookedCount": "rebooked",
+}
 
 
 def no_activity(campaign_id: str) -> JSONDocument:
     """The figures of a campaign tracking-svc has seen nothing of yet (e.g. a draft)."""
     return {"campaignId": campaign_id, **dict.fromkeys(STAT_COUNTS, 0), "roi": None}
+
+
+def campaign_counts(stats: JSONDocument | None) -> JSONDocument:
+    """targetCount, sentCount, responseCount, rebookedCount (null while tracking is down)."""
+    return {
+        name: (stats or {}).get(figure) if stats else None
+        for name, figure in CAMPAIGN_COUNTS.items()
+    }
 
 
 @requires(READ)
@@ -57,10 +83,23 @@ async def campaign_recipients(
     status: str | None = None,
     first: int | None = None,
     after: str | None = None,
+    with_total: bool = False,
 ) -> JSONDocument:
-    """A page: `{"items": [{patientId, status, variant, channel, lastEventAt}], "pageInfo", "totalCount"}`."""
+    """A page: `{"items": [recipient...], "pageInfo", "totalCount"?}`; the total costs the
+    stats query, so only REST (whose page always has it) asks; GraphQL reads the stats."""
     await campaigns.get_campaign(caller, campaign_id)
-    params = query_params(status=status, first=first, after=after)
+    params = query_params(
+        status=status, first=first, after=after, withTotal="true" if with_total else None
+    )
     return await call_service(
         caller, SERVICE, "GET", f"/campaigns/{segment(campaign_id)}/recipients", params=params
     )
+
+
+async def with_campaign_counts(caller: Caller, documents: list[JSONDocument]) -> list[JSONDocument]:
+    """Campaign documents with the spec's counters (one batch call; null while tracking is down)."""
+    try:
+        figures = await stats_by_campaign_ids(caller, [d["id"] for d in documents])
+    except NotAvailable:
+        figures = [None] * len(documents)
+    return [{**d, **campaign_counts(f)} for d, f in zip(documents, figures, strict=True)]

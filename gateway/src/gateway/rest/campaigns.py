@@ -22,12 +22,13 @@ def _id(request: Request) -> str:
 
 
 async def list_campaigns(request: Request, caller: Caller) -> Any:
-    return await campaigns.list_campaigns(
+    page = await campaigns.list_campaigns(
         caller,
         status=text_query(request, "status"),
         first=int_query(request, "first"),
         after=text_query(request, "after"),
     )
+    return {**page, "items": await tracking.with_campaign_counts(caller, page.get("items", []))}
 
 
 async def create_campaign(request: Request, caller: Caller) -> Any:
@@ -35,7 +36,9 @@ async def create_campaign(request: Request, caller: Caller) -> Any:
 
 
 async def get_campaign(request: Request, caller: Caller) -> Any:
-    return await campaigns.get_campaign(caller, _id(request))
+    campaign = await campaigns.get_campaign(caller, _id(request))
+    (counted,) = await tracking.with_campaign_counts(caller, [campaign])
+    return counted
 
 
 async def update_campaign(request: Request, caller: Caller) -> Any:
@@ -86,6 +89,7 @@ async def campaign_recipients(request: Request, caller: Caller) -> Any:
         status=text_query(request, "status"),
         first=int_query(request, "first"),
         after=text_query(request, "after"),
+        with_total=True,
     )
 
 
@@ -200,7 +204,7 @@ ROUTES: tuple[RestRoute, ...] = (
         ONE + "/stats",
         tracking.campaign_stats,
         campaign_stats,
-        "The campaign's figures (503 NOT_AVAILABLE until tracking-svc exists)",
+        "The campaign's figures (503 NOT_AVAILABLE while tracking-svc is down)",
         schemas.CampaignStats,
         errors=(401, 403, 404, 503),
     ),
@@ -209,7 +213,7 @@ ROUTES: tuple[RestRoute, ...] = (
         ONE + "/recipients",
         tracking.campaign_recipients,
         campaign_recipients,
-        "The campaign's recipients (503 NOT_AVAILABLE until tracking-svc exists)",
+        "The campaign's recipients by cursor (503 NOT_AVAILABLE while tracking-svc is down)",
         schemas.RecipientPage,
         query=PAGE_QUERY,
         errors=(401, 403, 404, 422, 503),

@@ -65,6 +65,11 @@ class Campaign(CampaignInput):
     updated_at: AwareDatetime
     launched_at: AwareDatetime | None = None
     completed_at: AwareDatetime | None = None
+    # tracking-svc's figures (null while it is down); the same as /stats' counts.
+    target_count: int | None = None
+    sent_count: int | None = None
+    response_count: int | None = None
+    rebooked_count: int | None = None
 
 
 class PageInfo(Wire):
@@ -110,26 +115,60 @@ class CampaignPreview(Wire):
 
 class CampaignStats(Wire):
     campaign_id: str
+    targeted: int = 0
+    held_out: int = 0
+    excluded: dict[str, int] = Field(default_factory=dict, description="reason -> patients")
     recipients: int
+    contacted: int = 0
     sent: int
     delivered: int
     failed: int
+    skipped: int = 0
     responded: int
     interested: int
+    not_interested: int = 0
+    clicked: int = 0
+    replied: int = 0
     rebooked: int
     unsubscribed: int
     bounced: int
+    message_cost_cents: int = 0
+    incentives_redeemed: int = 0
+    incentive_cost_cents: int = 0
     revenue_cents: int
     cost_cents: int
     roi: float | None = Field(description="(revenue from rebooked - cost) / cost")
+    rates: dict[str, float | None] = Field(default_factory=dict)
+    status_counts: dict[str, int] = Field(default_factory=dict)
+    by_variant: list[dict[str, Any]] = Field(default_factory=list)
+    by_channel: list[dict[str, Any]] = Field(default_factory=list)
+    by_step: list[dict[str, Any]] = Field(default_factory=list)
+    ab_tests: list[dict[str, Any]] = Field(
+        default_factory=list, description="two-proportion z-tests; a winner only when p < 0.05"
+    )
+    winner: dict[str, str | None] = Field(default_factory=dict)
+    lift: dict[str, Any] = Field(default_factory=dict, description="against the holdout")
 
 
 class Recipient(Wire):
     patient_id: str
+    first_name: str | None = None
+    last_name: str | None = None
+    name: str | None = None
     status: str
+    response: str | None = None
     variant: str | None = None
+    holdout: bool = False
     channel: Channel | None = None
+    channels: list[Channel] = Field(default_factory=list)
+    last_contacted_at: AwareDatetime | None = None
+    contact_attempts: int = 0
+    responded_at: AwareDatetime | None = None
+    rebooked_appointment_id: str | None = None
     last_event_at: AwareDatetime | None = None
+    history: list[dict[str, Any]] = Field(default_factory=list)
+    replies: list[dict[str, Any]] = Field(default_factory=list)
+    cursor: str | None = None
 
 
 class RecipientPage(Wire):

@@ -10,7 +10,7 @@ from gateway.context import GatewayContext
 from gateway.schema.enums import CampaignStatus, Channel
 from gateway.schema.pagination import PageInfo, edge_cursors
 from gateway.schema.permissions import VIEW
-from gateway.schema.tracking.types import CampaignStatsResult, stats_result
+from gateway.schema.tracking.types import CampaignStats, CampaignStatsResult, stats_result
 from gateway.schema.wire import to_datetime
 
 
@@ -122,6 +122,24 @@ class Campaign:
     async def stats(self, info: Info[GatewayContext, None]) -> CampaignStatsResult | None:
         return await stats_result(info.context.loaders.stats_by_campaign_id.load(str(self.id)))
 
+    @strawberry.field(
+        permission_classes=VIEW, description="Patients targeted (null: tracking down)."
+    )
+    async def target_count(self, info: Info[GatewayContext, None]) -> int | None:
+        return await _figure(info, str(self.id), "targeted")
+
+    @strawberry.field(permission_classes=VIEW, description="Messages sent.")
+    async def sent_count(self, info: Info[GatewayContext, None]) -> int | None:
+        return await _figure(info, str(self.id), "sent")
+
+    @strawberry.field(permission_classes=VIEW, description="Recipients who responded.")
+    async def response_count(self, info: Info[GatewayContext, None]) -> int | None:
+        return await _figure(info, str(self.id), "responded")
+
+    @strawberry.field(permission_classes=VIEW, description="Recipients who rebooked.")
+    async def rebooked_count(self, info: Info[GatewayContext, None]) -> int | None:
+        return await _figure(info, str(self.id), "rebooked")
+
     @classmethod
     def from_wire(cls, doc: dict[str, Any]) -> "Campaign":
         return cls(
@@ -148,6 +166,12 @@ class Campaign:
             launched_at=to_datetime(doc.get("launchedAt")),
             completed_at=to_datetime(doc.get("completedAt")),
         )
+
+
+async def _figure(info: Info[GatewayContext, None], campaign_id: str, name: str) -> int | None:
+    """One of the campaign's stats (one batched call per page), null while tracking is down."""
+    stats = await stats_result(info.context.loaders.stats_by_campaign_id.load(campaign_id))
+    return getattr(stats, name) if isinstance(stats, CampaignStats) else None
 
 
 @strawberry.type

@@ -18,7 +18,7 @@ from gateway.schema.tracking.types import (
 @strawberry.type
 class TrackingQueries:
     @strawberry.field(
-        permission_classes=VIEW, description="NotAvailable until tracking-svc is deployed."
+        permission_classes=VIEW, description="NotAvailable while tracking-svc cannot be reached."
     )
     async def campaign_stats(
         self, info: Info[GatewayContext, None], id: strawberry.ID
@@ -30,7 +30,8 @@ class TrackingQueries:
         )
 
     @strawberry.field(
-        permission_classes=VIEW, description="NotAvailable until tracking-svc is deployed."
+        permission_classes=VIEW,
+        description="Recipients by cursor; NotAvailable while tracking-svc cannot be reached.",
     )
     async def campaign_recipients(
         self,
@@ -42,8 +43,12 @@ class TrackingQueries:
     ) -> RecipientsResult | None:
         return await result_of(
             tracking.campaign_recipients(
-                info.context.caller(), str(campaign_id), status=status, first=first, after=after
+                info.context.caller(),
+                str(campaign_id),
+                status=status,
+                first=first,
+                after=after,
             ),
-            RecipientConnection.from_wire,
+            lambda page: RecipientConnection.from_wire(page, str(campaign_id), status),
             expected=(errors.NotFound, errors.NotAvailable),
         )
