@@ -1,120 +1,25 @@
-"""Demo data for `./dev up`: a realistic small clinic ("clinic-demo") and three campaigns.
+"""Demo data for `./dev up`: a realistic clinic ("clinic-demo", 2,000 patients) and three campaigns.
 
 Patients and their visits arrive the way a clinic's practice-management system sends them:
-as `patient.upserted` and `appointment.updated` events on Kafka. Campaigns are created through
+as `patient.upserted` and `appointment.updated` events on Kafka (`seed.py`, deterministic);
+when audience-svc already knows them, nothing is published again. Campaigns are created through
 the gateway's REST API with a development token. Running it twice changes nothing.
 """
 
 import asyncio
-import random
 import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from seed import publish_clinic  # deploy/local/seed.py, beside this script
 
 from reengage_common.auth import development_signing_key, issue_token
-from reengage_common.bus import EventPublisher, ensure_topics, make_producer
-from reengage_common.events import Address, AppointmentUpdated, Consents, Envelope, PatientUpserted
 from reengage_common.settings import load_settings
 
 CLINIC = "clinic-demo"
 GATEWAY = "http://127.0.0.1:8000"
-FIRST_NAMES = [
-    "Ada",
-    "Grace",
-    "Alan",
-    "Katherine",
-    "Linus",
-    "Margaret",
-    "Dennis",
-    "Barbara",
-    "Ken",
-    "Frances",
-    "Edsger",
-    "Radia",
-    "Tim",
-    "Hedy",
-    "John",
-    "Mary",
-    "Donald",
-    "Shafi",
-    "Leslie",
-    "Sophie",
-]
-LAST_NAMES = [
-    "Lovelace",
-    "Hopper",
-    "Turing",
-    "Johnson",
-    "Torvalds",
-    "Hamilton",
-    "Ritchie",
-    "Liskov",
-    "Thompson",
-    "Allen",
-    "Dijkstra",
-    "Perlman",
-    "Berners-Lee",
-    "Lamarr",
-    "Backus",
-    "Keller",
-    "Knuth",
-    "Goldwasser",
-    "Lamport",
-    "Wilson",
-]
-STAGES = [
-    "HYGIENE_RECALL",
-    "HYGIENE_RECALL",
-    "RETENTION",
-    "ACTIVE_TREATMENT",
-    "CONSULTATION",
-    "TREATMENT_PLANNED",
-]
-ZONES = ["America/Chicago", "America/New_York", "America/Denver", "America/Los_Angeles"]
-
-
-def demo_patients(now: datetime) -> list[tuple[PatientUpserted, AppointmentUpdated]]:
-    """Forty patients, seeded so every run produces the same clinic."""
-    chance = random.Random(20261126)
-    patients = []
-    for n in range(40):
-        first, last = FIRST_NAMES[n % 20], LAST_NAMES[(n * 7) % 20]
-        patient_id = f"p-{1001 + n}"
-        stage = chance.choice(STAGES)
-        patient = PatientUpserted(
-            patient_id=patient_id,
-            first_name=first,
-            last_name=last,
-            email=f"{first.lower()}.{last.lower()}@example.com",
-            phone=f"+1555{1230000 + n:07d}",
-            address=Address(
-                line1=f"{10 + n} Main St",
-                city="Springfield",
-                state="IL",
-                postal_code="62701",
-                country="US",
-            ),
-            timezone=chance.choice(ZONES),
-            consents=Consents(email=True, sms=chance.random() < 0.7, mail=True),
-            treatment_stage=stage,
-            treatment_status="DISCONTINUED"
-            if stage == "ACTIVE_TREATMENT" and chance.random() < 0.4
-            else "ACTIVE",
-            do_not_contact=n % 17 == 0,
-            created_at=now - timedelta(days=chance.randint(400, 3000)),
-        )
-        last_visit = now - timedelta(days=chance.randint(60, 700), hours=chance.randint(0, 8))
-        visit = AppointmentUpdated(
-            appointment_id=f"a-{5001 + n}",
-            patient_id=patient_id,
-            status="NO_SHOW" if n % 9 == 0 else "COMPLETED",
-            scheduled_at=last_visit.replace(minute=0, second=0, microsecond=0),
-            value_cents=chance.choice([12000, 18000, 25000, 45000]),
-        )
-        patients.append((patient, visit))
-    return patients
+PATIENTS = 2000
 
 
 def demo_campaigns(now: datetime) -> list[tuple[dict[str, Any], str | None]]:
@@ -207,24 +112,7 @@ def demo_campaigns(now: datetime) -> list[tuple[dict[str, Any], str | None]]:
     return [(recall, "launch"), (dropouts, "launch"), (no_shows, None)]
 
 
-async def publish_patients(now: datetime) -> int:
-    settings = load_settings("demo-data")
-    await ensure_topics(settings)
-    producer = make_producer(settings)
-    await producer.start()
-    try:
-        publisher = EventPublisher(settings, producer)
-        envelopes: list[Envelope[Any]] = []
-        for patient, visit in demo_patients(now):
-            envelopes.append(Envelope.wrap(patient, source="demo-pms", clinic_id=CLINIC))
-            envelopes.append(Envelope.wrap(visit, source="demo-pms", clinic_id=CLINIC))
-        await publisher.publish_many(envelopes)
-        return len(envelopes) // 2
-    finally:
-        await producer.stop()
-
-
-async def create_campaigns(now: datetime) -> list[str]:
+def admin_headers() -> dict[str, str]:
     settings = load_settings("demo-data")
     token = issue_token(
         development_signing_key(),  # services in development verify with its public half
@@ -234,7 +122,27 @@ async def create_campaigns(now: datetime) -> list[str]:
         issuer=settings.jwt_issuer,
         audience=settings.jwt_audience,
     )
-    headers = {"Authorization": f"Bearer {token}"}
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def known_patients() -> int:
+    """How many of the clinic's patients audience-svc knows already (0 if it cannot tell)."""
+    async with httpx.AsyncClient(base_url=GATEWAY, headers=admin_headers(), timeout=15) as gateway:
+        answer = await gateway.post(
+            "/api/booking/campaigns/estimate", json={"targeting": {"inactiveDays": 1}}
+        )
+    return int(answer.json().get("patients", 0)) if answer.status_code == 200 else 0
+
+
+async def publish_patients(now: datetime) -> int:
+    """The synthetic clinic of `seed.py`, unless audience-svc holds it already (a quick restart)."""
+    if await known_patients() >= PATIENTS:
+        return 0
+    return await publish_clinic(CLINIC, PATIENTS, seed=7, today=now.date())
+
+
+async def create_campaigns(now: datetime) -> list[str]:
+    headers = admin_headers()
     made = []
     async with httpx.AsyncClient(base_url=GATEWAY, headers=headers, timeout=15) as gateway:
         listing = (
@@ -259,11 +167,12 @@ async def create_campaigns(now: datetime) -> list[str]:
 
 async def main() -> None:
     now = datetime.now(UTC).replace(second=0, microsecond=0)
-    patients = await publish_patients(now)
+    published = await publish_patients(now)
     made = await create_campaigns(now)
-    print(
-        f"clinic {CLINIC}: {patients} patients published; campaigns created: {made or 'none (already there)'}"
+    seeded = (
+        f"{published} events of {PATIENTS} patients published" if published else "already seeded"
     )
+    print(f"clinic {CLINIC}: {seeded}; campaigns created: {made or 'none (already there)'}")
 
 
 if __name__ == "__main__":
