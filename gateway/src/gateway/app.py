@@ -12,6 +12,8 @@ from starlette.routing import Route, WebSocketRoute
 from gateway.clients import ServiceClients, make_service_clients
 from gateway.graphql_app import make_graphql_app
 from gateway.rest.routes import rest_routes
+from gateway.schema.tracking.live import LiveStats
+from gateway.schema.tracking.subscriptions import fetch_stats
 from reengage_common.logging import configure_logging
 from reengage_common.settings import Settings, load_settings
 from reengage_common.web import ReadinessCheck, TraceMiddleware, health_routes
@@ -29,9 +31,11 @@ def create_app(
     async def lifespan(_: Starlette) -> AsyncIterator[dict[str, object]]:
         configure_logging(settings.service, settings.log_level)
         clients = make_service_clients(settings, transports)
+        live_stats = LiveStats(settings, fetch_stats)  # its Kafka consumer starts on first use
         try:
-            yield {"clients": clients, "settings": settings}
+            yield {"clients": clients, "settings": settings, "live_stats": live_stats}
         finally:
+            await live_stats.close()
             await clients.aclose()
 
     def readiness(request: Request) -> Mapping[str, ReadinessCheck]:

@@ -15,6 +15,7 @@ from reengage_common.settings import Settings
 
 if TYPE_CHECKING:
     from gateway.schema.loaders import Loaders
+    from gateway.schema.tracking.live import LiveStats
 
 STATS_POLL_SECONDS = 2.0
 
@@ -29,7 +30,10 @@ class GatewayContext:
     loaders: "Loaders" = field(init=False)
     # Set by strawberry from a websocket's connection_init payload.
     connection_params: dict[str, Any] | None = None
+    # A campaign's live figures also refresh this often without events (per campaign).
     stats_poll_seconds: float = STATS_POLL_SECONDS
+    # The process's live-stats hub (one Kafka consumer for every subscription).
+    live_stats: "LiveStats | None" = None
 
     @property
     def authorization(self) -> str | None:

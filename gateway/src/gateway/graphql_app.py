@@ -68,6 +68,7 @@ def make_context(
         authorization_header=authorization,
     )
     context.loaders = make_loaders(context.caller, cache=not isinstance(request, WebSocket))
+    context.live_stats = getattr(getattr(request, "state", None), "live_stats", None)
     return context
 
 

@@ -1,0 +1,201 @@
+"""Live campaign figures for every subscriber of a gateway process, from Kafka, not polling.
+
+One read-only Kafka consumer per gateway process (a group of its own, from the latest offsets)
+reads message.due, message.sent, recipient.held_out, recipient.responded and
+audience.evaluated and notes which campaigns changed. Each campaign with subscribers has one
+feed: when its campaign changed it fetches the figures from tracking-svc (at most once per
+`min_interval`) and fans them out to every subscriber of that campaign in that clinic. A slow
+refresh per campaign (not per subscriber) also catches what travels without an event (e.g. a
+delivery receipt). Nothing here touches a database.
+"""
+
+import asyncio
+import contextlib
+import json
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from aiokafka import AIOKafkaConsumer
+
+from gateway.operations.access import Caller
+from gateway.operations.errors import OperationError
+from reengage_common.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+LIVE_TOPICS = (
+    "message.due",
+    "message.sent",
+    "recipient.held_out",
+    "recipient.responded",
+    "audience.evaluated",
+)
+MIN_INTERVAL_SECONDS = 0.25  # at most four pushes a second per campaign
+Fetch = Callable[[Caller, str], Awaitable[dict[str, Any]]]
+Update = dict[str, Any] | OperationError
+
+
+@dataclass(eq=False)
+class _Subscriber:
+    caller: Caller
+    updates: "asyncio.Queue[Update]" = field(default_factory=lambda: asyncio.Queue(maxsize=1))
+
+    def offer(self, update: Update) -> None:
+        """Only the newest figures matter: a slow subscriber skips what it did not read."""
+        with contextlib.suppress(asyncio.QueueEmpty):
+            if self.updates.full():
+                self.updates.get_nowait()
+        self.updates.put_nowait(update)
+
+
+class CampaignFeed:
+    """One campaign's figures, fetched once per change for all its subscribers."""
+
+    def __init__(self, campaign_id: str, fetch: Fetch, refresh: float, min_interval: float) -> None:
+        self.campaign_id = campaign_id
+        self.subscribers: list[_Subscriber] = []
+        self.changed = asyncio.Event()
+        self.changed.set()
+        self.latest: Update | None = None
+        self._fetch = fetch
+        self._refresh = refresh
+        self._min_interval = min(min_interval, refresh)
+        self.task: asyncio.Task[None] | None = None
+
+    def join(self, subscriber: _Subscriber) -> None:
+        self.subscribers.append(subscriber)
+        if self.latest is not None:
+            subscriber.offer(self.latest)
+        self.changed.set()
+
+    async def run(self) -> None:
+        while self.subscribers:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.changed.wait(), timeout=self._refresh)
+            self.changed.clear()
+            # The newest subscriber's token is the freshest; all of them may see this campaign.
+            caller = self.subscribers[-1].caller
+            try:
+                update: Update = await self._fetch(caller, self.campaign_id)
+            except OperationError as error:
+                update = error
+            if update != self.latest or isinstance(update, OperationError):
+                self.latest = update
+                for subscriber in list(self.subscribers):
+                    subscriber.offer(update)
+            await asyncio.sleep(self._min_interval)
+
+
+class LiveStats:
+    """The process-wide hub: `subscribe(caller, campaign_id)` yields figures as they change."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        fetch: Fetch,
+        *,
+        kafka: bool = True,
+        min_interval: float = MIN_INTERVAL_SECONDS,
+    ) -> None:
+        self._settings = settings
+        self._fetch = fetch
+        self._kafka = kafka
+        self._min_interval = min_interval
+        self._feeds: dict[tuple[str, str], CampaignFeed] = {}
+        self._consumer_task: asyncio.Task[None] | None = None
+        self.events_seen = 0
+
+    @asynccontextmanager
+    async def subscribe(
+        self, caller: Caller, campaign_id: str, *, refresh: float
+    ) -> AsyncIterator["asyncio.Queue[Update]"]:
+        self._start_consumer()
+        key = (caller.identity.clinic_id, campaign_id)
+        feed = self._feeds.get(key)
+        if feed is None or feed.task is None or feed.task.done():
+            feed = self._feeds[key] = CampaignFeed(
+                campaign_id, self._fetch, refresh, self._min_interval
+            )
+        subscriber = _Subscriber(caller)
+        feed.join(subscriber)
+        if feed.task is None:
+            feed.task = asyncio.create_task(feed.run(), name=f"live-stats:{campaign_id}")
+        try:
+            yield subscriber.updates
+        finally:
+            feed.subscribers.remove(subscriber)
+            if not feed.subscribers:
+                self._feeds.pop(key, None)
+                if feed.task is not None:
+                    feed.task.cancel()
+
+    def campaign_changed(self, campaign_id: str) -> None:
+        for (_, watched), feed in self._feeds.items():
+            if watched == campaign_id:
+                feed.changed.set()
+
+    def _start_consumer(self) -> None:
+        if self._kafka and (self._consumer_task is None or self._consumer_task.done()):
+            self._consumer_task = asyncio.create_task(self._consume(), name="live-stats-consumer")
+
+    async def _consume(self) -> None:
+        """Until closed: read the live topics, survive broker outages with a backoff."""
+        delay = 0.5
+        while True:
+            try:
+                await self._consume_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the broker went away: figures still refresh slowly
+                log.warning("live_stats.consumer_failed", error=str(exc), retry_in=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+
+    async def _consume_once(self) -> None:
+        settings = self._settings
+        consumer = AIOKafkaConsumer(
+            *(settings.topic(name) for name in LIVE_TOPICS),
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            group_id=f"{settings.kafka_topic_prefix}gateway-live-{uuid.uuid4().hex[:12]}",
+            client_id=f"{settings.service}-live",
+            auto_offset_reset="latest",
+            enable_auto_commit=False,
+            metadata_max_age_ms=5000,
+        )
+        await consumer.start()
+        log.info("live_stats.consumer_started")
+        try:
+            while True:
+                batches = await consumer.getmany(timeout_ms=500, max_records=5000)
+                changed = {
+                    campaign
+                    for records in batches.values()
+                    for record in records
+                    if (campaign := _campaign_of(record.value))
+                }
+                self.events_seen += sum(len(records) for records in batches.values())
+                for campaign in changed:
+                    self.campaign_changed(campaign)
+        finally:
+            await consumer.stop()
+
+    async def close(self) -> None:
+        tasks = [feed.task for feed in self._feeds.values() if feed.task] + [self._consumer_task]
+        for task in tasks:
+            if task is not None:
+                task.cancel()
+        await asyncio.gather(*(t for t in tasks if t is not None), return_exceptions=True)
+        self._feeds.clear()
+
+
+def _campaign_of(value: bytes | None) -> str | None:
+    try:
+        data = json.loads(value or b"{}").get("data") or {}
+    except (ValueError, AttributeError):
+        return None
+    campaign = data.get("campaignId") if isinstance(data, dict) else None
+    return campaign if isinstance(campaign, str) else None
