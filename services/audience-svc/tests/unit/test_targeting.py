@@ -1,0 +1,83 @@
+"""Targeting rules, reasons and assignment, without servers."""
+
+from collections import Counter
+
+from audience_svc.domain.facts import fold, targeting_row
+from audience_svc.domain.targeting import (
+    DAY,
+    Audience,
+    evaluate,
+    is_held_out,
+    variant_for,
+)
+from reengage_common.events import MessageTemplate, Targeting, Variant
+
+NOW = 1_800_000_000.0
+EMAIL_STEP = MessageTemplate(channel="EMAIL", subject="s", body="b", sequence=1)
+
+
+def row(patient_id: str, visit_days_ago: float, **profile) -> list:
+    facts = [
+        {
+            "k": "p",
+            "pid": patient_id,
+            "t": 1.0,
+            "i": "e",
+            "d": {"email": "x@example.com", "createdAt": "2019-01-01T00:00:00Z", **profile},
+        },
+        {
+            "k": "a",
+            "pid": patient_id,
+            "t": 2.0,
+            "i": "v",
+            "ap": "a",
+            "st": "COMPLETED",
+            "s": NOW - visit_days_ago * DAY,
+        },
+    ]
+    states = {}
+    fold(states, facts)
+    return targeting_row(states[patient_id])
+
+
+def audience(**changes) -> Audience:
+    base = {
+        "campaign_id": "c",
+        "targeting": Targeting(inactive_days=180),
+        "channels": ("EMAIL",),
+        "steps": (EMAIL_STEP,),
+    }
+    return Audience(**{**base, **changes})
+
+
+def test_inactive_days_is_inclusive_at_the_boundary() -> None:
+    result = evaluate(audience(), [row("in", 180), row("out", 180 - 1 / 1440)], NOW)
+
+    assert [s.patient_id for s in result.selected] == ["in"]
+    assert result.excluded == {"VISITED_RECENTLY": 1}
+
+
+def test_the_first_reason_wins_and_counts_add_up() -> None:
+    rows = [
+        row("dead-and-dnc", 400, deceased=True, doNotContact=True),
+        row("dnc", 10, doNotContact=True),
+    ]
+
+    result = evaluate(audience(), rows, NOW)
+
+    assert result.excluded == {"DECEASED": 1, "DO_NOT_CONTACT": 1}
+    assert result.patients == 2
+
+
+def test_assignment_is_deterministic_and_follows_weights() -> None:
+    variants = [Variant(name="A", weight=1), Variant(name="B", weight=3)]
+    ids = [f"p-{n}" for n in range(20_000)]
+
+    first = [variant_for("c", p, variants) for p in ids]
+    again = [variant_for("c", p, variants) for p in ids]
+    held = sum(is_held_out("c", p, 20) for p in ids)
+
+    assert first == again
+    assert abs(Counter(first)["B"] / len(ids) - 0.75) < 0.02
+    assert abs(held / len(ids) - 0.20) < 0.01
+    assert [variant_for("other", p, variants) for p in ids] != first
