@@ -204,7 +204,9 @@ async def test_ab_with_a_known_answer_through_kafka_and_ferretdb(tracking) -> No
                         RecipientResponded(
                             campaign_id=campaign_id,
                             patient_id=patient,
-                            kind=ResponseKind.INTERESTED,
+                            kind=ResponseKind.REBOOKED,
+                            appointment_id=f"a-{patient}",
+                            revenue_cents=20000,
                             at=T0 + timedelta(days=1),
                         )
                     )
