@@ -12,9 +12,11 @@ stdlib's email package spends ~10x the time per message, and this is the hot pat
 import asyncio
 import binascii
 import contextlib
+import re
 import uuid
 from email.header import Header
 from email.utils import formataddr, formatdate, parseaddr
+from functools import lru_cache
 
 import aiosmtplib
 
@@ -29,9 +31,16 @@ from dispatch_svc.config import DispatchSettings
 ONE_CLICK = "List-Unsubscribe=One-Click"
 
 
+ADDRESS = re.compile(r"[^\s<>@,;:\"\\]+@[^\s<>@,;:\"\\]+")
+
+
 def message_id_header(message_id: str, sender: str) -> str:
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "reengage.invalid"
-    return f"<{message_id}@{domain}>"
+    return f"<{message_id}@{_domain_of(sender)}>"
+
+
+@lru_cache(maxsize=64)
+def _domain_of(sender: str) -> str:
+    return parseaddr(sender)[1].rpartition("@")[2] or "reengage.invalid"
 
 
 def _header_text(value: str) -> str:
@@ -102,18 +111,28 @@ class SmtpPool:
             use_tls=False,
         )
         await client.connect()
+        if client.is_ehlo_or_helo_needed:
+            await client.ehlo()
         if settings.smtp_username:
             await client.login(settings.smtp_username, settings.smtp_password or "")
         self._all.add(client)
         return client
 
     async def sendmail(self, sender: str, recipient: str, data: bytes) -> str:
+        """One mail transaction on a pooled connection; returns the server's DATA reply.
+
+        MAIL and RCPT go out as raw commands: aiosmtplib's `sendmail` parses both addresses
+        with the stdlib's RFC 2822 parser on every message, a third of our CPU per email.
+        The addresses were checked once, by `ADDRESS`.
+        """
         client = await self._idle.get()
         try:
             if client is None or not client.is_connected:
                 client = await self._connect()
-            _, reply = await client.sendmail(sender, [recipient], data)
-            return reply
+            await _expect(client, b"MAIL", b"FROM:<" + sender.encode() + b">", codes=(250,))
+            await _expect(client, b"RCPT", b"TO:<" + recipient.encode() + b">", codes=(250, 251))
+            reply = await client.data(data)
+            return reply.message
         except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPConnectError, OSError):
             await self._discard(client)
             client = None
@@ -143,6 +162,12 @@ class SmtpPool:
         self._all.clear()
 
 
+async def _expect(client: aiosmtplib.SMTP, *command: bytes, codes: tuple[int, ...]) -> None:
+    response = await client.execute_command(*command)
+    if response.code not in codes:
+        raise aiosmtplib.SMTPResponseException(response.code, response.message)
+
+
 class EmailChannel:
     name = "smtp"
 
@@ -150,6 +175,8 @@ class EmailChannel:
         self._settings = settings
         self._pool = SmtpPool(settings)
         self._sender_address = parseaddr(settings.email_from)[1]
+        if not ADDRESS.fullmatch(self._sender_address):
+            raise ValueError(f"EMAIL_FROM: {settings.email_from!r} has no valid address")
 
     async def start(self) -> None:
         return None
@@ -157,6 +184,8 @@ class EmailChannel:
     async def send(self, message: Outgoing) -> Receipt:
         if not message.email:
             raise PermanentProviderError("contact.email: no email address")
+        if not ADDRESS.fullmatch(message.email):
+            raise PermanentProviderError(f"contact.email: {message.email!r} is not an address")
         data = build_email(
             message,
             sender=self._settings.email_from,

@@ -23,6 +23,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt,
 from dispatch_svc import store
 from dispatch_svc.channels import (
     ChannelSender,
+    Outgoing,
     PermanentProviderError,
     Receipt,
     TransientProviderError,
@@ -60,6 +61,10 @@ DRAIN_SECONDS = 10.0
 def wall_clock() -> datetime:
     """Claims expire in real time, whatever day the injected clock says it is."""
     return datetime.now(UTC)
+
+
+class _LeaseLost(Exception):
+    """The sender's lease ended: the message is left to whoever holds it now."""
 
 
 class Work:
@@ -411,26 +416,49 @@ class Sender:
             return self._outcome(item, SendOutcome.FAILED, reason=str(exc))
         sender = self.channels[channel]
         try:
-            async for attempt in AsyncRetrying(
-                retry=retry_if_exception_type(TransientProviderError),
-                stop=stop_after_attempt(self.settings.send_attempts),
-                wait=wait_exponential(multiplier=0.1, max=self.settings.retry_wait_max_seconds),
-                reraise=True,
-            ):
-                with attempt:
-                    if not self._lease.held():
-                        return None  # a successor may own this message by now
-                    if attempt.retry_state.attempt_number > 1:
-                        PROVIDER_RETRIES.labels(channel.value).inc()
-                    if limiter is not None:
-                        await limiter.acquire()
-                    receipt = await sender.send(outgoing)
+            receipt = await self._send(channel, sender, outgoing, limiter)
         except PermanentProviderError as exc:
             return self._outcome(item, SendOutcome.FAILED, reason=exc.reason, provider=sender.name)
         except TransientProviderError as exc:
             reason = f"gave up after {self.settings.send_attempts} attempts: {exc.reason}"
             return self._outcome(item, SendOutcome.FAILED, reason=reason, provider=sender.name)
+        except _LeaseLost:
+            return None  # a successor may own this message by now
         return self._outcome(item, SendOutcome.SENT, receipt=receipt, state=state)
+
+    async def _send(
+        self,
+        channel: Channel,
+        sender: ChannelSender,
+        outgoing: Outgoing,
+        limiter: AsyncLimiter | None,
+    ) -> Receipt:
+        """The provider call, retried with backoff on transient errors (tenacity)."""
+        if not self._lease.held():
+            raise _LeaseLost
+        if limiter is not None:
+            await limiter.acquire()
+        try:
+            return await sender.send(outgoing)
+        except TransientProviderError:
+            if self.settings.send_attempts == 1:
+                raise
+        # the first retry waits too; later ones back off exponentially (tenacity)
+        await asyncio.sleep(min(0.1, self.settings.retry_wait_max_seconds))
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception_type(TransientProviderError),
+            stop=stop_after_attempt(self.settings.send_attempts - 1),
+            wait=wait_exponential(multiplier=0.1, max=self.settings.retry_wait_max_seconds),
+            reraise=True,
+        ):
+            with attempt:
+                if not self._lease.held():
+                    raise _LeaseLost
+                PROVIDER_RETRIES.labels(channel.value).inc()
+                if limiter is not None:
+                    await limiter.acquire()
+                return await sender.send(outgoing)
+        raise AssertionError("tenacity ends with a result or an error")
 
     def _outcome(
         self,

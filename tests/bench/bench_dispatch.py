@@ -1,0 +1,357 @@
+"""Messages per second through dispatch-svc to the local providers, beside the raw ceilings of
+the same servers measured in the same run.
+
+Run by hand (not part of the suite) with Kafka, FerretDB, Mailpit and the fakes up
+(`./dev up`, or `deploy/local/infra.sh start`):
+
+    .venv/bin/python tests/bench/bench_dispatch.py [--messages 20000]
+
+It measures, in one run:
+  - raw SMTP: aiosmtplib alone sending ready-made messages into Mailpit over 1, 10 and 50
+    connections (Mailpit spends ~0.65 ms of CPU per message: it is the ceiling);
+  - raw SMS: httpx alone posting to the Twilio fake (status callbacks off), 64 connections;
+  - raw Kafka: aiokafka producing message.due-sized events and a consumer reading them back;
+  - ours: a real dispatch-svc process (rate limits off) fed `--messages` email then as many SMS
+    `message.due` events: end to end from the first event published to the last `message.sent`
+    read back, and the send phase alone (first to last provider receipt).
+Reference, measured on this machine by the issue: listmonk delivers a 20,000-message campaign
+into the same Mailpit at ~1,450 messages/s end to end. Machines here are noisy (2 cores shared
+by Kafka, PostgreSQL, FerretDB, Mailpit, the fakes and dispatch): compare figures of one run.
+It empties the shared Twilio fake's records (`DELETE /_fake/messages`) and turns its status
+callbacks off.
+"""
+
+import argparse
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import aiosmtplib
+import httpx
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from dispatch_svc.channels.base import Outgoing
+from dispatch_svc.channels.email import build_email
+from reengage_common.bus import EventPublisher, ensure_topics, make_producer
+from reengage_common.events import (
+    CampaignLaunched,
+    Channel,
+    ClinicProfile,
+    Contact,
+    Envelope,
+    MessageDue,
+    MessageTemplate,
+    Schedule,
+    Variant,
+    message_id,
+    parse,
+)
+from reengage_common.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+SMTP_HOST = os.environ.get("SMTP_HOST", "127.0.0.1")
+SMTP_PORT = int(os.environ.get("SMTP_PORT", "1025"))
+MAILPIT_API = os.environ.get("MAILPIT_API_BASE", "http://127.0.0.1:8025")
+TWILIO_API = os.environ.get("TWILIO_API_BASE", "http://127.0.0.1:8030")
+TWILIO_SID = os.environ.get("TWILIO_ACCOUNT_SID", "AC" + "0" * 32)
+TWILIO_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "dev-twilio-token")
+LISTMONK_REFERENCE = 1_450
+CLINIC = ClinicProfile(
+    name="Bright Smiles Dental",
+    phone="(555) 010-0100",
+    address="100 Main Street, Springfield, IL 62701",
+    timezone="America/Chicago",
+)
+
+
+def rate(count: int, seconds: float) -> str:
+    return f"{count / seconds:8,.0f} msg/s  ({count:,} in {seconds:.1f} s)"
+
+
+# --- raw ceilings ----------------------------------------------------------------------------------
+
+
+def sample_email(n: int, domain: str) -> bytes:
+    text = f"Hi Ada, we miss you. Book: https://links.example/b/{'x' * 120}\n\n--\n{CLINIC.address}"
+    message = Outgoing(
+        message_id=str(uuid.uuid4()),
+        campaign_id="raw",
+        patient_id=f"p-{n}",
+        clinic_id="clinic-bench",
+        channel=Channel.EMAIL,
+        recipient_name="Ada Lovelace",
+        email=f"p-{n}@{domain}",
+        phone=None,
+        address=None,
+        subject="We miss you, Ada",
+        text=text,
+        html=f"<p>{text}</p>",
+        unsubscribe_link=f"https://links.example/u/{'y' * 130}",
+        booking_link="https://links.example/b/x",
+        clinic=CLINIC,
+    )
+    return build_email(message, sender="hello@brightsmiles.example", mailto=None)
+
+
+async def raw_smtp(count: int, connections: int) -> float:
+    domain = f"raw-{uuid.uuid4().hex[:6]}.example"
+    messages = [sample_email(n, domain) for n in range(count)]
+    queue: asyncio.Queue[tuple[int, bytes]] = asyncio.Queue()
+    for item in enumerate(messages):
+        queue.put_nowait(item)
+
+    async def connection() -> None:
+        client = aiosmtplib.SMTP(hostname=SMTP_HOST, port=SMTP_PORT)
+        await client.connect()
+        while not queue.empty():
+            n, data = queue.get_nowait()
+            await client.sendmail("hello@brightsmiles.example", [f"p-{n}@{domain}"], data)
+        await client.quit()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(connection() for _ in range(connections)))
+    return time.perf_counter() - started
+
+
+async def raw_sms(count: int, connections: int = 64) -> float:
+    url = f"{TWILIO_API}/2010-04-01/Accounts/{TWILIO_SID}/Messages.json"
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    async with httpx.AsyncClient(auth=(TWILIO_SID, TWILIO_TOKEN), limits=limits) as client:
+        numbers = iter(range(count))
+
+        async def worker() -> None:
+            for n in numbers:
+                form = {"To": f"+1555{n:07d}", "From": "+15005550006", "Body": "Raw SMS " * 10}
+                (await client.post(url, data=form)).raise_for_status()
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(connections)))
+        return time.perf_counter() - started
+
+
+async def raw_kafka(settings: Settings, count: int) -> tuple[float, float]:
+    topic = settings.topic("raw.kafka")
+    await ensure_topics(settings, ["raw.kafka"])
+    value = b"x" * 900  # a message.due with contact and merge data is about this big
+    producer = AIOKafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=5,
+        max_batch_size=1024 * 1024,
+    )
+    await producer.start()
+    started = time.perf_counter()
+    futures = [await producer.send(topic, value, key=f"p-{n}".encode()) for n in range(count)]
+    await asyncio.gather(*futures)
+    produced = time.perf_counter() - started
+    await producer.stop()
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        group_id=None,
+    )
+    await consumer.start()
+    started, read = time.perf_counter(), 0
+    while read < count:
+        batches = await consumer.getmany(timeout_ms=500, max_records=5000)
+        read += sum(len(records) for records in batches.values())
+    consumed = time.perf_counter() - started
+    await consumer.stop()
+    return produced, consumed
+
+
+# --- through the service ------------------------------------------------------------------------
+
+
+def awake_zone(now: datetime) -> str:
+    for name in ("America/Chicago", "Europe/London", "Asia/Tokyo", "Pacific/Honolulu"):
+        if 9 <= now.astimezone(ZoneInfo(name)).hour < 20:
+            return name
+    return "Asia/Kolkata"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def campaign_events(
+    campaign: str, channel: Channel, count: int, zone: str, now: datetime
+) -> list[Envelope]:
+    send_time = (now - timedelta(minutes=2)).astimezone(ZoneInfo(zone)).strftime("%H:%M")
+    step = MessageTemplate(
+        channel=channel,
+        sequence=1,
+        subject="We miss you, {{ patient.firstName }}" if channel is Channel.EMAIL else None,
+        body="Hi {{ patient.firstName }}, it has been {{ patient.lastVisitDate | ago }}. "
+        "{{ incentive.details }} with {{ incentive.code }}. Book: {{ bookingLink }}",
+    )
+    launched = CampaignLaunched(
+        campaign_id=campaign,
+        name="Bench recall",
+        targeting={"inactiveDays": 180},
+        channels=[channel],
+        message_templates=[step],
+        variants=[Variant(name="A")],
+        schedule=Schedule(start_date=now, send_times=[send_time], timezone=zone),
+        incentive={"hasIncentive": True, "incentiveDetails": "20% off", "incentiveCode": "SMILE20"},
+        launched_at=now - timedelta(hours=1),
+        clinic=CLINIC,
+    )
+    events: list[Envelope] = [Envelope.wrap(launched, source="bench", clinic_id="clinic-bench")]
+    for n in range(count):
+        patient = f"p-{n}"
+        due = MessageDue(
+            message_id=message_id(campaign, patient, 1, 1),
+            campaign_id=campaign,
+            patient_id=patient,
+            sequence=1,
+            channel=channel,
+            due_at=now - timedelta(minutes=3),
+            contact=Contact(
+                name=f"Ada Lovelace {n}",
+                email=f"{patient}@{campaign}.example",
+                phone=f"+1556{n:07d}",
+                timezone=zone,
+            ),
+            merge_data={
+                "patient": {
+                    "firstName": "Ada",
+                    "lastName": "Lovelace",
+                    "lastVisitDate": "2025-10-15",
+                    "treatmentStage": "HYGIENE_RECALL",
+                }
+            },
+            incentive_code="SMILE20",
+        )
+        events.append(Envelope.wrap(due, source="bench", clinic_id="clinic-bench"))
+    return events
+
+
+async def through_service(
+    settings: Settings, publisher: EventPublisher, channel: Channel, count: int, zone: str
+) -> tuple[float, float, float]:
+    """(end-to-end seconds, send-phase seconds, seconds to store the message.due events)."""
+    campaign = f"bench-{channel.value.lower()}-{uuid.uuid4().hex[:6]}"
+    events = campaign_events(campaign, channel, count, zone, datetime.now(UTC))
+    consumer = AIOKafkaConsumer(
+        settings.topic("message.sent"),
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        auto_offset_reset="latest",
+        enable_auto_commit=False,
+        group_id=None,
+    )
+    await consumer.start()
+    await consumer.seek_to_end()
+    started = time.perf_counter()
+    await publisher.publish_many(events)
+    seen: set[str] = set()
+    times: list[float] = []
+    while len(seen) < count:
+        batches = await consumer.getmany(timeout_ms=500, max_records=5000)
+        for records in batches.values():
+            for record in records:
+                sent = parse(record.value or b"").data
+                if sent.campaign_id == campaign and sent.message_id not in seen:
+                    seen.add(sent.message_id)
+                    times.append(time.perf_counter())
+    await consumer.stop()
+    end_to_end = time.perf_counter() - started
+    published = 0.0
+    return end_to_end, times[-1] - times[0], published
+
+
+async def wait_ready(port: int, process: subprocess.Popen[bytes]) -> None:
+    async with httpx.AsyncClient() as client:
+        for _ in range(600):
+            if process.poll() is not None:
+                raise SystemExit(f"dispatch-svc exited with {process.returncode}")
+            try:
+                if (await client.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.1)
+    raise SystemExit("dispatch-svc not ready after 60 s")
+
+
+async def main_async(count: int) -> None:
+    run = uuid.uuid4().hex[:6]
+    settings = Settings(
+        service="bench-dispatch",
+        kafka_topic_prefix=f"bench-{run}.",
+        mongo_db_prefix=f"bench_{run}_",
+    )
+    async with httpx.AsyncClient() as client:
+        await client.post(f"{TWILIO_API}/_fake/behaviour", json={"statusCallbacks": False})
+        await client.delete(f"{TWILIO_API}/_fake/messages")
+
+    print(f"raw ceilings of the same servers ({count:,} messages unless noted):")
+    for connections, n in ((1, min(count, 4_000)), (10, count), (50, count)):
+        seconds = await raw_smtp(n, connections)
+        print(f"  aiosmtplib -> Mailpit, {connections:>2} connections   {rate(n, seconds)}")
+    print(f"  httpx -> Twilio fake, 64 connections      {rate(count, await raw_sms(count))}")
+    produced, consumed = await raw_kafka(settings, 2 * count)
+    print(f"  aiokafka produce (acks=all)               {rate(2 * count, produced)}")
+    print(f"  aiokafka consume                          {rate(2 * count, consumed)}")
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "KAFKA_TOPIC_PREFIX": settings.kafka_topic_prefix,
+        "MONGO_DB_PREFIX": settings.mongo_db_prefix,
+        "TWILIO_API_BASE": TWILIO_API,
+        "TWILIO_ACCOUNT_SID": TWILIO_SID,
+        "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
+        "SMTP_HOST": SMTP_HOST,
+        "SMTP_PORT": str(SMTP_PORT),
+        "LOG_LEVEL": "WARNING",
+    }
+    log = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-dispatch-{run}.log"
+    with log.open("wb") as handle:
+        # BENCH_PROFILE=out.prof: profile the service process with cProfile
+        profile = os.environ.get("BENCH_PROFILE")
+        command = ["-m", "cProfile", "-o", profile] if profile else []
+        process = subprocess.Popen(
+            [sys.executable, *command, "-m", "dispatch_svc"], env=env, stdout=handle, stderr=handle
+        )
+    try:
+        await wait_ready(port, process)
+        await ensure_topics(settings)
+        producer = make_producer(settings)
+        await producer.start()
+        publisher = EventPublisher(settings, producer)
+        zone = awake_zone(datetime.now(UTC))
+        print(f"dispatch-svc (one process, rate limits off; log {log}):")
+        for channel in (Channel.EMAIL, Channel.SMS):
+            total, sending, _ = await through_service(settings, publisher, channel, count, zone)
+            print(f"  {channel.value:<5} end to end (due -> provider -> sent) {rate(count, total)}")
+            print(f"  {channel.value:<5} send phase (first to last sent)     {rate(count, sending)}")
+        await producer.stop()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+    print(f"reference: listmonk, 20,000 emails into the same Mailpit: ~{LISTMONK_REFERENCE:,} msg/s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=20_000)
+    asyncio.run(main_async(parser.parse_args().messages))
+
+
+if __name__ == "__main__":
+    main()
