@@ -8,9 +8,8 @@ string per fact reads ~10x faster than one sub-document per fact.
 
 import hashlib
 import json
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 # Patients of a campaign are spread over this many buckets: a page of the recipients listing
 # reads one bucket's facts, not the whole campaign's.
@@ -28,29 +27,27 @@ CANCELLED = "CXL"
 REPLY = "REPLY"
 
 
-@dataclass(frozen=True)
-class Fact:
+class Fact(NamedTuple):
+    """A tuple, not a dataclass: a campaign's stats decode ~200,000 of them per query."""
+
     kind: str
     key: str  # unique: the same key always carries the same fact
     patient_id: str
     at: str  # ISO 8601 UTC with microseconds, so strings sort as times
-    data: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, Any] = {}  # never mutated
 
     def encode(self) -> str:
         return json.dumps(
-            {"k": self.kind, "id": self.key, "p": self.patient_id, "at": self.at, **self.data},
+            {**self.data, "k": self.kind, "id": self.key, "p": self.patient_id, "at": self.at},
             separators=(",", ":"),
             sort_keys=True,
         )
 
     @staticmethod
     def decode(raw: str) -> "Fact":
+        # `data` keeps k/id/p/at too: cheaper than removing them, and encode() rewrites them.
         document = json.loads(raw)
-        kind = document.pop("k")
-        key = document.pop("id")
-        patient = document.pop("p")
-        at = document.pop("at")
-        return Fact(kind, key, patient, at, document)
+        return Fact(document["k"], document["id"], document["p"], document["at"], document)
 
 
 def iso(moment: datetime) -> str:
@@ -64,7 +61,7 @@ def bucket_of(patient_id: str) -> int:
 def unique_facts(raw: list[str]) -> list[Fact]:
     """Decode and drop repeats: a redelivered batch stores its facts again in another page."""
     seen: dict[str, tuple[str, Fact]] = {}
-    for item in raw:
+    for item in set(raw):  # a redelivered fact is the very same string
         fact = Fact.decode(item)
         held = seen.get(fact.key)
         # Two facts with one key are the same fact; keep one by a rule that ignores order.

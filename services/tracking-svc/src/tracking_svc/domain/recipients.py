@@ -7,6 +7,7 @@ REBOOKED, and the same facts in any order fold to the same recipient.
 """
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from reengage_common.events import ResponseKind, SendOutcome
@@ -55,13 +56,13 @@ class Recipient:
     holdout_bookings: dict[str, Rebooking] = field(default_factory=dict)
     replies: list[dict[str, Any]] = field(default_factory=list)
 
-    # --- derived ---------------------------------------------------------------------------
+    # --- derived (read once the fold is complete; cached) ------------------------------------
 
-    @property
+    @cached_property
     def contacted(self) -> bool:
         return any(step.outcome == SendOutcome.SENT for step in self.steps.values())
 
-    @property
+    @cached_property
     def status(self) -> str:
         reached = ["PENDING"]
         if self.contacted:
@@ -76,14 +77,14 @@ class Recipient:
             reached.append("REBOOKED")
         return max(reached, key=STATUS_RANK.__getitem__)
 
-    @property
+    @cached_property
     def responded_at(self) -> str | None:
         moments = [at for kind, (at, _) in self.responses.items() if kind in RESPONSE_KINDS]
         moments += [booking.at for booking in self.rebookings.values()]
         moments += [reply["at"] for reply in self.replies]
         return min(moments, default=None)
 
-    @property
+    @cached_property
     def response(self) -> str:
         if self.rebookings:
             return "REBOOKED"
@@ -94,11 +95,11 @@ class Recipient:
         ]
         return max(answers)[1] if answers else "NO_RESPONSE"
 
-    @property
+    @cached_property
     def interested(self) -> bool:
         return bool({"INTERESTED", "CLICKED"} & set(self.responses)) or bool(self.rebookings)
 
-    @property
+    @cached_property
     def live_rebookings(self) -> list[Rebooking]:
         return [b for b in self.rebookings.values() if not b.cancelled]
 
