@@ -169,13 +169,13 @@ async def raw_read(projection: Projection) -> float:
 
 async def main() -> None:
     patients = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
-    configure_logging("bench", "WARNING")
+    configure_logging("bench", "INFO")
     own = uuid.uuid4().hex[:6]
     settings = AudienceSettings(
         kafka_topic_prefix=f"bench-{own}.",
         mongo_db_prefix=f"bench_{own}_",
         jwt_public_key=KEY.public_pem,
-        log_level="WARNING",
+        log_level="INFO",
     )
     token = issue_token(KEY, user_id="bench", clinic_id=CLINIC, role="clinic_admin")
     mongo = make_mongo_client(settings)

@@ -11,6 +11,7 @@
 """
 
 import asyncio
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -31,6 +32,7 @@ from reengage_common.storage import insert_new
 
 log = structlog.get_logger(__name__)
 LAUNCH, DAILY = "LAUNCH", "DAILY"
+IN_FLIGHT = 3
 
 
 def audience_of(launched: CampaignLaunched, *, daily: bool = False) -> Audience:
@@ -87,12 +89,15 @@ class Fanout:
     ) -> dict[str, Any]:
         chunks = self.database["plan_chunks"]
         await chunks.delete_many({"plan_id": plan_id})
+        started = time.perf_counter()
         evaluation = evaluate(
             audience_of(launched, daily=kind == DAILY),
             await self.projection.rows(clinic_id),
             now.timestamp(),
         )
+        evaluated_at = time.perf_counter()
         states = await self.projection.patient_states(clinic_id)
+        read_at = time.perf_counter()
         documents = []
         selected = evaluation.selected
         for index, start in enumerate(range(0, len(selected), self.chunk_size)):
@@ -111,6 +116,7 @@ class Fanout:
                     "blob": pack([[e.type, e.key, e.to_json().decode()] for e in events]),
                 }
             )
+        built_at = time.perf_counter()
         await insert_new(chunks, documents, batch=20)
         plan = {
             "_id": plan_id,
@@ -133,20 +139,32 @@ class Fanout:
             targeted=evaluation.targeted,
             held_out=evaluation.held_out,
             excluded=dict(evaluation.excluded),
+            evaluate_seconds=round(evaluated_at - started, 2),
+            read_states_seconds=round(read_at - evaluated_at, 2),
+            build_seconds=round(built_at - read_at, 2),
+            store_seconds=round(time.perf_counter() - built_at, 2),
         )
         return plan
 
     async def publish(self, plan: dict[str, Any], launched: CampaignLaunched) -> None:
         plan_id, clinic_id = plan["_id"], plan["clinic_id"]
+        started = time.perf_counter()
         progress = self.database["plan_progress"]
         done = {doc["_id"] async for doc in progress.find({"plan_id": plan_id}, {"_id": 1})}
         at = plan["at"]
+        # Up to IN_FLIGHT chunks are sent before the oldest one's acks are awaited, so the
+        # broker's round trips overlap; a chunk is marked done only once all of it is acked.
+        in_flight: list[tuple[str, asyncio.Future[Any]]] = []
         async for chunk in self.database["plan_chunks"].find({"plan_id": plan_id}, batch_size=4):
             await self._record_targeted(plan, chunk)
             if chunk["_id"] in done:
                 continue
-            await self._send(unpack(chunk["blob"]))
-            await insert_new(progress, [{"_id": chunk["_id"], "plan_id": plan_id}])
+            acks = asyncio.ensure_future(asyncio.gather(*await self._send(unpack(chunk["blob"]))))
+            in_flight.append((chunk["_id"], acks))
+            if len(in_flight) >= IN_FLIGHT:
+                await self._mark_done(plan_id, *in_flight.pop(0))
+        for chunk_id, acks in in_flight:
+            await self._mark_done(plan_id, chunk_id, acks)
         evaluated = evaluated_event(
             launched,
             clinic_id,
@@ -159,7 +177,16 @@ class Fanout:
         )
         await self.publisher.publish(evaluated)
         await self.plans.update_one({"_id": plan_id}, {"$set": {"finished": True}})
-        log.info("audience.fanned_out", plan_id=plan_id, chunks=plan["chunks"])
+        log.info(
+            "audience.fanned_out",
+            plan_id=plan_id,
+            chunks=plan["chunks"],
+            publish_seconds=round(time.perf_counter() - started, 2),
+        )
+
+    async def _mark_done(self, plan_id: str, chunk_id: str, acks: "asyncio.Future[Any]") -> None:
+        await acks
+        await insert_new(self.database["plan_progress"], [{"_id": chunk_id, "plan_id": plan_id}])
 
     async def _record_targeted(self, plan: dict[str, Any], chunk: dict[str, Any]) -> None:
         fact = {
@@ -171,8 +198,8 @@ class Fanout:
         if chunk["pids"]:
             await self.projection.append(f"targeted:{chunk['_id']}", plan["clinic_id"], [fact])
 
-    async def _send(self, events: list[list[str]]) -> None:
-        """One Kafka batch: every send queued at once, then every ack awaited."""
+    async def _send(self, events: list[list[str]]) -> list["asyncio.Future[Any]"]:
+        """One Kafka batch: every send queued at once; the futures of their acks."""
         pending = []
         for event_type, key, value in events:
             headers = [("type", event_type.encode())]
@@ -187,7 +214,7 @@ class Fanout:
                     headers=headers,
                 )
             )
-        await asyncio.gather(*pending)
+        return pending
 
 
 def _trace_of(value: str) -> str | None:

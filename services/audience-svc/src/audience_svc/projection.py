@@ -92,24 +92,28 @@ class Projection:
                 self._decoded.pop((name, record_id), None)
 
     async def shard_states(
-        self, clinic_id: str, shards: Iterable[int] | None = None
+        self, clinic_id: str, shards: Iterable[int] | None = None, *, copies: bool = True
     ) -> dict[int, tuple[int, dict[str, State]]]:
-        """{shard: (generation, {patient id: state})} — copies, safe to fold into."""
+        """{shard: (generation, {patient id: state})}; copies (safe to fold into) by default."""
         latest = await self._latest(self.states, clinic_id)
         wanted = [s for s in (latest if shards is None else shards) if s in latest]
         ids = [latest[s]["_id"] for s in wanted]
         blobs = await self._blobs(self.states, clinic_id, ids)
+        own = _copy if copies else _same
         return {
-            s: (latest[s]["gen"], {st["id"]: _copy(st) for st in blobs[latest[s]["_id"]]})
+            s: (latest[s]["gen"], {st["id"]: own(st) for st in blobs[latest[s]["_id"]]})
             for s in wanted
         }
 
     async def patient_states(self, clinic_id: str) -> dict[str, State]:
-        """Every patient of the clinic, as of now (shards plus pending facts)."""
+        """Every patient of the clinic, as of now (shards plus pending facts); read only."""
         _, facts = await self._pending_facts(clinic_id)
         states: dict[str, State] = {}
-        for _, shard in (await self.shard_states(clinic_id)).values():
+        for _, shard in (await self.shard_states(clinic_id, copies=False)).values():
             states.update(shard)
+        touched = {pid for f in facts for pid in f.get("pids") or [f["pid"]]}
+        for pid in touched & states.keys():
+            states[pid] = _copy(states[pid])  # the cached state itself stays as stored
         fold(states, facts)
         return states
 
@@ -191,6 +195,10 @@ class Projection:
             "projection.compacted", clinic_id=clinic_id, facts=len(facts), shards=len(by_shard)
         )
         return len(facts)
+
+
+def _same(state: State) -> State:
+    return state
 
 
 def _copy(state: State) -> State:
