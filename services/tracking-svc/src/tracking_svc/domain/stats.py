@@ -36,7 +36,7 @@ class ZTest:
 
 def two_proportion_z_test(x1: int, n1: int, x2: int, n2: int) -> ZTest | None:
     """Two-sided test of p1 == p2 with the pooled proportion; None when it is undefined."""
-    if n1 == 0 or n2 == 0:
+    if n1 == 0 or n2 == 0 or not (0 <= x1 <= n1 and 0 <= x2 <= n2):
         return None
     pooled = (x1 + x2) / (n1 + n2)
     se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
@@ -81,6 +81,10 @@ def _group_counts(recipients: list[Recipient], terms: CampaignTerms) -> dict[str
         "unsubscribed": sum(1 for r in recipients if "UNSUBSCRIBED" in r.responses),
         "bounced": sum(1 for r in recipients if "BOUNCED" in r.responses),
     }
+    # A/B and lift compare contacted recipients only: a response can arrive before its
+    # message.sent is counted, and must not make a rate exceed 1.
+    counts["contactedResponded"] = sum(1 for r in contacted if r.responded_at is not None)
+    counts["contactedRebooked"] = sum(1 for r in contacted if r.rebookings)
     message_cost = sum(step.cost_cents for step in steps)
     redeemed = sum(_redeemed(r, terms) for r in recipients)
     incentive_cost = redeemed * terms.incentive_cost_cents
@@ -144,8 +148,9 @@ def _responses_by_channel(recipients: list[Recipient]) -> dict[str, Counter[str]
 
 def _comparison(metric: str, a: tuple[str, dict], b: tuple[str, dict]) -> dict[str, Any]:
     (name_a, counts_a), (name_b, counts_b) = a, b
-    x1, n1 = counts_a[metric], counts_a["contacted"]
-    x2, n2 = counts_b[metric], counts_b["contacted"]
+    field = {"responded": "contactedResponded", "rebooked": "contactedRebooked"}[metric]
+    x1, n1 = counts_a[field], counts_a["contacted"]
+    x2, n2 = counts_b[field], counts_b["contacted"]
     test = two_proportion_z_test(x1, n1, x2, n2)
     significant = test is not None and test.p_value < SIGNIFICANCE
     winner = None
@@ -167,9 +172,9 @@ def _comparison(metric: str, a: tuple[str, dict], b: tuple[str, dict]) -> dict[s
 def _lift(treated: dict[str, Any], holdout: list[Recipient]) -> dict[str, Any]:
     held = len(holdout)
     booked = sum(1 for r in holdout if any(not b.cancelled for b in r.holdout_bookings.values()))
-    treated_rate = rate(treated["rebooked"], treated["contacted"])
+    treated_rate = rate(treated["contactedRebooked"], treated["contacted"])
     holdout_rate = rate(booked, held)
-    test = two_proportion_z_test(treated["rebooked"], treated["contacted"], booked, held)
+    test = two_proportion_z_test(treated["contactedRebooked"], treated["contacted"], booked, held)
     absolute = None if treated_rate is None or holdout_rate is None else treated_rate - holdout_rate
     return {
         "heldOut": held,
