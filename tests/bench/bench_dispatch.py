@@ -287,6 +287,13 @@ async def wait_ready(port: int, process: subprocess.Popen[bytes]) -> None:
     raise SystemExit("dispatch-svc not ready after 60 s")
 
 
+def start_service(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as handle:
+        return subprocess.Popen(
+            [sys.executable, "-m", "dispatch_svc"], env=env, stdout=handle, stderr=handle
+        )
+
+
 async def main_async(count: int) -> None:
     run = uuid.uuid4().hex[:6]
     settings = Settings(
@@ -321,13 +328,7 @@ async def main_async(count: int) -> None:
         "LOG_LEVEL": "WARNING",
     }
     log = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-dispatch-{run}.log"
-    with log.open("wb") as handle:
-        # BENCH_PROFILE=out.prof: profile the service process with cProfile
-        profile = os.environ.get("BENCH_PROFILE")
-        command = ["-m", "cProfile", "-o", profile] if profile else []
-        process = subprocess.Popen(
-            [sys.executable, *command, "-m", "dispatch_svc"], env=env, stdout=handle, stderr=handle
-        )
+    process = start_service(env, log)
     try:
         await wait_ready(port, process)
         await ensure_topics(settings)
@@ -339,12 +340,16 @@ async def main_async(count: int) -> None:
         for channel in (Channel.EMAIL, Channel.SMS):
             total, sending, _ = await through_service(settings, publisher, channel, count, zone)
             print(f"  {channel.value:<5} end to end (due -> provider -> sent) {rate(count, total)}")
-            print(f"  {channel.value:<5} send phase (first to last sent)     {rate(count, sending)}")
+            print(
+                f"  {channel.value:<5} send phase (first to last sent)     {rate(count, sending)}"
+            )
         await producer.stop()
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
-    print(f"reference: listmonk, 20,000 emails into the same Mailpit: ~{LISTMONK_REFERENCE:,} msg/s")
+    print(
+        f"reference: listmonk, 20,000 emails into the same Mailpit: ~{LISTMONK_REFERENCE:,} msg/s"
+    )
 
 
 def main() -> None:
