@@ -6,13 +6,30 @@ The status is the highest-ranked one the facts reach, so a late CONTACTED never 
 REBOOKED, and the same facts in any order fold to the same recipient.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from reengage_common.events import ResponseKind, SendOutcome
 from tracking_svc.domain import facts as f
 from tracking_svc.domain.facts import Fact
+
+V = TypeVar("V")
+
+
+class cached_property(Generic[V]):
+    """functools.cached_property without its lock (Python 3.11 takes one per read): computed
+    once, then stored in the instance, where later reads find it without calling us."""
+
+    def __init__(self, compute: "Callable[[Any], V]") -> None:
+        self.compute = compute
+        self.name = compute.__name__
+
+    def __get__(self, instance: Any, owner: type | None = None) -> V:
+        value = self.compute(instance)
+        instance.__dict__[self.name] = value
+        return value
+
 
 STATUS_ORDER = ("PENDING", "CONTACTED", "BOUNCED", "RESPONDED", "UNSUBSCRIBED", "REBOOKED")
 STATUS_RANK = {status: rank for rank, status in enumerate(STATUS_ORDER)}

@@ -50,10 +50,9 @@ def rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def _redeemed(recipient: Recipient, terms: CampaignTerms) -> int:
-    if not terms.incentive_code:
+def _redeemed(recipient: Recipient, code: str | None) -> int:
+    if not code:
         return 0
-    code = terms.incentive_code.strip().upper()
     return sum(
         1
         for booking in recipient.live_rebookings
@@ -61,35 +60,53 @@ def _redeemed(recipient: Recipient, terms: CampaignTerms) -> int:
     )
 
 
-def _group_counts(recipients: list[Recipient], terms: CampaignTerms) -> dict[str, Any]:
-    contacted = [r for r in recipients if r.contacted]
-    steps = [step for r in recipients for step in r.steps.values()]
-    outcomes = Counter(step.outcome for step in steps)
-    counts = {
-        "recipients": len(recipients),
-        "contacted": len(contacted),
-        "sent": outcomes[SendOutcome.SENT],
-        "delivered": sum(1 for step in steps if step.delivered),
-        "failed": outcomes[SendOutcome.FAILED],
-        "skipped": outcomes[SendOutcome.SKIPPED],
-        "responded": sum(1 for r in recipients if r.responded_at is not None),
-        "interested": sum(1 for r in recipients if r.interested),
-        "notInterested": sum(1 for r in recipients if r.response == "NOT_INTERESTED"),
-        "clicked": sum(1 for r in recipients if "CLICKED" in r.responses),
-        "replied": sum(1 for r in recipients if r.replies),
-        "rebooked": sum(1 for r in recipients if r.rebookings),
-        "unsubscribed": sum(1 for r in recipients if "UNSUBSCRIBED" in r.responses),
-        "bounced": sum(1 for r in recipients if "BOUNCED" in r.responses),
+def _tally(recipients: list[Recipient], terms: CampaignTerms) -> Counter[str]:
+    """The raw counts of a group, in one pass over its recipients."""
+    code = terms.incentive_code.strip().upper() if terms.incentive_code else None
+    tally: Counter[str] = Counter()
+    for r in recipients:
+        contacted, responded, rebooked = r.contacted, r.responded_at is not None, bool(r.rebookings)
+        tally["recipients"] += 1
+        tally["contacted"] += contacted
+        tally["responded"] += responded
+        tally["interested"] += r.interested
+        tally["notInterested"] += r.response == "NOT_INTERESTED"
+        tally["clicked"] += "CLICKED" in r.responses
+        tally["replied"] += bool(r.replies)
+        tally["rebooked"] += rebooked
+        tally["unsubscribed"] += "UNSUBSCRIBED" in r.responses
+        tally["bounced"] += "BOUNCED" in r.responses
+        # A/B and lift compare contacted recipients only: a response can arrive before its
+        # message.sent is counted, and must not make a rate exceed 1.
+        tally["contactedResponded"] += contacted and responded
+        tally["contactedRebooked"] += contacted and rebooked
+        for step in r.steps.values():
+            tally[step.outcome or "DUE"] += 1
+            tally["delivered"] += step.delivered
+            tally["messageCostCents"] += step.cost_cents
+        if r.rebookings:
+            tally["incentivesRedeemed"] += _redeemed(r, code)
+            tally["revenueCents"] += sum(b.revenue_cents for b in r.live_rebookings)
+    return tally
+
+
+COUNTS = (
+    "recipients", "contacted", "sent", "delivered", "failed", "skipped", "responded",
+    "interested", "notInterested", "clicked", "replied", "rebooked", "unsubscribed", "bounced",
+    "contactedResponded", "contactedRebooked",
+)  # fmt: skip
+
+
+def _figures(tally: Counter[str], terms: CampaignTerms) -> dict[str, Any]:
+    counts: dict[str, Any] = {
+        name: tally[name] for name in COUNTS if name not in ("sent", "failed", "skipped")
     }
-    # A/B and lift compare contacted recipients only: a response can arrive before its
-    # message.sent is counted, and must not make a rate exceed 1.
-    counts["contactedResponded"] = sum(1 for r in contacted if r.responded_at is not None)
-    counts["contactedRebooked"] = sum(1 for r in contacted if r.rebookings)
-    message_cost = sum(step.cost_cents for step in steps)
-    redeemed = sum(_redeemed(r, terms) for r in recipients)
+    counts["sent"] = tally[SendOutcome.SENT]
+    counts["failed"] = tally[SendOutcome.FAILED]
+    counts["skipped"] = tally[SendOutcome.SKIPPED]
+    message_cost, redeemed = tally["messageCostCents"], tally["incentivesRedeemed"]
     incentive_cost = redeemed * terms.incentive_cost_cents
-    revenue = sum(b.revenue_cents for r in recipients for b in r.live_rebookings)
-    cost = message_cost + incentive_cost
+    revenue, cost = tally["revenueCents"], message_cost + incentive_cost
     counts.update(
         messageCostCents=message_cost,
         incentivesRedeemed=redeemed,
@@ -193,16 +210,17 @@ def campaign_stats(campaign_id: str, folded: CampaignFacts, terms: CampaignTerms
     everyone = list(folded.recipients.values())
     treated = [r for r in everyone if not r.holdout]
     holdout = [r for r in everyone if r.holdout]
-    totals = _group_counts(treated, terms)
+    by_group: dict[str, list[Recipient]] = {}
+    for r in treated:
+        by_group.setdefault(r.variant or "A", []).append(r)
+    tallies = {name: _tally(group, terms) for name, group in by_group.items()}
+    totals = _figures(sum(tallies.values(), Counter()), terms)
     excluded: Counter[str] = Counter()
     for evaluation in folded.evaluations:
         excluded.update(evaluation.get("excluded") or {})
     evaluated = bool(folded.evaluations)
     variant_names = sorted({r.variant or "A" for r in treated} | set(terms.variants))
-    by_variant = {
-        name: _group_counts([r for r in treated if (r.variant or "A") == name], terms)
-        for name in variant_names
-    }
+    by_variant = {name: _figures(tallies.get(name, Counter()), terms) for name in variant_names}
     comparisons = [
         _comparison(metric, (a, by_variant[a]), (b, by_variant[b]))
         for i, a in enumerate(variant_names)
