@@ -1,8 +1,10 @@
 """The staff reads: a campaign's figures and a page of its recipients, scoped to the clinic.
 
-Stats read every fact of one campaign (a selective equality, ~0.7 s per 210,000 facts on
-FerretDB, see the README) and fold them in memory; a recipients page reads one bucket of the
-campaign's patients at a time, in (bucket, patient id) order, so paging never skips or counts.
+Stats read every fact of one campaign (a selective equality) and fold them in memory. Measured
+with tests/bench/bench_tracking.py on FerretDB 1.24 (PostgreSQL), 2 cores: at 100,000
+recipients (210,000 facts) a stats query takes ~3.8 s (~1.7 s reading, ~2 s folding). A
+recipients page reads one of the campaign's 8 patient buckets, in (bucket, patient id) order,
+so paging never skips or counts: ~0.35 s per page at 100,000.
 """
 
 import asyncio
