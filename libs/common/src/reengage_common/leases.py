@@ -134,6 +134,9 @@ async def run_under_lease(
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         if task.done() and not task.cancelled() and task.exception() is not None:
+            # Let the restarted loop (or another replica) win the next epoch at once.
+            with contextlib.suppress(Exception):
+                await leases.release(lease)
             raise task.exception()  # type: ignore[misc]
         log.warning("lease.lost", loop=loop, epoch=lease.epoch)
 
