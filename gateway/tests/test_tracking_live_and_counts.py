@@ -1,0 +1,118 @@
+"""Tracking in the gateway: the campaign's spec counters, totalCount from the stats, and the
+live hub (one fetch per campaign change, fanned out to every subscriber)."""
+
+import asyncio
+
+import httpx
+
+from gateway.clients import make_service_clients
+from gateway.operations.access import Caller
+from gateway.schema.tracking.live import LiveStats, _campaign_of
+from reengage_common.auth import verifier_for
+
+COUNTS = """
+query One($id: ID!) { campaign(id: $id) { targetCount sentCount responseCount rebookedCount } }
+"""
+RECIPIENTS_TOTAL = """
+query R($id: ID!) { campaignRecipients(campaignId: $id, status: "RESPONDED") {
+  ... on RecipientConnection { totalCount edges { node { patientId status } } } } }
+"""
+FIGURES = {
+    "campaignId": "c-1",
+    "targeted": 120,
+    "sent": 100,
+    "responded": 12,
+    "rebooked": 5,
+    "statusCounts": {"RESPONDED": 7, "REBOOKED": 5},
+}
+
+
+async def test_a_campaign_carries_the_spec_counters_from_tracking(graphql, services) -> None:
+    services.campaign.add("c-1")
+    services.tracking.deployed = True
+    services.tracking.stats["c-1"] = FIGURES
+
+    answer = await graphql(COUNTS, {"id": "c-1"}, persona="viewer")
+
+    assert answer["data"]["campaign"] == {
+        "targetCount": 120,
+        "sentCount": 100,
+        "responseCount": 12,
+        "rebookedCount": 5,
+    }
+    assert len(services.tracking.calls("POST", "/stats/batch")) == 1  # four fields, one call
+
+
+async def test_the_counters_are_null_while_tracking_is_down(graphql, services) -> None:
+    services.campaign.add("c-1")
+
+    answer = await graphql(COUNTS, {"id": "c-1"}, persona="viewer")
+
+    assert answer["data"]["campaign"]["sentCount"] is None
+
+
+async def test_rest_campaigns_carry_the_counters(gateway, services, headers_of) -> None:
+    services.campaign.add("c-1")
+    services.tracking.deployed = True
+    services.tracking.stats["c-1"] = FIGURES
+
+    one = (await gateway.get("/api/booking/campaigns/c-1", headers=headers_of("viewer"))).json()
+    page = (await gateway.get("/api/booking/campaigns", headers=headers_of("viewer"))).json()
+
+    assert (one["targetCount"], one["sentCount"], one["rebookedCount"]) == (120, 100, 5)
+    assert page["items"][0]["responseCount"] == 12
+
+
+async def test_recipients_total_comes_from_the_stats_when_the_page_has_none(
+    graphql, services
+) -> None:
+    services.campaign.add("c-1")
+    services.tracking.deployed = True
+    services.tracking.stats["c-1"] = FIGURES
+    page = {"items": [], "pageInfo": {"hasNextPage": False, "endCursor": None}}
+    services.tracking.force("GET", "/campaigns/c-1/recipients", httpx.Response(200, json=page))
+
+    answer = await graphql(RECIPIENTS_TOTAL, {"id": "c-1"}, persona="viewer")
+
+    assert answer["data"]["campaignRecipients"]["totalCount"] == 7
+    (call,) = services.tracking.calls("GET", "/campaigns/c-1/recipients")
+    assert "withTotal" not in call.url.params
+
+
+async def test_one_fetch_per_change_serves_every_subscriber(settings, services, headers_of) -> None:
+    services.tracking.deployed = True
+    services.tracking.stats["c-1"] = {"campaignId": "c-1", "sent": 1}
+    clients = make_service_clients(settings, services.transports())
+    identity = verifier_for(settings).verify(headers_of("viewer")["authorization"].split()[1])
+    caller = Caller(
+        identity=identity, authorization=headers_of("viewer")["authorization"], clients=clients
+    )
+    fetched: list[str] = []
+
+    async def fetch(who: Caller, campaign_id: str) -> dict:
+        fetched.append(campaign_id)
+        return dict(services.tracking.stats[campaign_id])
+
+    hub = LiveStats(settings, fetch, kafka=False, min_interval=0.01)
+    async with (
+        hub.subscribe(caller, "c-1", refresh=60) as first,
+        hub.subscribe(caller, "c-1", refresh=60) as second,
+    ):
+        initial = [await first.get(), await second.get()]
+        calls_before = len(fetched)
+        services.tracking.stats["c-1"] = {"campaignId": "c-1", "sent": 2}
+        hub.campaign_changed("c-1")  # what the Kafka consumer does for each event's campaign
+        hub.campaign_changed("c-9")  # nobody watches it: nothing happens
+        changed = [await asyncio.wait_for(q.get(), 5) for q in (first, second)]
+    await hub.close()
+    await clients.aclose()
+
+    assert [u["sent"] for u in initial] == [1, 1] and calls_before == 1
+    assert [u["sent"] for u in changed] == [2, 2]
+    assert fetched == ["c-1", "c-1"]  # two subscribers, two changes: two fetches in all
+
+
+def test_the_campaign_of_an_event_is_read_from_its_envelope() -> None:
+    assert _campaign_of(b'{"type": "message.sent", "data": {"campaignId": "c-7"}}') == "c-7"
+    assert _campaign_of(b"not json") is None
+    assert _campaign_of(b'{"data": {"patientId": "p-1"}}') is None
