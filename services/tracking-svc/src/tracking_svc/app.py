@@ -15,6 +15,7 @@ from reengage_common.events import (
     RecipientResponded,
 )
 from reengage_common.service import Runtime, build_service_app
+from reengage_common.settings import Settings
 from tracking_svc import api, public
 from tracking_svc.config import TrackingSettings
 from tracking_svc.handlers import Clock, TrackingHandlers
@@ -27,8 +28,10 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def create_app(settings: TrackingSettings | None = None, clock: Clock = utc_now) -> Starlette:
-    settings = settings or TrackingSettings()
+def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Starlette:
+    if not isinstance(settings, TrackingSettings):
+        # Shared settings (e.g. a test stack's) gain tracking's own, from the environment.
+        settings = TrackingSettings(**(settings.model_dump() if settings else {}))
 
     def tracking(runtime: Runtime) -> TrackingHandlers:
         return TrackingHandlers(settings, runtime.publisher, clock)
