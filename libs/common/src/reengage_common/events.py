@@ -6,9 +6,9 @@ Every producer and consumer imports its event from here. A change is additive, o
 
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
@@ -221,6 +221,10 @@ class AudienceEvaluated(Event):
     held_out: int
     excluded: dict[str, int] = Field(default_factory=dict)
     at: AwareDatetime
+    # "LAUNCH": the launch's fan-out (the run's audience); "DAILY": one day's enrolment of a
+    # refreshDaily campaign under the same run (its counts add to the run's), dated by `day`.
+    enrolment: Literal["LAUNCH", "DAILY"] = "LAUNCH"
+    day: date | None = None
 
 
 class ResponseKind(StrEnum):

@@ -174,6 +174,7 @@ class Fanout:
             excluded=plan["excluded"],
             at=at,
             trace_id=plan.get("trace_id"),
+            enrolment=plan["kind"],
         )
         await self.publisher.publish(evaluated)
         await self.plans.update_one({"_id": plan_id}, {"$set": {"finished": True}})

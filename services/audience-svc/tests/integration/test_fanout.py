@@ -119,6 +119,19 @@ async def test_daily_enrolment_adds_newly_lapsed_patients_once_while_active(audi
 
     # then the newly lapsed patient was enrolled, the first one not again
     assert sorted(await enrolled()) == ["lapsed", "lapses-tomorrow"]
+    # and each fan-out's audience.evaluated says whether it is the launch or a day's enrolment
+    evaluated: list = []
+
+    async def both_evaluated() -> bool:
+        evaluated[:] = [e.data for e in await audience.events("audience.evaluated", "c-daily")]
+        return len(evaluated) >= 2
+
+    await eventually(both_evaluated, within=30, interval=0.3)
+    launch = [e for e in evaluated if e.enrolment == "LAUNCH"]
+    daily = [e for e in evaluated if e.enrolment == "DAILY"]
+    assert [(e.run_number, e.targeted, e.day) for e in launch] == [(1, 1, None)]
+    assert [(e.run_number, e.targeted) for e in daily] == [(1, 1)]
+    assert daily[0].day == (NOW + timedelta(days=1)).date()
 
     # and once paused, the next day enrols nobody
     await audience.publish(

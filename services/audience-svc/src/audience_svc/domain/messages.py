@@ -145,7 +145,9 @@ def evaluated_event(
     excluded: dict[str, int],
     at: datetime,
     trace_id: str | None,
+    enrolment: str = "LAUNCH",
 ) -> Envelope[Any]:
+    """The fan-out's totals; a daily enrolment's (`enrolment` DAILY) is dated by its day."""
     event = AudienceEvaluated(
         campaign_id=launched.campaign_id,
         run_number=launched.run_number,
@@ -153,5 +155,7 @@ def evaluated_event(
         held_out=held_out,
         excluded=excluded,
         at=at,
+        enrolment=enrolment,
+        day=at.date() if enrolment == "DAILY" else None,
     )
     return _envelope(event, envelope_id("evaluated", plan_id), clinic_id, at, trace_id)
