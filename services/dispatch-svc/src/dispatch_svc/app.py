@@ -18,7 +18,7 @@ from dispatch_svc.channels import ChannelSender, channels_from
 from dispatch_svc.config import DispatchSettings
 from dispatch_svc.handlers import make_handlers
 from dispatch_svc.sender.loop import Sender
-from dispatch_svc.store import DOCUMENTS, SendBatch
+from dispatch_svc.store import DOCUMENTS
 from reengage_common.events import Channel
 from reengage_common.leases import Lease
 from reengage_common.service import Runtime, build_service_app
@@ -58,7 +58,7 @@ def create_app(
                 channels(settings),
                 clock,
                 owner=runtime.leases.owner,
-                relay_nudge=runtime.relay.nudge,
+                producer=runtime.producer,
             )
         return senders[id(runtime)]
 
@@ -73,7 +73,6 @@ def create_app(
         settings,
         routes=api.routes,
         documents=DOCUMENTS,
-        outbox_documents=[SendBatch],
         handlers=handlers,
         background={"sender": sender_loop},
         state=lambda runtime: {"sender": sender_of(runtime)},

@@ -5,14 +5,20 @@
                       without rescanning (it deletes an announcement once it holds the batch)
     send_claims       `_id` = "<messageId>:<attempt>": SENDING, won by a unique insert
     send_batches      SENT / FAILED / SKIPPED outcomes of one flush of the sender, carrying
-                      their `message.sent` and next steps' `message.due` as one outbox record
+                      their `message.sent` and next steps' `message.due` (an outbox record)
+    published_batches "send batch B's events are acknowledged by Kafka" (the outbox's flag,
+                      as an insert: clearing a flag on FerretDB rewrites the whole record)
     campaign_events   `campaign.launched` / `campaign.status_changed` as they arrived, written
                       by the campaign partition's consumer, read by whichever replica sends
     responses         `recipient.responded`, for the checks just before a send
 
 A message's state is folded from these records: QUEUED (a message, nothing else), SENDING (a
-claim, no outcome), then its outcome. No record is ever updated except the outbox flag the
-relay clears, once per send batch.
+claim, no outcome), then its outcome. No record is ever updated.
+
+The sender publishes a send batch's events itself, right after storing it, and then marks it
+published; when it wins its lease it first publishes what a predecessor stored but did not
+mark. (The shared relay would look for pending records by re-reading `send_batches` after every
+flush: a scan of the largest collection, on PostgreSQL, per batch of ~60 messages.)
 """
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -22,7 +28,6 @@ from typing import Any
 from beanie import Document
 from pymongo import ASCENDING, IndexModel
 
-from reengage_common.outbox import WithOutbox
 from reengage_common.storage import Collection, insert_new
 
 
@@ -43,13 +48,16 @@ class SendClaim(Document):
         indexes = [IndexModel([("campaign_id", ASCENDING)])]
 
 
-class SendBatch(Document, WithOutbox):
+class SendBatch(Document):
     class Settings:
         name = "send_batches"
-        indexes = [
-            IndexModel([("campaign_id", ASCENDING)]),
-            IndexModel([("outbox_pending", ASCENDING)]),
-        ]
+        indexes = [IndexModel([("campaign_id", ASCENDING)])]
+
+
+class PublishedBatch(Document):
+    class Settings:
+        name = "published_batches"
+        indexes = [IndexModel([("campaign_id", ASCENDING)])]
 
 
 class CampaignEvent(Document):
@@ -69,6 +77,7 @@ DOCUMENTS: list[type[Document]] = [
     QueuedBatch,
     SendClaim,
     SendBatch,
+    PublishedBatch,
     CampaignEvent,
     ResponseRecord,
 ]
@@ -149,6 +158,30 @@ async def outcomes_of_campaign(campaign_id: str) -> list[dict[str, Any]]:
         await collection(SendBatch).find({"campaign_id": campaign_id}, {"outcomes": 1}).to_list()
     )
     return [outcome for batch in batches for outcome in batch.get("outcomes", [])]
+
+
+async def unpublished_batches(campaign_id: str) -> list[dict[str, Any]]:
+    """Send batches of the campaign whose events were never marked published."""
+    published = {
+        doc["_id"]
+        for doc in await collection(PublishedBatch).find({"campaign_id": campaign_id}).to_list()
+    }
+    stored = await collection(SendBatch).find({"campaign_id": campaign_id}, {"_id": 1}).to_list()
+    missing = [doc["_id"] for doc in stored if doc["_id"] not in published]
+    if not missing:
+        return []
+    return (
+        await collection(SendBatch)
+        .find({"campaign_id": campaign_id, "_id": {"$in": missing}})
+        .to_list()
+    )
+
+
+async def mark_published(batches: Sequence[Mapping[str, Any]]) -> None:
+    await insert_new(
+        collection(PublishedBatch),
+        [{"_id": batch["_id"], "campaign_id": batch["campaign_id"]} for batch in batches],
+    )
 
 
 async def claims_of_campaign(campaign_id: str) -> list[dict[str, Any]]:

@@ -22,6 +22,8 @@ class Entry:
     doc: dict[str, Any]
     slot: datetime | None = None
     attempt: int = 0  # the highest attempt anyone claimed; ours is attempt + 1
+    # a claim of ours, never used for a send: (expires at, retried), reusable until it expires
+    held_claim: tuple[datetime, bool] | None = None
 
     @property
     def message_id(self) -> str:

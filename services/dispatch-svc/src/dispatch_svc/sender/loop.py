@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
+from aiokafka import AIOKafkaProducer
 from aiolimiter import AsyncLimiter
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
@@ -41,7 +42,7 @@ from dispatch_svc.domain.decisions import Response, Responses
 from dispatch_svc.domain.events import next_step_due, sent_event
 from dispatch_svc.metrics import MESSAGES, PROVIDER_RETRIES, QUEUED, RETRIED_SENDS
 from dispatch_svc.sender.index import CampaignQueue, Entry
-from dispatch_svc.sender.recorder import OutcomeRecorder, StoredOutcome
+from dispatch_svc.sender.recorder import BatchPublisher, OutcomeRecorder, StoredOutcome
 from reengage_common.events import (
     CampaignLaunched,
     CampaignStatus,
@@ -56,6 +57,8 @@ log = structlog.get_logger(__name__)
 Clock = Callable[[], datetime]
 RESPONSES_FRESH_SECONDS = 1.0
 DRAIN_SECONDS = 10.0
+# A claim about to expire is not used for a send: a successor may take it over meanwhile.
+CLAIM_MARGIN = timedelta(seconds=1)
 
 
 def wall_clock() -> datetime:
@@ -68,10 +71,20 @@ class _LeaseLost(Exception):
 
 
 class Work:
-    __slots__ = ("attempt", "entry", "queue", "retried")
+    """A claimed message on its way to a sender slot."""
 
-    def __init__(self, queue: CampaignQueue, entry: Entry, attempt: int, retried: bool) -> None:
-        self.queue, self.entry, self.attempt, self.retried = queue, entry, attempt, retried
+    __slots__ = ("attempt", "claim_expires", "entry", "queue", "retried")
+
+    def __init__(
+        self,
+        queue: CampaignQueue,
+        entry: Entry,
+        attempt: int,
+        retried: bool,
+        claim_expires: datetime,
+    ) -> None:
+        self.queue, self.entry, self.attempt = queue, entry, attempt
+        self.retried, self.claim_expires = retried, claim_expires
 
 
 class Sender:
@@ -81,13 +94,13 @@ class Sender:
         channels: dict[Channel, ChannelSender],
         clock: Clock,
         owner: str,
-        relay_nudge: Callable[[], None] = lambda: None,
+        producer: AIOKafkaProducer,
     ) -> None:
         self.settings = settings
         self.channels = channels
         self.clock = clock
         self.owner = owner
-        self._relay_nudge = relay_nudge
+        self._producer = producer
         self._wake = asyncio.Event()
         self.ticks = 0  # passes made, so a test can wait for the sender to have looked
         self._responses: dict[str, tuple[float, Responses]] = {}
@@ -123,10 +136,12 @@ class Sender:
     async def run(self, lease: Lease) -> None:
         self._reset()
         self._lease = lease
-        self._recorder = OutcomeRecorder(self.clock, self._stored)
+        self._publisher = BatchPublisher(self._producer, self.settings.topic)
+        self._recorder = OutcomeRecorder(self.clock, self._stored, self._publisher.submit)
         for channel in self.channels.values():
             await channel.start()
         recorder = asyncio.create_task(self._recorder.run(), name="dispatch-recorder")
+        publisher = asyncio.create_task(self._publisher.run(), name="dispatch-publisher")
         slots: list[asyncio.Task[None]] = []
         for channel in Channel:
             concurrency, rate = self._limits[channel]
@@ -145,9 +160,9 @@ class Sender:
                     await asyncio.wait_for(self._wake.wait(), timeout=timeout)
         finally:
             await self._drain(slots)
-            for task in [*slots, recorder]:
+            for task in [*slots, recorder, publisher]:
                 task.cancel()
-            await asyncio.gather(*slots, recorder, return_exceptions=True)
+            await asyncio.gather(*slots, recorder, publisher, return_exceptions=True)
             for channel in self.channels.values():
                 with contextlib.suppress(Exception):
                     await channel.close()
@@ -239,6 +254,10 @@ class Sender:
 
     async def _load_campaign(self, campaign_id: str, state: CampaignState) -> None:
         """Everything stored of one campaign: queued messages, outcomes, claims."""
+        # what a predecessor stored but did not get published goes out first
+        unpublished = await store.unpublished_batches(campaign_id)
+        if unpublished:
+            await self._publisher.publish(unpublished)
         documents, outcomes, claims = await asyncio.gather(
             store.messages_of_campaign(campaign_id),
             store.outcomes_of_campaign(campaign_id),
@@ -314,7 +333,19 @@ class Sender:
     async def _claim(self, queue: CampaignQueue, entries: Sequence[Entry]) -> list[Work]:
         wall = wall_clock()
         expires = wall + timedelta(seconds=self.settings.claim_ttl_seconds)
-        wanted = {f"{entry.message_id}:{entry.attempt + 1}": entry for entry in entries}
+        work: list[Work] = []
+        wanted: dict[str, Entry] = {}
+        for entry in entries:
+            held = entry.held_claim
+            entry.held_claim = None
+            if held is not None and held[0] > wall + CLAIM_MARGIN:
+                # our own claim, released unused (the lease wobbled): still ours to use
+                queue.in_flight.add(entry.message_id)
+                work.append(Work(queue, entry, entry.attempt, held[1], held[0]))
+            else:
+                wanted[f"{entry.message_id}:{entry.attempt + 1}"] = entry
+        if not wanted:
+            return work
         won = await claim_many(
             store.collection(store.SendClaim),
             [
@@ -331,13 +362,12 @@ class Sender:
                 for claim_id, entry in wanted.items()
             ],
         )
-        work: list[Work] = []
         for claim_id, entry in wanted.items():
             if claim_id in won:
                 retried = entry.attempt > 0
                 entry.attempt += 1
                 queue.in_flight.add(entry.message_id)
-                work.append(Work(queue, entry, entry.attempt, retried))
+                work.append(Work(queue, entry, entry.attempt, retried, expires))
             else:
                 entry.attempt += 1  # someone else holds this attempt
                 queue.parked[entry.message_id] = expires
@@ -384,7 +414,8 @@ class Sender:
             self._sending += 1
             try:
                 outcome = await self._deliver(channel, item, limiter)
-                if outcome is None:
+                if outcome is None:  # not sent: keep the claim for a later pass
+                    item.entry.held_claim = (item.claim_expires, item.retried)
                     item.queue.release(item.entry.message_id)
                 else:
                     await self._recorder.record(outcome)
@@ -519,4 +550,3 @@ class Sender:
                     campaign_id=outcome.campaign_id,
                     reason=outcome.reason,
                 )
-        self._relay_nudge()

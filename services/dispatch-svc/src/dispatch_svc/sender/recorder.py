@@ -1,5 +1,6 @@
 """Outcomes stored by group commit: one insert per campaign per flush, carrying the outcomes
-and their events (`message.sent`, the next step's `message.due`) as one outbox record.
+and their events (`message.sent`, the next step's `message.due`) as one outbox record, which
+`BatchPublisher` then publishes and marks published.
 
 A sender slot waits until its outcome is stored before taking the next message, so at any
 instant at most `concurrency` messages have reached a provider without a stored outcome: the
@@ -7,16 +8,22 @@ most a crash can make us send twice.
 """
 
 import asyncio
+import json
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import structlog
+from aiokafka import AIOKafkaProducer
 
 from dispatch_svc import store
+from reengage_common.logging import TRACE_HEADER
+from reengage_common.metrics import EVENTS_PUBLISHED
+
+SERVICE = "dispatch-svc"
 
 log = structlog.get_logger(__name__)
 
@@ -57,9 +64,7 @@ def send_batch_records(outcomes: Sequence[StoredOutcome], at: datetime) -> list[
             "clinic_id": group[0].clinic_id,
             "at": at,
             "outcomes": [outcome.record() for outcome in group],
-            "outbox": [event for outcome in group for event in outcome.events],
-            "outbox_pending": True,
-            "outbox_at": datetime.now(UTC),
+            "events": [event for outcome in group for event in outcome.events],
         }
         for campaign_id, group in by_campaign.items()
     ]
@@ -70,8 +75,10 @@ class OutcomeRecorder:
         self,
         clock: Callable[[], datetime],
         on_stored: Callable[[Sequence[StoredOutcome]], None],
+        publish: Callable[[list[dict[str, Any]]], None],
         max_batch: int = 2000,
     ) -> None:
+        self._publish = publish
         self._clock = clock
         self._on_stored = on_stored
         self._max_batch = max_batch
@@ -97,20 +104,73 @@ class OutcomeRecorder:
                 taken = self._pending[: self._max_batch]
                 del self._pending[: self._max_batch]
                 outcomes = [outcome for outcome, _ in taken]
-                await self._store(outcomes)
+                records = send_batch_records(outcomes, self._clock())
+                await self._store(records)
                 self._on_stored(outcomes)
+                self._publish(records)
                 for _, done in taken:
                     if not done.done():
                         done.set_result(None)
 
-    async def _store(self, outcomes: list[StoredOutcome]) -> None:
+    async def _store(self, records: list[dict[str, Any]]) -> None:
         delay = 0.1
-        records = send_batch_records(outcomes, self._clock())
         while True:
             try:
                 await store.store_send_batches(records)
                 return
             except Exception:  # the database is away: outcomes wait, senders wait on them
-                log.exception("dispatch.outcomes_not_stored", count=len(outcomes))
+                log.exception("dispatch.outcomes_not_stored", count=len(records))
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
+
+
+class BatchPublisher:
+    """Publishes stored send batches' events in order, then marks the batches published.
+
+    The events are the JSON documents stored with the outcomes: they go to Kafka as they are
+    (keyed by patient), without a round trip through the models.
+    """
+
+    def __init__(self, producer: AIOKafkaProducer, topic: Callable[[str], str]) -> None:
+        self._producer = producer
+        self._topic = topic
+        self._queue: asyncio.Queue[list[dict[str, Any]]] = asyncio.Queue()
+
+    def submit(self, records: list[dict[str, Any]]) -> None:
+        self._queue.put_nowait(records)
+
+    async def run(self) -> None:
+        while True:
+            records = [record for record in await self._queue.get()]
+            while not self._queue.empty():
+                records += self._queue.get_nowait()
+            delay = 0.1
+            while True:
+                try:
+                    await self.publish(records)
+                    break
+                except Exception:  # Kafka or the database away: keep the order, try again
+                    log.exception("dispatch.publish_failed", batches=len(records))
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 5.0)
+
+    async def publish(self, records: Sequence[dict[str, Any]]) -> None:
+        pending = []
+        for record in records:
+            for event in record.get("events", []):
+                headers = [
+                    (TRACE_HEADER, (event.get("traceId") or "").encode()),
+                    ("type", event["type"].encode()),
+                ]
+                pending.append(
+                    await self._producer.send(
+                        self._topic(event["type"]),
+                        value=json.dumps(event, separators=(",", ":")).encode(),
+                        key=event["data"]["patientId"].encode(),
+                        headers=headers,
+                    )
+                )
+                EVENTS_PUBLISHED.labels(SERVICE, event["type"]).inc()
+        if pending:
+            await asyncio.gather(*pending)
+        await store.mark_published(records)
