@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from audience_svc.blobs import without_gc
 from audience_svc.domain.import_rows import BadImport, CsvRows, Rejected, Row, json_line, lines_of
 from audience_svc.domain.targeting import Audience, evaluate
 from audience_svc.handlers import AudienceHandlers
@@ -122,7 +123,8 @@ async def estimate(request: Request) -> Response:
     started = time.perf_counter()
     rows = await projection.rows(identity.clinic_id)
     read = time.perf_counter()
-    result = evaluate(wanted.audience(), rows, request.state.clock().timestamp())
+    with without_gc():
+        result = evaluate(wanted.audience(), rows, request.state.clock().timestamp(), keep=False)
     log.info(
         "audience.estimated",
         clinic_id=identity.clinic_id,
@@ -132,7 +134,7 @@ async def estimate(request: Request) -> Response:
     )
     return JSONResponse(
         {
-            "total": len(result.selected),
+            "total": result.total,
             "targeted": result.targeted,
             "heldOut": result.held_out,
             "patients": result.patients,

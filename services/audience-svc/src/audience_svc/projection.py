@@ -10,24 +10,29 @@ least once, and folding twice changes nothing (see `domain.facts`). Every replic
 same state from the database; the decoded shards are cached by generation id.
 """
 
+import asyncio
 import uuid
 import zlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from itertools import chain
 from typing import Any
 
 import structlog
 from pymongo.asynchronous.database import AsyncDatabase
 
-from audience_svc.blobs import pack, unpack
-from audience_svc.domain.facts import Fact, State, fold, targeting_row
+from audience_svc.blobs import pack, unpack, without_gc
+from audience_svc.domain.facts import R_ID, Fact, State, fold, targeting_row
 from reengage_common.leases import Lease
 from reengage_common.storage import insert_new
 
 log = structlog.get_logger(__name__)
 BATCH_NAMESPACE = uuid.UUID("0b3f3d7e-6a0c-4f6e-9a55-2d8e1f4c7b90")
-# Pending records one compaction round takes (each holds a consumer batch of facts).
-ROUND_RECORDS = 200
+# Pending records one compaction round takes (each holds a consumer batch of facts, up to
+# 1,000): a round rewrites every shard it touches, so it folds as much as is pending at once.
+ROUND_RECORDS = 1000
+# Concurrent queries reading a clinic's shard blobs.
+READERS = 4
 
 
 def batch_record_id(kind: str, event_ids: Iterable[str]) -> str:
@@ -81,10 +86,22 @@ class Projection:
         name = collection.name
         missing = [i for i in ids if (name, i) not in self._decoded]
         if missing:
-            query = {"clinic_id": clinic_id, "_id": {"$in": missing}}
-            async for doc in collection.find(query, batch_size=8):
-                self._decoded[(name, doc["_id"])] = unpack(doc["blob"])
-        return {i: self._decoded[(name, i)] for i in ids}
+            # A few queries at once: the server reads and the client decodes in parallel.
+            groups = [missing[n::READERS] for n in range(min(READERS, len(missing)))]
+            await asyncio.gather(*(self._read(collection, clinic_id, g) for g in groups))
+        return {i: self._decoded[(name, i)] for i in ids if (name, i) in self._decoded}
+
+    async def _read(self, collection: Any, clinic_id: str, ids: list[str]) -> None:
+        query = {"clinic_id": clinic_id, "_id": {"$in": ids}}
+        rows = collection.name == self.rows_by_shard.name
+        async for doc in collection.find(query, batch_size=8):
+            with without_gc():
+                value = unpack(doc["blob"])
+                if rows:  # columns ({"cols": [...]}); generations written before: a list of rows
+                    value = value["cols"] if isinstance(value, dict) else _columns(value)
+                else:
+                    value = {state["id"]: state for state in value}
+            self._decoded[(collection.name, doc["_id"])] = value
 
     def _forget(self, stale: Iterable[str]) -> None:
         for record_id in stale:
@@ -94,14 +111,16 @@ class Projection:
     async def shard_states(
         self, clinic_id: str, shards: Iterable[int] | None = None, *, copies: bool = True
     ) -> dict[int, tuple[int, dict[str, State]]]:
-        """{shard: (generation, {patient id: state})}; copies (safe to fold into) by default."""
+        """{shard: (generation, {patient id: state})}; copies (safe to fold into) by default,
+        else the cached states themselves (read only)."""
         latest = await self._latest(self.states, clinic_id)
         wanted = [s for s in (latest if shards is None else shards) if s in latest]
         ids = [latest[s]["_id"] for s in wanted]
         blobs = await self._blobs(self.states, clinic_id, ids)
-        own = _copy if copies else _same
+        if not copies:
+            return {s: (latest[s]["gen"], blobs[latest[s]["_id"]]) for s in wanted}
         return {
-            s: (latest[s]["gen"], {st["id"]: own(st) for st in blobs[latest[s]["_id"]]})
+            s: (latest[s]["gen"], {pid: _copy(st) for pid, st in blobs[latest[s]["_id"]].items()})
             for s in wanted
         }
 
@@ -117,27 +136,29 @@ class Projection:
         fold(states, facts)
         return states
 
-    async def rows(self, clinic_id: str) -> list[list[Any]]:
-        """The targeting rows of every known patient of the clinic."""
+    async def rows(self, clinic_id: str) -> "Rows":
+        """The targeting rows of every known patient of the clinic (see `facts.R_*`)."""
         _, facts = await self._pending_facts(clinic_id)
         latest = await self._latest(self.rows_by_shard, clinic_id)
         by_shard = await self._blobs(
             self.rows_by_shard, clinic_id, [head["_id"] for head in latest.values()]
         )
-        if not facts:
-            return [row for rows in by_shard.values() for row in rows]
         touched_shards = {self.shard_of(pid) for f in facts for pid in f.get("pids") or [f["pid"]]}
-        result = [
-            row
-            for shard, head in latest.items()
-            if shard not in touched_shards
-            for row in by_shard[head["_id"]]
-        ]
-        states: dict[str, State] = {}
-        for _, shard_states in (await self.shard_states(clinic_id, touched_shards)).values():
-            states.update(shard_states)
-        fold(states, facts)
-        result.extend(row for st in states.values() if (row := targeting_row(st)) is not None)
+        result = Rows(
+            [
+                by_shard[head["_id"]]
+                for shard, head in latest.items()
+                if shard not in touched_shards and head["_id"] in by_shard
+            ]
+        )
+        if facts:
+            states: dict[str, State] = {}
+            for _, shard_states in (await self.shard_states(clinic_id, touched_shards)).values():
+                states.update(shard_states)
+            fold(states, facts)
+            folded = [row for st in states.values() if (row := targeting_row(st)) is not None]
+            if folded:
+                result.shards.append(_columns(folded))
         return result
 
     # --- compaction (one replica, under a lease) ---------------------------------------------
@@ -164,21 +185,25 @@ class Projection:
                     by_shard[shard].append({**fact, "pids": members})
             else:
                 by_shard[self.shard_of(fact["pid"])].append(fact)
-        current = await self.shard_states(clinic_id, by_shard)
-        new_states, new_rows = [], []
-        for shard, shard_facts in by_shard.items():
-            gen, states = current.get(shard, (0, {}))
-            fold(states, shard_facts)
-            record_id = f"{clinic_id}:{shard:04d}:{gen + 1:09d}"
-            base = {"_id": record_id, "clinic_id": clinic_id, "shard": shard, "gen": gen + 1}
-            listed = list(states.values())
-            rows = [row for st in listed if (row := targeting_row(st)) is not None]
-            new_states.append({**base, "n": len(listed), "blob": pack(listed)})
-            new_rows.append({**base, "n": len(rows), "blob": pack(rows)})
+        current = await self.shard_states(clinic_id, by_shard, copies=False)
+        previous_rows = await self._blobs(
+            self.rows_by_shard,
+            clinic_id,
+            [
+                f"{clinic_id}:{shard:04d}:{current[shard][0]:09d}"
+                for shard in by_shard
+                if shard in current
+            ],
+        )
+        with without_gc():
+            new_states, new_rows, cache = _fold_shards(clinic_id, by_shard, current, previous_rows)
         if lease is not None and not lease.held():
             return 0
         await insert_new(self.states, new_states, batch=16)
         await insert_new(self.rows_by_shard, new_rows, batch=16)
+        for record_id, states, shard_columns in cache:  # this replica need not decode them
+            self._decoded[(self.states.name, record_id)] = states
+            self._decoded[(self.rows_by_shard.name, record_id)] = shard_columns
         await self.pending.delete_many({"clinic_id": clinic_id, "_id": {"$in": record_ids}})
         # Every older generation of the rewritten shards (more than one after a crash).
         newest = {doc["_id"] for doc in new_states}
@@ -197,8 +222,58 @@ class Projection:
         return len(facts)
 
 
-def _same(state: State) -> State:
-    return state
+def _fold_shards(
+    clinic_id: str,
+    by_shard: dict[int, list[Fact]],
+    current: dict[int, tuple[int, dict[str, State]]],
+    previous_rows: dict[str, Any],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[tuple[str, Any, Any]]]:
+    """The next generation of each shard the facts touch: state and row documents to insert,
+    and what to cache. The cached generation stays as it is (readers may hold it): facts are
+    folded into copies of the states they touch, and rows derived again for those only."""
+    new_states, new_rows, cache = [], [], []
+    for shard, shard_facts in by_shard.items():
+        gen, cached = current.get(shard, (0, {}))
+        touched = {pid for f in shard_facts for pid in f.get("pids") or [f["pid"]]}
+        states = dict(cached)
+        for pid in touched & states.keys():
+            states[pid] = _copy(states[pid])
+        fold(states, shard_facts)
+        record_id = f"{clinic_id}:{shard:04d}:{gen + 1:09d}"
+        old_rows = previous_rows.get(f"{clinic_id}:{shard:04d}:{gen:09d}")
+        by_pid = {row[R_ID]: row for row in zip(*old_rows, strict=True)} if old_rows else {}
+        if not old_rows:
+            touched = set(states)
+        for pid in touched:
+            row = targeting_row(states[pid])
+            if row is None:
+                by_pid.pop(pid, None)
+            else:
+                by_pid[pid] = row
+        shard_columns = [list(c) for c in zip(*by_pid.values(), strict=True)]
+        base = {"_id": record_id, "clinic_id": clinic_id, "shard": shard, "gen": gen + 1}
+        new_states.append({**base, "n": len(states), "blob": pack(list(states.values()))})
+        new_rows.append({**base, "n": len(by_pid), "blob": pack({"cols": shard_columns})})
+        cache.append((record_id, states, shard_columns))
+    return new_states, new_rows, cache
+
+
+class Rows:
+    """A clinic's targeting rows, kept as the shards' columns: iterating yields one tuple per
+    patient at a time (nothing is copied, so the cached columns stay the only objects)."""
+
+    def __init__(self, shards: list[list[list[Any]]]) -> None:
+        self.shards = shards
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        return chain.from_iterable(zip(*columns, strict=True) for columns in self.shards)
+
+    def __len__(self) -> int:
+        return sum(len(columns[0]) for columns in self.shards if columns)
+
+
+def _columns(rows: list[list[Any]]) -> list[list[Any]]:
+    return [list(column) for column in zip(*rows, strict=True)]
 
 
 def _copy(state: State) -> State:

@@ -81,3 +81,19 @@ def test_assignment_is_deterministic_and_follows_weights() -> None:
     assert abs(Counter(first)["B"] / len(ids) - 0.75) < 0.02
     assert abs(held / len(ids) - 0.20) < 0.01
     assert [variant_for("other", p, variants) for p in ids] != first
+
+
+def test_an_estimate_counts_the_same_without_keeping_the_selection() -> None:
+    rows = [row(f"p{n}", 170 + n) for n in range(40)]
+    split = audience(
+        variants=(Variant(name="A", weight=1), Variant(name="B", weight=1)), holdout_percent=20
+    )
+    kept, counted = evaluate(split, rows, NOW), evaluate(split, rows, NOW, keep=False)
+    assert counted.selected == []
+    assert (counted.total, counted.held_out, counted.excluded, counted.by_channel) == (
+        len(kept.selected),
+        sum(s.held_out for s in kept.selected),
+        kept.excluded,
+        kept.by_channel,
+    )
+    assert kept.patients == counted.patients == 40

@@ -18,7 +18,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from audience_svc.domain.facts import (
     CHANNEL_BITS,
@@ -88,8 +88,7 @@ class Audience:
         return own or sorted(self.steps, key=lambda s: s.sequence)
 
 
-@dataclass(frozen=True)
-class Selected:
+class Selected(NamedTuple):
     """One patient the campaign reaches: variant, the first step they can receive, holdout."""
 
     patient_id: str
@@ -101,21 +100,21 @@ class Selected:
 
 @dataclass
 class Evaluation:
+    """Who is selected (`selected` only when kept: an estimate needs the counts alone)."""
+
     selected: list[Selected] = field(default_factory=list)
     excluded: Counter[str] = field(default_factory=Counter)
     by_channel: Counter[str] = field(default_factory=Counter)
+    total: int = 0
+    held_out: int = 0
 
     @property
     def patients(self) -> int:
-        return len(self.selected) + sum(self.excluded.values())
-
-    @property
-    def held_out(self) -> int:
-        return sum(1 for s in self.selected if s.held_out)
+        return self.total + sum(self.excluded.values())
 
     @property
     def targeted(self) -> int:
-        return len(self.selected) - self.held_out
+        return self.total - self.held_out
 
 
 def _unit(campaign_id: str, patient_id: str, purpose: str) -> float:
@@ -139,67 +138,88 @@ def variant_for(campaign_id: str, patient_id: str, variants: Sequence[Variant]) 
     return variants[-1].name
 
 
-def evaluate(audience: Audience, rows: Iterable[list[Any]], now: float) -> Evaluation:
-    """Every row either selected or excluded by exactly one reason (their sum: the patients)."""
+def evaluate(
+    audience: Audience, rows: Iterable[Sequence[Any]], now: float, *, keep: bool = True
+) -> Evaluation:
+    """Every row either selected or excluded by exactly one reason (their sum: the patients).
+    With `keep=False` only the counts are made (an estimate)."""
     rules = audience.targeting
     inactive_before = now - rules.inactive_days * DAY
     contacted_since = now - rules.exclude_contact_days * DAY
     other_since = now - CROSS_CAMPAIGN_DAYS * DAY
     stages = frozenset(rules.treatment_stages)
     campaign_mask = sum(CHANNEL_BITS[c] for c in audience.channels)
-    masks_by_variant = {
-        v.name: [(CHANNEL_BITS[s.channel.value], s) for s in audience.steps_of(v.name)]
-        for v in audience.variants
-    }
+    # Step 1 of a variant for each set of reachable channels (a 3-bit mask): one lookup per
+    # patient instead of a search through the steps.
+    first_step: dict[str, list[MessageTemplate | None]] = {}
+    for v in audience.variants:
+        steps = [(CHANNEL_BITS[s.channel.value], s) for s in audience.steps_of(v.name)]
+        first_step[v.name] = [
+            next((s for bit, s in steps if reach & bit), None) for reach in range(8)
+        ]
     only_variant = audience.variants[0].name if len(audience.variants) == 1 else None
+    only_steps = first_step[only_variant] if only_variant else None
     campaign_id = audience.campaign_id
+    holdout = audience.holdout_percent
+    include_no_shows, include_dropouts = rules.include_no_shows, rules.include_dropouts
+    exclude_recent_contact, enrolling_daily = rules.exclude_recent_contact, audience.enrolling_daily
     result = Evaluation()
     excluded = result.excluded
+    selected = result.selected
+    channel_counts: Counter[Any] = Counter()
+    total = held_out = 0
     for row in rows:
-        reason = None
         if row[R_DECEASED]:
-            reason = DECEASED
+            excluded[DECEASED] += 1
         elif row[R_DNC]:
-            reason = DO_NOT_CONTACT
+            excluded[DO_NOT_CONTACT] += 1
         elif campaign_mask & ~row[R_UNSUBSCRIBED] == 0:
-            reason = UNSUBSCRIBED
+            excluded[UNSUBSCRIBED] += 1
         elif row[R_ANCHOR] > inactive_before:
-            reason = VISITED_RECENTLY
+            excluded[VISITED_RECENTLY] += 1
         elif row[R_BOOKED] is not None and row[R_BOOKED] > now:
-            reason = UPCOMING_APPOINTMENT
+            excluded[UPCOMING_APPOINTMENT] += 1
         elif stages and row[R_STAGE] not in stages:
-            reason = TREATMENT_STAGE
-        elif row[R_NO_SHOW] and not rules.include_no_shows:
-            reason = NO_SHOW
-        elif row[R_DROPOUT] and not rules.include_dropouts:
-            reason = DROPOUT
+            excluded[TREATMENT_STAGE] += 1
+        elif row[R_NO_SHOW] and not include_no_shows:
+            excluded[NO_SHOW] += 1
+        elif row[R_DROPOUT] and not include_dropouts:
+            excluded[DROPOUT] += 1
         elif (
-            rules.exclude_recent_contact
+            exclude_recent_contact
             and row[R_CONTACTED] is not None
             and row[R_CONTACTED] > contacted_since
         ):
-            reason = CONTACTED_RECENTLY
+            excluded[CONTACTED_RECENTLY] += 1
         else:
             targeted = row[R_TARGETED]
             if targeted and any(
                 at > other_since for cid, at in targeted.items() if cid != campaign_id
             ):
-                reason = TARGETED_BY_OTHER_CAMPAIGN
-            elif audience.enrolling_daily and campaign_id in targeted:
-                reason = ALREADY_ENROLLED
-        if reason is not None:
-            excluded[reason] += 1
-            continue
-        patient_id = row[R_ID]
-        adult_from = row[R_ADULT_FROM]
-        minor = adult_from is not None and now < adult_from
-        reach = row[R_REACH_MINOR] if minor else row[R_REACH_ADULT]
-        variant = only_variant or variant_for(campaign_id, patient_id, audience.variants)
-        step = next((s for bit, s in masks_by_variant[variant] if reach & bit), None)
-        if step is None:
-            excluded[NO_REACHABLE_CHANNEL] += 1
-            continue
-        held = is_held_out(campaign_id, patient_id, audience.holdout_percent)
-        result.selected.append(Selected(patient_id, variant, step, held, minor))
-        result.by_channel[step.channel.value] += 1
+                excluded[TARGETED_BY_OTHER_CAMPAIGN] += 1
+                continue
+            if enrolling_daily and targeted and campaign_id in targeted:
+                excluded[ALREADY_ENROLLED] += 1
+                continue
+            patient_id = row[R_ID]
+            adult_from = row[R_ADULT_FROM]
+            minor = adult_from is not None and now < adult_from
+            reach = row[R_REACH_MINOR] if minor else row[R_REACH_ADULT]
+            if only_steps is not None:
+                variant, step = only_variant, only_steps[reach]
+            else:
+                variant = variant_for(campaign_id, patient_id, audience.variants)
+                step = first_step[variant][reach]
+            if step is None:
+                excluded[NO_REACHABLE_CHANNEL] += 1
+                continue
+            held = holdout > 0 and is_held_out(campaign_id, patient_id, holdout)
+            total += 1
+            held_out += held
+            channel_counts[step.channel] += 1
+            if keep:
+                selected.append(Selected(patient_id, variant, step, held, minor))
+    result.total, result.held_out = total, held_out
+    for channel, count in channel_counts.items():
+        result.by_channel[channel.value] += count
     return result
