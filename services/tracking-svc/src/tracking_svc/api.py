@@ -15,6 +15,7 @@ from starlette.routing import Route
 from reengage_common.auth import VIEW_ANALYTICS, AuthError, Identity, PermissionDenied
 from reengage_common.web import error_response, identity_of, unauthenticated
 from tracking_svc.reads import BadInput, check_status, recipients_page, stats_of
+from tracking_svc.snapshots import Snapshots
 
 MAX_PAGE = 100
 MAX_BATCH = 100
@@ -38,8 +39,13 @@ def reading(endpoint: Endpoint) -> Callable[[Request], Awaitable[Response]]:
     return run
 
 
+def _snapshots(request: Request) -> Snapshots:
+    return request.state.snapshots
+
+
 async def campaign_stats(request: Request, identity: Identity) -> Response:
-    return JSONResponse(await stats_of(identity.clinic_id, request.path_params["id"]))
+    answer = await stats_of(identity.clinic_id, request.path_params["id"], _snapshots(request))
+    return JSONResponse(answer)
 
 
 async def stats_batch(request: Request, identity: Identity) -> Response:
@@ -52,7 +58,10 @@ async def stats_batch(request: Request, identity: Identity) -> Response:
         raise BadInput("campaignIds", "expected a list of campaign ids")
     if len(ids) > MAX_BATCH:
         raise BadInput("campaignIds", f"at most {MAX_BATCH} at once")
-    items = await asyncio.gather(*(stats_of(identity.clinic_id, i) for i in dict.fromkeys(ids)))
+    snapshots = _snapshots(request)
+    items = await asyncio.gather(
+        *(stats_of(identity.clinic_id, i, snapshots) for i in dict.fromkeys(ids))
+    )
     return JSONResponse({"items": list(items)})
 
 
@@ -71,6 +80,7 @@ async def campaign_recipients(request: Request, identity: Identity) -> Response:
     page = await recipients_page(
         identity.clinic_id,
         campaign_id,
+        _snapshots(request),
         status=status,
         first=_first(params.get("first")),
         after=params.get("after") or None,
@@ -80,8 +90,10 @@ async def campaign_recipients(request: Request, identity: Identity) -> Response:
         "pageInfo": {"hasNextPage": page.has_next, "endCursor": page.end_cursor},
     }
     if params.get("withTotal") in ("1", "true"):
-        # The total needs every recipient's status: the stats query's cost, so only on request.
-        counts = (await stats_of(identity.clinic_id, campaign_id))["statusCounts"]
+        # The total is the stats query's status counts: a snapshot's tally, cheap.
+        counts = (await stats_of(identity.clinic_id, campaign_id, _snapshots(request)))[
+            "statusCounts"
+        ]
         answer["totalCount"] = counts[status] if status else sum(counts.values())
     return JSONResponse(answer)
 

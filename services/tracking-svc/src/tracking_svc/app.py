@@ -1,7 +1,9 @@
 """Wiring of tracking-svc: documents, batch consumers, internal and public routes."""
 
+import asyncio
 from datetime import UTC, datetime
 
+import structlog
 from starlette.applications import Starlette
 
 from reengage_common.bus import batch
@@ -14,12 +16,16 @@ from reengage_common.events import (
     RecipientHeldOut,
     RecipientResponded,
 )
+from reengage_common.leases import Lease
 from reengage_common.service import Runtime, build_service_app
 from reengage_common.settings import Settings
 from tracking_svc import api, public
 from tracking_svc.config import TrackingSettings
 from tracking_svc.handlers import Clock, TrackingHandlers
+from tracking_svc.snapshots import Snapshots
 from tracking_svc.store import DOCUMENTS
+
+log = structlog.get_logger(__name__)
 
 SERVICE = "tracking-svc"
 
@@ -48,10 +54,20 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Star
             AppointmentUpdated: batch(handle.on_appointment_updated),
         }
 
+    snapshots = Snapshots()  # this replica's cache of decoded snapshot records
+
+    async def compactor(runtime: Runtime, lease: Lease) -> None:
+        """Fold new fact pages into campaign snapshots, on one replica at a time."""
+        while lease.held():
+            folded = await snapshots.compact(lease)
+            if not folded:
+                await asyncio.sleep(settings.compact_interval_seconds)
+
     return build_service_app(
         settings,
         routes=[*api.routes, *public.routes],
         documents=DOCUMENTS,
         handlers=handlers,
-        state=lambda runtime: {"tracking": tracking(runtime)},
+        background={"tracking-compactor": compactor},
+        state=lambda runtime: {"tracking": tracking(runtime), "snapshots": snapshots},
     )

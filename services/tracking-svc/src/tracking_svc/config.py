@@ -17,3 +17,6 @@ class TrackingSettings(Settings):
     fallback_booking_url: str = "https://brightsmiles.example/book"
     # Public endpoints read at most this much body; Twilio's largest form is a few kB.
     max_public_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    # The compactor folds new fact pages into campaign snapshots this often when it is idle
+    # (a round that folded something is followed at once by the next).
+    compact_interval_seconds: float = Field(default=0.5, gt=0)

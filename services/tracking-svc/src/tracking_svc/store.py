@@ -6,6 +6,9 @@
 - `PatientContact`: what a booking, an inbound SMS or a provider callback must find by patient,
   phone number or provider message id (a contact, a holdout, a rebooking).
 - `CampaignTerms`: campaign.launched's incentive, variants and clinic profile, one per run.
+- `SnapshotHead` / `SnapshotShard`: a campaign's folded pages (see `snapshots`). A head is one
+  generation, inserted once under a unique `_id` (its number): of two compactors racing for a
+  generation exactly one wins. Pages it folded are deleted after it is stored.
 """
 
 import hashlib
@@ -75,7 +78,42 @@ class UnmatchedCallback(Document):
         indexes = [IndexModel([("pmid", ASCENDING)])]
 
 
-DOCUMENTS = [FactPage, PatientContact, LaunchedCampaign, UnmatchedCallback]
+class SnapshotHead(Document):
+    """Generation `gen` of one clinic's campaign: its tally, campaign facts and shard ids."""
+
+    id: str  # type: ignore[assignment]
+    campaign_id: str
+    clinic_id: str
+    gen: int
+    r: str  # JSON: {"tally", "facts", "shards": {shard: [shard record id, {status: n}]}}
+
+    class Settings:
+        name = "snapshot_heads"
+        indexes = [IndexModel([("campaign_id", ASCENDING)])]
+
+
+class SnapshotShard(Document):
+    """One shard's patient entries (zlib text), shared by every generation until it changes."""
+
+    id: str  # type: ignore[assignment]
+    campaign_id: str
+    clinic_id: str
+    gen: int
+    blob: bytes
+
+    class Settings:
+        name = "snapshot_shards"
+        indexes = [IndexModel([("campaign_id", ASCENDING)])]
+
+
+DOCUMENTS = [
+    FactPage,
+    PatientContact,
+    LaunchedCampaign,
+    UnmatchedCallback,
+    SnapshotHead,
+    SnapshotShard,
+]
 
 
 def _collection(model: type[Document]) -> Collection:
@@ -118,6 +156,34 @@ async def campaign_facts(clinic_id: str, campaign_id: str, bucket: int | None = 
         query["bucket"] = bucket
     pages = await _collection(FactPage).find(query, {"facts": 1}).to_list()
     return [fact for page in pages for fact in page.get("facts") or []]
+
+
+async def unfolded_pages(
+    campaign_id: str,
+    clinic_id: str | None = None,
+    bucket: int | None = None,
+    limit: int = 0,
+) -> list[dict[str, Any]]:
+    """Pages not folded into a snapshot yet (folded ones are deleted): `_id`, `clinic_id`, facts."""
+    query: dict[str, Any] = {"campaign_id": campaign_id}
+    if clinic_id is not None:
+        query["clinic_id"] = clinic_id
+    if bucket is not None:
+        query["bucket"] = bucket
+    cursor = _collection(FactPage).find(query, {"facts": 1, "clinic_id": 1})
+    if limit:
+        cursor = cursor.limit(limit)
+    return await cursor.to_list()
+
+
+async def campaigns_with_pages() -> list[str]:
+    return sorted(await _collection(FactPage).distinct("campaign_id"))
+
+
+async def delete_pages(campaign_id: str, page_ids: list[str]) -> None:
+    for start in range(0, len(page_ids), 500):
+        chunk = page_ids[start : start + 500]
+        await _collection(FactPage).delete_many({"campaign_id": campaign_id, "_id": {"$in": chunk}})
 
 
 # --- contacts -------------------------------------------------------------------------------

@@ -58,8 +58,9 @@ def bucket_of(patient_id: str) -> int:
     return hashlib.blake2b(patient_id.encode(), digest_size=2).digest()[0] % BUCKETS
 
 
-def unique_facts(raw: list[str]) -> list[Fact]:
-    """Decode and drop repeats: a redelivered batch stores its facts again in another page."""
+def unique(raw: list[str]) -> dict[str, tuple[str, Fact]]:
+    """{fact key: (its string, the fact)}, one per key: a redelivered batch stores its facts
+    again in another page, and the repeat is dropped here."""
     seen: dict[str, tuple[str, Fact]] = {}
     for item in set(raw):  # a redelivered fact is the very same string
         fact = Fact.decode(item)
@@ -67,4 +68,9 @@ def unique_facts(raw: list[str]) -> list[Fact]:
         # Two facts with one key are the same fact; keep one by a rule that ignores order.
         if held is None or item < held[0]:
             seen[fact.key] = (item, fact)
-    return [fact for _, fact in seen.values()]
+    return seen
+
+
+def unique_facts(raw: list[str]) -> list[Fact]:
+    """Decode and drop repeats (see `unique`)."""
+    return [fact for _, fact in unique(raw).values()]

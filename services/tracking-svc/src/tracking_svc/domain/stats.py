@@ -8,6 +8,7 @@ p < 0.05. Lift compares the contacted recipients' rebook rate with the holdout's
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,43 +51,84 @@ def rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def _redeemed(recipient: Recipient, code: str | None) -> int:
-    if not code:
-        return 0
-    return sum(
-        1
-        for booking in recipient.live_rebookings
-        if (booking.incentive_code or "").strip().upper() == code
-    )
+# --- the additive tally ---------------------------------------------------------------------
+#
+# Every figure is a sum over recipients, so a campaign's figures are one Counter that each
+# recipient adds its share to (`add_recipient`) and `figures` turns into the answer. A snapshot
+# keeps that Counter; when a recipient changes, its old share is taken out (sign -1) and its new
+# share put in, so a stats query never walks 100,000 recipients. Keys are tuples:
+#   ("all",)                     every recipient (targeted before audience.evaluated)
+#   ("h", "n"|"booked")          holdout recipients, and those with a standing booking
+#   ("v", variant, name)         treated recipients' counts by variant (names of `COUNTS`, outcomes,
+#                                delivered, messageCostCents, revenueCents)
+#   ("v", variant, "redeemed", CODE)  standing rebookings that used incentive CODE
+#   ("ch"|"seq", channel|sequence, name)  messages by channel / step (steps, outcomes, ...)
+#   ("rch", channel, kind)       responses by channel
+#   ("status", status)           treated recipients by status
+
+Tally = Counter[tuple[Any, ...]]
 
 
-def _tally(recipients: list[Recipient], terms: CampaignTerms) -> Counter[str]:
-    """The raw counts of a group, in one pass over its recipients."""
-    code = terms.incentive_code.strip().upper() if terms.incentive_code else None
-    tally: Counter[str] = Counter()
-    for r in recipients:
-        contacted, responded, rebooked = r.contacted, r.responded_at is not None, bool(r.rebookings)
-        tally["recipients"] += 1
-        tally["contacted"] += contacted
-        tally["responded"] += responded
-        tally["interested"] += r.interested
-        tally["notInterested"] += r.response == "NOT_INTERESTED"
-        tally["clicked"] += "CLICKED" in r.responses
-        tally["replied"] += bool(r.replies)
-        tally["rebooked"] += rebooked
-        tally["unsubscribed"] += "UNSUBSCRIBED" in r.responses
-        tally["bounced"] += "BOUNCED" in r.responses
+def _code(code: str | None) -> str:
+    return (code or "").strip().upper()
+
+
+def add_recipient(tally: Tally, r: Recipient, sign: int = 1) -> None:
+    """Add (sign 1) or take out (sign -1) one recipient's share of every figure."""
+    tally[("all",)] += sign
+    if r.holdout:
+        tally[("h", "n")] += sign
+        if any(not b.cancelled for b in r.holdout_bookings.values()):
+            tally[("h", "booked")] += sign
+        return
+    v = r.variant or "A"
+    contacted, responded, rebooked = r.contacted, r.responded_at is not None, bool(r.rebookings)
+    for name, value in (
+        ("recipients", 1),
+        ("contacted", contacted),
+        ("responded", responded),
+        ("interested", r.interested),
+        ("notInterested", r.response == "NOT_INTERESTED"),
+        ("clicked", "CLICKED" in r.responses),
+        ("replied", bool(r.replies)),
+        ("rebooked", rebooked),
+        ("unsubscribed", "UNSUBSCRIBED" in r.responses),
+        ("bounced", "BOUNCED" in r.responses),
         # A/B and lift compare contacted recipients only: a response can arrive before its
         # message.sent is counted, and must not make a rate exceed 1.
-        tally["contactedResponded"] += contacted and responded
-        tally["contactedRebooked"] += contacted and rebooked
-        for step in r.steps.values():
-            tally[step.outcome or "DUE"] += 1
-            tally["delivered"] += step.delivered
-            tally["messageCostCents"] += step.cost_cents
-        if r.rebookings:
-            tally["incentivesRedeemed"] += _redeemed(r, code)
-            tally["revenueCents"] += sum(b.revenue_cents for b in r.live_rebookings)
+        ("contactedResponded", contacted and responded),
+        ("contactedRebooked", contacted and rebooked),
+    ):
+        if value:
+            tally[("v", v, name)] += sign * int(value)
+    for step in r.steps.values():
+        outcome = step.outcome or "DUE"
+        tally[("v", v, outcome)] += sign
+        for by in (("ch", step.channel), ("seq", step.sequence)):
+            tally[(*by, outcome)] += sign
+            tally[(*by, "steps")] += sign
+            if step.delivered:
+                tally[(*by, "delivered")] += sign
+            if step.cost_cents:
+                tally[(*by, "costCents")] += sign * step.cost_cents
+        if step.delivered:
+            tally[("v", v, "delivered")] += sign
+        if step.cost_cents:
+            tally[("v", v, "messageCostCents")] += sign * step.cost_cents
+    for booking in r.live_rebookings if r.rebookings else ():
+        tally[("v", v, "revenueCents")] += sign * booking.revenue_cents
+        if booking.incentive_code and _code(booking.incentive_code):
+            tally[("v", v, "redeemed", _code(booking.incentive_code))] += sign
+    for kind, (_, channel) in r.responses.items():
+        if channel:
+            tally[("rch", channel, kind)] += sign
+    tally[("status", r.status)] += sign
+
+
+def tally_of(recipients: Iterable[Recipient]) -> Tally:
+    tally: Tally = Counter()
+    for recipient in recipients:
+        add_recipient(tally, recipient)
     return tally
 
 
@@ -95,6 +137,18 @@ COUNTS = (
     "interested", "notInterested", "clicked", "replied", "rebooked", "unsubscribed", "bounced",
     "contactedResponded", "contactedRebooked",
 )  # fmt: skip
+
+
+def _variant_counts(tally: Tally, variant: str, terms: CampaignTerms) -> Counter[str]:
+    """The raw counts of one variant's treated recipients, as `_figures` reads them."""
+    counts: Counter[str] = Counter()
+    for name in (*COUNTS, *SendOutcome.__members__.values(), "DUE"):
+        counts[name] = tally[("v", variant, name)]
+    for name in ("messageCostCents", "revenueCents"):
+        counts[name] = tally[("v", variant, name)]
+    code = _code(terms.incentive_code)
+    counts["incentivesRedeemed"] = tally[("v", variant, "redeemed", code)] if code else 0
+    return counts
 
 
 def _figures(tally: Counter[str], terms: CampaignTerms) -> dict[str, Any]:
@@ -128,38 +182,28 @@ def _figures(tally: Counter[str], terms: CampaignTerms) -> dict[str, Any]:
     return counts
 
 
-def _message_breakdown(recipients: list[Recipient], by: str) -> list[dict[str, Any]]:
-    groups: dict[Any, Counter[str]] = defaultdict(Counter)
-    for recipient in recipients:
-        for step in recipient.steps.values():
-            group = groups[getattr(step, by)]
-            group[step.outcome or "DUE"] += 1
-            group["steps"] += 1
-            group["delivered"] += int(step.delivered)
-            group["costCents"] += step.cost_cents
-    rows = []
-    for key in sorted(groups):
-        group = groups[key]
-        rows.append(
-            {
-                by: key,
-                "due": group["steps"],
-                "sent": group[SendOutcome.SENT],
-                "delivered": group["delivered"],
-                "failed": group[SendOutcome.FAILED],
-                "skipped": group[SendOutcome.SKIPPED],
-                "costCents": group["costCents"],
-            }
-        )
-    return rows
+def _message_breakdown(tally: Tally, by: str) -> list[dict[str, Any]]:
+    prefix = {"channel": "ch", "sequence": "seq"}[by]
+    keys = sorted({k[1] for k, n in tally.items() if k[0] == prefix and k[2] == "steps" and n})
+    return [
+        {
+            by: key,
+            "due": tally[(prefix, key, "steps")],
+            "sent": tally[(prefix, key, SendOutcome.SENT)],
+            "delivered": tally[(prefix, key, "delivered")],
+            "failed": tally[(prefix, key, SendOutcome.FAILED)],
+            "skipped": tally[(prefix, key, SendOutcome.SKIPPED)],
+            "costCents": tally[(prefix, key, "costCents")],
+        }
+        for key in keys
+    ]
 
 
-def _responses_by_channel(recipients: list[Recipient]) -> dict[str, Counter[str]]:
-    by_channel: dict[str, Counter[str]] = defaultdict(Counter)
-    for recipient in recipients:
-        for kind, (_, channel) in recipient.responses.items():
-            if channel:
-                by_channel[channel][kind] += 1
+def _responses_by_channel(tally: Tally) -> dict[str, dict[str, int]]:
+    by_channel: dict[str, dict[str, int]] = defaultdict(dict)
+    for key, n in sorted(tally.items(), key=lambda item: str(item[0])):
+        if key[0] == "rch" and n:
+            by_channel[key[1]][key[2]] = n
     return by_channel
 
 
@@ -186,9 +230,7 @@ def _comparison(metric: str, a: tuple[str, dict], b: tuple[str, dict]) -> dict[s
     }
 
 
-def _lift(treated: dict[str, Any], holdout: list[Recipient]) -> dict[str, Any]:
-    held = len(holdout)
-    booked = sum(1 for r in holdout if any(not b.cancelled for b in r.holdout_bookings.values()))
+def _lift(treated: dict[str, Any], held: int, booked: int) -> dict[str, Any]:
     treated_rate = rate(treated["contactedRebooked"], treated["contacted"])
     holdout_rate = rate(booked, held)
     test = two_proportion_z_test(treated["contactedRebooked"], treated["contacted"], booked, held)
@@ -207,19 +249,24 @@ def _lift(treated: dict[str, Any], holdout: list[Recipient]) -> dict[str, Any]:
 
 
 def campaign_stats(campaign_id: str, folded: CampaignFacts, terms: CampaignTerms) -> dict[str, Any]:
-    everyone = list(folded.recipients.values())
-    treated = [r for r in everyone if not r.holdout]
-    holdout = [r for r in everyone if r.holdout]
-    by_group: dict[str, list[Recipient]] = {}
-    for r in treated:
-        by_group.setdefault(r.variant or "A", []).append(r)
-    tallies = {name: _tally(group, terms) for name, group in by_group.items()}
+    """The figures of folded recipients (the full fold; a snapshot keeps `tally_of` instead)."""
+    return figures(campaign_id, tally_of(folded.recipients.values()), folded.evaluations, terms)
+
+
+def figures(
+    campaign_id: str, tally: Tally, evaluations: list[dict[str, Any]], terms: CampaignTerms
+) -> dict[str, Any]:
+    """A campaign's answer from its recipients' summed shares and its audience evaluations."""
+    treated_variants = {
+        k[1] for k, n in tally.items() if k[0] == "v" and k[2] == "recipients" and n
+    }
+    tallies = {name: _variant_counts(tally, name, terms) for name in treated_variants}
     totals = _figures(sum(tallies.values(), Counter()), terms)
     excluded: Counter[str] = Counter()
-    for evaluation in folded.evaluations:
+    for evaluation in evaluations:
         excluded.update(evaluation.get("excluded") or {})
-    evaluated = bool(folded.evaluations)
-    variant_names = sorted({r.variant or "A" for r in treated} | set(terms.variants))
+    evaluated = bool(evaluations)
+    variant_names = sorted(treated_variants | set(terms.variants))
     by_variant = {name: _figures(tallies.get(name, Counter()), terms) for name in variant_names}
     comparisons = [
         _comparison(metric, (a, by_variant[a]), (b, by_variant[b]))
@@ -227,29 +274,27 @@ def campaign_stats(campaign_id: str, folded: CampaignFacts, terms: CampaignTerms
         for b in variant_names[i + 1 :]
         for metric in ("responded", "rebooked")
     ]
-    responses = _responses_by_channel(treated)
+    responses = _responses_by_channel(tally)
     by_channel = [
         {**row, "responses": dict(responses.get(row["channel"], {}))}
-        for row in _message_breakdown(treated, "channel")
+        for row in _message_breakdown(tally, "channel")
     ]
-    statuses = Counter(r.status for r in treated)
+    held = tally[("h", "n")]
     return {
         "campaignId": campaign_id,
-        "targeted": sum(e.get("targeted", 0) for e in folded.evaluations)
+        "targeted": sum(e.get("targeted", 0) for e in evaluations)
         if evaluated
-        else len(everyone),
-        "heldOut": sum(e.get("heldOut", 0) for e in folded.evaluations)
-        if evaluated
-        else len(holdout),
+        else tally[("all",)],
+        "heldOut": sum(e.get("heldOut", 0) for e in evaluations) if evaluated else held,
         "excluded": dict(sorted(excluded.items())),
         **totals,
-        "statusCounts": {status: statuses[status] for status in STATUS_ORDER},
+        "statusCounts": {status: tally[("status", status)] for status in STATUS_ORDER},
         "byVariant": [{"variant": name, **by_variant[name]} for name in variant_names],
         "byChannel": by_channel,
-        "byStep": _message_breakdown(treated, "sequence"),
+        "byStep": _message_breakdown(tally, "sequence"),
         "abTests": comparisons,
         "winner": _winner(comparisons),
-        "lift": _lift(totals, holdout),
+        "lift": _lift(totals, held, tally[("h", "booked")]),
     }
 
 

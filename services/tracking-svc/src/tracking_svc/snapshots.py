@@ -1,0 +1,279 @@
+"""Campaign snapshots: pages folded by one compactor, read by every replica.
+
+Why: folding every page of a 100,000-recipient campaign per stats query cost ~3.8 s (1.7 s
+reading 210,000 fact strings from FerretDB, 2 s folding them in Python). A snapshot generation
+keeps the folded result, so a query reads one small head (its tally: the figures' sums) plus the
+pages not folded yet, and re-folds only the patients those touch (`domain.snapshot`).
+
+Writers are unchanged: consumers insert fact pages. The compactor (one replica, under the
+`tracking-compactor` lease) takes a campaign's pages, folds them into the latest generation and
+inserts generation n+1: first the shards that changed (new records, unique ids), then the head
+`{_id: "<clinic>/<campaign>/<n+1>"}` (a unique insert: of two compactors that raced, one wins
+and the other drops its work and deletes nothing). Only then are the folded pages deleted, and
+the generations before n (with shards only they referenced).
+
+Readers take the unfolded pages first and the head second. Whatever the compactor does in
+between, every fact is in one or the other (a page is deleted only after a head holding it
+exists); a fact in both is folded twice, which changes nothing. A shard a head names may be
+gone if two generations passed meanwhile: the read starts again. Decoded shards and heads are
+cached per record id in each replica (a record never changes), so a replica decodes a shard
+once per generation that changed it.
+"""
+
+import asyncio
+import gc
+import json
+import uuid
+import zlib
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import structlog
+from bson import Binary
+
+from reengage_common.leases import Lease
+from reengage_common.storage import claim, insert_new
+from tracking_svc.domain.snapshot import Shard, State, fold_new, split_new
+from tracking_svc.store import (
+    SnapshotHead,
+    SnapshotShard,
+    campaigns_with_pages,
+    delete_pages,
+    unfolded_pages,
+)
+
+log = structlog.get_logger(__name__)
+# Pages one compaction round folds (a consumer batch makes ~9 pages of ~110 facts).
+ROUND_PAGES = 2000
+CACHED_SHARDS = 1024
+ZLIB_LEVEL = 1
+
+
+T = TypeVar("T")
+
+
+def without_gc(work: Callable[..., T], *args: Any) -> T:
+    """Folding many facts allocates millions of small objects that all stay alive until the
+    answer is made: the cyclic collector would rescan them over and over (half the time)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return work(*args)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+async def _off_loop(work: Callable[..., T], *args: Any) -> T:
+    return await asyncio.to_thread(without_gc, work, *args)
+
+
+class Stale(Exception):
+    """A shard the head named was deleted meanwhile (two generations passed): read again."""
+
+
+@dataclass(frozen=True)
+class Head:
+    id: str | None
+    gen: int
+    state: State
+    shards: dict[int, tuple[str, dict[str, int]]]  # shard: (record id, status counts)
+
+
+EMPTY = Head(None, 0, State(), {})
+
+
+@dataclass
+class View:
+    """A campaign as of now: the head's state with the unfolded pages folded in."""
+
+    head: Head
+    state: State
+    changed: dict[int, Shard] = field(default_factory=dict)  # shards the pages touched, now
+    unfolded_pages: int = 0
+
+
+def _head_of(document: dict[str, Any]) -> Head:
+    body = json.loads(document["r"])
+    shards = {int(k): (v[0], v[1]) for k, v in body["shards"].items()}
+    return Head(document["_id"], document["gen"], State.decode(body), shards)
+
+
+class Snapshots:
+    def __init__(self) -> None:
+        self._shards: OrderedDict[str, Shard] = OrderedDict()
+        self._heads: dict[str, Head] = {}
+
+    @staticmethod
+    def _heads_collection() -> Any:
+        return SnapshotHead.get_pymongo_collection()
+
+    @staticmethod
+    def _shards_collection() -> Any:
+        return SnapshotShard.get_pymongo_collection()
+
+    # --- reading ----------------------------------------------------------------------------
+
+    async def latest(self, clinic_id: str, campaign_id: str) -> Head:
+        query = {"campaign_id": campaign_id, "clinic_id": clinic_id}
+        # Heads are small and at most a few per campaign (older ones are deleted).
+        found = await self._heads_collection().find(query, {"gen": 1}).to_list()
+        if not found:
+            return EMPTY
+        newest = max(found, key=lambda d: d["gen"])["_id"]
+        head = self._heads.get(newest)
+        if head is None:
+            document = await self._heads_collection().find_one({**query, "_id": newest})
+            if document is None:
+                raise Stale(newest)
+            head = _head_of(document)
+            self._heads = {newest: head, **dict(list(self._heads.items())[:63])}
+        return head
+
+    async def shards(self, clinic_id: str, campaign_id: str, head: Head, numbers: Iterable[int]):
+        """{shard number: Shard} of the head, for the numbers it has."""
+        ids = {n: head.shards[n][0] for n in numbers if n in head.shards}
+        missing = [i for i in ids.values() if i not in self._shards]
+        if missing:
+            query = {"campaign_id": campaign_id, "clinic_id": clinic_id, "_id": {"$in": missing}}
+            found = await self._shards_collection().find(query).to_list()
+            if len(found) < len(missing):
+                raise Stale(campaign_id)
+            decoded = await asyncio.to_thread(
+                lambda: [(d["_id"], Shard.decode(zlib.decompress(d["blob"]))) for d in found]
+            )
+            for record_id, shard in decoded:
+                self._remember(record_id, shard)
+        return {n: self._shards[i] for n, i in ids.items()}
+
+    def _remember(self, record_id: str, shard: Shard) -> None:
+        self._shards[record_id] = shard
+        self._shards.move_to_end(record_id)
+        while len(self._shards) > CACHED_SHARDS:
+            self._shards.popitem(last=False)
+
+    async def view(self, clinic_id: str, campaign_id: str, bucket: int | None = None) -> View:
+        """The head plus the unfolded pages (of one page bucket when `bucket` is given)."""
+        for attempt in range(5):
+            try:
+                pages = await unfolded_pages(campaign_id, clinic_id, bucket)
+                head = await self.latest(clinic_id, campaign_id)
+                return await self._overlay(clinic_id, campaign_id, head, pages)
+            except Stale:
+                if attempt == 4:
+                    raise
+                await asyncio.sleep(0.05 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    async def _overlay(
+        self, clinic_id: str, campaign_id: str, head: Head, pages: list[dict[str, Any]]
+    ) -> View:
+        raw = [fact for page in pages for fact in page.get("facts") or []]
+        if not raw:
+            return View(head, head.state)
+        new = await _off_loop(split_new, raw)
+        shards = await self.shards(clinic_id, campaign_id, head, new.shards)
+        folded = await _off_loop(fold_new, head.state, shards, new)
+        return View(head, folded.state, folded.changed, len(pages))
+
+    # --- compaction (one replica, under a lease) --------------------------------------------
+
+    async def compact(self, lease: Lease | None = None) -> int:
+        """Fold every campaign's unfolded pages into a new generation; pages folded."""
+        folded = 0
+        for campaign_id in await campaigns_with_pages():
+            if lease is not None and not lease.held():
+                break
+            folded += await self.compact_campaign(campaign_id, lease)
+        return folded
+
+    async def compact_campaign(self, campaign_id: str, lease: Lease | None = None) -> int:
+        pages = await unfolded_pages(campaign_id, limit=ROUND_PAGES)
+        by_clinic: dict[str, list[dict[str, Any]]] = {}
+        for page in pages:
+            by_clinic.setdefault(page["clinic_id"], []).append(page)
+        done = 0
+        for clinic_id, clinic_pages in by_clinic.items():
+            try:
+                done += await self._compact(clinic_id, campaign_id, clinic_pages, lease)
+            except Stale:
+                log.info("snapshot.stale", campaign_id=campaign_id)
+        return done
+
+    async def _compact(
+        self, clinic_id: str, campaign_id: str, pages: list[dict[str, Any]], lease: Lease | None
+    ) -> int:
+        head = await self.latest(clinic_id, campaign_id)
+        raw = [fact for page in pages for fact in page.get("facts") or []]
+        new = await _off_loop(split_new, raw)
+        shards = await self.shards(clinic_id, campaign_id, head, new.shards)
+        folded = await _off_loop(fold_new, head.state, shards, new)
+        gen = head.gen + 1
+        token = uuid.uuid4().hex[:8]
+        prefix = f"{clinic_id}/{campaign_id}"
+        table = dict(head.shards)
+        records = []
+        encoded = await asyncio.to_thread(
+            lambda: {
+                n: (Binary(zlib.compress(s.encode(), ZLIB_LEVEL)), s.status_counts())
+                for n, s in folded.changed.items()
+            }
+        )
+        for number, (blob, counts) in encoded.items():
+            record_id = f"{prefix}/{number:02d}/{gen:09d}/{token}"
+            table[number] = (record_id, counts)
+            base = {"campaign_id": campaign_id, "clinic_id": clinic_id, "gen": gen}
+            records.append({"_id": record_id, **base, "blob": blob})
+        if lease is not None and not lease.held():
+            return 0
+        await insert_new(self._shards_collection(), records, batch=8)
+        body = {**folded.state.encode(), "shards": {str(k): list(v) for k, v in table.items()}}
+        head_id = f"{prefix}/{gen:09d}"
+        document = {
+            "_id": head_id,
+            "campaign_id": campaign_id,
+            "clinic_id": clinic_id,
+            "gen": gen,
+            "r": json.dumps(body, separators=(",", ":")),
+        }
+        won = (lease is None or lease.held()) and await claim(self._heads_collection(), document)
+        if not won:
+            # Another compactor took this generation: our work is dropped, our pages stay.
+            ours = [r["_id"] for r in records]
+            await self._shards_collection().delete_many(
+                {"campaign_id": campaign_id, "_id": {"$in": ours}}
+            )
+            log.warning("snapshot.lost_race", campaign_id=campaign_id, gen=gen)
+            return 0
+        for number, shard in folded.changed.items():
+            self._remember(table[number][0], shard)
+        await delete_pages(campaign_id, [page["_id"] for page in pages])
+        await self._prune(clinic_id, campaign_id, gen)
+        log.info(
+            "snapshot.compacted",
+            campaign_id=campaign_id,
+            gen=gen,
+            pages=len(pages),
+            patients=folded.patients,
+            shards=len(records),
+        )
+        return len(pages)
+
+    async def _prune(self, clinic_id: str, campaign_id: str, gen: int) -> None:
+        """Heads before gen - 1, and the shards only they named (readers may still be on n-1)."""
+        query = {"campaign_id": campaign_id, "clinic_id": clinic_id}
+        heads = await self._heads_collection().find(query).to_list()
+        keep = [d for d in heads if d["gen"] >= gen - 1]
+        old = [d for d in heads if d["gen"] < gen - 1]
+        if not old:
+            return
+        kept = {record for d in keep for record, _ in json.loads(d["r"])["shards"].values()}
+        gone = {record for d in old for record, _ in json.loads(d["r"])["shards"].values()}
+        stale_shards = sorted(gone - kept)
+        if stale_shards:
+            await self._shards_collection().delete_many({**query, "_id": {"$in": stale_shards}})
+        await self._heads_collection().delete_many(
+            {**query, "_id": {"$in": [d["_id"] for d in old]}}
+        )
