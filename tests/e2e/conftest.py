@@ -1,12 +1,13 @@
-"""The whole system as a clinic meets it: the gateway in front of the real campaign-svc, with
-real Kafka and FerretDB behind it, and audience-svc, dispatch-svc and tracking-svc as they are
-today (started, but without the endpoints the gateway would call).
+"""The whole system as a clinic meets it: the gateway in front of the real campaign-svc,
+audience-svc, dispatch-svc and tracking-svc, with real Kafka and FerretDB behind them.
 
 Everything runs in-process and starts once per test module, in topics and databases of that
 module's own (inside the run's prefixes, so the root `infra` fixture removes them), with a
-clock the test controls and a scheduler that looks every 0.1 s.
+clock the test controls (campaign-svc, audience-svc and tracking-svc read the same one) and a
+scheduler that looks every 0.1 s.
 """
 
+import contextlib
 import copy
 import time
 import uuid
@@ -33,7 +34,7 @@ from reengage_common.auth import (
 )
 from reengage_common.events import Envelope, Event, parse
 from reengage_common.settings import Settings
-from reengage_common.testing import serving
+from reengage_common.testing import free_port, serving
 from tracking_svc.app import create_app as tracking_app
 
 CLINIC_A = "clinic-a"
@@ -128,6 +129,24 @@ class Stack:
     campaign_svc: httpx.AsyncClient  # direct, for quick set-up of a test's campaigns
     clock: FakeClock
     settings: CampaignSettings
+    # direct, to see what a service itself answers (the gateway is what a clinic meets)
+    audience_svc: httpx.AsyncClient
+    tracking_svc: httpx.AsyncClient
+    gateway_settings: Settings
+    transports: dict[str, httpx.AsyncBaseTransport]
+
+    @contextlib.asynccontextmanager
+    async def gateway_without(self, *services: str) -> AsyncIterator[httpx.AsyncClient]:
+        """A second gateway in front of the same services, except that `services` (e.g.
+        "tracking-svc") are down: their URL is a port nothing listens on."""
+        urls = {
+            service.replace("-", "_") + "_url": f"http://127.0.0.1:{free_port()}"
+            for service in services
+        }
+        transports = {name: t for name, t in self.transports.items() if name not in services}
+        settings = self.gateway_settings.model_copy(update=urls)
+        async with serving(gateway_app(settings, transports)) as gateway:
+            yield gateway
 
     def headers(self, persona: str = "clinic_admin", clinic: str = CLINIC_A) -> dict[str, str]:
         who = PERSONAS[persona]
@@ -164,10 +183,24 @@ class Stack:
         persona: str = "clinic_admin",
         clinic: str = CLINIC_A,
         json: Any = None,
+        content: bytes | None = None,
+        content_type: str | None = None,
     ) -> httpx.Response:
-        return await self.gateway.request(
-            method, path, json=json, headers=self.headers(persona, clinic)
+        """`json`, or a raw `content` (e.g. a CSV file) sent with `content_type`."""
+        headers = self.headers(persona, clinic)
+        if content_type is not None:
+            headers["content-type"] = content_type
+        return await self.gateway.request(method, path, json=json, content=content, headers=headers)
+
+    async def patients(self, *, clinic: str = CLINIC_A) -> int:
+        """The clinic's known patients, as audience-svc counts them now."""
+        answer = await self.audience_svc.post(
+            "/estimate",
+            json={"targeting": {"inactiveDays": 1}},
+            headers=self.headers("clinic_admin", clinic),
         )
+        assert answer.status_code == 200, answer.text
+        return answer.json()["patients"]
 
     async def campaign(
         self, status: str = "DRAFT", *, clinic: str = CLINIC_A, **changes: Any
@@ -206,7 +239,8 @@ class Stack:
     async def events(
         self, topic: str, campaign_id: str, *, count: int, within: float = 20.0
     ) -> list[Envelope[Event]]:
-        """The events of one campaign on a topic of this module, in the order Kafka holds them.
+        """The events of one campaign on a topic of this module, in the order Kafka holds them
+        (a topic keyed by patient, like message.due, too: events whose data names the campaign).
 
         Reads from the start until `count` are seen and the whole topic as it is then is read,
         so an event too many is seen too (and `count=0` reads everything there is).
@@ -226,7 +260,8 @@ class Stack:
             while time.monotonic() < deadline:
                 batches = await consumer.getmany(timeout_ms=200)
                 for batch in batches.values():
-                    found += [parse(r.value) for r in batch if r.key == campaign_id.encode()]
+                    events = [parse(r.value) for r in batch]
+                    found += [e for e in events if _campaign_of(e) == campaign_id]
                 if len(found) >= count and await _read_to_the_end(consumer):
                     break
         finally:
@@ -244,6 +279,10 @@ def signing_key() -> SigningKey:
 def new_campaign_input():
     """`campaign_input`, for tests: a fresh valid definition with the given changes."""
     return campaign_input
+
+
+def _campaign_of(envelope: Envelope[Event]) -> str | None:
+    return getattr(envelope.data, "campaign_id", None)
 
 
 async def _read_to_the_end(consumer: AIOKafkaConsumer) -> bool:
@@ -285,9 +324,9 @@ async def stack(infra, settings_for, request) -> AsyncIterator[Stack]:
     clock = FakeClock(START_OF_TEST_TIME)
     async with (
         serving(campaign_app(campaign_settings, clock=clock)) as campaign,
-        serving(audience_app(settings("audience-svc"))) as audience,
+        serving(audience_app(settings("audience-svc"), clock=clock)) as audience,
         serving(dispatch_app(settings("dispatch-svc"))) as dispatch,
-        serving(tracking_app(settings("tracking-svc"))) as tracking,
+        serving(tracking_app(settings("tracking-svc"), clock=clock)) as tracking,
     ):
         transports = {
             "campaign-svc": campaign._transport,
@@ -295,7 +334,15 @@ async def stack(infra, settings_for, request) -> AsyncIterator[Stack]:
             "dispatch-svc": dispatch._transport,
             "tracking-svc": tracking._transport,
         }
-        async with serving(gateway_app(settings("gateway"), transports)) as gateway:
+        gateway_settings = settings("gateway")
+        async with serving(gateway_app(gateway_settings, transports)) as gateway:
             yield Stack(
-                gateway=gateway, campaign_svc=campaign, clock=clock, settings=campaign_settings
+                gateway=gateway,
+                campaign_svc=campaign,
+                clock=clock,
+                settings=campaign_settings,
+                audience_svc=audience,
+                tracking_svc=tracking,
+                gateway_settings=gateway_settings,
+                transports=transports,
             )

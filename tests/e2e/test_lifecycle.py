@@ -298,29 +298,131 @@ async def test_a_draft_can_be_deleted_and_is_gone(stack) -> None:
 
 RESULTS = """
 query Results($id: ID!, $targeting: TargetingInput!) {
-  campaignStats(id: $id) { __typename ... on NotAvailable { service } }
-  campaignRecipients(campaignId: $id) { __typename ... on NotAvailable { service } }
-  audienceEstimate(targeting: $targeting) { __typename ... on NotAvailable { service } }
-  campaign(id: $id) { stats { __typename ... on NotAvailable { service } } }
-  campaigns(first: 5) { edges { node { stats { __typename ... on NotAvailable { service } } } } }
+  campaignStats(id: $id) {
+    __typename ... on CampaignStats { campaignId targeted heldOut sent }
+    ... on NotAvailable { service }
+  }
+  campaignRecipients(campaignId: $id) {
+    __typename ... on RecipientConnection { totalCount edges { node { patientId } } }
+    ... on NotAvailable { service }
+  }
+  audienceEstimate(targeting: $targeting, channels: [EMAIL, SMS]) {
+    __typename ... on AudienceEstimate { total patients } ... on NotAvailable { service }
+  }
+  campaign(id: $id) {
+    status
+    stats { __typename ... on CampaignStats { campaignId } ... on NotAvailable { service } }
+  }
+  campaigns(first: 5) {
+    edges { node { id stats { __typename ... on NotAvailable { service } } } }
+  }
 }
 """
+TRACKING_PARTS = ("campaignStats", "campaignRecipients")
+TRACKING_DOWN = {"__typename": "NotAvailable", "service": "tracking-svc"}
+AUDIENCE_DOWN = {"__typename": "NotAvailable", "service": "audience-svc"}
 
 
-async def test_results_and_estimates_say_not_available_until_their_services_exist(stack) -> None:
-    # given a live campaign
+async def test_results_and_estimates_are_answered_by_their_services(stack) -> None:
+    # given a live campaign of a clinic without patients
     live = await stack.campaign("ACTIVE")
 
     # when its results and an audience estimate are asked for
     answer = await stack.graphql(RESULTS, {"id": live["id"], "targeting": {"inactiveDays": 180}})
 
-    # then each names the service that will answer it, and nothing fails
+    # then tracking-svc and audience-svc answer: nobody was reached, nobody would be
     assert "errors" not in answer, answer
-    tracking = {"__typename": "NotAvailable", "service": "tracking-svc"}
     data = answer["data"]
-    assert data["campaignStats"] == data["campaignRecipients"] == tracking
-    assert data["audienceEstimate"] == {"__typename": "NotAvailable", "service": "audience-svc"}
-    assert data["campaign"]["stats"] == tracking
-    assert [edge["node"]["stats"] for edge in data["campaigns"]["edges"]] == [tracking] * len(
-        data["campaigns"]["edges"]
-    )
+    assert data["campaignStats"] == {
+        "__typename": "CampaignStats",
+        "campaignId": live["id"],
+        "targeted": 0,
+        "heldOut": 0,
+        "sent": 0,
+    }
+    assert data["campaignRecipients"] == {
+        "__typename": "RecipientConnection",
+        "totalCount": 0,
+        "edges": [],
+    }
+    assert data["audienceEstimate"] == {"__typename": "AudienceEstimate", "total": 0, "patients": 0}
+    assert data["campaign"]["stats"] == {"__typename": "CampaignStats", "campaignId": live["id"]}
+    assert {edge["node"]["stats"]["__typename"] for edge in data["campaigns"]["edges"]} == {
+        "CampaignStats"
+    }
+
+
+@pytest.mark.parametrize("down", ["tracking-svc", "audience-svc"])
+async def test_while_a_service_is_down_its_answers_are_not_available_and_the_rest_work(
+    stack, down: str
+) -> None:
+    # given a live campaign, and a gateway whose `down` service listens nowhere
+    live = await stack.campaign("ACTIVE")
+    one = f"/api/booking/campaigns/{live['id']}"
+    estimate = {"targeting": {"inactiveDays": 180}}
+    admin = stack.headers()
+    async with stack.gateway_without(down) as gateway:
+        # when a clinic asks for everything, over GraphQL and REST
+        graphql = await gateway.post(
+            "/graphql",
+            json={
+                "query": RESULTS,
+                "variables": {"id": live["id"], "targeting": estimate["targeting"]},
+            },
+            headers=admin,
+        )
+        rest = {
+            "stats": await gateway.get(one + "/stats", headers=admin),
+            "recipients": await gateway.get(one + "/recipients", headers=admin),
+            "estimate": await gateway.post(
+                "/api/booking/campaigns/estimate", json=estimate, headers=admin
+            ),
+            "import": await gateway.post(
+                "/api/booking/patients/import",
+                content=b"patientId,firstName\ndown-1,Ada\n",
+                headers={**admin, "content-type": "text/csv"},
+            ),
+        }
+        read = await gateway.get(one, headers=admin)
+        refused = await gateway.get(
+            one + "/stats", headers=stack.headers("staff without permissions")
+        )
+        paused = await gateway.post(one + "/pause", headers=admin)
+
+    # then what `down` answers is NotAvailable naming it (503 over REST), nothing fails, and
+    # what other services answer is answered as always
+    assert graphql.status_code == 200, graphql.text
+    body = graphql.json()
+    assert "errors" not in body, body
+    data = body["data"]
+    tracking_paths = {"stats", "recipients"}
+    audience_paths = {"estimate", "import"}
+    unavailable = tracking_paths if down == "tracking-svc" else audience_paths
+    for name, answer in rest.items():
+        if name in unavailable:
+            assert answer.status_code == 503, (name, answer.text)
+            assert answer.json()["error"]["code"] == "NOT_AVAILABLE"
+            assert down in answer.json()["error"]["message"]
+        else:
+            assert answer.status_code == 200, (name, answer.text)
+    assert read.status_code == 200 and read.json()["status"] == "ACTIVE"
+    if down == "tracking-svc":
+        assert data["campaignStats"] == data["campaignRecipients"] == TRACKING_DOWN
+        assert data["campaign"] == {"status": "ACTIVE", "stats": TRACKING_DOWN}
+        assert {edge["node"]["stats"]["__typename"] for edge in data["campaigns"]["edges"]} == {
+            "NotAvailable"
+        }
+        assert data["audienceEstimate"]["__typename"] == "AudienceEstimate"
+        # the spec's counters are unknown, not zero
+        assert [read.json()[c] for c in ("targetCount", "sentCount")] == [None, None]
+    else:
+        assert data["audienceEstimate"] == AUDIENCE_DOWN
+        assert [data[part]["__typename"] for part in TRACKING_PARTS] == [
+            "CampaignStats",
+            "RecipientConnection",
+        ]
+        assert read.json()["targetCount"] == 0
+    # a refused caller learns nothing about what is down; campaign-svc still changes campaigns
+    assert refused.status_code == 403, refused.text
+    assert paused.status_code == 200 and paused.json()["status"] == "PAUSED"
+    assert (await stack.stored(live["id"]))["status"] == "PAUSED"

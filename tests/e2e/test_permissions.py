@@ -1,7 +1,11 @@
 """Who may do what, through the gateway to the real services: every GraphQL operation and every
-REST path, for every kind of caller. Reads need booking:view_analytics, writes
-booking:manage_reminders, launching also role clinic_admin; a refused call changes nothing."""
+REST path, for every kind of caller. Reads (campaigns, their stats and recipients, audience
+estimates) need booking:view_analytics, writes (campaigns, patient imports)
+booking:manage_reminders, launching also role clinic_admin; a refused call changes nothing, and
+an allowed one answers what the clinic asked for."""
 
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +31,31 @@ UNAUTHENTICATED = {"no token", "bad token"}
 
 ONE = "/api/booking/campaigns/{id}"
 SAMPLE = {"patient": {"firstName": "Ada"}}
+STAT_FIGURES = ("targeted", "heldOut", "recipients", "contacted", "sent", "responded", "rebooked")
+STATUSES = {"PENDING", "CONTACTED", "BOUNCED", "RESPONDED", "UNSUBSCRIBED", "REBOOKED"}
+ESTIMATE_TARGETING = {"inactiveDays": 90, "treatmentStages": ["RETENTION"]}
+
+
+def graphql_stats(result: dict[str, Any], campaign: dict[str, Any] | None) -> None:
+    assert campaign is not None and result["campaignId"] == campaign["id"]
+    assert all(isinstance(result[name], int) and result[name] >= 0 for name in STAT_FIGURES)
+    assert set(result["statusCounts"]) == STATUSES
+    assert [v["variant"] for v in result["byVariant"]] == ["A"]
+
+
+def graphql_recipients(result: dict[str, Any], campaign: dict[str, Any] | None) -> None:
+    assert isinstance(result["totalCount"], int)
+    assert len(result["edges"]) <= result["totalCount"]
+    assert isinstance(result["pageInfo"]["hasNextPage"], bool)
+
+
+def graphql_estimate(result: dict[str, Any], campaign: dict[str, Any] | None) -> None:
+    assert result["total"] == result["targeted"] + result["heldOut"]
+    assert result["heldOut"] == 0  # an estimate of a targeting alone holds nobody out
+    excluded = sum(e["patients"] for e in result["excluded"])
+    assert result["patients"] == result["total"] + excluded
+    assert {c["channel"] for c in result["byChannel"]} <= {"EMAIL"}
+    assert sum(c["patients"] for c in result["byChannel"]) == result["total"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +69,8 @@ class GraphQLOperation:
     variables: dict[str, Any] = field(default_factory=dict)
     changes: bool = False  # an allowed call changes the campaign it is called on
     creates: bool = False  # an allowed call adds a campaign
+    # checks the answer of an allowed call (its fields, beyond __typename)
+    check: Callable[[dict[str, Any], dict[str, Any] | None], None] | None = None
 
 
 GRAPHQL = [
@@ -54,24 +85,32 @@ GRAPHQL = [
     ),
     GraphQLOperation(
         "campaignStats",
-        "query($id: ID!) { campaignStats(id: $id) { __typename } }",
+        "query($id: ID!) { campaignStats(id: $id) { __typename ... on CampaignStats {"
+        f" campaignId {' '.join(STAT_FIGURES)} statusCounts byVariant {{ variant }} }} }} }}",
         "read",
         on="ACTIVE",
-        answers="NotAvailable",
+        answers="CampaignStats",
+        check=graphql_stats,
     ),
     GraphQLOperation(
         "campaignRecipients",
-        "query($id: ID!) { campaignRecipients(campaignId: $id) { __typename } }",
+        "query($id: ID!) { campaignRecipients(campaignId: $id, first: 5) { __typename"
+        " ... on RecipientConnection { totalCount edges { node { patientId status } }"
+        " pageInfo { hasNextPage } } } }",
         "read",
         on="ACTIVE",
-        answers="NotAvailable",
+        answers="RecipientConnection",
+        check=graphql_recipients,
     ),
     GraphQLOperation(
         "audienceEstimate",
-        "query($t: TargetingInput!) { audienceEstimate(targeting: $t) { __typename } }",
+        "query($t: TargetingInput!, $c: [Channel!]) { audienceEstimate(targeting: $t,"
+        " channels: $c) { __typename ... on AudienceEstimate { total targeted heldOut patients"
+        " excluded { reason patients } byChannel { channel patients } } } }",
         "read",
-        answers="NotAvailable",
-        variables={"t": {"inactiveDays": 90, "treatmentStages": ["RETENTION"]}},
+        answers="AudienceEstimate",
+        variables={"t": ESTIMATE_TARGETING, "c": ["EMAIL"]},
+        check=graphql_estimate,
     ),
     GraphQLOperation(
         "createCampaign",
@@ -163,6 +202,36 @@ class RestOperation:
     body: Any = None
     changes: bool = False
     creates: bool = False
+    imports: bool = False  # the body is a CSV file of one new patient
+    check: Callable[[dict[str, Any], dict[str, Any] | None], None] | None = None
+
+
+def rest_stats(body: dict[str, Any], campaign: dict[str, Any] | None) -> None:
+    assert campaign is not None and body["campaignId"] == campaign["id"]
+    assert all(isinstance(body[name], int) and body[name] >= 0 for name in STAT_FIGURES)
+    assert set(body["statusCounts"]) == STATUSES and isinstance(body["excluded"], dict)
+    assert body["lift"]["heldOut"] == body["heldOut"]
+
+
+def rest_recipients(body: dict[str, Any], campaign: dict[str, Any] | None) -> None:
+    assert isinstance(body["items"], list) and isinstance(body["totalCount"], int)
+    assert len(body["items"]) <= body["totalCount"]
+    assert isinstance(body["pageInfo"]["hasNextPage"], bool)
+
+
+def rest_estimate(body: dict[str, Any], campaign: dict[str, Any] | None) -> None:
+    assert body["total"] == body["targeted"] + body["heldOut"]
+    assert body["patients"] == body["total"] + sum(body["excluded"].values())
+    assert set(body["byChannel"]) <= {"EMAIL"}
+
+
+def rest_import(body: dict[str, Any], campaign: dict[str, Any] | None) -> None:
+    assert body == {"imported": 1, "rejectedCount": 0, "rejected": []}
+
+
+def one_patient_csv() -> bytes:
+    """A new patient of the clinic, deceased so that no campaign of these tests reaches them."""
+    return f"patientId,firstName,deceased\nperm-{uuid.uuid4().hex[:8]},Ada,true\n".encode()
 
 
 REST = [
@@ -184,9 +253,18 @@ REST = [
     RestOperation("POST", ONE + "/cancel", "manage", on="ACTIVE", changes=True),
     RestOperation("POST", ONE + "/duplicate", "manage", on="DRAFT", answers=201, creates=True),
     RestOperation("POST", ONE + "/preview", "manage", on="DRAFT", body={"sampleData": SAMPLE}),
-    # tracking-svc does not exist yet: an allowed caller learns that, a refused one does not.
-    RestOperation("GET", ONE + "/stats", "read", on="ACTIVE", answers=503),
-    RestOperation("GET", ONE + "/recipients", "read", on="ACTIVE", answers=503),
+    RestOperation("GET", ONE + "/stats", "read", on="ACTIVE", check=rest_stats),
+    RestOperation("GET", ONE + "/recipients", "read", on="ACTIVE", check=rest_recipients),
+    RestOperation(
+        "POST",
+        "/api/booking/campaigns/estimate",
+        "read",
+        body={"targeting": ESTIMATE_TARGETING, "channels": ["EMAIL"], "holdoutPercent": 10},
+        check=rest_estimate,
+    ),
+    RestOperation(
+        "POST", "/api/booking/patients/import", "manage", imports=True, check=rest_import
+    ),
 ]
 
 
@@ -239,6 +317,8 @@ async def test_every_graphql_operation_lets_in_exactly_the_callers_it_should(
         assert result["__typename"] == operation.answers, answer
         if operation.then_status is not None:
             assert result["status"] == operation.then_status
+        if operation.check is not None:
+            operation.check(result, campaign)
         return
     assert result is None, answer
     (error,) = answer["errors"]
@@ -262,13 +342,19 @@ async def test_every_rest_path_lets_in_exactly_the_callers_it_should(
     path = operation.path.format(id=campaign["id"]) if campaign else operation.path
     body = new_campaign_input() if operation.body == "a valid campaign" else operation.body
     before = await stack.count() if operation.creates and refusal is not None else None
+    patients = await stack.patients() if operation.imports else None
+    csv = {"content": one_patient_csv(), "content_type": "text/csv"} if operation.imports else {}
 
     # when the persona calls it
-    answer = await stack.rest(operation.method, path, persona=persona, json=body)
+    answer = await stack.rest(operation.method, path, persona=persona, json=body, **csv)
 
     # then it is answered, or refused with its code and nothing changed
     if refusal is None:
         assert answer.status_code == operation.answers, answer.text
+        if operation.check is not None:
+            operation.check(answer.json(), campaign)
+        if patients is not None:
+            assert await stack.patients() == patients + 1
         return
     assert answer.status_code == (401 if refusal == "UNAUTHENTICATED" else 403), answer.text
     assert answer.json()["error"]["code"] == refusal
@@ -276,6 +362,8 @@ async def test_every_rest_path_lets_in_exactly_the_callers_it_should(
         assert answer.headers["www-authenticate"] == "Bearer"
     if before is not None:
         assert await stack.count() == before
+    if patients is not None:
+        assert await stack.patients() == patients
     if campaign is not None:
         assert await stack.stored(campaign["id"]) == campaign
 

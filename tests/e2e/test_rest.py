@@ -1,5 +1,6 @@
 """The spec's REST paths through the gateway to the real services: the OpenAPI document, and a
-campaign's round trip whose every answer is the status and the shape the document promises."""
+campaign's round trip (with its audience estimate, stats and recipients, and a patient import)
+whose every answer is the status and the shape the document promises."""
 
 from typing import Any
 
@@ -22,8 +23,11 @@ EXPECTED_PATHS = {
     ONE + "/preview": {"post"},
     ONE + "/stats": {"get"},
     ONE + "/recipients": {"get"},
+    BASE + "/estimate": {"post"},
+    "/api/booking/patients/import": {"post"},
     OPENAPI: {"get"},
 }
+NO_COUNTS = {"targetCount": 0, "sentCount": 0, "responseCount": 0, "rebookedCount": 0}
 _TYPES = {
     "object": lambda v: isinstance(v, dict),
     "array": lambda v: isinstance(v, list),
@@ -146,10 +150,10 @@ async def test_a_campaign_makes_the_round_trip_over_rest(
         200,
     )
     stats = assert_as_documented(
-        doc, "GET", ONE + "/stats", await stack.rest("GET", one + "/stats"), 503
+        doc, "GET", ONE + "/stats", await stack.rest("GET", one + "/stats"), 200
     )
     recipients = assert_as_documented(
-        doc, "GET", ONE + "/recipients", await stack.rest("GET", one + "/recipients"), 503
+        doc, "GET", ONE + "/recipients", await stack.rest("GET", one + "/recipients"), 200
     )
 
     # then each answer is the campaign as it now is
@@ -157,7 +161,8 @@ async def test_a_campaign_makes_the_round_trip_over_rest(
     assert created["runNumber"] == 0 and created["createdBy"] == "u-clinic_admin"
     assert campaign_id in [item["id"] for item in listed["items"]]
     assert listed["totalCount"] >= 1
-    assert read == created
+    # a read adds the spec's counters, from tracking-svc (writes answer the stored campaign)
+    assert read == {**created, **NO_COUNTS}
     assert replaced["name"] == "Spring recall" and replaced["status"] == "DRAFT"
     assert launched["status"] == "ACTIVE" and launched["runNumber"] == 1
     assert launched["launchedAt"] is not None
@@ -165,10 +170,14 @@ async def test_a_campaign_makes_the_round_trip_over_rest(
     email, sms = previewed["messages"]
     assert previewed["campaignId"] == campaign_id and email["subject"] == "We miss you, Ada"
     assert sms["sms"] == {"encoding": "GSM-7", "characters": len(sms["body"]), "segments": 1}
-    assert stats["error"]["code"] == recipients["error"]["code"] == "NOT_AVAILABLE"
-    assert "tracking-svc" in stats["error"]["message"]
+    # the clinic has no patients in this module: the launch reached nobody, and says so
+    assert stats["campaignId"] == campaign_id
+    assert (stats["targeted"], stats["heldOut"], stats["sent"]) == (0, 0, 0)
+    assert recipients["items"] == [] and recipients["totalCount"] == 0
+    assert recipients["pageInfo"]["hasNextPage"] is False
     final = assert_as_documented(doc, "GET", ONE, await stack.rest("GET", one), 200)
     assert final["name"] == "Spring recall" and final["status"] == "PAUSED"
+    assert {name: final[name] for name in NO_COUNTS} == NO_COUNTS
 
 
 async def test_the_rest_of_a_drafts_paths_answer_as_documented(stack, openapi) -> None:
@@ -242,3 +251,72 @@ async def test_paging_over_rest_walks_every_campaign_once(stack, openapi) -> Non
     assert len(seen) == len(set(seen)) == total == page["totalCount"]
     bad = await stack.rest("GET", f"{BASE}?first=0")
     assert bad.status_code == 422 and bad.json()["error"]["fields"][0]["field"] == "first"
+
+
+IMPORT = "/api/booking/patients/import"
+# Six patients of clinic "clinic-import" (its own, so no campaign of this module reaches them).
+PATIENTS_CSV = b"""patientId,firstName,email,phone,consents.sms,treatmentStage,createdAt,deceased
+imp-1,Ada,ada@example.com,,,HYGIENE_RECALL,2024-01-10T09:00:00Z,
+imp-2,Ben,ben@example.com,+15125550100,yes,HYGIENE_RECALL,2024-01-10T09:00:00Z,
+imp-3,Cy,,+15125550101,yes,HYGIENE_RECALL,2024-01-10T09:00:00Z,
+imp-4,Dee,dee@example.com,,,RETENTION,2024-01-10T09:00:00Z,
+imp-5,Eve,eve@example.com,,,HYGIENE_RECALL,2024-01-10T09:00:00Z,true
+,Nameless,x@example.com,,,,,
+imp-6,Fay,fay@example.com,,,HYGIENE_RECALL,2024-01-10T09:00:00Z,maybe
+"""
+
+
+async def test_an_import_is_counted_by_the_estimate_that_follows_it(stack, openapi) -> None:
+    # given a clinic with no patients yet
+    clinic = "clinic-import"
+    estimate = {
+        "targeting": {"inactiveDays": 180, "treatmentStages": ["HYGIENE_RECALL"]},
+        "channels": ["EMAIL", "SMS"],
+    }
+    empty = assert_as_documented(
+        openapi,
+        "POST",
+        BASE + "/estimate",
+        await stack.rest("POST", BASE + "/estimate", json=estimate, clinic=clinic),
+        200,
+    )
+
+    # when its patients are imported as CSV, one row without an id and one with a bad boolean
+    report = assert_as_documented(
+        openapi,
+        "POST",
+        IMPORT,
+        await stack.rest(
+            "POST", IMPORT, content=PATIENTS_CSV, content_type="text/csv", clinic=clinic
+        ),
+        200,
+    )
+    after = assert_as_documented(
+        openapi,
+        "POST",
+        BASE + "/estimate",
+        await stack.rest("POST", BASE + "/estimate", json=estimate, clinic=clinic),
+        200,
+    )
+    invalid = await stack.rest(
+        "POST", BASE + "/estimate", json={"targeting": {"inactiveDays": 0}}, clinic=clinic
+    )
+
+    # then each good row is a patient, each bad one is named by its line, and the estimate
+    # counts them at once: 3 reachable on the campaign's channels, 1 other stage, 1 deceased
+    assert empty == {
+        "total": 0,
+        "targeted": 0,
+        "heldOut": 0,
+        "patients": 0,
+        "excluded": {},
+        "byChannel": {},
+    }
+    assert report["imported"] == 5 and report["rejectedCount"] == 2
+    assert [row["line"] for row in report["rejected"]] == [7, 8]
+    assert "patientId" in report["rejected"][0]["reason"]
+    assert after["patients"] == 5 and after["total"] == after["targeted"] == 3
+    assert after["excluded"] == {"TREATMENT_STAGE": 1, "DECEASED": 1}
+    assert after["byChannel"] == {"EMAIL": 2, "SMS": 1}
+    assert invalid.status_code == 422, invalid.text
+    assert invalid.json()["error"]["fields"][0]["field"] == "targeting"
