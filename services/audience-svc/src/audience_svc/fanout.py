@@ -1,12 +1,16 @@
-"""A fan-out: evaluate once, store the plan, publish it chunk by chunk, resume after a crash.
+"""A fan-out: evaluate once, store who is selected, publish chunk by chunk, resume after a crash.
 
-1. Evaluate the clinic's patients in memory and serialize every recipient's event (step 1's
-   `message.due`, or `recipient.held_out`) into chunks; store the chunks, then the plan header
-   (a plan that exists is complete; leftovers of a build that crashed are removed first —
-   nothing of them was published).
-2. Record who was targeted (one fact per chunk, for the 30-day and daily-enrolment rules).
-3. Publish each chunk not yet marked done as one Kafka batch, wait for the acks, mark it done
-   (one insert per chunk). A crash repeats at most the chunk in flight, with identical events.
+1. Evaluate the clinic's patients in memory and store the selection in chunks (patient,
+   variant, step, holdout, minor: small), then the plan header (a plan that exists is
+   complete; leftovers of a build that crashed are removed first — nothing was published).
+2. Record who was targeted (one fact per chunk, inserted together, for the 30-day and
+   daily-enrolment rules).
+3. For each chunk not yet marked done: serialize its events from the patients' current
+   projection (`PlanEvents`, no pydantic per recipient), queue every send without awaiting
+   it, and go on to the next chunk while Kafka acknowledges this one; a chunk is marked done
+   (one insert) once all of it is acknowledged, at most IN_FLIGHT chunks unacknowledged. A
+   crash repeats at most the chunks in flight, with the same ids (messageId and envelope id
+   are functions of campaign, run, patient and step).
 4. Publish `audience.evaluated` and mark the plan finished.
 """
 
@@ -20,12 +24,13 @@ import structlog
 from aiokafka import AIOKafkaProducer
 from pymongo.asynchronous.database import AsyncDatabase
 
-from audience_svc.blobs import pack, unpack
-from audience_svc.domain.messages import evaluated_event, recipient_event
+from audience_svc.blobs import pack, unpack, without_gc
+from audience_svc.domain.facts import new_state
+from audience_svc.domain.messages import PlanEvents, evaluated_event
 from audience_svc.domain.targeting import Audience, evaluate
 from audience_svc.projection import Projection
 from reengage_common.bus import EventPublisher
-from reengage_common.events import CampaignLaunched
+from reengage_common.events import CampaignLaunched, MessageDue, RecipientHeldOut
 from reengage_common.logging import TRACE_HEADER
 from reengage_common.settings import Settings
 from reengage_common.storage import insert_new
@@ -90,33 +95,28 @@ class Fanout:
         chunks = self.database["plan_chunks"]
         await chunks.delete_many({"plan_id": plan_id})
         started = time.perf_counter()
-        evaluation = evaluate(
-            audience_of(launched, daily=kind == DAILY),
-            await self.projection.rows(clinic_id),
-            now.timestamp(),
-        )
-        evaluated_at = time.perf_counter()
-        states = await self.projection.patient_states(clinic_id)
+        rows = await self.projection.rows(clinic_id)
         read_at = time.perf_counter()
+        with without_gc():
+            evaluation = evaluate(audience_of(launched, daily=kind == DAILY), rows, now.timestamp())
+        evaluated_at = time.perf_counter()
         documents = []
         selected = evaluation.selected
         for index, start in enumerate(range(0, len(selected), self.chunk_size)):
             members = selected[start : start + self.chunk_size]
-            events = [
-                recipient_event(
-                    launched, clinic_id, s, states[s.patient_id], due_at=now, trace_id=trace_id
-                )
-                for s in members
-            ]
             documents.append(
                 {
                     "_id": f"{plan_id}:{index:05d}",
                     "plan_id": plan_id,
                     "pids": [s.patient_id for s in members],
-                    "blob": pack([[e.type, e.key, e.to_json().decode()] for e in events]),
+                    "blob": pack(
+                        [
+                            [s.variant, s.step.sequence, int(s.held_out), int(s.minor)]
+                            for s in members
+                        ]
+                    ),
                 }
             )
-        built_at = time.perf_counter()
         await insert_new(chunks, documents, batch=20)
         plan = {
             "_id": plan_id,
@@ -139,10 +139,9 @@ class Fanout:
             targeted=evaluation.targeted,
             held_out=evaluation.held_out,
             excluded=dict(evaluation.excluded),
-            evaluate_seconds=round(evaluated_at - started, 2),
-            read_states_seconds=round(read_at - evaluated_at, 2),
-            build_seconds=round(built_at - read_at, 2),
-            store_seconds=round(time.perf_counter() - built_at, 2),
+            read_seconds=round(read_at - started, 2),
+            evaluate_seconds=round(evaluated_at - read_at, 2),
+            store_seconds=round(time.perf_counter() - evaluated_at, 2),
         )
         return plan
 
@@ -151,20 +150,56 @@ class Fanout:
         started = time.perf_counter()
         progress = self.database["plan_progress"]
         done = {doc["_id"] async for doc in progress.find({"plan_id": plan_id}, {"_id": 1})}
-        at = plan["at"]
-        # Up to IN_FLIGHT chunks are sent before the oldest one's acks are awaited, so the
-        # broker's round trips overlap; a chunk is marked done only once all of it is acked.
-        in_flight: list[tuple[str, asyncio.Future[Any]]] = []
-        async for chunk in self.database["plan_chunks"].find({"plan_id": plan_id}, batch_size=4):
-            await self._record_targeted(plan, chunk)
-            if chunk["_id"] in done:
-                continue
-            acks = asyncio.ensure_future(asyncio.gather(*await self._send(unpack(chunk["blob"]))))
-            in_flight.append((chunk["_id"], acks))
+        chunks = await self.database["plan_chunks"].find({"plan_id": plan_id}).to_list()
+        chunks.sort(key=lambda chunk: chunk["_id"])
+        await self._record_targeted(plan, chunks)
+        todo = [chunk for chunk in chunks if chunk["_id"] not in done]
+        states = await self.projection.patient_states(clinic_id) if todo else {}
+        read_at = time.perf_counter()
+        events = PlanEvents(launched, clinic_id, due_at=plan["at"], trace_id=plan.get("trace_id"))
+        audience = audience_of(launched)
+        steps = {
+            (v.name, step.sequence): step
+            for v in audience.variants
+            for step in audience.steps_of(v.name)
+        }
+        headers = [("type", MessageDue.topic.encode())]
+        held_headers = [("type", RecipientHeldOut.topic.encode())]
+        if plan.get("trace_id"):
+            headers.insert(0, (TRACE_HEADER, plan["trace_id"].encode()))
+            held_headers.insert(0, (TRACE_HEADER, plan["trace_id"].encode()))
+        due_topic = self.settings.topic(MessageDue.topic)
+        held_topic = self.settings.topic(RecipientHeldOut.topic)
+        send = self.producer.send
+        # Up to IN_FLIGHT chunks are queued before the oldest one's acks are awaited: the next
+        # chunk is serialized while the producer's sender ships the previous ones.
+        in_flight: list[asyncio.Task[None]] = []
+        for chunk in todo:
+            pending = []
+            with without_gc():
+                built = []
+                for pid, entry in zip(chunk["pids"], unpack(chunk["blob"]), strict=True):
+                    if len(entry) == 3:  # a plan stored before: its serialized event itself
+                        built.append((self.settings.topic(entry[0]), entry[1], entry[2], headers))
+                        continue
+                    variant, sequence, held, minor = entry
+                    if held:
+                        built.append((held_topic, pid, events.held_out(pid, variant), held_headers))
+                    else:
+                        step = steps[(variant, sequence)]
+                        value = events.due(
+                            pid, variant, step, bool(minor), states.get(pid) or new_state(pid)
+                        )
+                        built.append((due_topic, pid, value, headers))
+            for topic, key, value, with_headers in built:
+                pending.append(
+                    await send(topic, value=value.encode(), key=key.encode(), headers=with_headers)
+                )
+            in_flight.append(asyncio.ensure_future(self._mark_done(plan_id, chunk["_id"], pending)))
             if len(in_flight) >= IN_FLIGHT:
-                await self._mark_done(plan_id, *in_flight.pop(0))
-        for chunk_id, acks in in_flight:
-            await self._mark_done(plan_id, chunk_id, acks)
+                await in_flight.pop(0)
+        for task in in_flight:
+            await task
         evaluated = evaluated_event(
             launched,
             clinic_id,
@@ -172,7 +207,7 @@ class Fanout:
             targeted=plan["targeted"],
             held_out=plan["held_out"],
             excluded=plan["excluded"],
-            at=at,
+            at=plan["at"],
             trace_id=plan.get("trace_id"),
             enrolment=plan["kind"],
         )
@@ -182,46 +217,37 @@ class Fanout:
             "audience.fanned_out",
             plan_id=plan_id,
             chunks=plan["chunks"],
-            publish_seconds=round(time.perf_counter() - started, 2),
+            published=len(todo),
+            read_states_seconds=round(read_at - started, 2),
+            publish_seconds=round(time.perf_counter() - read_at, 2),
         )
 
-    async def _mark_done(self, plan_id: str, chunk_id: str, acks: "asyncio.Future[Any]") -> None:
-        await acks
+    async def _mark_done(
+        self, plan_id: str, chunk_id: str, acks: list["asyncio.Future[Any]"]
+    ) -> None:
+        await asyncio.gather(*acks)
         await insert_new(self.database["plan_progress"], [{"_id": chunk_id, "plan_id": plan_id}])
 
-    async def _record_targeted(self, plan: dict[str, Any], chunk: dict[str, Any]) -> None:
-        fact = {
-            "k": "g",
-            "c": plan["campaign_id"],
-            "t": plan["at"].timestamp(),
-            "pids": chunk["pids"],
-        }
-        if chunk["pids"]:
-            await self.projection.append(f"targeted:{chunk['_id']}", plan["clinic_id"], [fact])
-
-    async def _send(self, events: list[list[str]]) -> list["asyncio.Future[Any]"]:
-        """One Kafka batch: every send queued at once; the futures of their acks."""
-        pending = []
-        for event_type, key, value in events:
-            headers = [("type", event_type.encode())]
-            trace = _trace_of(value)
-            if trace:
-                headers.insert(0, (TRACE_HEADER, trace.encode()))
-            pending.append(
-                await self.producer.send(
-                    self.settings.topic(event_type),
-                    value=value.encode(),
-                    key=key.encode(),
-                    headers=headers,
-                )
-            )
-        return pending
-
-
-def _trace_of(value: str) -> str | None:
-    marker = '"traceId":"'
-    start = value.find(marker)
-    if start < 0:
-        return None
-    start += len(marker)
-    return value[start : value.index('"', start)]
+    async def _record_targeted(self, plan: dict[str, Any], chunks: list[dict[str, Any]]) -> None:
+        """One fact per chunk (idempotent ids), inserted together before anything is sent."""
+        records = [
+            {
+                "_id": f"targeted:{chunk['_id']}",
+                "clinic_id": plan["clinic_id"],
+                "n": 1,
+                "blob": pack(
+                    [
+                        {
+                            "k": "g",
+                            "c": plan["campaign_id"],
+                            "t": plan["at"].timestamp(),
+                            "pids": chunk["pids"],
+                        }
+                    ]
+                ),
+            }
+            for chunk in chunks
+            if chunk["pids"]
+        ]
+        if records:
+            await insert_new(self.projection.pending, records)

@@ -5,11 +5,14 @@ patient), so a resumed or replayed fan-out republishes identical events and cons
 the repeats.
 """
 
+import json
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from audience_svc.domain.facts import State, contact_source
+from pydantic import AwareDatetime, TypeAdapter
+
+from audience_svc.domain.facts import State, contact_source, new_state
 from audience_svc.domain.targeting import Selected
 from reengage_common.events import (
     AudienceEvaluated,
@@ -18,6 +21,7 @@ from reengage_common.events import (
     Envelope,
     Event,
     MessageDue,
+    MessageTemplate,
     RecipientHeldOut,
     message_id,
 )
@@ -159,3 +163,98 @@ def evaluated_event(
         day=at.date() if enrolment == "DAILY" else None,
     )
     return _envelope(event, envelope_id("evaluated", plan_id), clinic_id, at, trace_id)
+
+
+ADDRESS_FIELDS = ("line1", "line2", "city", "state", "postalCode", "country")
+_DATETIME = TypeAdapter(AwareDatetime)
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+class PlanEvents:
+    """The events of one fan-out, serialized straight to JSON from a per-plan template: the
+    same bytes as `recipient_event(...).to_json()` (a unit test holds them equal) at a fraction
+    of the cost, since a fan-out makes 100,000 of them."""
+
+    def __init__(
+        self,
+        launched: CampaignLaunched,
+        clinic_id: str,
+        *,
+        due_at: datetime,
+        trace_id: str | None,
+    ) -> None:
+        self.campaign_id, self.run = launched.campaign_id, launched.run_number
+        self.clinic_id, self.trace_id = clinic_id, trace_id
+        self.time = _DATETIME.dump_python(due_at, mode="json")
+        clinic = launched.clinic
+        self.clinic_timezone = clinic.timezone if clinic else launched.schedule.timezone
+        incentive = launched.incentive
+        self.clinic = merge_data(new_state(""), launched)["clinic"]
+        self.incentive = merge_data(new_state(""), launched)["incentive"]
+        self.incentive_code = incentive.incentive_code if incentive.has_incentive else None
+
+    def _envelope(self, event_id: str, topic: str, data: dict[str, Any]) -> str:
+        return _dumps(
+            {
+                "id": event_id,
+                "type": topic,
+                "version": 1,
+                "source": SOURCE,
+                "time": self.time,
+                "clinicId": self.clinic_id,
+                "traceId": self.trace_id,
+                "data": data,
+            }
+        )
+
+    def held_out(self, patient_id: str, variant: str) -> str:
+        event_id = envelope_id("held_out", self.campaign_id, self.run, patient_id)
+        data = {
+            "campaignId": self.campaign_id,
+            "patientId": patient_id,
+            "runNumber": self.run,
+            "variant": variant,
+            "at": self.time,
+        }
+        return self._envelope(event_id, RecipientHeldOut.topic, data)
+
+    def due(
+        self, patient_id: str, variant: str, step: MessageTemplate, minor: bool, state: State
+    ) -> str:
+        the_id = message_id(self.campaign_id, patient_id, self.run, step.sequence)
+        profile = state["p"] or {}
+        source = contact_source(profile, minor=minor)
+        if minor:
+            name = source.get("name")
+        else:
+            name = " ".join(p for p in (profile.get("firstName"), profile.get("lastName")) if p)
+        address = profile.get("address")
+        data = {
+            "messageId": the_id,
+            "campaignId": self.campaign_id,
+            "patientId": patient_id,
+            "runNumber": self.run,
+            "sequence": step.sequence,
+            "channel": step.channel.value,
+            "variant": variant,
+            "dueAt": self.time,
+            "contact": {
+                "name": name or None,
+                "email": source.get("email"),
+                "phone": source.get("phone"),
+                "address": {f: address.get(f) for f in ADDRESS_FIELDS} if address else None,
+                "timezone": profile.get("timezone") or self.clinic_timezone,
+            },
+            "mergeData": {
+                "patient": {
+                    "firstName": profile.get("firstName"),
+                    "lastName": profile.get("lastName"),
+                    "lastVisitDate": last_visit_date(state),
+                    "treatmentStage": profile.get("treatmentStage"),
+                },
+                "clinic": self.clinic,
+                "incentive": self.incentive,
+            },
+            "incentiveCode": self.incentive_code,
+        }
+        return self._envelope(envelope_id("due", the_id), MessageDue.topic, data)
