@@ -380,7 +380,8 @@ async def test_while_a_service_is_down_its_answers_are_not_available_and_the_res
             "import": await gateway.post(
                 "/api/booking/patients/import",
                 content=b"patientId,firstName\ndown-1,Ada\n",
-                headers={**admin, "content-type": "text/csv"},
+                # another clinic's, so that this module's clinic stays without patients
+                headers={**stack.headers(clinic="clinic-down"), "content-type": "text/csv"},
             ),
         }
         read = await gateway.get(one, headers=admin)
