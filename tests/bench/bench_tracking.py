@@ -1,10 +1,12 @@
 """tracking-svc at 100,000 recipients: events per second into stats, beside the raw consume rate
 of the same Kafka broker in the same run, and the latency of the stats query and a recipients
-page on the same FerretDB.
+page on the same FerretDB, with and without a fresh snapshot.
 
 Run by hand (not part of the suite): .venv/bin/python tests/bench/bench_tracking.py [recipients]
 It replays message.due + message.sent for every recipient and a response for 10 % of them
-into topics and a database of its own (removed at the end).
+into topics and a database of its own (removed at the end), twice: once with the compactor
+running (ingest rate with it; latencies once it caught up: a fresh snapshot), once without
+(ingest rate alone; stats with every page unfolded, the cost before snapshots).
 """
 
 import asyncio
@@ -132,79 +134,132 @@ async def timed(call) -> float:
     return time.perf_counter() - started
 
 
-async def main(recipients: int = 100_000) -> None:
-    logging.disable(logging.INFO)
-    run = uuid.uuid4().hex[:6]
-    key = generate_signing_key()
-    settings = TrackingSettings(
-        kafka_topic_prefix=f"bench-trk-{run}.",
-        mongo_db_prefix=f"bench_trk_{run}_",
-        jwt_public_key=key.public_pem,
-        log_level="WARNING",
-    )
-    token = issue_token(key, user_id="bench", clinic_id=CLINIC, role="staff")
-    campaign_id = f"c-bench-{run}"
+async def replay(settings: TrackingSettings, campaign_id: str, recipients: int, token: str):
+    """Publish the campaign, then serve it: (figures, ingest seconds, raw consume rate)."""
     await ensure_topics(settings)
     producer = make_producer(settings)
     await producer.start()
+    out: dict = {}
     try:
         batch = envelopes(campaign_id, recipients)
         started = time.perf_counter()
         publisher = EventPublisher(settings, producer)
         for start in range(0, len(batch), 20_000):
             await publisher.publish_many(batch[start : start + 20_000])
-        publish_rate = len(batch) / (time.perf_counter() - started)
-        raw_rate = await raw_consume_rate(settings, len(batch))
-
+        out["events"] = len(batch)
+        out["publish"] = len(batch) / (time.perf_counter() - started)
+        out["raw"] = await raw_consume_rate(settings, len(batch))
         started = time.perf_counter()
         async with serving(create_app(settings)) as client:
             client.headers["authorization"] = f"Bearer {token}"
             await consumed(settings, len(batch))
-            ingest = time.perf_counter() - started
-            stats = (await client.get(f"/campaigns/{campaign_id}/stats")).json()
-            latencies = [
-                await timed(lambda: client.get(f"/campaigns/{campaign_id}/stats")) for _ in range(5)
-            ]
-            first_page = await timed(
-                lambda: client.get(f"/campaigns/{campaign_id}/recipients?first=50")
-            )
-            page = (await client.get(f"/campaigns/{campaign_id}/recipients?first=50")).json()
+            out["ingest"] = time.perf_counter() - started
+            if settings.compactor:
+                started = time.perf_counter()
+                await folded(settings)
+                out["catch_up"] = time.perf_counter() - started
+            url = f"/campaigns/{campaign_id}"
+            out["stats"] = (await client.get(f"{url}/stats")).json()
+            out["latencies"] = [await timed(lambda: client.get(f"{url}/stats")) for _ in range(5)]
+            out["first_page"] = await timed(lambda: client.get(f"{url}/recipients?first=50"))
+            page = (await client.get(f"{url}/recipients?first=50")).json()
             after = page["pageInfo"]["endCursor"]
-            next_page = await timed(
-                lambda: client.get(f"/campaigns/{campaign_id}/recipients?first=50&after={after}")
+            out["next_page"] = await timed(
+                lambda: client.get(f"{url}/recipients?first=50&after={after}")
             )
-            rare = await timed(
-                lambda: client.get(f"/campaigns/{campaign_id}/recipients?first=50&status=RESPONDED")
+            out["rare"] = await timed(
+                lambda: client.get(f"{url}/recipients?first=50&status=RESPONDED")
             )
-        print(f"recipients                         {recipients:>10,}")
-        print(f"events replayed                    {len(batch):>10,}")
-        print(f"publish (idempotent producer)      {publish_rate:>10,.0f} events/s")
-        print(f"raw aiokafka consume (ceiling)     {raw_rate:>10,.0f} events/s")
-        print(
-            f"tracking-svc into stats            {len(batch) / ingest:>10,.0f} events/s"
-            f"  ({ingest:.1f} s, from start-up to the last offset committed)"
+            out["rare_again"] = await timed(
+                lambda: client.get(f"{url}/recipients?first=50&status=RESPONDED")
+            )
+    finally:
+        await producer.stop()
+    return out
+
+
+async def folded(settings: TrackingSettings) -> None:
+    """Until the compactor folded every page (folded pages are deleted)."""
+    mongo: AsyncMongoClient = AsyncMongoClient(settings.mongo_url)
+    try:
+        pages = mongo[settings.database_name]["fact_pages"]
+        while True:
+            if not await pages.count_documents({}):
+                return
+            await asyncio.sleep(0.2)
+    finally:
+        await mongo.close()
+
+
+async def cleanup(settings: TrackingSettings) -> None:
+    mongo: AsyncMongoClient = AsyncMongoClient(settings.mongo_url)
+    await mongo.drop_database(settings.database_name)
+    await mongo.close()
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await admin.start()
+    ours = [t for t in await admin.list_topics() if t.startswith(settings.kafka_topic_prefix)]
+    await admin.delete_topics(ours)
+    await admin.close()
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:>10,.0f} ms"
+
+
+async def main(recipients: int = 100_000) -> None:
+    logging.disable(logging.INFO)
+    key = generate_signing_key()
+    token = issue_token(key, user_id="bench", clinic_id=CLINIC, role="staff")
+    results = {}
+    for compactor in (True, False):
+        run = uuid.uuid4().hex[:6]
+        settings = TrackingSettings(
+            kafka_topic_prefix=f"bench-trk-{run}.",
+            mongo_db_prefix=f"bench_trk_{run}_",
+            jwt_public_key=key.public_pem,
+            log_level="WARNING",
+            compactor=compactor,
         )
+        try:
+            results[compactor] = await replay(settings, f"c-bench-{run}", recipients, token)
+        finally:
+            await cleanup(settings)
+    on, off = results[True], results[False]
+    events = on["events"]
+    print(f"recipients                         {recipients:>10,}")
+    print(f"events replayed (per run)          {events:>10,}")
+    print(f"publish (idempotent producer)      {on['publish']:>10,.0f} events/s")
+    print(
+        f"raw aiokafka consume (ceiling)     {on['raw']:>10,.0f} events/s   (2nd run {off['raw']:,.0f})"
+    )
+    print(
+        f"tracking-svc into stats, compactor {events / on['ingest']:>10,.0f} events/s"
+        f"  ({on['ingest']:.1f} s, start-up to the last offset committed)"
+    )
+    print(
+        f"tracking-svc into stats, no compac {events / off['ingest']:>10,.0f} events/s"
+        f"  ({off['ingest']:.1f} s)"
+    )
+    print(f"compactor catch-up after ingest    {ms(on['catch_up'])}  (until no page is unfolded)")
+    for label, result in (("fresh snapshot", on), ("no snapshot   ", off)):
+        latencies = result["latencies"]
         print(
-            f"stats query at {recipients:,}        {statistics.median(latencies) * 1000:>10,.0f} ms"
+            f"stats query, {label}        {ms(statistics.median(latencies))}"
             f" median of 5 (min {min(latencies) * 1000:.0f} ms)"
         )
-        print(f"recipients page (first 50)         {first_page * 1000:>10,.0f} ms")
-        print(f"recipients page (after a cursor)   {next_page * 1000:>10,.0f} ms")
-        print(f"recipients page (status=RESPONDED) {rare * 1000:>10,.0f} ms")
+    for label, result in (("fresh snapshot", on), ("no snapshot", off)):
+        print(f"recipients page (first 50), {label:<14} {ms(result['first_page'])}")
+        print(f"recipients page (after a cursor)   {ms(result['next_page'])}")
+        print(
+            f"recipients page (status=RESPONDED) {ms(result['rare'])}"
+            f"  (again: {result['rare_again'] * 1000:.0f} ms)"
+        )
+    for result in (on, off):
+        stats = result["stats"]
         print(
             f"check: sent={stats['sent']} responded={stats['responded']} "
             f"recipients={stats['recipients']}"
         )
-    finally:
-        await producer.stop()
-        mongo: AsyncMongoClient = AsyncMongoClient(settings.mongo_url)
-        await mongo.drop_database(settings.database_name)
-        await mongo.close()
-        admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
-        await admin.start()
-        ours = [t for t in await admin.list_topics() if t.startswith(settings.kafka_topic_prefix)]
-        await admin.delete_topics(ours)
-        await admin.close()
 
 
 if __name__ == "__main__":

@@ -20,3 +20,5 @@ class TrackingSettings(Settings):
     # The compactor folds new fact pages into campaign snapshots this often when it is idle
     # (a round that folded something is followed at once by the next).
     compact_interval_seconds: float = Field(default=0.5, gt=0)
+    # Off: no compactor on this replica (benchmarks measure the unfolded worst case with it).
+    compactor: bool = True

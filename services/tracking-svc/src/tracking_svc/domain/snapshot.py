@@ -52,7 +52,10 @@ def facts_of(entry: str | None) -> list[str]:
 
 def recipient_of(raw: list[str]) -> Recipient | None:
     """One patient's recipient from its facts (None when they make no recipient)."""
-    recipients = fold([fact for _, fact in unique(raw).values()]).recipients
+    return _single(fold([fact for _, fact in unique(raw).values()]).recipients)
+
+
+def _single(recipients: dict[str, Recipient]) -> Recipient | None:
     return next(iter(recipients.values()), None)
 
 
@@ -156,10 +159,15 @@ def fold_new(state: State, shards: dict[int, Shard], new: NewFacts) -> Folded:
         number = shard_of(patient_id)
         shard = changed.get(number) or shards.get(number) or Shard({})
         before = facts_of(shard.entries.get(patient_id))
-        stored = sorted(item for item, _ in unique([*before, *facts]).values())
+        known = set(before)
+        if known.issuperset(facts):
+            continue  # every fact was folded already (a redelivery, a page folded twice)
+        merged = unique([*before, *facts])
+        stored = sorted(item for item, _ in merged.values())
         if stored == before:
-            continue  # every fact was folded already
-        old, now = (recipient_of(before) if before else None), recipient_of(stored)
+            continue  # the new facts repeat stored keys
+        old = recipient_of(before) if before else None
+        now = _single(fold([fact for _, fact in merged.values()]).recipients)
         if old is not None:
             add_recipient(tally, old, -1)
         if now is not None:
