@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 from audience_svc.app import create_app as audience_app
 from audience_svc.config import AudienceSettings
@@ -99,7 +100,7 @@ async def test_a_campaign_launched_through_campaign_svc_reaches_its_estimate(
             await producer.stop()
 
         # and a draft campaign whose estimate (with its id: the same holdout and variants) is
-        # taken once audience-svc knows every patient
+        # taken once audience-svc stored every one of those events
         created = await campaign_svc.post("/campaigns", json=CAMPAIGN, headers=headers)
         assert created.status_code in (200, 201), created.text
         campaign_id = created.json()["id"]
@@ -113,6 +114,7 @@ async def test_a_campaign_launched_through_campaign_svc_reaches_its_estimate(
             answers.append(answer.json())
             return answers[-1].get("patients") == PATIENTS
 
+        await _caught_up(audience_settings, ("patient.upserted", "appointment.updated"))
         await eventually(everyone_known, within=60, interval=0.2)
         estimate = answers[-1]
 
@@ -153,14 +155,48 @@ async def _all(settings: AudienceSettings, topic: str) -> list[Any]:
     await consumer.start()
     records: list[Any] = []
     try:
-        partitions = [
-            TopicPartition(settings.topic(topic), p)
-            for p in consumer.partitions_for_topic(settings.topic(topic)) or ()
-        ]
-        ends = await consumer.end_offsets(partitions)
-        while any([await consumer.position(p) < end for p, end in ends.items() if end]):
+        while not consumer.assignment():  # without a group: every partition at once
+            for batch in (await consumer.getmany(timeout_ms=100)).values():
+                records.extend(batch)
+        ends = await consumer.end_offsets(list(consumer.assignment()))
+        while any([await consumer.position(p) < end for p, end in ends.items()]):
             for batch in (await consumer.getmany(timeout_ms=200, max_records=10_000)).values():
                 records.extend(batch)
     finally:
         await consumer.stop()
     return records
+
+
+async def _caught_up(settings: AudienceSettings, names: tuple[str, ...]) -> None:
+    """Until audience-svc committed every event published so far on these topics (offsets are
+    committed only once a batch's effects are stored)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    reader = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await admin.start()
+    await reader.start()
+    try:
+        partitions = []
+        for name in names:
+            topic = settings.topic(name)
+            partitions += [TopicPartition(topic, p) for p in await _partitions(settings, topic)]
+        ends = await reader.end_offsets(partitions)
+
+        async def committed() -> bool:
+            offsets = await admin.list_consumer_group_offsets(settings.group_id())
+            return all(
+                end == 0 or (p in offsets and offsets[p].offset >= end) for p, end in ends.items()
+            )
+
+        await eventually(committed, within=60, interval=0.1)
+    finally:
+        await reader.stop()
+        await admin.close()
+
+
+async def _partitions(settings: AudienceSettings, topic: str) -> set[int]:
+    producer = make_producer(settings)  # partitions_for waits for the topic's metadata
+    await producer.start()
+    try:
+        return await producer.partitions_for(topic)
+    finally:
+        await producer.stop()

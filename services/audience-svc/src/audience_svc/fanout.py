@@ -100,23 +100,24 @@ class Fanout:
         with without_gc():
             evaluation = evaluate(audience_of(launched, daily=kind == DAILY), rows, now.timestamp())
         evaluated_at = time.perf_counter()
-        documents = []
-        selected = evaluation.selected
-        for index, start in enumerate(range(0, len(selected), self.chunk_size)):
-            members = selected[start : start + self.chunk_size]
-            documents.append(
-                {
-                    "_id": f"{plan_id}:{index:05d}",
-                    "plan_id": plan_id,
-                    "pids": [s.patient_id for s in members],
-                    "blob": pack(
-                        [
-                            [s.variant, s.step.sequence, int(s.held_out), int(s.minor)]
-                            for s in members
-                        ]
-                    ),
-                }
-            )
+        with without_gc():
+            documents = []
+            selected = evaluation.selected
+            for index, start in enumerate(range(0, len(selected), self.chunk_size)):
+                members = selected[start : start + self.chunk_size]
+                documents.append(
+                    {
+                        "_id": f"{plan_id}:{index:05d}",
+                        "plan_id": plan_id,
+                        "pids": [s.patient_id for s in members],
+                        "blob": pack(
+                            [
+                                [s.variant, s.step.sequence, int(s.held_out), int(s.minor)]
+                                for s in members
+                            ]
+                        ),
+                    }
+                )
         await insert_new(chunks, documents, batch=20)
         plan = {
             "_id": plan_id,
@@ -152,9 +153,9 @@ class Fanout:
         done = {doc["_id"] async for doc in progress.find({"plan_id": plan_id}, {"_id": 1})}
         chunks = await self.database["plan_chunks"].find({"plan_id": plan_id}).to_list()
         chunks.sort(key=lambda chunk: chunk["_id"])
-        await self._record_targeted(plan, chunks)
         todo = [chunk for chunk in chunks if chunk["_id"] not in done]
         states = await self.projection.patient_states(clinic_id) if todo else {}
+        await self._record_targeted(plan, chunks)
         read_at = time.perf_counter()
         events = PlanEvents(launched, clinic_id, due_at=plan["at"], trace_id=plan.get("trace_id"))
         audience = audience_of(launched)
@@ -170,12 +171,10 @@ class Fanout:
             held_headers.insert(0, (TRACE_HEADER, plan["trace_id"].encode()))
         due_topic = self.settings.topic(MessageDue.topic)
         held_topic = self.settings.topic(RecipientHeldOut.topic)
-        send = self.producer.send
         # Up to IN_FLIGHT chunks are queued before the oldest one's acks are awaited: the next
         # chunk is serialized while the producer's sender ships the previous ones.
         in_flight: list[asyncio.Task[None]] = []
         for chunk in todo:
-            pending = []
             with without_gc():
                 built = []
                 for pid, entry in zip(chunk["pids"], unpack(chunk["blob"]), strict=True):
@@ -191,10 +190,7 @@ class Fanout:
                             pid, variant, step, bool(minor), states.get(pid) or new_state(pid)
                         )
                         built.append((due_topic, pid, value, headers))
-            for topic, key, value, with_headers in built:
-                pending.append(
-                    await send(topic, value=value.encode(), key=key.encode(), headers=with_headers)
-                )
+            pending = await self._send(built)
             in_flight.append(asyncio.ensure_future(self._mark_done(plan_id, chunk["_id"], pending)))
             if len(in_flight) >= IN_FLIGHT:
                 await in_flight.pop(0)
@@ -221,6 +217,33 @@ class Fanout:
             read_states_seconds=round(read_at - started, 2),
             publish_seconds=round(time.perf_counter() - read_at, 2),
         )
+
+    async def _send(
+        self, events: list[tuple[str, str, str, list[tuple[str, bytes]]]]
+    ) -> list["asyncio.Future[Any]"]:
+        """One chunk as Kafka batches built here, one per partition (the producer's own
+        partitioner, by key), submitted without waiting: the futures of their acks."""
+        partitioner = self.producer._partitioner
+        partitions: dict[str, list[int]] = {}
+        builders: dict[tuple[str, int], Any] = {}
+        sent: list[asyncio.Future[Any]] = []
+        for topic, key, value, headers in events:
+            if topic not in partitions:
+                partitions[topic] = sorted(await self.producer.partitions_for(topic))
+            key_bytes = key.encode()
+            partition = partitioner(key_bytes, partitions[topic], partitions[topic])
+            builder = builders.get((topic, partition))
+            if builder is None:
+                builder = builders[(topic, partition)] = self.producer.create_batch()
+            value_bytes = value.encode()
+            if builder.append(key=key_bytes, value=value_bytes, timestamp=None, headers=headers):
+                continue
+            sent.append(await self.producer.send_batch(builder, topic, partition=partition))
+            builder = builders[(topic, partition)] = self.producer.create_batch()
+            builder.append(key=key_bytes, value=value_bytes, timestamp=None, headers=headers)
+        for (topic, partition), builder in builders.items():
+            sent.append(await self.producer.send_batch(builder, topic, partition=partition))
+        return sent
 
     async def _mark_done(
         self, plan_id: str, chunk_id: str, acks: list["asyncio.Future[Any]"]

@@ -130,10 +130,11 @@ class Projection:
         states: dict[str, State] = {}
         for _, shard in (await self.shard_states(clinic_id, copies=False)).values():
             states.update(shard)
-        touched = {pid for f in facts for pid in f.get("pids") or [f["pid"]]}
-        for pid in touched & states.keys():
-            states[pid] = _copy(states[pid])  # the cached state itself stays as stored
-        fold(states, facts)
+        with without_gc():
+            touched = {pid for f in facts for pid in f.get("pids") or [f["pid"]]}
+            for pid in touched & states.keys():
+                states[pid] = _copy(states[pid])  # the cached state itself stays as stored
+            fold(states, facts)
         return states
 
     async def rows(self, clinic_id: str) -> "Rows":

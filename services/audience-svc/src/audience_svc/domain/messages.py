@@ -5,6 +5,7 @@ patient), so a resumed or replayed fan-out republishes identical events and cons
 the repeats.
 """
 
+import hashlib
 import json
 import uuid
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ from pydantic import AwareDatetime, TypeAdapter
 from audience_svc.domain.facts import State, contact_source, new_state
 from audience_svc.domain.targeting import Selected
 from reengage_common.events import (
+    MESSAGE_ID_NAMESPACE,
     AudienceEvaluated,
     CampaignLaunched,
     Contact,
@@ -165,6 +167,15 @@ def evaluated_event(
     return _envelope(event, envelope_id("evaluated", plan_id), clinic_id, at, trace_id)
 
 
+def fast_uuid5(namespace: uuid.UUID, name: str) -> str:
+    """str(uuid.uuid5(namespace, name)) without building a UUID object (unit-tested equal)."""
+    digest = bytearray(hashlib.sha1(namespace.bytes + name.encode()).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
 ADDRESS_FIELDS = ("line1", "line2", "city", "state", "postalCode", "country")
 _DATETIME = TypeAdapter(AwareDatetime)
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -208,7 +219,9 @@ class PlanEvents:
         )
 
     def held_out(self, patient_id: str, variant: str) -> str:
-        event_id = envelope_id("held_out", self.campaign_id, self.run, patient_id)
+        event_id = fast_uuid5(
+            ENVELOPE_NAMESPACE, f"held_out/{self.campaign_id}/{self.run}/{patient_id}"
+        )
         data = {
             "campaignId": self.campaign_id,
             "patientId": patient_id,
@@ -221,7 +234,9 @@ class PlanEvents:
     def due(
         self, patient_id: str, variant: str, step: MessageTemplate, minor: bool, state: State
     ) -> str:
-        the_id = message_id(self.campaign_id, patient_id, self.run, step.sequence)
+        the_id = fast_uuid5(
+            MESSAGE_ID_NAMESPACE, f"{self.campaign_id}/{patient_id}/{self.run}/{step.sequence}"
+        )
         profile = state["p"] or {}
         source = contact_source(profile, minor=minor)
         if minor:
@@ -257,4 +272,5 @@ class PlanEvents:
             },
             "incentiveCode": self.incentive_code,
         }
-        return self._envelope(envelope_id("due", the_id), MessageDue.topic, data)
+        event_id = fast_uuid5(ENVELOPE_NAMESPACE, f"due/{the_id}")
+        return self._envelope(event_id, MessageDue.topic, data)
