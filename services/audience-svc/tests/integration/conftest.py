@@ -149,10 +149,15 @@ class Audience:
         await admin.start()
         await reader.start()
         try:
-            await reader.topics()
-            partitions = [
-                TopicPartition(t, p) for t in topics for p in reader.partitions_for_topic(t) or ()
-            ]
+            # (a consumer's partitions_for_topic knows only subscribed topics: ask a producer)
+            producer = make_producer(self.settings)
+            await producer.start()
+            try:
+                partitions = [
+                    TopicPartition(t, p) for t in topics for p in await producer.partitions_for(t)
+                ]
+            finally:
+                await producer.stop()
             ends = await reader.end_offsets(partitions)
 
             async def committed() -> bool:
