@@ -61,11 +61,12 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Star
             await snapshots.compact(lease)
             # A round rewrites every shard it touched (at 100,000 recipients during a fan-out:
             # all of them, ~1-2 s of CPU however few facts it folds), so under a heavy stream
-            # fewer and larger rounds cost less. Resting three times as long as the round took
-            # keeps the compactor to about a quarter of a core, leaving the consumers the rest;
-            # readers fold the unfolded pages meanwhile, so answers stay exact.
+            # fewer and larger rounds cost less. It rests as long as the round took (about half
+            # a core at most); readers fold the unfolded pages meanwhile, so answers stay exact.
+            # Resting 3x as long measured -31 % ingest instead of -37 % but a 92 s catch-up
+            # instead of 27 s at 100,000 recipients: not worth it.
             took = time.monotonic() - started
-            await asyncio.sleep(max(settings.compact_interval_seconds, 3 * took))
+            await asyncio.sleep(max(settings.compact_interval_seconds, took))
 
     return build_service_app(
         settings,
