@@ -1,7 +1,7 @@
 """Stats, recipients and estimates: real answers, and NotAvailable until their services exist.
 
 A missing route (a 404 without our `{"error": ...}` body) or a refused connection both mean
-"not available yet"; one batch call to tracking-svc serves a whole page of campaigns.
+"not available right now"; one batch call to tracking-svc serves a whole page of campaigns.
 """
 
 import json
@@ -49,7 +49,7 @@ async def test_stats_are_not_available_until_tracking_svc_exists(graphql, servic
 
     assert answer["data"]["campaignStats"] == {
         "__typename": "NotAvailable",
-        "message": "tracking-svc is not available yet",
+        "message": "tracking-svc is not available right now",
         "service": "tracking-svc",
     }
 

@@ -47,7 +47,15 @@ async def estimate_for_campaign(caller: Caller, definition: Any) -> JSONDocument
             "expected a JSON object with a targeting",
             [FieldProblem("targeting", "expected a JSON object")],
         )
-    wanted = ("targeting", "channels", "messageTemplates", "variants", "holdoutPercent")
+    # The campaign's id makes audience-svc split holdout and variants exactly as its launch will.
+    wanted = (
+        "campaignId",
+        "targeting",
+        "channels",
+        "messageTemplates",
+        "variants",
+        "holdoutPercent",
+    )
     body = {key: definition[key] for key in wanted if definition.get(key) is not None}
     return await call_service(caller, SERVICE, "POST", "/estimate", json=body)
 

@@ -56,7 +56,7 @@ class NotAvailable(OperationError):
     code = "NOT_AVAILABLE"
 
     def __init__(self, service: str, message: str | None = None) -> None:
-        super().__init__(message or f"{service} is not available yet")
+        super().__init__(message or f"{service} is not available right now")
         self.service = service
 
 

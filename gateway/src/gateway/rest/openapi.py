@@ -21,7 +21,7 @@ ERROR_MEANINGS = {
     404: "No such campaign in your clinic",
     409: "The campaign's status does not allow this",
     422: "Invalid input; `error.fields` names each bad field",
-    503: "The service that answers this is not available yet",
+    503: "The service that answers this is down or unreachable",
 }
 QUERY_DESCRIPTIONS = {
     "status": "Only campaigns (or recipients) with this status",

@@ -38,7 +38,7 @@ class NotAllowed:
 
 
 @strawberry.type(
-    description="The service that answers this is not available yet (e.g. tracking-svc)."
+    description="The service that answers this is down or unreachable (e.g. tracking-svc)."
 )
 class NotAvailable:
     message: str

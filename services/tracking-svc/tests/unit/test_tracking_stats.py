@@ -152,6 +152,14 @@ def test_roi_and_lift_on_a_worked_example() -> None:
     assert lift["incrementalRebookings"] == pytest.approx(2.0)
 
 
+def test_before_audience_evaluated_arrives_targeted_and_held_out_do_not_overlap() -> None:
+    facts = [due(f"p{n}") for n in range(7)] + [held(f"h{n}") for n in range(3)]
+
+    stats = campaign_stats("c-1", fold(facts), CampaignTerms())
+
+    assert (stats["targeted"], stats["heldOut"]) == (7, 3)
+
+
 def test_the_latest_campaign_within_the_window_earns_the_booking() -> None:
     window = timedelta(days=30)
     contacts = [

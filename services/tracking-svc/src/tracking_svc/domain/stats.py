@@ -57,7 +57,8 @@ def rate(part: int, whole: int) -> float | None:
 # recipient adds its share to (`add_recipient`) and `figures` turns into the answer. A snapshot
 # keeps that Counter; when a recipient changes, its old share is taken out (sign -1) and its new
 # share put in, so a stats query never walks 100,000 recipients. Keys are tuples:
-#   ("all",)                     every recipient (targeted before audience.evaluated)
+#   ("all",)                     every recipient, held out or not (less the holdout: targeted
+#                                before audience.evaluated says so)
 #   ("h", "n"|"booked")          holdout recipients, and those with a standing booking
 #   ("v", variant, name)         treated recipients' counts by variant (names of `COUNTS`, outcomes,
 #                                delivered, messageCostCents, revenueCents)
@@ -284,7 +285,7 @@ def figures(
         "campaignId": campaign_id,
         "targeted": sum(e.get("targeted", 0) for e in evaluations)
         if evaluated
-        else tally[("all",)],
+        else tally[("all",)] - held,
         "heldOut": sum(e.get("heldOut", 0) for e in evaluations) if evaluated else held,
         "excluded": dict(sorted(excluded.items())),
         **totals,
