@@ -23,7 +23,9 @@ from pathlib import Path
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 
+from audience_svc.api import EstimateRequest
 from audience_svc.app import create_app
+from audience_svc.blobs import without_gc
 from audience_svc.config import AudienceSettings
 from audience_svc.domain.targeting import evaluate
 from audience_svc.fanout import audience_of
@@ -158,6 +160,35 @@ async def raw_producer(settings: AudienceSettings, count: int, size: int) -> flo
         await producer.stop()
 
 
+async def raw_batches(settings: AudienceSettings, count: int, size: int) -> float:
+    """aiokafka alone, the way the fan-out sends: one BatchBuilder per partition per 2,000
+    records (keys by the producer's partitioner), submitted without waiting, then every ack."""
+    producer = make_producer(settings)
+    await producer.start()
+    topic = settings.topic("bench.raw-batches")
+    value = b"x" * size
+    try:
+        partitions = sorted(await producer.partitions_for(topic))
+        started = time.perf_counter()
+        for start in range(0, count, 2000):
+            builders: dict[int, object] = {}
+            acks = []
+            for n in range(start, min(start + 2000, count)):
+                key = str(n).encode()
+                partition = producer._partitioner(key, partitions, partitions)
+                builder = builders.setdefault(partition, producer.create_batch())
+                if builder.append(key=key, value=value, timestamp=None, headers=[]) is None:
+                    acks.append(await producer.send_batch(builder, topic, partition=partition))
+                    builders[partition] = builder = producer.create_batch()
+                    builder.append(key=key, value=value, timestamp=None, headers=[])
+            for partition, builder in builders.items():
+                acks.append(await producer.send_batch(builder, topic, partition=partition))
+            await asyncio.gather(*acks)
+        return time.perf_counter() - started
+    finally:
+        await producer.stop()
+
+
 async def raw_read(projection: Projection) -> float:
     """The clinic's shard blobs read alone (no decoding)."""
     started = time.perf_counter()
@@ -200,6 +231,24 @@ async def main() -> None:
                 f"warm {min(timings[1:]):.2f} s"
             )
 
+            # Uncached: a replica that has not read this clinic yet (the compacting replica
+            # above keeps the generations it writes, so even its first estimate is warm).
+            cold = Projection(mongo[settings.database_name], settings.projection_shards)
+            started = time.perf_counter()
+            cold_rows = await cold.rows(CLINIC)
+            read_at = time.perf_counter()
+            with without_gc():
+                evaluate(
+                    EstimateRequest.model_validate({"targeting": {"inactiveDays": 180}}).audience(),
+                    cold_rows,
+                    time.time(),
+                    keep=False,
+                )
+            print(
+                f"estimate on a replica that has not read the clinic yet: "
+                f"{time.perf_counter() - started:.2f} s (read and decode {read_at - started:.2f} s)"
+            )
+
             launched = campaign(datetime.now(UTC))
             fresh = Projection(mongo[settings.database_name], settings.projection_shards)
             started = time.perf_counter()
@@ -217,10 +266,12 @@ async def main() -> None:
 
             recipients, seconds, due_size = await fan_out(settings, launched)
             raw_seconds = await raw_producer(settings, recipients, due_size)
+            batch_seconds = await raw_batches(settings, recipients, due_size)
             print(
                 f"fan-out: {recipients:,} message.due in {seconds:.1f} s = "
                 f"{recipients / seconds:,.0f}/s ({result.held_out:,} held out); "
-                f"raw aiokafka producer alone: {recipients / raw_seconds:,.0f}/s "
+                f"raw aiokafka producer alone: {recipients / raw_seconds:,.0f}/s with a send "
+                f"per record, {recipients / batch_seconds:,.0f}/s with batches per partition "
                 f"({due_size} B records)"
             )
     finally:
