@@ -3,15 +3,14 @@
 1. Evaluate the clinic's patients in memory and store the selection in chunks (patient,
    variant, step, holdout, minor: small), then the plan header (a plan that exists is
    complete; leftovers of a build that crashed are removed first — nothing was published).
-2. Record who was targeted (one fact per chunk, inserted together, for the 30-day and
-   daily-enrolment rules).
-3. For each chunk not yet marked done: serialize its events from the patients' current
+2. For each chunk not yet marked done: serialize its events from the patients' current
    projection (`PlanEvents`, no pydantic per recipient), queue every send without awaiting
    it, and go on to the next chunk while Kafka acknowledges this one; a chunk is marked done
    (one insert) once all of it is acknowledged, at most IN_FLIGHT chunks unacknowledged. A
    crash repeats at most the chunks in flight, with the same ids (messageId and envelope id
    are functions of campaign, run, patient and step).
-4. Publish `audience.evaluated` and mark the plan finished.
+3. Record who was targeted (one fact per chunk, inserted together, for the 30-day and
+   daily-enrolment rules), publish `audience.evaluated` and mark the plan finished.
 """
 
 import asyncio
@@ -155,7 +154,6 @@ class Fanout:
         chunks.sort(key=lambda chunk: chunk["_id"])
         todo = [chunk for chunk in chunks if chunk["_id"] not in done]
         states = await self.projection.patient_states(clinic_id) if todo else {}
-        await self._record_targeted(plan, chunks)
         read_at = time.perf_counter()
         events = PlanEvents(launched, clinic_id, due_at=plan["at"], trace_id=plan.get("trace_id"))
         audience = audience_of(launched)
@@ -196,6 +194,10 @@ class Fanout:
                 await in_flight.pop(0)
         for task in in_flight:
             await task
+        # Who was targeted, recorded after the sends: the compaction round these facts start
+        # (it rewrites every shard they touch) would otherwise take the CPU from the sends.
+        # Before the plan is finished, so a resumed plan records them too (idempotent ids).
+        await self._record_targeted(plan, chunks)
         evaluated = evaluated_event(
             launched,
             clinic_id,
