@@ -50,8 +50,12 @@ async def test_two_replicas_send_each_message_of_a_campaign_once(infra) -> None:
             apps = [create_app(settings, clock=clock) for _ in range(2)]
             replicas = [contextlib.AsyncExitStack() for _ in apps]
             try:
-                for replica, app in zip(replicas, apps, strict=True):
+                clients = [
                     await replica.enter_async_context(serving(app))
+                    for replica, app in zip(replicas, apps, strict=True)
+                ]
+                for client in clients:  # both joined the consumer group before work starts
+                    await eventually(lambda client=client: _ready(client), within=60)
                 assert len({running_sender(app).owner for app in apps}) == 2
                 await bus.publish(launched(campaign, [EMAIL_STEP, SMS_FIRST], at=clock.now))
                 await bus.publish(
@@ -87,6 +91,10 @@ async def test_two_replicas_send_each_message_of_a_campaign_once(infra) -> None:
     assert len(by_message_id) == EACH and max(by_message_id.values()) == 1
     by_phone = Counter(m["to"] for m in texts)
     assert len(by_phone) == EACH and max(by_phone.values()) == 1
+
+
+async def _ready(client) -> bool:
+    return (await client.get("/readyz")).status_code == 200
 
 
 async def _sent(events, count: int) -> bool:

@@ -156,9 +156,15 @@ class SmtpPool:
                 client.close()
 
     async def close(self) -> None:
-        for client in list(self._all):
-            with contextlib.suppress(Exception):
-                await client.quit()
+        """QUIT every connection, briefly: one caught mid-transaction is simply dropped."""
+
+        async def leave(client: aiosmtplib.SMTP) -> None:
+            try:
+                await asyncio.wait_for(client.quit(), timeout=1.0)
+            except (Exception, TimeoutError):
+                client.close()
+
+        await asyncio.gather(*(leave(client) for client in list(self._all)))
         self._all.clear()
 
 

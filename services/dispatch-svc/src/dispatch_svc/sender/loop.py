@@ -56,7 +56,7 @@ from reengage_common.storage import claim_many
 log = structlog.get_logger(__name__)
 Clock = Callable[[], datetime]
 RESPONSES_FRESH_SECONDS = 1.0
-DRAIN_SECONDS = 10.0
+DRAIN_SECONDS = 5.0
 # A claim about to expire is not used for a send: a successor may take it over meanwhile.
 CLAIM_MARGIN = timedelta(seconds=1)
 
@@ -171,8 +171,9 @@ class Sender:
         """On a clean stop, let the sends under way finish and store their outcomes; what was
         claimed but not started waits for its claim to expire (a successor retries it)."""
         self._draining = True
+        deadline = time.monotonic() + DRAIN_SECONDS
         for _ in range(int(DRAIN_SECONDS / 0.02)):
-            if not self._sending:
+            if not self._sending or time.monotonic() > deadline:
                 return
             await asyncio.sleep(0.02)
 
