@@ -116,9 +116,13 @@ async def raw_smtp(count: int, connections: int) -> float:
             await client.sendmail("hello@brightsmiles.example", [f"p-{n}@{domain}"], data)
         await client.quit()
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     await asyncio.gather(*(connection() for _ in range(connections)))
+    RAW_CPU[connections] = (time.process_time() - cpu) / count
     return time.perf_counter() - started
+
+
+RAW_CPU: dict[int, float] = {}  # CPU seconds per message of aiosmtplib alone, by connections
 
 
 async def raw_sms(count: int, connections: int = 64) -> float:
@@ -287,14 +291,40 @@ async def wait_ready(port: int, process: subprocess.Popen[bytes]) -> None:
     raise SystemExit("dispatch-svc not ready after 60 s")
 
 
-def start_service(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+PROFILED = """
+import cProfile, signal, sys
+from dispatch_svc.__main__ import main
+profiler = cProfile.Profile()
+def stop(*_):
+    profiler.disable()
+    profiler.dump_stats({path!r})
+    sys.exit(0)
+signal.signal(signal.SIGTERM, stop)
+profiler.enable()
+main()
+stop()
+"""
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def start_service(
+    env: dict[str, str], log: Path, profile: str | None = None
+) -> subprocess.Popen[bytes]:
+    """The service as its own process; with `profile`, under cProfile (stats written there on
+    the clean stop, then read with `python -m pstats`)."""
+    command = [sys.executable, "-m", "dispatch_svc"]
+    if profile:  # uvicorn re-raises SIGTERM after its shutdown: dump the stats from there
+        command = [sys.executable, "-c", PROFILED.format(path=profile)]
     with log.open("wb") as handle:
-        return subprocess.Popen(
-            [sys.executable, "-m", "dispatch_svc"], env=env, stdout=handle, stderr=handle
-        )
+        return subprocess.Popen(command, env=env, stdout=handle, stderr=handle)
 
 
-async def main_async(count: int) -> None:
+async def main_async(count: int, profile: str | None = None, email_only: bool = False) -> None:
     run = uuid.uuid4().hex[:6]
     settings = Settings(
         service="bench-dispatch",
@@ -308,7 +338,10 @@ async def main_async(count: int) -> None:
     print(f"raw ceilings of the same servers ({count:,} messages unless noted):")
     for connections, n in ((1, min(count, 4_000)), (10, count), (50, count)):
         seconds = await raw_smtp(n, connections)
-        print(f"  aiosmtplib -> Mailpit, {connections:>2} connections   {rate(n, seconds)}")
+        print(
+            f"  aiosmtplib -> Mailpit, {connections:>2} connections   {rate(n, seconds)}"
+            f"  ({RAW_CPU[connections] * 1e6:,.0f} µs CPU/msg)"
+        )
     print(f"  httpx -> Twilio fake, 64 connections      {rate(count, await raw_sms(count))}")
     produced, consumed = await raw_kafka(settings, 2 * count)
     print(f"  aiokafka produce (acks=all)               {rate(2 * count, produced)}")
@@ -328,7 +361,7 @@ async def main_async(count: int) -> None:
         "LOG_LEVEL": "WARNING",
     }
     log = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-dispatch-{run}.log"
-    process = start_service(env, log)
+    process = start_service(env, log, profile)
     try:
         await wait_ready(port, process)
         await ensure_topics(settings)
@@ -337,11 +370,16 @@ async def main_async(count: int) -> None:
         publisher = EventPublisher(settings, producer)
         zone = awake_zone(datetime.now(UTC))
         print(f"dispatch-svc (one process, rate limits off; log {log}):")
-        for channel in (Channel.EMAIL, Channel.SMS):
+        for channel in (Channel.EMAIL,) if email_only else (Channel.EMAIL, Channel.SMS):
+            cpu = cpu_seconds(process.pid)
             total, sending, _ = await through_service(settings, publisher, channel, count, zone)
+            cpu = cpu_seconds(process.pid) - cpu
             print(f"  {channel.value:<5} end to end (due -> provider -> sent) {rate(count, total)}")
             print(
                 f"  {channel.value:<5} send phase (first to last sent)     {rate(count, sending)}"
+            )
+            print(
+                f"  {channel.value:<5} dispatch-svc CPU per message         {cpu / count * 1e6:8,.0f} µs"
             )
         await producer.stop()
     finally:
@@ -355,7 +393,10 @@ async def main_async(count: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=20_000)
-    asyncio.run(main_async(parser.parse_args().messages))
+    parser.add_argument("--profile", help="run dispatch-svc under cProfile, stats to this file")
+    parser.add_argument("--email-only", action="store_true", help="skip the SMS pass")
+    args = parser.parse_args()
+    asyncio.run(main_async(args.messages, args.profile, args.email_only))
 
 
 if __name__ == "__main__":

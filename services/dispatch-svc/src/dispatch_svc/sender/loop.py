@@ -101,7 +101,8 @@ class Sender:
         self.clock = clock
         self.owner = owner
         self._producer = producer
-        self._wake = asyncio.Event()
+        self._wake = asyncio.Event()  # look again (a slot freed, or news below)
+        self._news = False  # the store has news: reread it, not just look at the queues
         self.ticks = 0  # passes made, so a test can wait for the sender to have looked
         self._responses: dict[str, tuple[float, Responses]] = {}
         self._limits = {
@@ -126,6 +127,7 @@ class Sender:
 
     def nudge(self) -> None:
         """New messages or campaign news are stored: look now rather than at the next tick."""
+        self._news = True
         self._wake.set()
 
     def responses_changed(self) -> None:
@@ -158,6 +160,7 @@ class Sender:
                 with contextlib.suppress(TimeoutError):
                     timeout = 0.01 if busy else self.settings.sender_tick_seconds
                     await asyncio.wait_for(self._wake.wait(), timeout=timeout)
+                self._wake.clear()
         finally:
             await self._drain(slots)
             for task in [*slots, recorder, publisher]:
@@ -179,8 +182,9 @@ class Sender:
 
     async def tick(self) -> bool:
         """One pass; True when due work was left for want of free sender slots."""
-        if self._wake.is_set() or time.monotonic() >= self._next_refresh:
-            self._wake.clear()
+        # a freed slot only wakes the loop; the store is reread on news or once per tick period
+        if self._news or time.monotonic() >= self._next_refresh:
+            self._news = False
             await self._refresh()
         now, wall = self.clock(), wall_clock()
         await self._unpark(wall)
@@ -198,7 +202,7 @@ class Sender:
                 continue
             for channel in Channel:
                 room = self._room(channel)
-                if room <= 0:
+                if room < self._claim_floor(channel):  # claim a round of slots at a time
                     busy = busy or bool(queue.heaps.get(channel))
                     continue
                 due = queue.due(state, channel, now, room, wall)
@@ -214,6 +218,12 @@ class Sender:
         so claims are taken just before their send and never sit long enough to expire."""
         concurrency, _ = self._limits[channel]
         return min(self.settings.claim_batch, 4 * concurrency) - self._pending[channel]
+
+    def _claim_floor(self, channel: Channel) -> int:
+        """Claims are taken a slots' round at a time (one insert for many), not one per freed
+        slot: three rounds are still queued meanwhile, so no slot waits for them."""
+        concurrency, _ = self._limits[channel]
+        return max(1, min(self.settings.claim_batch, 4 * concurrency) // 4)
 
     # --- learning what is stored ----------------------------------------------------------------
 

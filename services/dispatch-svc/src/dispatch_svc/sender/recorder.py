@@ -77,11 +77,13 @@ class OutcomeRecorder:
         on_stored: Callable[[Sequence[StoredOutcome]], None],
         publish: Callable[[list[dict[str, Any]]], None],
         max_batch: int = 2000,
+        linger: float = 0.005,
     ) -> None:
         self._publish = publish
         self._clock = clock
         self._on_stored = on_stored
         self._max_batch = max_batch
+        self._linger = linger
         self._pending: list[tuple[StoredOutcome, asyncio.Future[None]]] = []
         self._wake = asyncio.Event()
 
@@ -99,6 +101,9 @@ class OutcomeRecorder:
     async def run(self) -> None:
         while True:
             await self._wake.wait()
+            # a few ms more gathers the outcomes of the other slots: one insert (and one
+            # publish) for many, rather than one per message or two
+            await asyncio.sleep(self._linger)
             self._wake.clear()
             while self._pending:
                 taken = self._pending[: self._max_batch]
