@@ -77,7 +77,7 @@ class OutcomeRecorder:
         on_stored: Callable[[Sequence[StoredOutcome]], None],
         publish: Callable[[list[dict[str, Any]]], None],
         max_batch: int = 2000,
-        linger: float = 0.005,
+        linger: float = 0.01,
     ) -> None:
         self._publish = publish
         self._clock = clock
@@ -100,22 +100,22 @@ class OutcomeRecorder:
 
     async def run(self) -> None:
         while True:
-            await self._wake.wait()
+            if not self._pending:
+                self._wake.clear()
+                await self._wake.wait()
             # a few ms more gathers the outcomes of the other slots: one insert (and one
             # publish) for many, rather than one per message or two
             await asyncio.sleep(self._linger)
-            self._wake.clear()
-            while self._pending:
-                taken = self._pending[: self._max_batch]
-                del self._pending[: self._max_batch]
-                outcomes = [outcome for outcome, _ in taken]
-                records = send_batch_records(outcomes, self._clock())
-                await self._store(records)
-                self._on_stored(outcomes)
-                self._publish(records)
-                for _, done in taken:
-                    if not done.done():
-                        done.set_result(None)
+            taken = self._pending[: self._max_batch]
+            del self._pending[: self._max_batch]
+            outcomes = [outcome for outcome, _ in taken]
+            records = send_batch_records(outcomes, self._clock())
+            await self._store(records)
+            self._on_stored(outcomes)
+            self._publish(records)
+            for _, done in taken:
+                if not done.done():
+                    done.set_result(None)
 
     async def _store(self, records: list[dict[str, Any]]) -> None:
         delay = 0.1
