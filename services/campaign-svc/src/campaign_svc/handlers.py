@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import Any
 
 import structlog
-from pymongo import UpdateOne
 
 from campaign_svc.config import CampaignSettings
 from campaign_svc.domain.lifecycle import (
@@ -229,15 +228,12 @@ async def on_appointment_updated(envelope: Envelope[AppointmentUpdated]) -> None
     appointment = envelope.data
     if appointment.status is not AppointmentStatus.COMPLETED:
         return
-    # $max keeps the latest visit whatever order the events arrive in, so redelivery is harmless.
-    await PreviewPatient.get_pymongo_collection().bulk_write(
-        [
-            UpdateOne(
-                {"clinic_id": envelope.clinic_id, "patient_id": appointment.patient_id},
-                {"$max": {"last_visit_at": appointment.scheduled_at}},
-                upsert=True,
-            )
-        ]
+    # $max keeps the latest visit whatever order the events arrive in, so redelivery is harmless;
+    # this consumer owns the patient's partition, the one writer of its preview document.
+    await upsert_unique(
+        PreviewPatient.get_pymongo_collection(),
+        {"clinic_id": envelope.clinic_id, "patient_id": appointment.patient_id},
+        {"$max": {"last_visit_at": appointment.scheduled_at}},
     )
 
 

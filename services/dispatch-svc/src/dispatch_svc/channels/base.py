@@ -52,6 +52,13 @@ class PermanentProviderError(ProviderError):
     """Retrying cannot help: the message is FAILED with this reason."""
 
 
+def refusal(status_code: int, reason: str) -> ProviderError:
+    """What an HTTP provider's non-success answer means: 429 and 5xx pass, anything else stays."""
+    if status_code == 429 or status_code >= 500:
+        return TransientProviderError(reason)
+    return PermanentProviderError(reason)
+
+
 class ChannelSender(Protocol):
     """A channel: `send` one message through its provider, or raise a ProviderError."""
 

@@ -20,6 +20,7 @@ from dispatch_svc.channels.base import (
     PermanentProviderError,
     Receipt,
     TransientProviderError,
+    refusal,
 )
 from dispatch_svc.config import DispatchSettings
 from reengage_common.events import Address
@@ -99,10 +100,7 @@ class LobChannel:
             raise TransientProviderError(f"lob: {exc!r}") from exc
         if answer.status_code in (200, 201):
             return Receipt(self.name, answer.json().get("id"), self._settings.mail_cost_cents)
-        reason = _lob_reason(answer)
-        if answer.status_code == 429 or answer.status_code >= 500:
-            raise TransientProviderError(reason)
-        raise PermanentProviderError(reason)
+        raise refusal(answer.status_code, _lob_reason(answer))
 
     async def close(self) -> None:
         if self._client is not None:

@@ -7,6 +7,7 @@ from dispatch_svc.channels.base import (
     PermanentProviderError,
     Receipt,
     TransientProviderError,
+    refusal,
 )
 from dispatch_svc.config import DispatchSettings
 
@@ -52,10 +53,7 @@ class SmsChannel:
             sid = answer.json().get("sid")
             segments = message.sms_segments
             return Receipt(self.name, sid, segments * self._settings.sms_cost_cents_per_segment)
-        reason = _twilio_reason(answer)
-        if answer.status_code == 429 or answer.status_code >= 500:
-            raise TransientProviderError(reason)
-        raise PermanentProviderError(reason)
+        raise refusal(answer.status_code, _twilio_reason(answer))
 
     async def close(self) -> None:
         if self._client is not None:
