@@ -30,6 +30,33 @@ def test_a_request_reads_with_the_spec_defaults(campaign_document: dict[str, Any
     assert campaign.channels == [Channel.EMAIL, Channel.SMS]
 
 
+def test_null_optional_fields_mean_their_defaults(campaign_document: dict[str, Any]) -> None:
+    # given what the OpenAPI document allows: null for each optional field
+    campaign_document.update(
+        variants=None, holdoutPercent=None, incentive=None, refreshDaily=None, description=None
+    )
+
+    # when
+    campaign = parse_campaign_input(campaign_document)
+
+    # then
+    assert campaign.variants == [Variant(name="A", weight=1)]
+    assert campaign.holdout_percent == 0
+    assert campaign.incentive.has_incentive is False
+    assert campaign.refresh_daily is False
+
+
+def test_an_update_setting_an_optional_field_to_null_restores_its_default(
+    campaign_document: dict[str, Any],
+) -> None:
+    current = parse_campaign_input(campaign_document)
+
+    changed = apply_changes(current, {"holdoutPercent": None, "incentive": None})
+
+    assert changed.holdout_percent == 0
+    assert changed.incentive.has_incentive is False
+
+
 def test_a_request_without_required_fields_names_each_one() -> None:
     with pytest.raises(InvalidCampaign) as refused:
         parse_campaign_input({})

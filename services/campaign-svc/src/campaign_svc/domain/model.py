@@ -1,23 +1,18 @@
-"""The campaign as a clinic defines it, and how a malformed request becomes field errors."""
+"""The campaign's domain rules on its shared shape: how a malformed request becomes field
+errors, and how a partial update merges into a definition."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from pydantic import AwareDatetime, Field, ValidationError
+from pydantic import ValidationError
 from pydantic.alias_generators import to_camel
 
-from reengage_common.events import (
-    CampaignStatus,
-    Channel,
-    Incentive,
-    MessageTemplate,
-    Schedule,
-    Targeting,
-    Variant,
-    Wire,
-)
+# The resource's shape is shared with the gateway's OpenAPI document (re-exported for the
+# service's modules); its rules live here.
+from reengage_common.resources.campaigns import Campaign as Campaign
+from reengage_common.resources.campaigns import CampaignInput
 
 NAME_MAX_LENGTH = 200
 
@@ -39,47 +34,6 @@ class FieldError:
     field: str
     message: str
 
-
-class CampaignInput(Wire):
-    """The editable definition a user sends on create and update.
-
-    Status, timestamps and the author are not part of it: they change only through the lifecycle.
-    Types are checked by pydantic (see `field_errors`); the rules by `validate_campaign`.
-    """
-
-    name: str
-    description: str | None = None
-    targeting: Targeting
-    channels: list[Channel]
-    message_templates: list[MessageTemplate]
-    variants: list[Variant] = Field(default_factory=lambda: [Variant(name="A", weight=1)])
-    holdout_percent: float = 0
-    schedule: Schedule
-    incentive: Incentive = Field(default_factory=Incentive)
-    # While ACTIVE, enrol once a day the patients who newly cross the inactivity line.
-    refresh_daily: bool = False
-
-
-class Campaign(CampaignInput):
-    """A stored campaign as the API shows it: its definition plus identity, status and times."""
-
-    id: str
-    clinic_id: str | None = None
-    status: CampaignStatus = CampaignStatus.DRAFT
-    # 0 until it first goes live; the run its campaign.launched snapshot carries.
-    run_number: int = 0
-    created_by: str | None = None
-    created_at: AwareDatetime
-    updated_at: AwareDatetime
-    launched_at: AwareDatetime | None = None
-    completed_at: AwareDatetime | None = None
-
-    @property
-    def definition(self) -> CampaignInput:
-        return CampaignInput.model_validate(self.model_dump(include=set(_EDITABLE_FIELDS)))
-
-
-_EDITABLE_FIELDS = frozenset(CampaignInput.model_fields)
 
 # Objects a partial update merges key by key; every other field (lists included) is replaced.
 _MERGED_OBJECTS = frozenset({"targeting", "schedule", "incentive"})

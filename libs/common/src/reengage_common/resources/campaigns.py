@@ -1,0 +1,87 @@
+"""The campaign resource: what a clinic sends (`CampaignInput`) and what it reads (`Campaign`).
+
+campaign-svc validates with these models (its rules live in `campaign_svc.domain`); the
+gateway's OpenAPI document is generated from them.
+"""
+
+from typing import Annotated, Any
+
+from pydantic import AwareDatetime, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticUseDefault
+
+from reengage_common.events import (
+    CampaignStatus,
+    Channel,
+    Incentive,
+    MessageTemplate,
+    Schedule,
+    Targeting,
+    Variant,
+    Wire,
+)
+
+
+def _null_means_default(value: Any) -> Any:
+    if value is None:
+        raise PydanticUseDefault()
+    return value
+
+
+def null_means_default(input_type: Any) -> BeforeValidator:
+    """An optional field a client may send as null to mean "the default", as JSON clients
+    (and GraphQL inputs) commonly do; the document says null is allowed."""
+    return BeforeValidator(_null_means_default, json_schema_input_type=input_type | None)
+
+
+class CampaignInput(Wire):
+    """The editable definition a user sends on create and update.
+
+    Status, timestamps and the author are not part of it: they change only through the lifecycle.
+    Types are checked here; the rules by campaign-svc's `validate_campaign`.
+    """
+
+    name: str
+    description: str | None = None
+    targeting: Targeting
+    channels: list[Channel]
+    message_templates: list[MessageTemplate]
+    variants: Annotated[list[Variant], null_means_default(list[Variant])] = Field(
+        default_factory=lambda: [Variant(name="A", weight=1)],
+        description="Default: one variant A of weight 1",
+    )
+    holdout_percent: Annotated[float, null_means_default(float)] = Field(
+        default=0, description="A control group (0-50 %) that gets nothing"
+    )
+    schedule: Schedule
+    incentive: Annotated[Incentive, null_means_default(Incentive)] = Field(
+        default_factory=Incentive
+    )
+    refresh_daily: Annotated[bool, null_means_default(bool)] = Field(
+        default=False,
+        description="While ACTIVE, enrol once a day the patients who newly cross the inactivity line",
+    )
+
+
+class Campaign(CampaignInput):
+    """A stored campaign as the API shows it: its definition plus identity, status and times."""
+
+    # Every field is in every answer, so the document marks them all required.
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+    id: str
+    clinic_id: str | None = None
+    status: CampaignStatus = CampaignStatus.DRAFT
+    # 0 until it first goes live; the run its campaign.launched snapshot carries.
+    run_number: int = 0
+    created_by: str | None = None
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+    launched_at: AwareDatetime | None = None
+    completed_at: AwareDatetime | None = None
+
+    @property
+    def definition(self) -> CampaignInput:
+        return CampaignInput.model_validate(self.model_dump(include=EDITABLE_FIELDS))
+
+
+EDITABLE_FIELDS = frozenset(CampaignInput.model_fields)
