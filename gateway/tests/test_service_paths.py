@@ -30,10 +30,10 @@ async def test_a_hostile_id_reaches_the_service_as_one_segment_under_campaigns(h
     headers = {"Authorization": f"Bearer {token}"}
 
     async with serving(create_app(settings, transports)) as gateway:
-        await gateway.post(
+        read = await gateway.post(
             "/graphql", json={"query": CAMPAIGN, "variables": {"id": hostile_id}}, headers=headers
         )
-        await gateway.post(
+        paused = await gateway.post(
             "/graphql",
             json={
                 "query": "mutation($id: ID!) { pauseCampaign(id: $id) { __typename } }",
@@ -42,7 +42,10 @@ async def test_a_hostile_id_reaches_the_service_as_one_segment_under_campaigns(h
             headers=headers,
         )
 
-    assert len(seen) == 2
+    assert read.json() == {"data": {"campaign": None}}
+    assert paused.json() == {"data": {"pauseCampaign": {"__typename": "NotFound"}}}
+    # An id with a `/` is no single segment, so it names no campaign and is never sent.
+    assert len(seen) == (0 if "/" in hostile_id else 2)
     for url in seen:
         _, collection, segment, *action = url.raw_path.decode().split("?")[0].split("/")
         assert collection == "campaigns" and segment not in {"", ".", ".."}

@@ -11,7 +11,9 @@ from gateway.schema.tracking.live import LiveStats, _campaign_of
 from reengage_common.auth import verifier_for
 
 COUNTS = """
-query One($id: ID!) { campaign(id: $id) { targetCount sentCount responseCount rebookedCount } }
+query One($id: ID!) {
+  campaign(id: $id) { targetCount sentCount responseCount rebookedCount statsAvailable }
+}
 """
 RECIPIENTS_TOTAL = """
 query R($id: ID!) { campaignRecipients(campaignId: $id, status: "RESPONDED") {
@@ -39,16 +41,69 @@ async def test_a_campaign_carries_the_spec_counters_from_tracking(graphql, servi
         "sentCount": 100,
         "responseCount": 12,
         "rebookedCount": 5,
+        "statsAvailable": True,
     }
-    assert len(services.tracking.calls("POST", "/stats/batch")) == 1  # four fields, one call
+    assert len(services.tracking.calls("POST", "/stats/batch")) == 1  # five fields, one call
 
 
-async def test_the_counters_are_null_while_tracking_is_down(graphql, services) -> None:
+ZERO_COUNTS = {
+    "targetCount": 0,
+    "sentCount": 0,
+    "responseCount": 0,
+    "rebookedCount": 0,
+    "statsAvailable": False,
+}
+
+
+async def test_the_counters_are_zero_and_marked_unavailable_while_tracking_is_down(
+    graphql, services
+) -> None:
     services.campaign.add("c-1")
 
     answer = await graphql(COUNTS, {"id": "c-1"}, persona="viewer")
 
-    assert answer["data"]["campaign"]["sentCount"] is None
+    assert "errors" not in answer
+    assert answer["data"]["campaign"] == ZERO_COUNTS
+
+
+async def test_the_counters_are_zero_and_marked_unavailable_while_tracking_fails(
+    graphql, gateway, services, headers_of
+) -> None:
+    services.campaign.add("c-1")
+    services.tracking.deployed = True
+    services.tracking.force("POST", "/stats/batch", httpx.Response(500, text="boom"))
+
+    answer = await graphql(COUNTS, {"id": "c-1"}, persona="viewer")
+    one = (await gateway.get("/api/booking/campaigns/c-1", headers=headers_of("viewer"))).json()
+
+    assert answer["data"]["campaign"] == ZERO_COUNTS
+    assert {name: one[name] for name in ZERO_COUNTS} == ZERO_COUNTS
+
+
+async def test_rest_campaigns_read_with_zero_counts_while_tracking_is_down(
+    gateway, services, headers_of
+) -> None:
+    services.campaign.add("c-1")
+
+    one = await gateway.get("/api/booking/campaigns/c-1", headers=headers_of("viewer"))
+    page = await gateway.get("/api/booking/campaigns", headers=headers_of("viewer"))
+
+    assert one.status_code == 200 and page.status_code == 200
+    assert {name: one.json()[name] for name in ZERO_COUNTS} == ZERO_COUNTS
+    assert {name: page.json()["items"][0][name] for name in ZERO_COUNTS} == ZERO_COUNTS
+
+
+async def test_every_rest_answer_with_a_campaign_carries_its_counters(
+    gateway, services, headers_of
+) -> None:
+    services.campaign.add("c-1")
+    services.tracking.deployed = True
+    services.tracking.stats["c-1"] = FIGURES
+
+    paused = await gateway.post("/api/booking/campaigns/c-1/pause", headers=headers_of("manager"))
+
+    assert paused.status_code == 200, paused.text
+    assert (paused.json()["sentCount"], paused.json()["statsAvailable"]) == (100, True)
 
 
 async def test_rest_campaigns_carry_the_counters(gateway, services, headers_of) -> None:
@@ -60,6 +115,7 @@ async def test_rest_campaigns_carry_the_counters(gateway, services, headers_of) 
     page = (await gateway.get("/api/booking/campaigns", headers=headers_of("viewer"))).json()
 
     assert (one["targetCount"], one["sentCount"], one["rebookedCount"]) == (120, 100, 5)
+    assert one["statsAvailable"] is True
     assert page["items"][0]["responseCount"] == 12
 
 

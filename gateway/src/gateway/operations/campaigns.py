@@ -4,10 +4,23 @@ from collections.abc import Sequence
 from typing import Any
 
 from gateway.operations.access import LAUNCH, MANAGE, READ, Caller, requires
-from gateway.operations.errors import FieldProblem, Invalid
+from gateway.operations.errors import FieldProblem, Invalid, NotFound
 from gateway.operations.service_calls import JSONDocument, call_service, query_params, segment
 
 SERVICE = "campaign-svc"
+
+
+def campaign_path(campaign_id: str, action: str | None = None) -> str:
+    """campaign-svc's path of one campaign (or of an action on it).
+
+    Ids are single path segments, so an empty id or one with a `/` names no campaign: it is a
+    NotFound before any call. Sent on, its path would be another resource (`/campaigns/` is
+    answered with a redirect, `/campaigns/a/b` by no route at all), which reads as an outage.
+    """
+    if not campaign_id or "/" in campaign_id:
+        raise NotFound(f"no campaign {campaign_id!r} in your clinic")
+    path = f"/campaigns/{segment(campaign_id)}"
+    return f"{path}/{action}" if action else path
 
 
 def _object_body(document: Any, field: str = "campaign") -> dict[str, Any]:
@@ -27,7 +40,7 @@ async def list_campaigns(
 
 @requires(READ)
 async def get_campaign(caller: Caller, campaign_id: str) -> JSONDocument:
-    return await call_service(caller, SERVICE, "GET", f"/campaigns/{segment(campaign_id)}")
+    return await call_service(caller, SERVICE, "GET", campaign_path(campaign_id))
 
 
 @requires(READ)
@@ -53,20 +66,16 @@ async def create_campaign(caller: Caller, campaign: Any) -> JSONDocument:
 async def update_campaign(caller: Caller, campaign_id: str, campaign: Any) -> JSONDocument:
     """A full replacement of the editable fields."""
     body = _object_body(campaign)
-    return await call_service(
-        caller, SERVICE, "PUT", f"/campaigns/{segment(campaign_id)}", json=body
-    )
+    return await call_service(caller, SERVICE, "PUT", campaign_path(campaign_id), json=body)
 
 
 @requires(MANAGE)
 async def delete_campaign(caller: Caller, campaign_id: str) -> JSONDocument:
-    return await call_service(caller, SERVICE, "DELETE", f"/campaigns/{segment(campaign_id)}")
+    return await call_service(caller, SERVICE, "DELETE", campaign_path(campaign_id))
 
 
 async def _transition(caller: Caller, campaign_id: str, action: str) -> JSONDocument:
-    return await call_service(
-        caller, SERVICE, "POST", f"/campaigns/{segment(campaign_id)}/{action}"
-    )
+    return await call_service(caller, SERVICE, "POST", campaign_path(campaign_id, action))
 
 
 @requires(LAUNCH)
@@ -103,5 +112,5 @@ async def preview_campaign(
         _object_body(sample_data, field="sampleData")
     body = {"patientId": patient_id, "sampleData": sample_data}
     return await call_service(
-        caller, SERVICE, "POST", f"/campaigns/{segment(campaign_id)}/preview", json=body
+        caller, SERVICE, "POST", campaign_path(campaign_id, "preview"), json=body
     )

@@ -4,8 +4,8 @@ from collections.abc import Sequence
 
 from gateway.operations import campaigns
 from gateway.operations.access import READ, Caller, requires
-from gateway.operations.errors import NotAvailable
-from gateway.operations.service_calls import JSONDocument, call_service, query_params, segment
+from gateway.operations.errors import Forbidden, NotAvailable, ServiceFailed
+from gateway.operations.service_calls import JSONDocument, call_service, query_params
 
 SERVICE = "tracking-svc"
 
@@ -48,10 +48,12 @@ def no_activity(campaign_id: str) -> JSONDocument:
 
 
 def campaign_counts(stats: JSONDocument | None) -> JSONDocument:
-    """targetCount, sentCount, responseCount, rebookedCount (null while tracking is down)."""
+    """targetCount, sentCount, responseCount, rebookedCount and statsAvailable; without stats
+    (tracking-svc down) the counts are 0 and statsAvailable is false, so a campaign still reads."""
+    figures = stats or {}
     return {
-        name: (stats or {}).get(figure) if stats else None
-        for name, figure in CAMPAIGN_COUNTS.items()
+        **{name: int(figures.get(figure) or 0) for name, figure in CAMPAIGN_COUNTS.items()},
+        "statsAvailable": stats is not None,
     }
 
 
@@ -92,14 +94,17 @@ async def campaign_recipients(
         status=status, first=first, after=after, withTotal="true" if with_total else None
     )
     return await call_service(
-        caller, SERVICE, "GET", f"/campaigns/{segment(campaign_id)}/recipients", params=params
+        caller, SERVICE, "GET", campaigns.campaign_path(campaign_id, "recipients"), params=params
     )
 
 
 async def with_campaign_counts(caller: Caller, documents: list[JSONDocument]) -> list[JSONDocument]:
-    """Campaign documents with the spec's counters (one batch call; null while tracking is down)."""
+    """Campaign documents with the spec's counters (one batch call). A campaign reads without
+    its figures: while tracking-svc does not answer, or for a caller who may not see them."""
     try:
-        figures = await stats_by_campaign_ids(caller, [d["id"] for d in documents])
-    except NotAvailable:
+        figures: list[JSONDocument | None] = list(
+            await stats_by_campaign_ids(caller, [d["id"] for d in documents])
+        )
+    except (NotAvailable, ServiceFailed, Forbidden):
         figures = [None] * len(documents)
     return [{**d, **campaign_counts(f)} for d, f in zip(documents, figures, strict=True)]

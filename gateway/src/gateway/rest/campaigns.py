@@ -7,8 +7,10 @@ from starlette.requests import Request
 from gateway.operations import campaigns, tracking
 from gateway.operations.access import Caller
 from gateway.operations.errors import FieldProblem, Invalid
+from gateway.operations.service_calls import JSONDocument
 from gateway.rest import schemas
 from gateway.rest.endpoints import RestRoute, int_query, json_body, text_query
+from reengage_common.resources.campaigns import CampaignInput
 
 BASE = "/api/booking/campaigns"
 ONE = BASE + "/{id}"
@@ -31,18 +33,23 @@ async def list_campaigns(request: Request, caller: Caller) -> Any:
     return {**page, "items": await tracking.with_campaign_counts(caller, page.get("items", []))}
 
 
-async def create_campaign(request: Request, caller: Caller) -> Any:
-    return await campaigns.create_campaign(caller, await json_body(request))
-
-
-async def get_campaign(request: Request, caller: Caller) -> Any:
-    campaign = await campaigns.get_campaign(caller, _id(request))
+async def _counted(caller: Caller, campaign: JSONDocument) -> JSONDocument:
+    """Every campaign answer has one shape: the resource plus its counters."""
     (counted,) = await tracking.with_campaign_counts(caller, [campaign])
     return counted
 
 
+async def create_campaign(request: Request, caller: Caller) -> Any:
+    return await _counted(caller, await campaigns.create_campaign(caller, await json_body(request)))
+
+
+async def get_campaign(request: Request, caller: Caller) -> Any:
+    return await _counted(caller, await campaigns.get_campaign(caller, _id(request)))
+
+
 async def update_campaign(request: Request, caller: Caller) -> Any:
-    return await campaigns.update_campaign(caller, _id(request), await json_body(request))
+    body = await json_body(request)
+    return await _counted(caller, await campaigns.update_campaign(caller, _id(request), body))
 
 
 async def delete_campaign(request: Request, caller: Caller) -> Any:
@@ -50,23 +57,23 @@ async def delete_campaign(request: Request, caller: Caller) -> Any:
 
 
 async def launch_campaign(request: Request, caller: Caller) -> Any:
-    return await campaigns.launch_campaign(caller, _id(request))
+    return await _counted(caller, await campaigns.launch_campaign(caller, _id(request)))
 
 
 async def pause_campaign(request: Request, caller: Caller) -> Any:
-    return await campaigns.pause_campaign(caller, _id(request))
+    return await _counted(caller, await campaigns.pause_campaign(caller, _id(request)))
 
 
 async def resume_campaign(request: Request, caller: Caller) -> Any:
-    return await campaigns.resume_campaign(caller, _id(request))
+    return await _counted(caller, await campaigns.resume_campaign(caller, _id(request)))
 
 
 async def cancel_campaign(request: Request, caller: Caller) -> Any:
-    return await campaigns.cancel_campaign(caller, _id(request))
+    return await _counted(caller, await campaigns.cancel_campaign(caller, _id(request)))
 
 
 async def duplicate_campaign(request: Request, caller: Caller) -> Any:
-    return await campaigns.duplicate_campaign(caller, _id(request))
+    return await _counted(caller, await campaigns.duplicate_campaign(caller, _id(request)))
 
 
 async def preview_campaign(request: Request, caller: Caller) -> Any:
@@ -110,9 +117,9 @@ ROUTES: tuple[RestRoute, ...] = (
         campaigns.create_campaign,
         create_campaign,
         "Save a new draft campaign",
-        schemas.Campaign,
+        schemas.CampaignWithCounts,
         201,
-        schemas.CampaignInput,
+        CampaignInput,
         errors=(401, 403, 422),
     ),
     RestRoute(
@@ -121,7 +128,7 @@ ROUTES: tuple[RestRoute, ...] = (
         campaigns.get_campaign,
         get_campaign,
         "One campaign",
-        schemas.Campaign,
+        schemas.CampaignWithCounts,
         errors=ON_ONE,
     ),
     RestRoute(
@@ -130,8 +137,8 @@ ROUTES: tuple[RestRoute, ...] = (
         campaigns.update_campaign,
         update_campaign,
         "Replace a campaign's editable definition",
-        schemas.Campaign,
-        request_body=schemas.CampaignInput,
+        schemas.CampaignWithCounts,
+        request_body=CampaignInput,
         errors=CHANGE,
     ),
     RestRoute(
@@ -149,7 +156,7 @@ ROUTES: tuple[RestRoute, ...] = (
         campaigns.launch_campaign,
         launch_campaign,
         "Launch (role clinic_admin)",
-        schemas.Campaign,
+        schemas.CampaignWithCounts,
         errors=CHANGE,
     ),
     RestRoute(
@@ -158,7 +165,7 @@ ROUTES: tuple[RestRoute, ...] = (
         campaigns.pause_campaign,
         pause_campaign,
         "Pause an active campaign",
-        schemas.Campaign,
+        schemas.CampaignWithCounts,
         errors=CHANGE,
     ),
     RestRoute(
@@ -167,7 +174,7 @@ ROUTES: tuple[RestRoute, ...] = (
         campaigns.resume_campaign,
         resume_campaign,
         "Resume a paused campaign",
-        schemas.Campaign,
+        schemas.CampaignWithCounts,
         errors=CHANGE,
     ),
     RestRoute(
@@ -176,7 +183,7 @@ ROUTES: tuple[RestRoute, ...] = (
         campaigns.cancel_campaign,
         cancel_campaign,
         "Cancel a campaign for good",
-        schemas.Campaign,
+        schemas.CampaignWithCounts,
         errors=CHANGE,
     ),
     RestRoute(
@@ -185,7 +192,7 @@ ROUTES: tuple[RestRoute, ...] = (
         campaigns.duplicate_campaign,
         duplicate_campaign,
         "Copy a campaign as a new draft",
-        schemas.Campaign,
+        schemas.CampaignWithCounts,
         201,
         errors=(401, 403, 404, 409),
     ),

@@ -1,22 +1,15 @@
-"""The JSON shapes of the REST paths, for the OpenAPI document only (the services validate).
+"""The JSON shapes of the REST paths, for the OpenAPI document.
 
-Campaign pieces reuse the event contract's models, so the document cannot drift from them.
+The campaign itself is the shared resource model campaign-svc validates with, so the document
+cannot drift from the service; the shapes here are the gateway's own (errors, pages, counters).
 """
 
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, ConfigDict, Field
 
-from reengage_common.events import (
-    CampaignStatus,
-    Channel,
-    Incentive,
-    MessageTemplate,
-    Schedule,
-    Targeting,
-    Variant,
-    Wire,
-)
+from reengage_common.events import Channel, Wire
+from reengage_common.resources.campaigns import Campaign
 
 
 class FieldProblem(Wire):
@@ -42,34 +35,22 @@ class ErrorBody(Wire):
     error: ErrorDetail
 
 
-class CampaignInput(Wire):
-    name: str
-    description: str | None = None
-    targeting: Targeting
-    channels: list[Channel]
-    message_templates: list[MessageTemplate]
-    variants: list[Variant] | None = None
-    holdout_percent: float | None = None
-    schedule: Schedule
-    incentive: Incentive | None = None
-    refresh_daily: bool | None = None
+class CampaignCounts(Wire):
+    """The spec's counters of a campaign, from tracking-svc's stats."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+    target_count: int = 0
+    sent_count: int = 0
+    response_count: int = 0
+    rebooked_count: int = 0
+    stats_available: bool = Field(
+        default=True, description="false while tracking-svc does not answer: the counts are 0"
+    )
 
 
-class Campaign(CampaignInput):
-    id: str
-    clinic_id: str
-    status: CampaignStatus
-    run_number: int
-    created_by: str | None = None
-    created_at: AwareDatetime
-    updated_at: AwareDatetime
-    launched_at: AwareDatetime | None = None
-    completed_at: AwareDatetime | None = None
-    # tracking-svc's figures (null while it is down); the same as /stats' counts.
-    target_count: int | None = None
-    sent_count: int | None = None
-    response_count: int | None = None
-    rebooked_count: int | None = None
+class CampaignWithCounts(Campaign, CampaignCounts):
+    """A campaign as the REST paths answer it: campaign-svc's resource plus its counters."""
 
 
 class PageInfo(Wire):
@@ -78,7 +59,7 @@ class PageInfo(Wire):
 
 
 class CampaignPage(Wire):
-    items: list[Campaign]
+    items: list[CampaignWithCounts]
     page_info: PageInfo
     total_count: int
 

@@ -7,6 +7,7 @@ import strawberry
 from strawberry.types import Info
 
 from gateway.context import GatewayContext
+from gateway.operations.errors import NotAvailable, ServiceFailed
 from gateway.schema.enums import CampaignStatus, Channel
 from gateway.schema.pagination import PageInfo, edge_cursors
 from gateway.schema.permissions import VIEW
@@ -122,23 +123,28 @@ class Campaign:
     async def stats(self, info: Info[GatewayContext, None]) -> CampaignStatsResult | None:
         return await stats_result(info.context.loaders.stats_by_campaign_id.load(str(self.id)))
 
-    @strawberry.field(
-        permission_classes=VIEW, description="Patients targeted (null: tracking down)."
-    )
-    async def target_count(self, info: Info[GatewayContext, None]) -> int | None:
+    @strawberry.field(permission_classes=VIEW, description="Patients targeted.")
+    async def target_count(self, info: Info[GatewayContext, None]) -> int:
         return await _figure(info, str(self.id), "targeted")
 
     @strawberry.field(permission_classes=VIEW, description="Messages sent.")
-    async def sent_count(self, info: Info[GatewayContext, None]) -> int | None:
+    async def sent_count(self, info: Info[GatewayContext, None]) -> int:
         return await _figure(info, str(self.id), "sent")
 
     @strawberry.field(permission_classes=VIEW, description="Recipients who responded.")
-    async def response_count(self, info: Info[GatewayContext, None]) -> int | None:
+    async def response_count(self, info: Info[GatewayContext, None]) -> int:
         return await _figure(info, str(self.id), "responded")
 
     @strawberry.field(permission_classes=VIEW, description="Recipients who rebooked.")
-    async def rebooked_count(self, info: Info[GatewayContext, None]) -> int | None:
+    async def rebooked_count(self, info: Info[GatewayContext, None]) -> int:
         return await _figure(info, str(self.id), "rebooked")
+
+    @strawberry.field(
+        permission_classes=VIEW,
+        description="False while tracking-svc does not answer: the counts are 0 until it does.",
+    )
+    async def stats_available(self, info: Info[GatewayContext, None]) -> bool:
+        return await _stats_of(info, str(self.id)) is not None
 
     @classmethod
     def from_wire(cls, doc: dict[str, Any]) -> "Campaign":
@@ -168,10 +174,18 @@ class Campaign:
         )
 
 
-async def _figure(info: Info[GatewayContext, None], campaign_id: str, name: str) -> int | None:
-    """One of the campaign's stats (one batched call per page), null while tracking is down."""
-    stats = await stats_result(info.context.loaders.stats_by_campaign_id.load(campaign_id))
-    return getattr(stats, name) if isinstance(stats, CampaignStats) else None
+async def _stats_of(info: Info[GatewayContext, None], campaign_id: str) -> CampaignStats | None:
+    """The campaign's stats (one batched call per page); None while tracking-svc does not answer."""
+    try:
+        return await info.context.loaders.stats_by_campaign_id.load(campaign_id)
+    except (NotAvailable, ServiceFailed):
+        return None
+
+
+async def _figure(info: Info[GatewayContext, None], campaign_id: str, name: str) -> int:
+    """One of the campaign's counters; 0 while tracking-svc does not answer."""
+    stats = await _stats_of(info, campaign_id)
+    return getattr(stats, name) if stats is not None else 0
 
 
 @strawberry.type
