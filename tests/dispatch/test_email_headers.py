@@ -22,6 +22,7 @@ from kit import (
     utc,
 )
 
+from reengage_common.clinic import postal_lines
 from reengage_common.events import Channel, message_id
 from reengage_common.messages import BOOKING_CLICK, UNSUBSCRIBE, read_link_token
 from reengage_common.testing import eventually
@@ -106,7 +107,9 @@ async def test_unsubscribe_headers_follow_rfc_8058_and_2369_and_templates_cannot
     assert booking is not None
     booked = read_link_token(stack.settings.link_secret, booking.group(1), BOOKING_CLICK, now=NOW)
     assert booked.message_id == mid and booked.channel is None
-    assert CLINIC_PROFILE.address in text and CLINIC_PROFILE.address in html
+    # the clinic's postal address, line by line, and the clinic as the sender
+    assert all(line in text and line in html for line in postal_lines(CLINIC_PROFILE.address))
+    assert parsed["From"] == CLINIC_PROFILE.email_from
     # the template's "headers" are text in the body, nothing more
     assert "List-Unsubscribe: &lt;https://evil.example/u&gt;" in html
 

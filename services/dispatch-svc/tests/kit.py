@@ -62,9 +62,13 @@ CLINIC_PROFILE = ClinicProfile(
     name="Bright Smiles Dental",
     phone="(555) 010-0100",
     email="hello@brightsmiles.example",
-    address="100 Main Street, Springfield, IL 62701",
+    address=Address(
+        line1="100 Main Street", city="Springfield", state="IL", postal_code="62701", country="US"
+    ),
     booking_url="https://brightsmiles.example/book",
     timezone="America/Chicago",
+    email_from="Bright Smiles Dental <hello@brightsmiles.example>",
+    sms_from="+15005550006",
 )
 
 

@@ -10,7 +10,14 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, ClassVar, Generic, Literal, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 from pydantic.alias_generators import to_camel
 
 from reengage_common.logging import current_trace_id
@@ -78,7 +85,8 @@ class Variant(Wire):
 
 
 class Schedule(Wire):
-    start_date: AwareDatetime
+    # None in a draft: launching it starts it now (the launch fills the date in).
+    start_date: AwareDatetime | None = None
     end_date: AwareDatetime | None = None
     send_times: list[str] = Field(default_factory=lambda: ["10:00"])
     timezone: str = "UTC"
@@ -110,15 +118,40 @@ class Contact(Wire):
     timezone: str | None = None
 
 
+class QuietHours(Wire):
+    """The clinic's own sending hours ("HH:MM", its patients' local time); never wider than the
+    08:00-21:00 the law allows (see `reengage_common.clinic`)."""
+
+    start: str = "08:00"
+    end: str = "21:00"
+
+
 class ClinicProfile(Wire):
-    """What messages and public pages say about the clinic (footer, HELP reply, booking page)."""
+    """One clinic's profile: the resource campaign-svc keeps (GET/PUT /clinic), and the snapshot
+    `campaign.launched` carries so dispatch and tracking never ask for it at send time.
+
+    Types only; the rules a saved profile meets are `reengage_common.clinic.profile_errors`, so
+    snapshots written before a rule existed stay readable.
+    """
 
     name: str
-    phone: str | None = None
+    phone: str | None = Field(default=None, description="As patients should dial it")
     email: str | None = None
-    address: str | None = None
-    booking_url: str | None = None
-    timezone: str = "America/Chicago"
+    address: Address | None = Field(default=None, description="Postal address (email footers)")
+    timezone: str = Field(description="IANA time zone, e.g. America/Chicago")
+    booking_url: str | None = Field(default=None, description="https page patients book on")
+    email_from: str | None = Field(
+        default=None, description="Sender of emails: display name and address"
+    )
+    sms_from: str | None = Field(default=None, description="Sender of SMS, E.164 (+15005550006)")
+    website: str | None = None
+    quiet_hours: QuietHours = Field(default_factory=QuietHours)
+
+    @field_validator("address", mode="before")
+    @classmethod
+    def _one_line_address(cls, value: Any) -> Any:
+        # Snapshots before profiles carried the address as one line of text.
+        return {"line1": value} if isinstance(value, str) else value
 
 
 # --- the topics ---------------------------------------------------------------------------------

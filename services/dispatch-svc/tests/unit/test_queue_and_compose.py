@@ -2,18 +2,21 @@
 
 import email
 import email.policy
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from dispatch_svc.channels.email import build_email
+from dispatch_svc.channels.mail import lob_address
 from dispatch_svc.domain.campaigns import StatusChange, fold_campaign
 from dispatch_svc.domain.compose import compose
-from dispatch_svc.sender.index import CampaignQueue
+from dispatch_svc.sender.index import CampaignQueue, slot_for, window_of
 from reengage_common.events import (
+    Address,
     CampaignLaunched,
     CampaignStatus,
     Channel,
     ClinicProfile,
     MessageTemplate,
+    QuietHours,
     Schedule,
     Variant,
 )
@@ -38,7 +41,18 @@ SNAPSHOT = CampaignLaunched(
     schedule=Schedule(start_date=NINE_AM_CHICAGO, send_times=["10:00"], timezone="America/Chicago"),
     incentive={"hasIncentive": True, "incentiveDetails": "20% off", "incentiveCode": "SMILE20"},
     launched_at=NINE_AM_CHICAGO,
-    clinic=ClinicProfile(name="Bright Smiles", address="100 Main Street, Springfield"),
+    clinic=ClinicProfile(
+        name="Bright Smiles",
+        address=Address(
+            line1="100 Main Street",
+            city="Springfield",
+            state="IL",
+            postal_code="62701",
+            country="US",
+        ),
+        timezone="America/Chicago",
+        website="https://brightsmiles.example",
+    ),
 )
 
 
@@ -107,7 +121,10 @@ def test_a_composed_email_carries_signed_links_the_incentive_and_the_postal_foot
         message(1), SNAPSHOT, link_secret="s" * 40, public_base_url="https://l.example", now=WALL
     )
     assert outgoing.subject == "We miss you, Ada"
-    assert "SMILE20" in outgoing.text and "100 Main Street, Springfield" in outgoing.text
+    assert "SMILE20" in outgoing.text
+    assert outgoing.text.endswith(
+        "--\nBright Smiles\n100 Main Street\nSpringfield, IL 62701\nUS\nhttps://brightsmiles.example"
+    )
     token = outgoing.unsubscribe_link.removeprefix("https://l.example/u/")
     claims = read_link_token("s" * 40, token, UNSUBSCRIBE, now=WALL)
     assert (claims.message_id, claims.patient_id, claims.channel) == ("m-1", "p-1", Channel.EMAIL)
@@ -117,3 +134,47 @@ def test_a_composed_email_carries_signed_links_the_incentive_and_the_postal_foot
     assert parsed["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert parsed["Message-ID"] == "<m-1@clinic.example>"
     assert parsed.get_body(("plain",)).get_content().replace("\r\n", "\n") == outgoing.text
+
+
+def test_a_snapshot_from_before_profiles_still_composes_with_its_one_line_address() -> None:
+    legacy = SNAPSHOT.model_dump(mode="json", by_alias=True)
+    legacy["clinic"] = {"name": "Old Clinic", "address": "1 Elm St, Springfield", "timezone": "UTC"}
+    snapshot = CampaignLaunched.model_validate(legacy)
+    outgoing = compose(
+        message(1), snapshot, link_secret="s" * 40, public_base_url="https://l.example", now=WALL
+    )
+    assert outgoing.text.endswith("--\nOld Clinic\n1 Elm St, Springfield")
+    assert outgoing.clinic.email_from is None  # the channel falls back to EMAIL_FROM
+
+
+def test_the_clinics_quiet_hours_narrow_the_window_and_never_widen_it() -> None:
+    def first_slot(quiet_hours: QuietHours) -> datetime:
+        clinic = SNAPSHOT.clinic.model_copy(update={"quiet_hours": quiet_hours})
+        snapshot = SNAPSHOT.model_copy(update={"clinic": clinic})
+        state = fold_campaign([snapshot], [])
+        return slot_for(message(1), state, None)
+
+    ten_chicago = datetime(2026, 11, 26, 16, tzinfo=UTC)
+    assert first_slot(QuietHours()) == ten_chicago
+    # Opening at 11:00, the 10:00 send time waits for the window: 11:00 Chicago.
+    assert first_slot(QuietHours(start="11:00")) == ten_chicago + timedelta(hours=1)
+    # A snapshot claiming 06:00-23:00 is held to 08:00-21:00.
+    assert window_of(fold_campaign([SNAPSHOT], [])) == (time(8), time(21))
+    wide = SNAPSHOT.clinic.model_copy(
+        update={"quiet_hours": QuietHours(start="06:00", end="23:00")}
+    )
+    assert window_of(fold_campaign([SNAPSHOT.model_copy(update={"clinic": wide})], [])) == (
+        time(8),
+        time(21),
+    )
+
+
+def test_the_letter_comes_from_the_clinics_postal_address() -> None:
+    assert lob_address("Bright Smiles", SNAPSHOT.clinic.address) == {
+        "company": "Bright Smiles",
+        "address_line1": "100 Main Street",
+        "address_city": "Springfield",
+        "address_state": "IL",
+        "address_zip": "62701",
+        "address_country": "US",
+    }

@@ -153,6 +153,7 @@ def launched(campaign_id: str, *, variants=("A",), incentive_cost: int = 0) -> C
             name="Bright Smiles",
             phone="(555) 010-0100",
             email="hi@bs.example",
+            timezone="America/Chicago",
             booking_url=BOOKING_URL,
         ),
     )

@@ -67,7 +67,7 @@ def build_email(
         unsubscribe.append(f"<mailto:{mailto}?subject=unsubscribe>")
     boundary = "=_" + uuid.uuid5(uuid.NAMESPACE_URL, message.message_id).hex
     headers = [
-        f"From: {sender}",
+        f"From: {_address(*parseaddr(sender))}",
         f"To: {_address(message.recipient_name, message.email or '')}",
         f"Subject: {_header_text(message.subject or '')}",
         f"Date: {date or formatdate(localtime=False, usegmt=True)}",
@@ -192,9 +192,12 @@ class EmailChannel:
             raise PermanentProviderError("contact.email: no email address")
         if not ADDRESS.fullmatch(message.email):
             raise PermanentProviderError(f"contact.email: {message.email!r} is not an address")
+        # The From header speaks for the clinic; the envelope sender stays ours (EMAIL_FROM), so
+        # bounces come back to the platform that counts them. Snapshots from before profiles
+        # have no emailFrom.
         data = build_email(
             message,
-            sender=self._settings.email_from,
+            sender=message.clinic.email_from or self._settings.email_from,
             mailto=self._settings.email_unsubscribe_mailto,
         )
         try:

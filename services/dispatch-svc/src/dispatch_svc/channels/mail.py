@@ -23,6 +23,7 @@ from dispatch_svc.channels.base import (
     refusal,
 )
 from dispatch_svc.config import DispatchSettings
+from reengage_common.clinic import postal_lines
 from reengage_common.events import Address
 
 MANIFEST_FIELDS = [
@@ -45,6 +46,21 @@ def _require_address(message: Outgoing) -> Address:
     if address is None or not address.line1:
         raise PermanentProviderError("contact.address: no postal address")
     return address
+
+
+def lob_address(company: str, address: Address | None) -> dict[str, str]:
+    """The clinic as the letter's sender (campaign-svc refuses a mail launch without one)."""
+    given = address or Address()
+    fields = {
+        "company": company,
+        "address_line1": given.line1,
+        "address_line2": given.line2,
+        "address_city": given.city,
+        "address_state": given.state,
+        "address_zip": given.postal_code,
+        "address_country": given.country,
+    }
+    return {name: value for name, value in fields.items() if value}
 
 
 def letter_html(message: Outgoing) -> str:
@@ -71,7 +87,7 @@ class LobChannel:
     def _from(self, message: Outgoing) -> dict[str, str] | str:
         if self._settings.lob_from_address_id:
             return self._settings.lob_from_address_id
-        return {"company": message.clinic.name, "address_line1": message.clinic.address or ""}
+        return lob_address(message.clinic.name, message.clinic.address)
 
     async def send(self, message: Outgoing) -> Receipt:
         address = _require_address(message)
@@ -184,8 +200,8 @@ def _write_pdf(path: Path, message: Outgoing, address: Address) -> None:
     pdf.set_font("Helvetica", "B", 14)
     pdf.cell(0, 8, _latin1(message.clinic.name), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", size=10)
-    if message.clinic.address:
-        pdf.cell(0, 6, _latin1(message.clinic.address), new_x="LMARGIN", new_y="NEXT")
+    for line in postal_lines(message.clinic.address):
+        pdf.cell(0, 6, _latin1(line), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(10)
     lines = [message.recipient_name or "", address.line1 or "", address.line2 or ""]
     lines.append(" ".join(filter(None, [address.city, address.state, address.postal_code])))

@@ -41,7 +41,8 @@ class SmsChannel:
         assert self._client is not None, "start() the channel first"
         form = {
             "To": message.phone,
-            "From": self._settings.sms_from,
+            # The clinic's own number; SMS_FROM only for snapshots from before profiles.
+            "From": message.clinic.sms_from or self._settings.sms_from,
             "Body": message.text,
             "StatusCallback": self._callback,
         }

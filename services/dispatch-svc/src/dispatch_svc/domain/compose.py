@@ -7,6 +7,8 @@ from typing import Any
 
 from dispatch_svc.channels.base import Outgoing
 from dispatch_svc.domain.campaigns import step_of
+from reengage_common.clinic import merge_data as clinic_merge_data
+from reengage_common.clinic import postal_lines
 from reengage_common.events import Address, CampaignLaunched, Channel, ClinicProfile
 from reengage_common.messages import (
     LinkClaims,
@@ -18,7 +20,8 @@ from reengage_common.messages import (
 )
 from reengage_common.messages.email_html import email_html
 
-DEFAULT_CLINIC = ClinicProfile(name="Your dental clinic")
+# Only snapshots from before clinic profiles lack one.
+DEFAULT_CLINIC = ClinicProfile(name="Your dental clinic", timezone="UTC")
 
 
 class CannotCompose(ValueError):
@@ -33,12 +36,7 @@ def merge_data_for(message: Mapping[str, Any], snapshot: CampaignLaunched) -> di
     """The message's merge data, with the clinic and incentive the snapshot knows filled in."""
     data = dict(message.get("merge_data") or {})
     clinic = clinic_of(snapshot)
-    data["clinic"] = {
-        "name": clinic.name,
-        "phone": clinic.phone,
-        "address": clinic.address,
-        **(data.get("clinic") or {}),
-    }
+    data["clinic"] = {**clinic_merge_data(clinic), **(data.get("clinic") or {})}
     incentive = snapshot.incentive
     data["incentive"] = {
         "code": message.get("incentive_code") or incentive.incentive_code,
@@ -59,7 +57,8 @@ def recipient_name(message: Mapping[str, Any]) -> str | None:
 
 
 def email_footer(clinic: ClinicProfile) -> str:
-    lines = [clinic.name, clinic.address or "", clinic.phone or ""]
+    """Who sent it and where: every marketing email carries the sender's postal address."""
+    lines = [clinic.name, *postal_lines(clinic.address), clinic.phone or "", clinic.website or ""]
     return "\n\n--\n" + "\n".join(line for line in lines if line)
 
 

@@ -2,10 +2,11 @@
 
 A message due at `due_at` goes at the first of the campaign's `sendTimes` (in the campaign's
 time zone) at or after it, provided that instant falls within 08:00-21:00 in the patient's own
-time zone (the clinic's when the patient's is unknown). A slot in the patient's quiet hours
+time zone (the clinic's when the patient's is unknown), or within the narrower hours the
+clinic's profile sets (`quietHours`, never wider than the legal window). A slot outside them
 moves to the next send time that is not; when no send time of the campaign ever reaches the
 patient's waking hours (Honolulu and a 09:00 New York send time), the message goes when the
-patient's day opens instead, at 08:00 their time.
+patient's day opens instead, at its start (08:00 by default) their time.
 """
 
 from collections.abc import Sequence
@@ -13,8 +14,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-WINDOW_OPENS = time(8, 0)
-WINDOW_CLOSES = time(21, 0)
+from reengage_common.clinic import LEGAL_END, LEGAL_START
+
+# Opening and closing time of the patient's day, both included.
+Window = tuple[time, time]
+LEGAL_WINDOW: Window = (LEGAL_START, LEGAL_END)
 # Send times repeat every day: a week of them is enough to find one in any patient's window.
 SEARCH_DAYS = 8
 
@@ -38,10 +42,12 @@ def parse_send_times(send_times: tuple[str, ...]) -> tuple[time, ...]:
     return tuple(parsed) or (time(10, 0),)
 
 
-def in_waking_hours(moment: datetime, patient_zone: ZoneInfo) -> bool:
-    """08:00-21:00 (both included) on the patient's clock."""
+def in_waking_hours(
+    moment: datetime, patient_zone: ZoneInfo, window: Window = LEGAL_WINDOW
+) -> bool:
+    """Within `window` (08:00-21:00 unless the clinic narrowed it) on the patient's clock."""
     local = moment.astimezone(patient_zone).time()
-    return WINDOW_OPENS <= local <= WINDOW_CLOSES
+    return window[0] <= local <= window[1]
 
 
 def send_slot(
@@ -50,6 +56,7 @@ def send_slot(
     send_times: Sequence[str],
     campaign_zone: ZoneInfo,
     patient_zone: ZoneInfo,
+    window: Window = LEGAL_WINDOW,
 ) -> datetime:
     """The instant (UTC) a message due at `due_at` goes out."""
     times = parse_send_times(tuple(send_times))
@@ -59,19 +66,22 @@ def send_slot(
             continue
         if slot > due_at + timedelta(days=SEARCH_DAYS):
             break
-        if in_waking_hours(slot, patient_zone):
+        if in_waking_hours(slot, patient_zone, window):
             return slot.astimezone(UTC)
     first_slot = next(s for s in _slots_from(first_day, times, campaign_zone) if s >= due_at)
-    return next_waking_moment(first_slot, patient_zone)
+    return next_waking_moment(first_slot, patient_zone, window)
 
 
-def next_waking_moment(moment: datetime, patient_zone: ZoneInfo) -> datetime:
-    """`moment` itself when the patient is awake, else 08:00 of their next morning (UTC)."""
-    if in_waking_hours(moment, patient_zone):
+def next_waking_moment(
+    moment: datetime, patient_zone: ZoneInfo, window: Window = LEGAL_WINDOW
+) -> datetime:
+    """`moment` itself within the window, else the window's opening on their next day (UTC)."""
+    if in_waking_hours(moment, patient_zone, window):
         return moment.astimezone(UTC)
+    opens = window[0]
     local = moment.astimezone(patient_zone)
-    day = local.date() if local.time() < WINDOW_OPENS else local.date() + timedelta(days=1)
-    return datetime.combine(day, WINDOW_OPENS, tzinfo=patient_zone).astimezone(UTC)
+    day = local.date() if local.time() < opens else local.date() + timedelta(days=1)
+    return datetime.combine(day, opens, tzinfo=patient_zone).astimezone(UTC)
 
 
 def _slots_from(first_day: date, times: tuple[time, ...], campaign_zone: ZoneInfo):

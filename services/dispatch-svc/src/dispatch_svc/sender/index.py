@@ -12,7 +12,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from dispatch_svc.domain.campaigns import CampaignState
-from dispatch_svc.domain.send_window import in_waking_hours, send_slot, zone
+from dispatch_svc.domain.send_window import Window, in_waking_hours, send_slot, zone
+from reengage_common.clinic import sending_hours
 
 
 @dataclass
@@ -94,7 +95,7 @@ class CampaignQueue:
                 deferred.append((slot, message_id))  # claimed elsewhere until that expires
                 continue
             if slot < state.active_since or not in_waking_hours(
-                now, patient_zone(entry.doc, state)
+                now, patient_zone(entry.doc, state), window_of(state)
             ):
                 entry.slot = slot_for(entry.doc, state, max(state.active_since, now))
                 if entry.slot > now:
@@ -143,6 +144,12 @@ def patient_zone(document: Mapping[str, Any], state: CampaignState) -> ZoneInfo:
     return zone((document.get("contact") or {}).get("timezone"), clinic_zone)
 
 
+def window_of(state: CampaignState) -> Window:
+    """The clinic's sending hours from the snapshot, never wider than 08:00-21:00."""
+    clinic = state.snapshot.clinic
+    return sending_hours(clinic.quiet_hours if clinic else None)
+
+
 def slot_for(
     document: Mapping[str, Any], state: CampaignState, not_before: datetime | None
 ) -> datetime:
@@ -155,4 +162,5 @@ def slot_for(
         send_times=schedule.send_times,
         campaign_zone=zone(schedule.timezone),
         patient_zone=patient_zone(document, state),
+        window=window_of(state),
     )
