@@ -126,19 +126,24 @@ async def test_stats_of_a_campaign_tracking_has_not_seen_are_zero(
 
 
 async def test_the_openapi_document_lists_every_path_and_method(settings, services) -> None:
-    # given every REST route the app serves
+    # given every REST path the app serves, and the methods its 405 answer allows
     app = create_app(settings, services.transports())
-    served = {
-        (route.path, method.lower())
+    paths = [
+        route.path
         for route in app.routes
         if isinstance(route, Route) and route.path.startswith("/api/")
-        for method in route.methods or ()
-        if method != "HEAD"
-    }
+    ]
 
     # when
     async with serving(app) as client:
         document = (await client.get("/api/openapi.json")).json()
+        refused = [await client.request("PATCH", path.replace("{id}", "c-1")) for path in paths]
+    served = {
+        (path, method.lower())
+        for path, answer in zip(paths, refused, strict=True)
+        for method in answer.headers["allow"].split(", ")
+        if method != "HEAD"
+    }
 
     # then
     assert document["openapi"].startswith("3.1")
@@ -154,3 +159,45 @@ async def test_the_openapi_document_lists_every_path_and_method(settings, servic
             assert (
                 reference.removeprefix("#/components/schemas/") in document["components"]["schemas"]
             )
+
+
+async def test_a_method_a_path_does_not_take_is_405_allowing_all_it_takes(
+    settings, services
+) -> None:
+    # given
+    app = create_app(settings, services.transports())
+
+    async with serving(app) as client:
+        document = (await client.get("/api/openapi.json")).json()
+        for path, operations in document["paths"].items():
+            # when
+            answer = await client.request("PATCH", path.replace("{id}", "c-1"))
+
+            # then
+            documented = {method.upper() for method in operations}
+            assert answer.status_code == 405, (path, answer.text)
+            allowed = set(answer.headers["allow"].split(", "))
+            assert allowed == documented | ({"HEAD"} if "GET" in documented else set()), path
+
+
+async def test_the_collection_and_one_campaign_allow_each_of_their_methods(
+    gateway, services
+) -> None:
+    one = await gateway.request("POST", f"{BASE}/c-1")
+    collection = await gateway.request("DELETE", BASE)
+    estimate = await gateway.get(f"{BASE}/estimate")
+
+    assert (one.status_code, one.headers["allow"]) == (405, "DELETE, GET, HEAD, PUT")
+    assert one.json()["error"]["code"] == "METHOD_NOT_ALLOWED"
+    assert (collection.status_code, collection.headers["allow"]) == (405, "GET, HEAD, POST")
+    # a fixed path is never read as a campaign's id
+    assert (estimate.status_code, estimate.headers["allow"]) == (405, "POST")
+    assert services.campaign.requests == []
+
+
+async def test_head_answers_like_get(gateway, services, headers_of) -> None:
+    services.campaign.add("c-1")
+
+    answer = await gateway.head(f"{BASE}/c-1", headers=headers_of("viewer"))
+
+    assert answer.status_code == 200

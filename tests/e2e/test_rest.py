@@ -320,3 +320,66 @@ async def test_an_import_is_counted_by_the_estimate_that_follows_it(stack, opena
     assert after["byChannel"] == {"EMAIL": 2, "SMS": 1}
     assert invalid.status_code == 422, invalid.text
     assert invalid.json()["error"]["fields"][0]["field"] == "targeting"
+
+
+async def test_a_create_links_its_id_to_every_operation_on_one_campaign(openapi) -> None:
+    # given the operations that take a campaign's id
+    on_one = {
+        operation["operationId"]
+        for path, methods in openapi["paths"].items()
+        if "{id}" in path
+        for operation in methods.values()
+    }
+
+    # then creating (and duplicating) a campaign links its id to each of them
+    for path in (BASE, ONE + "/duplicate"):
+        links = openapi["paths"][path]["post"]["responses"]["201"]["links"]
+        assert set(links) == on_one and len(on_one) == 11
+        assert all(link["parameters"] == {"id": "$response.body#/id"} for link in links.values())
+        assert {link["operationId"] for link in links.values()} == on_one
+
+
+async def test_null_for_each_optional_field_is_accepted_as_its_default(
+    stack, openapi, new_campaign_input
+) -> None:
+    # given a create the document allows: null for each optional field
+    no_incentive_fields = [
+        {"channel": "EMAIL", "subject": "Hello", "body": "Book: {{ bookingLink }}", "sequence": 1}
+    ]
+    body = {
+        **new_campaign_input(channels=["EMAIL"], messageTemplates=no_incentive_fields),
+        **dict.fromkeys(("variants", "holdoutPercent", "incentive", "refreshDaily", "description")),
+    }
+    properties = openapi["components"]["schemas"]["CampaignInput"]["properties"]
+    for name in ("variants", "holdoutPercent", "incentive", "refreshDaily", "description"):
+        assert {"type": "null"} in properties[name]["anyOf"], name
+
+    # when
+    created = assert_as_documented(
+        openapi, "POST", BASE, await stack.rest("POST", BASE, json=body), 201
+    )
+    replaced = assert_as_documented(
+        openapi,
+        "PUT",
+        ONE,
+        await stack.rest("PUT", ONE.format(id=created["id"]), json=body),
+        200,
+    )
+
+    # then
+    for campaign in (created, replaced):
+        assert campaign["variants"] == [{"name": "A", "weight": 1}]
+        assert campaign["holdoutPercent"] == 0
+        assert campaign["incentive"]["hasIncentive"] is False
+        assert campaign["refreshDaily"] is False
+
+
+async def test_a_method_a_path_does_not_take_is_405_with_its_allowed_methods(
+    stack, openapi
+) -> None:
+    for path, operations in openapi["paths"].items():
+        answer = await stack.rest("PATCH", path.replace("{id}", "c-1"))
+
+        documented = {method.upper() for method in operations}
+        assert answer.status_code == 405, path
+        assert set(answer.headers["allow"].split(", ")) - {"HEAD"} == documented, path

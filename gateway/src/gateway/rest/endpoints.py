@@ -12,6 +12,8 @@ from typing import Any
 from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import request_response
+from starlette.types import Receive, Scope, Send
 
 from gateway.operations.access import Caller, caller_from, requirement_of
 from gateway.operations.errors import FieldProblem, Invalid, OperationError, Unauthenticated
@@ -65,6 +67,35 @@ def endpoint(route: RestRoute) -> Callable[[Request], Awaitable[Response]]:
 
     answer.__name__ = route.operation.__name__
     return answer
+
+
+class PathApp:
+    """Every method of one path as one ASGI app, so a method the path does not take is a 405
+    whose `Allow` lists all the methods it does take (HEAD with GET). Starlette would route
+    each method alone and answer a 405 with the methods of one of them.
+
+    An ASGI app rather than a function: starlette's Route then takes every method here.
+    """
+
+    def __init__(self, routes: list[RestRoute]) -> None:
+        self._by_method = {route.method: endpoint(route) for route in routes}
+        if "GET" in self._by_method:
+            self._by_method["HEAD"] = self._by_method["GET"]
+        self.allow = ", ".join(sorted(self._by_method))
+        self._app = request_response(self._answer)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._app(scope, receive, send)
+
+    async def _answer(self, request: Request) -> Response:
+        chosen = self._by_method.get(request.method)
+        if chosen is not None:
+            return await chosen(request)
+        response = error_response(
+            405, "METHOD_NOT_ALLOWED", f"{request.method} is not allowed here; use {self.allow}"
+        )
+        response.headers["Allow"] = self.allow
+        return response
 
 
 def error_response_of(error: OperationError) -> JSONResponse:

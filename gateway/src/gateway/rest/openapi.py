@@ -3,7 +3,7 @@
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -30,15 +30,31 @@ QUERY_DESCRIPTIONS = {
 }
 
 
-def _ref(model: type[BaseModel]) -> dict[str, str]:
-    return {"$ref": REF.format(model=model.__name__)}
+# A schema reference per model and mode: a request body is what the service accepts
+# ("validation", e.g. null for a defaulted field), an answer what it sends ("serialization").
+Refs = dict[tuple[type[BaseModel], JsonSchemaMode], dict[str, Any]]
 
 
-def _json(model: type[BaseModel], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": _ref(model)}}}
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-def _operation(route: RestRoute) -> dict[str, Any]:
+def _links(route: RestRoute, routes: tuple[RestRoute, ...]) -> dict[str, Any]:
+    """From an answer that creates a resource to every operation on one resource by its id, so a
+    client (and stateful testing) can follow the created id."""
+    if route.success_status != 201 or "id" not in route.response.model_fields:
+        return {}
+    return {
+        target.operation_id: {
+            "operationId": target.operation_id,
+            "parameters": {"id": "$response.body#/id"},
+        }
+        for target in routes
+        if "{id}" in target.path
+    }
+
+
+def _operation(route: RestRoute, routes: tuple[RestRoute, ...], refs: Refs) -> dict[str, Any]:
     requirement = requirement_of(route.operation)
     parameters: list[dict[str, Any]] = []
     if "{id}" in route.path:
@@ -56,9 +72,13 @@ def _operation(route: RestRoute) -> dict[str, Any]:
                 "description": QUERY_DESCRIPTIONS[name],
             }
         )
-    responses: dict[str, Any] = {str(route.success_status): _json(route.response, "Success")}
+    success = _json(refs[(route.response, "serialization")], "Success")
+    links = _links(route, routes)
+    responses: dict[str, Any] = {
+        str(route.success_status): success | ({"links": links} if links else {})
+    }
     for status in route.errors:
-        responses[str(status)] = _json(ErrorBody, ERROR_MEANINGS[status])
+        responses[str(status)] = _json(refs[(ErrorBody, "serialization")], ERROR_MEANINGS[status])
     operation: dict[str, Any] = {
         "operationId": route.operation_id,
         "summary": route.summary,
@@ -69,20 +89,26 @@ def _operation(route: RestRoute) -> dict[str, Any]:
         "responses": responses,
     }
     if route.request_body is not None:
-        operation["requestBody"] = {"required": True, **_json(route.request_body, "JSON body")}
+        body = _json(refs[(route.request_body, "validation")], "JSON body")
+        operation["requestBody"] = {"required": True, **body}
     return operation
 
 
-def openapi_document(routes: tuple[RestRoute, ...]) -> dict[str, Any]:
-    models = {route.response for route in routes} | {ErrorBody}
-    models |= {route.request_body for route in routes if route.request_body is not None}
-    _, schemas = models_json_schema(
-        [(model, "validation") for model in sorted(models, key=lambda m: m.__name__)],
-        ref_template=REF,
+def _schemas(routes: tuple[RestRoute, ...]) -> tuple[Refs, dict[str, Any]]:
+    uses: set[tuple[type[BaseModel], JsonSchemaMode]] = {(ErrorBody, "serialization")}
+    uses |= {(route.response, "serialization") for route in routes}
+    uses |= {(route.request_body, "validation") for route in routes if route.request_body}
+    refs, schemas = models_json_schema(
+        sorted(uses, key=lambda use: (use[0].__name__, use[1])), ref_template=REF
     )
+    return refs, schemas.get("$defs", {})
+
+
+def openapi_document(routes: tuple[RestRoute, ...]) -> dict[str, Any]:
+    refs, schemas = _schemas(routes)
     paths: dict[str, dict[str, Any]] = {}
     for route in routes:
-        paths.setdefault(route.path, {})[route.method.lower()] = _operation(route)
+        paths.setdefault(route.path, {})[route.method.lower()] = _operation(route, routes, refs)
     paths[OPENAPI_PATH] = {
         "get": {
             "operationId": "OpenApiDocument",
@@ -99,7 +125,7 @@ def openapi_document(routes: tuple[RestRoute, ...]) -> dict[str, Any]:
         "info": {"title": "Re-engagement campaigns API", "version": "1.0.0"},
         "paths": paths,
         "components": {
-            "schemas": schemas.get("$defs", {}),
+            "schemas": schemas,
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
             },
