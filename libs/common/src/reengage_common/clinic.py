@@ -190,8 +190,9 @@ def _phone_errors(profile: ClinicProfile) -> Iterator[ProfileError]:
     if profile.phone is None:
         return
     # A number written the local way ("(312) 555-0100") is read in the clinic's own country.
-    region = (profile.address.country if profile.address else None) or "US"
-    if not _is_possible_number(profile.phone, region.upper()):
+    country = (profile.address.country if profile.address else None) or ""
+    region = country.upper() if len(country) == 2 else "US"
+    if not _is_possible_number(profile.phone, region):
         yield ProfileError(
             "phone", f"'{profile.phone}' is not a phone number", ProfileErrorCode.INVALID_PHONE
         )

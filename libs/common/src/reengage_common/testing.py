@@ -18,6 +18,25 @@ from starlette.types import ASGIApp
 
 from reengage_common.settings import Settings
 
+# A clinic profile with everything every channel needs: tests PUT it before launching.
+COMPLETE_CLINIC_PROFILE = {
+    "name": "Bright Smiles Dental",
+    "phone": "(312) 555-0100",
+    "email": "hello@brightsmiles.example",
+    "address": {
+        "line1": "100 Main Street",
+        "city": "Springfield",
+        "state": "IL",
+        "postalCode": "62701",
+        "country": "US",
+    },
+    "timezone": "America/Chicago",
+    "bookingUrl": "https://brightsmiles.example/book",
+    "emailFrom": "Bright Smiles Dental <hello@brightsmiles.example>",
+    "smsFrom": "+15005550006",
+    "website": "https://brightsmiles.example",
+}
+
 
 async def eventually(
     check: Callable[[], Awaitable[bool]], *, within: float = 30.0, interval: float = 0.1

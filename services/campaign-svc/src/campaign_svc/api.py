@@ -10,6 +10,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from campaign_svc.clinic.handlers import ProfileNotFound, read_profile, replace_profile
+from campaign_svc.clinic.store import ProfileChangedConcurrently
 from campaign_svc.domain.lifecycle import Action, TransitionNotAllowed
 from campaign_svc.domain.model import Campaign, FieldError, InvalidCampaign
 from campaign_svc.handlers import (
@@ -23,7 +25,8 @@ from campaign_svc.handlers import (
 from campaign_svc.preview import PatientNotFound, preview_campaign
 from campaign_svc.store import BadCursor, encode_cursor
 from reengage_common.auth import AuthError, Identity, PermissionDenied
-from reengage_common.events import CampaignStatus
+from reengage_common.clinic import InvalidProfile
+from reengage_common.events import CampaignStatus, ClinicProfile
 from reengage_common.web import error_response, identity_of, unauthenticated
 
 MAX_PAGE = 100
@@ -49,14 +52,20 @@ def answering_errors(endpoint: Endpoint) -> Callable[[Request], Awaitable[Respon
             return unauthenticated(exc)
         except PermissionDenied as exc:
             return error_response(403, "FORBIDDEN", str(exc))
-        except (CampaignNotFound, PatientNotFound) as exc:
+        except (CampaignNotFound, PatientNotFound, ProfileNotFound) as exc:
             return error_response(404, "NOT_FOUND", str(exc))
         except TransitionNotAllowed as exc:
             return error_response(409, "NOT_ALLOWED", str(exc))
-        except ChangedConcurrently as exc:
+        except (ChangedConcurrently, ProfileChangedConcurrently) as exc:
             return error_response(409, "CONFLICT", str(exc))
         except InvalidCampaign as exc:
             return _invalid(exc.errors)
+        except InvalidProfile as exc:
+            fields = [
+                {"field": error.field, "message": error.message, "code": error.code.value}
+                for error in exc.errors
+            ]
+            return _invalid_fields(fields)
         except BadCursor as exc:
             return _invalid([FieldError("after", str(exc))])
 
@@ -64,7 +73,10 @@ def answering_errors(endpoint: Endpoint) -> Callable[[Request], Awaitable[Respon
 
 
 def _invalid(errors: list[FieldError]) -> JSONResponse:
-    fields = [{"field": error.field, "message": error.message} for error in errors]
+    return _invalid_fields([{"field": error.field, "message": error.message} for error in errors])
+
+
+def _invalid_fields(fields: list[dict[str, str]]) -> JSONResponse:
     return error_response(
         422, "VALIDATION", f"{len(fields)} field(s) need attention", fields=fields
     )
@@ -159,13 +171,27 @@ def status_change(action: Action) -> Endpoint:
 async def preview(request: Request, identity: Identity) -> Response:
     body = await _json_body(request) if await request.body() else {}
     commands = _commands(request)
-    answer = await preview_campaign(
-        identity, request.path_params["id"], body, commands.settings, commands.clock()
-    )
+    answer = await preview_campaign(identity, request.path_params["id"], body, commands.clock())
     return JSONResponse(answer)
 
 
+def profile_json(profile: ClinicProfile) -> dict[str, Any]:
+    return profile.model_dump(mode="json", by_alias=True)
+
+
+async def get_clinic(request: Request, identity: Identity) -> Response:
+    return JSONResponse(profile_json(await read_profile(identity)))
+
+
+async def put_clinic(request: Request, identity: Identity) -> Response:
+    body = await _json_body(request)
+    profile = await replace_profile(identity, body, _commands(request).clock)
+    return JSONResponse(profile_json(profile))
+
+
 routes = [
+    Route("/clinic", answering_errors(get_clinic), methods=["GET"]),
+    Route("/clinic", answering_errors(put_clinic), methods=["PUT"]),
     Route("/campaigns", answering_errors(list_campaigns), methods=["GET"]),
     Route("/campaigns", answering_errors(create_campaign), methods=["POST"]),
     Route("/campaigns/{id}", answering_errors(get_campaign), methods=["GET"]),

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from starlette.applications import Starlette
 
 from campaign_svc import api
+from campaign_svc.clinic.store import ClinicProfileRevision
 from campaign_svc.config import CampaignSettings
 from campaign_svc.handlers import (
     CampaignCommands,
@@ -37,7 +38,7 @@ def create_app(settings: CampaignSettings | None = None, clock: Clock = utc_now)
     return build_service_app(
         settings,
         routes=api.routes,
-        documents=[CampaignRecord, CampaignRevision, PreviewPatient],
+        documents=[CampaignRecord, CampaignRevision, PreviewPatient, ClinicProfileRevision],
         outbox_documents=[CampaignRevision],
         handlers=lambda _: {
             PatientUpserted: on_patient_upserted,

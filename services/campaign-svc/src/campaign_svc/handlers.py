@@ -12,9 +12,13 @@ from typing import Any
 
 import structlog
 
+from campaign_svc.clinic.store import current_profile
 from campaign_svc.config import CampaignSettings
+from campaign_svc.domain.clinic_rules import with_clinic_time_zone
+from campaign_svc.domain.launch import launch_errors, starting_now_if_unset
 from campaign_svc.domain.lifecycle import (
     Action,
+    EventKind,
     TransitionNotAllowed,
     record_transition,
     require_allowed,
@@ -23,7 +27,7 @@ from campaign_svc.domain.lifecycle import (
 )
 from campaign_svc.domain.model import Campaign, InvalidCampaign, apply_changes, parse_campaign_input
 from campaign_svc.domain.snapshot import duplicate, event_for
-from campaign_svc.domain.validation import validate_campaign, validate_launch
+from campaign_svc.domain.validation import validate_campaign
 from campaign_svc.store import (
     CampaignRecord,
     PreviewPatient,
@@ -32,6 +36,7 @@ from campaign_svc.store import (
     campaigns_by_ids,
     campaigns_needing_the_scheduler,
     current_campaign,
+    live_campaigns_of_clinic,
     save_revision,
 )
 from reengage_common.auth import CLINIC_ADMIN, MANAGE_REMINDERS, VIEW_ANALYTICS, Identity
@@ -67,7 +72,8 @@ class CampaignCommands:
     async def create(self, identity: Identity, body: Any) -> Campaign:
         identity.require(MANAGE_REMINDERS)
         now = self.clock()
-        definition = parse_campaign_input(body)
+        profile = await current_profile(identity.clinic_id)
+        definition = parse_campaign_input(with_clinic_time_zone(body, profile))
         _raise_if_invalid(validate_campaign(definition, now=now))
         record = CampaignRecord(
             clinic_id=identity.clinic_id,
@@ -121,9 +127,24 @@ class CampaignCommands:
         now = self.clock()
         require_allowed(action, record.status)
         if action is Action.LAUNCH:
-            _raise_if_invalid(validate_launch(record.definition, now=now))
+            await self._check_launch(record, now)
         await self._apply(record, action, now)
         return record.to_campaign()
+
+    async def _check_launch(self, record: CampaignRecord, now: datetime) -> None:
+        """Refuse the launch naming every reason; a draft without a start starts now.
+
+        Two launches of one clinic racing with one code could both pass the code check (a
+        read, then a write): a rare, visible overlap we accept rather than serialize launches.
+        """
+        record.definition = starting_now_if_unset(record.definition, now)
+        others = [
+            other.to_campaign()
+            for other in await live_campaigns_of_clinic(record.clinic_id)
+            if other.id != record.id
+        ]
+        profile = await current_profile(record.clinic_id)
+        _raise_if_invalid(launch_errors(record.definition, profile=profile, others=others, now=now))
 
     async def run_scheduler_once(self) -> int:
         """Activate campaigns whose start came and complete those whose end passed.
@@ -157,12 +178,13 @@ class CampaignCommands:
         campaign = record_transition(record.to_campaign(), change, now=now)
         if change.to_status is CampaignStatus.ACTIVE and record.run_number == 0:
             record.run_number = 1
+        # The profile as it is when the campaign goes live travels with it, so dispatch and
+        # tracking never ask for it at send time.
+        clinic = (
+            await current_profile(record.clinic_id) if change.event is EventKind.LAUNCHED else None
+        )
         event = event_for(
-            campaign,
-            change,
-            at=now,
-            run_number=max(record.run_number, 1),
-            clinic=self.settings.clinic_profile(),
+            campaign, change, at=now, run_number=max(record.run_number, 1), clinic=clinic
         )
         record.take(campaign)
         events = []

@@ -4,17 +4,21 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from campaign_svc.config import CampaignSettings
+from campaign_svc.clinic.store import current_profile
 from campaign_svc.domain.model import FieldError, InvalidCampaign
 from campaign_svc.handlers import find_campaign
 from campaign_svc.store import PreviewPatient
 from reengage_common.auth import MANAGE_REMINDERS, Identity
+from reengage_common.clinic import merge_data as clinic_merge_data
 from reengage_common.messages import (
     TemplateRefused,
     TemplateRenderFailed,
     render_step,
     sample_merge_data,
 )
+
+# Until the clinic saves its profile, previews speak for a sample clinic.
+SAMPLE_CLINIC_NAME = "Your clinic"
 
 
 class PatientNotFound(LookupError):
@@ -23,18 +27,19 @@ class PatientNotFound(LookupError):
 
 
 async def preview_campaign(
-    identity: Identity, campaign_id: str, body: Any, settings: CampaignSettings, now: datetime
+    identity: Identity, campaign_id: str, body: Any, now: datetime
 ) -> dict[str, Any]:
     identity.require(MANAGE_REMINDERS)
     record = await find_campaign(identity, campaign_id)
     request = body if isinstance(body, Mapping) else {}
     merge_data = sample_merge_data(
-        clinic_name=settings.preview_clinic_name,
-        clinic_phone=settings.preview_clinic_phone,
-        clinic_address=settings.preview_clinic_address,
-        now=now,
-        incentive=record.definition.incentive,
+        clinic_name=SAMPLE_CLINIC_NAME, now=now, incentive=record.definition.incentive
     )
+    profile = await current_profile(identity.clinic_id)
+    if profile is not None:
+        # The clinic's own facts; a part the profile leaves out keeps its sample value.
+        known = {name: value for name, value in clinic_merge_data(profile).items() if value}
+        _overlay(merge_data, {"clinic": known})
     patient_id = request.get("patientId")
     if patient_id is not None:
         _overlay(

@@ -200,6 +200,14 @@ async def campaign_page(
     return found[:first], len(found) > first, total
 
 
+async def live_campaigns_of_clinic(clinic_id: str) -> list[CampaignRecord]:
+    """The clinic's launched, unfinished campaigns (SCHEDULED, ACTIVE or PAUSED)."""
+    live = [
+        s.value for s in (CampaignStatus.SCHEDULED, CampaignStatus.ACTIVE, CampaignStatus.PAUSED)
+    ]
+    return await CampaignRecord.find({"clinic_id": clinic_id, "status": {"$in": live}}).to_list()
+
+
 async def campaigns_needing_the_scheduler(now: datetime) -> list[CampaignRecord]:
     """Scheduled campaigns whose start came, and live ones whose end passed."""
     return await CampaignRecord.find(

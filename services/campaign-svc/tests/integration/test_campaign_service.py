@@ -11,7 +11,7 @@ from campaign_svc.config import CampaignSettings
 from reengage_common.auth import generate_signing_key, issue_token
 from reengage_common.bus import EventPublisher, make_producer
 from reengage_common.events import AppointmentUpdated, Envelope, PatientUpserted, parse
-from reengage_common.testing import eventually, read_topic, serving
+from reengage_common.testing import COMPLETE_CLINIC_PROFILE, eventually, read_topic, serving
 
 pytestmark = pytest.mark.infra
 
@@ -66,6 +66,8 @@ async def service(infra, settings_for):
         + issue_token(key, user_id="u-admin", clinic_id="clinic-a", role="clinic_admin")
     }
     async with serving(create_app(settings, clock=clock)) as client:
+        saved = await client.put("/clinic", json=COMPLETE_CLINIC_PROFILE, headers=admin)
+        assert saved.status_code == 200, saved.text
         yield client, clock, settings, admin
 
 

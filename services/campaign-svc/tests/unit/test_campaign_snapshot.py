@@ -75,13 +75,20 @@ def test_each_transition_gets_its_event(campaign_document: dict[str, Any], now: 
     assert event_for(campaign, edit, at=now) is None
 
 
-def test_a_duplicate_is_called_copy_of(campaign_document: dict[str, Any]) -> None:
+def test_a_duplicate_is_called_copy_of_and_has_no_incentive_code(
+    campaign_document: dict[str, Any],
+) -> None:
     original = parse_campaign_input(campaign_document)
+    assert original.incentive.incentive_code == "SMILE20"
 
     copy = duplicate(original)
 
     assert copy.name == "Copy of Spring recall"
-    assert copy.model_dump(exclude={"name"}) == original.model_dump(exclude={"name"})
+    assert copy.incentive.incentive_code is None
+    assert copy.incentive.incentive_details == original.incentive.incentive_details
+    assert copy.model_dump(exclude={"name", "incentive"}) == original.model_dump(
+        exclude={"name", "incentive"}
+    )
     assert copy.message_templates[0] is not original.message_templates[0]
 
 

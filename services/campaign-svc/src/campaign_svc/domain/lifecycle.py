@@ -159,7 +159,7 @@ def _required(moment: datetime | None, name: str) -> datetime:
 
 
 def scheduled_action(
-    status: CampaignStatus, *, start: datetime, end: datetime | None, now: datetime
+    status: CampaignStatus, *, start: datetime | None, end: datetime | None, now: datetime
 ) -> Action | None:
     """What the start/end scheduler must do to this campaign now, if anything.
 
@@ -168,7 +168,8 @@ def scheduled_action(
     """
     if status in ALLOWED_FROM[Action.COMPLETE] and end is not None and end <= now:
         return Action.COMPLETE
-    if status is SCHEDULED and start <= now:
+    # A launch always records the start; a SCHEDULED campaign without one is due at once.
+    if status is SCHEDULED and (start is None or start <= now):
         return Action.ACTIVATE
     return None
 

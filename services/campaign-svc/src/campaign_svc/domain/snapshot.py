@@ -70,5 +70,12 @@ def duplicate_name(name: str) -> str:
 
 
 def duplicate(definition: CampaignInput) -> CampaignInput:
-    """The definition of a new DRAFT copied from `definition`, renamed "Copy of …"."""
-    return definition.model_copy(deep=True, update={"name": duplicate_name(definition.name)})
+    """The definition of a new DRAFT copied from `definition`, renamed "Copy of …".
+
+    The copy has no incentive code: two campaigns sharing one make ROI attribution ambiguous,
+    so the clinic chooses a new code before launching the copy.
+    """
+    incentive = definition.incentive.model_copy(update={"incentive_code": None})
+    return definition.model_copy(
+        deep=True, update={"name": duplicate_name(definition.name), "incentive": incentive}
+    )

@@ -193,7 +193,8 @@ def _schedule_errors(schedule: Schedule) -> Iterator[FieldError]:
             "schedule.timezone",
             f"'{schedule.timezone}' is not an IANA time zone such as America/Chicago",
         )
-    if schedule.end_date is not None and schedule.end_date <= schedule.start_date:
+    start, end = schedule.start_date, schedule.end_date
+    if start is not None and end is not None and end <= start:
         yield FieldError("schedule.endDate", "the end date must come after the start date")
 
 
