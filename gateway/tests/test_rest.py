@@ -149,7 +149,7 @@ async def test_the_openapi_document_lists_every_path_and_method(settings, servic
     assert document["openapi"].startswith("3.1")
     listed = {(path, method) for path, methods in document["paths"].items() for method in methods}
     assert listed == served
-    assert len(served) == 16  # 14 campaign paths + estimate and patient import
+    assert len(served) == 18  # 14 campaign paths, estimate, patient import, clinic GET and PUT
     for path, method in served - {("/api/openapi.json", "get")}:
         responses = document["paths"][path][method]["responses"]
         assert any(status.startswith("2") for status in responses)
@@ -201,3 +201,31 @@ async def test_head_answers_like_get(gateway, services, headers_of) -> None:
     answer = await gateway.head(f"{BASE}/c-1", headers=headers_of("viewer"))
 
     assert answer.status_code == 200
+
+
+async def test_a_put_without_the_required_fields_names_each_and_changes_nothing(
+    gateway, services, headers_of
+) -> None:
+    services.campaign.add("c-1")
+
+    answer = await gateway.put(
+        f"{BASE}/c-1", json={"name": "Only a name"}, headers=headers_of("manager")
+    )
+
+    assert answer.status_code == 422
+    assert {f["field"] for f in answer.json()["error"]["fields"]} == {
+        "targeting",
+        "channels",
+        "messageTemplates",
+        "schedule",
+    }
+    assert services.campaign.calls("PUT") == []
+
+
+async def test_only_a_body_with_a_required_field_is_documented_as_required(gateway) -> None:
+    document = (await gateway.get("/api/openapi.json")).json()
+
+    paths = document["paths"]
+    assert paths[f"{BASE}/{{id}}/preview"]["post"]["requestBody"]["required"] is False
+    assert paths[BASE]["post"]["requestBody"]["required"] is True
+    assert paths[f"{BASE}/{{id}}"]["put"]["requestBody"]["required"] is True

@@ -10,11 +10,24 @@ from gateway.operations.errors import FieldProblem, Invalid
 from gateway.operations.service_calls import JSONDocument
 from gateway.rest import schemas
 from gateway.rest.endpoints import RestRoute, int_query, json_body, text_query
+from reengage_common.events import CampaignStatus
 from reengage_common.resources.campaigns import CampaignInput
 
 BASE = "/api/booking/campaigns"
 ONE = BASE + "/{id}"
-PAGE_QUERY = ("status", "first", "after")
+# Both services answer pages of 1 to 100 (20 by default).
+PAGE_SIZE = {"type": "integer", "minimum": 1, "maximum": 100}
+CURSOR = {"type": "string"}
+CAMPAIGN_PAGE_QUERY = {
+    "status": {"enum": [status.value for status in CampaignStatus]},
+    "first": PAGE_SIZE,
+    "after": CURSOR,
+}
+RECIPIENT_PAGE_QUERY = {
+    "status": {"enum": list(schemas.RECIPIENT_STATUSES)},
+    "first": PAGE_SIZE,
+    "after": CURSOR,
+}
 ON_ONE = (401, 403, 404)
 CHANGE = (401, 403, 404, 409, 422)
 
@@ -49,7 +62,22 @@ async def get_campaign(request: Request, caller: Caller) -> Any:
 
 async def update_campaign(request: Request, caller: Caller) -> Any:
     body = await json_body(request)
+    _require_whole_definition(body)
     return await _counted(caller, await campaigns.update_campaign(caller, _id(request), body))
+
+
+def _require_whole_definition(body: Any) -> None:
+    """PUT replaces the definition: its required fields are required as on create (campaign-svc
+    would merge a part into the stored definition, which is PATCH's meaning, not PUT's)."""
+    if not isinstance(body, dict):
+        return  # the operation names the body itself
+    missing = [
+        FieldProblem(field.alias or name, "is required")
+        for name, field in CampaignInput.model_fields.items()
+        if field.is_required() and (field.alias or name) not in body
+    ]
+    if missing:
+        raise Invalid(f"{len(missing)} field(s) need attention", missing)
 
 
 async def delete_campaign(request: Request, caller: Caller) -> Any:
@@ -108,7 +136,7 @@ ROUTES: tuple[RestRoute, ...] = (
         list_campaigns,
         "Your clinic's campaigns, a page at a time",
         schemas.CampaignPage,
-        query=PAGE_QUERY,
+        query=CAMPAIGN_PAGE_QUERY,
         errors=(401, 403, 422),
     ),
     RestRoute(
@@ -222,7 +250,7 @@ ROUTES: tuple[RestRoute, ...] = (
         campaign_recipients,
         "The campaign's recipients by cursor (503 NOT_AVAILABLE while tracking-svc is down)",
         schemas.RecipientPage,
-        query=PAGE_QUERY,
+        query=RECIPIENT_PAGE_QUERY,
         errors=(401, 403, 404, 422, 503),
     ),
 )

@@ -5,8 +5,8 @@ REST and GraphQL can never disagree on who may do what.
 """
 
 import json
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
@@ -43,7 +43,8 @@ class RestRoute:
     response: type[BaseModel]
     success_status: int = 200
     request_body: type[BaseModel] | None = None
-    query: tuple[str, ...] = ()
+    # Query parameter -> its JSON schema in the document.
+    query: Mapping[str, dict[str, Any]] = field(default_factory=dict)
     errors: tuple[int, ...] = (401, 403)
 
     @property

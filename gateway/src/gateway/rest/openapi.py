@@ -61,8 +61,7 @@ def _operation(route: RestRoute, routes: tuple[RestRoute, ...], refs: Refs) -> d
         parameters.append(
             {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
         )
-    for name in route.query:
-        schema = {"type": "integer", "minimum": 1} if name == "first" else {"type": "string"}
+    for name, schema in route.query.items():
         parameters.append(
             {
                 "name": name,
@@ -90,7 +89,9 @@ def _operation(route: RestRoute, routes: tuple[RestRoute, ...], refs: Refs) -> d
     }
     if route.request_body is not None:
         body = _json(refs[(route.request_body, "validation")], "JSON body")
-        operation["requestBody"] = {"required": True, **body}
+        # A body whose every field is optional may be left out (e.g. a preview's).
+        required = any(field.is_required() for field in route.request_body.model_fields.values())
+        operation["requestBody"] = {"required": required, **body}
     return operation
 
 

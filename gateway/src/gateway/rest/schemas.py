@@ -131,6 +131,10 @@ class CampaignStats(Wire):
     lift: dict[str, Any] = Field(default_factory=dict, description="against the holdout")
 
 
+# tracking-svc's recipient statuses, from the least to the most advanced.
+RECIPIENT_STATUSES = ("PENDING", "CONTACTED", "BOUNCED", "RESPONDED", "UNSUBSCRIBED", "REBOOKED")
+
+
 class Recipient(Wire):
     patient_id: str
     first_name: str | None = None

@@ -57,6 +57,21 @@ def test_an_update_setting_an_optional_field_to_null_restores_its_default(
     assert changed.incentive.has_incentive is False
 
 
+def test_values_of_another_json_type_are_refused_not_coerced(
+    campaign_document: dict[str, Any],
+) -> None:
+    campaign_document["targeting"]["excludeRecentContact"] = 0
+    campaign_document["holdoutPercent"] = "10"
+
+    with pytest.raises(InvalidCampaign) as refused:
+        parse_campaign_input(campaign_document)
+
+    assert {error.field for error in refused.value.errors} == {
+        "targeting.excludeRecentContact",
+        "holdoutPercent",
+    }
+
+
 def test_a_request_without_required_fields_names_each_one() -> None:
     with pytest.raises(InvalidCampaign) as refused:
         parse_campaign_input({})
@@ -102,7 +117,7 @@ def test_snake_case_input_still_reports_camel_case_paths(
     assert refused.value.errors == [
         FieldError(
             "messageTemplates.0.delayDays",
-            "Input should be a valid integer, unable to parse string as an integer",
+            "Input should be a valid integer",
         )
     ]
 

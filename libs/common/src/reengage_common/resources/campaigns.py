@@ -33,6 +33,28 @@ def null_means_default(input_type: Any) -> BeforeValidator:
     return BeforeValidator(_null_means_default, json_schema_input_type=input_type | None)
 
 
+# A valid definition, shown in the document (and the first thing a contract test sends).
+EXAMPLE_CAMPAIGN: dict[str, Any] = {
+    "name": "Winter recall",
+    "targeting": {"inactiveDays": 180, "treatmentStages": ["HYGIENE_RECALL"]},
+    "channels": ["EMAIL"],
+    "messageTemplates": [
+        {
+            "channel": "EMAIL",
+            "sequence": 1,
+            "subject": "We miss you, {{ patient.firstName }}",
+            "body": "Your last visit was {{ patient.lastVisitDate | ago }}. Book: {{ bookingLink }}",
+        }
+    ],
+    "schedule": {
+        "startDate": "2027-01-04T15:00:00Z",
+        "sendTimes": ["10:00"],
+        "timezone": "America/Chicago",
+    },
+}
+NAME_MAX_LENGTH = 200
+
+
 class CampaignInput(Wire):
     """The editable definition a user sends on create and update.
 
@@ -40,7 +62,11 @@ class CampaignInput(Wire):
     Types are checked here; the rules by campaign-svc's `validate_campaign`.
     """
 
-    name: str
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_CAMPAIGN]})
+
+    # Not blank, and not too long: a rule of campaign-svc's (with its own message), stated here
+    # for the document.
+    name: str = Field(json_schema_extra={"pattern": r"\S", "maxLength": NAME_MAX_LENGTH})
     description: str | None = None
     targeting: Targeting
     channels: list[Channel]

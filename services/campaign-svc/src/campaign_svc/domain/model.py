@@ -1,6 +1,7 @@
 """The campaign's domain rules on its shared shape: how a malformed request becomes field
 errors, and how a partial update merges into a definition."""
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -11,10 +12,9 @@ from pydantic.alias_generators import to_camel
 
 # The resource's shape is shared with the gateway's OpenAPI document (re-exported for the
 # service's modules); its rules live here.
+from reengage_common.resources.campaigns import NAME_MAX_LENGTH as NAME_MAX_LENGTH
 from reengage_common.resources.campaigns import Campaign as Campaign
 from reengage_common.resources.campaigns import CampaignInput
-
-NAME_MAX_LENGTH = 200
 
 
 class TreatmentStage(StrEnum):
@@ -56,9 +56,13 @@ def field_errors(exc: ValidationError) -> list[FieldError]:
 
 
 def parse_campaign_input(document: Any) -> CampaignInput:
-    """Read a create request (camelCase JSON), or raise InvalidCampaign naming each bad field."""
+    """Read a create request (camelCase JSON), or raise InvalidCampaign naming each bad field.
+
+    Strictly, as JSON: what the document types as a boolean must be one (not 0 or "yes"), a
+    number not a string; dates and enums are read from their JSON strings.
+    """
     try:
-        return CampaignInput.model_validate(document)
+        return CampaignInput.model_validate_json(json.dumps(document), strict=True)
     except ValidationError as exc:
         raise InvalidCampaign(field_errors(exc)) from exc
 

@@ -1,0 +1,115 @@
+"""The running gateway, in front of the four real services (own OS processes, real Kafka and
+FerretDB), checked by schemathesis against what it publishes: the REST paths against
+/api/openapi.json with every check and the stateful phase (links from a created campaign's id),
+and the GraphQL endpoint against its schema. Any failure schemathesis reports fails the test.
+
+Bounded so the two runs take seconds: a few examples per operation, a fixed seed, no shrinking,
+and a time budget for the fuzzing and stateful phases.
+"""
+
+import asyncio
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from reengage_common.auth import generate_signing_key, issue_token
+from reengage_common.settings import Settings
+from reengage_common.testing import ServiceProcess
+
+pytestmark = pytest.mark.infra
+
+KEY = generate_signing_key()
+CLINIC = "clinic-contract"
+SERVICES = {
+    "campaign-svc": "campaign_svc",
+    "audience-svc": "audience_svc",
+    "dispatch-svc": "dispatch_svc",
+    "tracking-svc": "tracking_svc",
+}
+# Cases per operation and phase, and the seconds each run may spend at most.
+MAX_EXAMPLES = 8
+MAX_SECONDS = 25
+SEED = 20261129
+CONFIG = Path(__file__).with_name("schemathesis.toml")
+
+
+@pytest.fixture(scope="module")
+async def gateway_url(
+    infra: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[str]:
+    """The gateway and the four services as their own processes, in topics and databases of
+    this module's own."""
+    logs = tmp_path_factory.mktemp("contract")
+    own = uuid.uuid4().hex[:6]
+    env = {
+        "KAFKA_TOPIC_PREFIX": f"{infra.kafka_topic_prefix}contract-{own}.",
+        "MONGO_DB_PREFIX": f"{infra.mongo_db_prefix}contract_{own}_",
+        "JWT_PUBLIC_KEY": KEY.public_pem,
+        "LOG_LEVEL": "WARNING",
+    }
+    services = {
+        name: ServiceProcess(module, env, str(logs / f"{name}.log"))
+        for name, module in SERVICES.items()
+    }
+    urls = {name.replace("-", "_").upper() + "_URL": p.url for name, p in services.items()}
+    gateway = ServiceProcess("gateway", {**env, **urls}, str(logs / "gateway.log"))
+    processes = [*services.values(), gateway]
+    try:
+        for process in processes:
+            process.start()
+        await asyncio.gather(*(process.wait_ready() for process in processes))
+        yield gateway.url
+    finally:
+        for process in processes:
+            process.stop()
+
+
+def schemathesis(location: str, report: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    token = issue_token(KEY, user_id="u-contract", clinic_id=CLINIC, role="clinic_admin")
+    command = [
+        str(Path(sys.executable).with_name("st")),
+        f"--config-file={CONFIG}",
+        "run",
+        location,
+        "--checks=all",
+        f"--max-examples={MAX_EXAMPLES}",
+        f"--max-time={MAX_SECONDS}",
+        f"--seed={SEED}",
+        "--no-shrink",
+        "--generation-database=none",
+        "--workers=2",
+        "--no-color",
+        "--report=junit",
+        f"--report-junit-path={report}",
+        f"--header=Authorization: Bearer {token}",
+        *options,
+    ]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+
+
+async def test_the_rest_api_agrees_with_its_openapi_document(
+    gateway_url: str, tmp_path: Path
+) -> None:
+    run = await asyncio.to_thread(
+        schemathesis,
+        f"{gateway_url}/api/openapi.json",
+        tmp_path / "rest.xml",
+        "--phases=examples,coverage,fuzzing,stateful",
+    )
+
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+async def test_the_graphql_api_agrees_with_its_schema(gateway_url: str, tmp_path: Path) -> None:
+    run = await asyncio.to_thread(
+        schemathesis,
+        f"{gateway_url}/graphql",
+        tmp_path / "graphql.xml",
+        "--phases=examples,coverage,fuzzing",
+    )
+
+    assert run.returncode == 0, run.stdout + run.stderr
