@@ -19,7 +19,7 @@ from pymongo import AsyncMongoClient
 from reengage_common.auth import generate_signing_key, issue_token
 from reengage_common.events import parse
 from reengage_common.settings import Settings
-from reengage_common.testing import ServiceProcess, eventually, read_topic
+from reengage_common.testing import COMPLETE_CLINIC_PROFILE, ServiceProcess, eventually, read_topic
 
 pytestmark = pytest.mark.infra
 
@@ -78,6 +78,8 @@ async def replicas(
 async def launch_scheduled(replica: ServiceProcess, names: list[str], start: datetime) -> list[str]:
     ids = []
     async with httpx.AsyncClient(base_url=replica.url, headers=HEADERS, timeout=10) as client:
+        profile = await client.put("/clinic", json=COMPLETE_CLINIC_PROFILE)
+        assert profile.status_code == 200, profile.text
         for name in names:
             created = await client.post("/campaigns", json=campaign(name, start))
             assert created.status_code == 201, created.text

@@ -20,6 +20,26 @@ from reengage_common.settings import load_settings
 CLINIC = "clinic-demo"
 GATEWAY = "http://127.0.0.1:8000"
 PATIENTS = 2000
+# Everything each channel needs: email (address + sender), SMS (sender number), mail (address).
+DEMO_PROFILE = {
+    "name": "Bright Smiles Dental",
+    "phone": "(312) 555-0100",
+    "email": "hello@brightsmiles.example",
+    "address": {
+        "line1": "100 Main Street",
+        "line2": "Suite 200",
+        "city": "Springfield",
+        "state": "IL",
+        "postalCode": "62701",
+        "country": "US",
+    },
+    "timezone": "America/Chicago",
+    "bookingUrl": "https://brightsmiles.example/book",
+    "emailFrom": "Bright Smiles Dental <hello@brightsmiles.example>",
+    "smsFrom": "+15005550006",
+    "website": "https://brightsmiles.example",
+    "quietHours": {"start": "08:00", "end": "20:00"},
+}
 
 
 def demo_campaigns(now: datetime) -> list[tuple[dict[str, Any], str | None]]:
@@ -141,6 +161,17 @@ async def publish_patients(now: datetime) -> int:
     return await publish_clinic(CLINIC, PATIENTS, seed=7, today=now.date())
 
 
+async def give_profile() -> bool:
+    """The demo clinic's profile, unless it has one (a clinic's own edits survive `./dev up`)."""
+    async with httpx.AsyncClient(base_url=GATEWAY, headers=admin_headers(), timeout=15) as gateway:
+        if (await gateway.get("/api/booking/clinic")).status_code == 200:
+            return False
+        saved = await gateway.put("/api/booking/clinic", json=DEMO_PROFILE)
+        if saved.status_code != 200:
+            sys.exit(f"demo clinic profile refused: {saved.text}")
+    return True
+
+
 async def create_campaigns(now: datetime) -> list[str]:
     headers = admin_headers()
     made = []
@@ -168,11 +199,15 @@ async def create_campaigns(now: datetime) -> list[str]:
 async def main() -> None:
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     published = await publish_patients(now)
+    profiled = await give_profile()
     made = await create_campaigns(now)
     seeded = (
         f"{published} events of {PATIENTS} patients published" if published else "already seeded"
     )
-    print(f"clinic {CLINIC}: {seeded}; campaigns created: {made or 'none (already there)'}")
+    profile = "profile saved" if profiled else "profile kept"
+    print(
+        f"clinic {CLINIC}: {seeded}; {profile}; campaigns created: {made or 'none (already there)'}"
+    )
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from campaign_svc.config import CampaignSettings
 from reengage_common.auth import generate_signing_key, issue_token
 from reengage_common.bus import EventPublisher, make_producer
 from reengage_common.events import parse
-from reengage_common.testing import eventually, read_topic, serving
+from reengage_common.testing import COMPLETE_CLINIC_PROFILE, eventually, read_topic, serving
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "deploy" / "local"))
 from seed import clinic_events
@@ -118,7 +118,9 @@ async def test_a_campaign_launched_through_campaign_svc_reaches_its_estimate(
         await eventually(everyone_known, within=60, interval=0.2)
         estimate = answers[-1]
 
-        # when it is launched through campaign-svc
+        # when the clinic has a profile and the campaign is launched through campaign-svc
+        profile = await campaign_svc.put("/clinic", json=COMPLETE_CLINIC_PROFILE, headers=headers)
+        assert profile.status_code == 200, profile.text
         launched = await campaign_svc.post(f"/campaigns/{campaign_id}/launch", headers=headers)
         assert launched.json()["status"] == "ACTIVE", launched.text
 

@@ -9,6 +9,7 @@ scheduler that looks every 0.1 s.
 
 import contextlib
 import copy
+import itertools
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -34,7 +35,7 @@ from reengage_common.auth import (
 )
 from reengage_common.events import Envelope, Event, parse
 from reengage_common.settings import Settings
-from reengage_common.testing import free_port, serving
+from reengage_common.testing import COMPLETE_CLINIC_PROFILE, free_port, serving
 from tracking_svc.app import create_app as tracking_app
 
 CLINIC_A = "clinic-a"
@@ -202,13 +203,29 @@ class Stack:
         assert answer.status_code == 200, answer.text
         return answer.json()["patients"]
 
+    async def give_profile(self, clinic: str = CLINIC_A, **changes: Any) -> dict[str, Any]:
+        """A complete clinic profile (every channel's needs), straight through campaign-svc."""
+        answer = await self.campaign_svc.put(
+            "/clinic",
+            json={**COMPLETE_CLINIC_PROFILE, **changes},
+            headers=self.headers("clinic_admin", clinic),
+        )
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
     async def campaign(
         self, status: str = "DRAFT", *, clinic: str = CLINIC_A, **changes: Any
     ) -> dict[str, Any]:
-        """A campaign brought to `status` straight through campaign-svc (set-up, not under test)."""
+        """A campaign brought to `status` straight through campaign-svc (set-up, not under test).
+
+        A launched one gets an incentive code of its own unless the test names one: live
+        campaigns of a clinic must not share a code, and its clinic gets a complete profile."""
         admin = self.headers("clinic_admin", clinic)
         if status == "SCHEDULED" and "schedule" not in changes:
             changes["schedule"] = {"startDate": (self.clock.now + timedelta(days=1)).isoformat()}
+        if status != "DRAFT":
+            await self.give_profile(clinic)
+            changes.setdefault("incentive", {"incentiveCode": f"SETUP{next(_SETUP_CODES)}"})
         created = await self.campaign_svc.post(
             "/campaigns", json=campaign_input(**changes), headers=admin
         )
@@ -293,6 +310,8 @@ async def _read_to_the_end(consumer: AIOKafkaConsumer) -> bool:
     return all([await consumer.position(p) >= end for p, end in ends.items()])
 
 
+_SETUP_CODES = itertools.count(1)
+
 _ACTIONS_TO: dict[str, tuple[str, ...]] = {
     "DRAFT": (),
     "SCHEDULED": ("launch",),
@@ -336,7 +355,7 @@ async def stack(infra, settings_for, request) -> AsyncIterator[Stack]:
         }
         gateway_settings = settings("gateway")
         async with serving(gateway_app(gateway_settings, transports)) as gateway:
-            yield Stack(
+            stack = Stack(
                 gateway=gateway,
                 campaign_svc=campaign,
                 clock=clock,
@@ -346,3 +365,7 @@ async def stack(infra, settings_for, request) -> AsyncIterator[Stack]:
                 gateway_settings=gateway_settings,
                 transports=transports,
             )
+            # The two clinics most tests use can launch on every channel.
+            for clinic in (CLINIC_A, "clinic-b"):
+                await stack.give_profile(clinic)
+            yield stack

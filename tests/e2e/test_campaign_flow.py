@@ -197,7 +197,9 @@ async def test_a_launched_campaign_reaches_the_estimated_audience_and_its_figure
 
     await eventually(all_known, within=30)
 
-    # when the clinic asks for the estimate, then creates and launches the campaign
+    # when the clinic (with its profile saved) asks for the estimate, then creates and launches
+    # the campaign
+    await stack.give_profile(clinic)
     estimated = await estimate()
     draft_estimate = await stack.rest(
         "POST",

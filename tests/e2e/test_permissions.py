@@ -1,8 +1,8 @@
 """Who may do what, through the gateway to the real services: every GraphQL operation and every
 REST path, for every kind of caller. Reads (campaigns, their stats and recipients, audience
-estimates) need booking:view_analytics, writes (campaigns, patient imports)
-booking:manage_reminders, launching also role clinic_admin; a refused call changes nothing, and
-an allowed one answers what the clinic asked for."""
+estimates, the clinic profile) need booking:view_analytics, writes (campaigns, patient imports,
+the clinic profile) booking:manage_reminders, launching also role clinic_admin; a refused call
+changes nothing, and an allowed one answers what the clinic asked for."""
 
 import uuid
 from collections.abc import Callable
@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+
+from reengage_common.testing import COMPLETE_CLINIC_PROFILE
 
 pytestmark = pytest.mark.infra
 
@@ -189,6 +191,17 @@ GRAPHQL = [
         answers="CampaignPreview",
         variables={"data": SAMPLE},
     ),
+    GraphQLOperation(
+        "clinic", "query { clinic { __typename name } }", "read", answers="ClinicProfile"
+    ),
+    GraphQLOperation(
+        "updateClinicProfile",
+        "mutation($p: ClinicProfileInput!) {"
+        " updateClinicProfile(input: $p) { __typename ... on ClinicProfile { name } } }",
+        "manage",
+        answers="ClinicProfile",
+        variables={"p": COMPLETE_CLINIC_PROFILE},
+    ),
 ]
 
 
@@ -265,6 +278,8 @@ REST = [
     RestOperation(
         "POST", "/api/booking/patients/import", "manage", imports=True, check=rest_import
     ),
+    RestOperation("GET", "/api/booking/clinic", "read"),
+    RestOperation("PUT", "/api/booking/clinic", "manage", body=COMPLETE_CLINIC_PROFILE),
 ]
 
 
@@ -280,7 +295,10 @@ async def campaign_for(
     """The campaign a call acts on: a fresh one where an allowed call would change it."""
     if on is None:
         return None
-    return await stack.campaign(on) if fresh else standing[on]
+    if not fresh:
+        return standing[on]
+    # a code of its own: launching it must not meet another live campaign's code
+    return await stack.campaign(on, incentive={"incentiveCode": f"PERM-{uuid.uuid4().hex[:8]}"})
 
 
 def expected_refusal(persona: str, needs: str) -> str | None:

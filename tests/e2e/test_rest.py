@@ -25,6 +25,7 @@ EXPECTED_PATHS = {
     ONE + "/recipients": {"get"},
     BASE + "/estimate": {"post"},
     "/api/booking/patients/import": {"post"},
+    "/api/booking/clinic": {"get", "put"},
     OPENAPI: {"get"},
 }
 NO_COUNTS = {"targetCount": 0, "sentCount": 0, "responseCount": 0, "rebookedCount": 0}

@@ -13,12 +13,16 @@ from strawberry.tools import merge_types
 from gateway.schema.audience.queries import AudienceQueries
 from gateway.schema.campaigns.mutations import CampaignMutations
 from gateway.schema.campaigns.queries import CampaignQueries
+from gateway.schema.clinic.mutations.update_clinic_profile import UpdateClinicProfileMutation
+from gateway.schema.clinic.queries import ClinicQueries
 from gateway.schema.tracking.queries import TrackingQueries
 from gateway.schema.tracking.subscriptions import TrackingSubscriptions
 from gateway.schema.viewer import ViewerQueries
 
-Query = merge_types("Query", (ViewerQueries, CampaignQueries, TrackingQueries, AudienceQueries))
-Mutation = merge_types("Mutation", (CampaignMutations,))
+Query = merge_types(
+    "Query", (ViewerQueries, CampaignQueries, TrackingQueries, AudienceQueries, ClinicQueries)
+)
+Mutation = merge_types("Mutation", (CampaignMutations, UpdateClinicProfileMutation))
 Subscription = merge_types("Subscription", (TrackingSubscriptions,))
 
 

@@ -145,13 +145,20 @@ class ClinicProfile(Wire):
     )
     sms_from: str | None = Field(default=None, description="Sender of SMS, E.164 (+15005550006)")
     website: str | None = None
-    quiet_hours: QuietHours = Field(default_factory=QuietHours)
+    quiet_hours: QuietHours = Field(
+        default_factory=QuietHours, description="Default (and null): 08:00-21:00"
+    )
 
     @field_validator("address", mode="before")
     @classmethod
     def _one_line_address(cls, value: Any) -> Any:
         # Snapshots before profiles carried the address as one line of text.
         return {"line1": value} if isinstance(value, str) else value
+
+    @field_validator("quiet_hours", mode="before")
+    @classmethod
+    def _null_means_the_legal_window(cls, value: Any) -> Any:
+        return QuietHours() if value is None else value
 
 
 # --- the topics ---------------------------------------------------------------------------------

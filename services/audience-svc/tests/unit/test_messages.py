@@ -71,6 +71,13 @@ CAMPAIGNS = [
             "timezone": "America/New_York",
         },
     ),
+    launched(
+        clinic={
+            "name": "Bright Smiles",
+            "address": {"line1": "1 Main", "city": "Springfield", "postalCode": "62701"},
+            "timezone": "America/Chicago",
+        },
+    ),
 ]
 
 

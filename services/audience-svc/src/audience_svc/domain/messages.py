@@ -15,6 +15,7 @@ from pydantic import AwareDatetime, TypeAdapter
 
 from audience_svc.domain.facts import State, contact_source, new_state
 from audience_svc.domain.targeting import Selected
+from reengage_common.clinic import merge_data as clinic_merge_data
 from reengage_common.events import (
     MESSAGE_ID_NAMESPACE,
     AudienceEvaluated,
@@ -87,11 +88,9 @@ def merge_data(state: State, launched: CampaignLaunched) -> dict[str, Any]:
             "lastVisitDate": last_visit_date(state),
             "treatmentStage": profile.get("treatmentStage"),
         },
-        "clinic": {
-            "name": clinic.name if clinic else None,
-            "phone": clinic.phone if clinic else None,
-            "address": clinic.address if clinic else None,
-        },
+        "clinic": clinic_merge_data(clinic)
+        if clinic
+        else {"name": None, "phone": None, "address": None},
         "incentive": {
             "code": incentive.incentive_code if incentive.has_incentive else None,
             "details": incentive.incentive_details if incentive.has_incentive else None,

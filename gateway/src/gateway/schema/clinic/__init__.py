@@ -1,0 +1,1 @@
+"""The clinic profile (campaign-svc keeps it)."""

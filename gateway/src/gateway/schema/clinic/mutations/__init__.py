@@ -1,0 +1,1 @@
+"""Clinic profile mutations, one file each."""
