@@ -229,3 +229,27 @@ async def test_only_a_body_with_a_required_field_is_documented_as_required(gatew
     assert paths[f"{BASE}/{{id}}/preview"]["post"]["requestBody"]["required"] is False
     assert paths[BASE]["post"]["requestBody"]["required"] is True
     assert paths[f"{BASE}/{{id}}"]["put"]["requestBody"]["required"] is True
+
+
+async def test_a_query_parameter_given_twice_is_refused_by_name(
+    gateway, services, headers_of
+) -> None:
+    answer = await gateway.get(f"{BASE}?status=DRAFT&status=ACTIVE", headers=headers_of("viewer"))
+
+    assert answer.status_code == 422
+    assert answer.json()["error"]["fields"] == [{"field": "status", "message": "give it once"}]
+    assert services.campaign.requests == []
+
+
+async def test_a_preview_body_of_null_is_refused_and_no_body_is_an_empty_one(
+    gateway, services, headers_of
+) -> None:
+    services.campaign.add("c-1")
+    path = f"{BASE}/c-1/preview"
+
+    null = await gateway.post(path, content=b"null", headers=headers_of("manager"))
+    empty = await gateway.post(path, headers=headers_of("manager"))
+
+    assert null.status_code == 422
+    assert null.json()["error"]["fields"][0]["field"] == "body"
+    assert empty.status_code == 200, empty.text

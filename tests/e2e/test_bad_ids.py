@@ -1,4 +1,4 @@
-"""An id that names no campaign (empty, or not one path segment) is a NotFound for every
+"""An id that names no campaign (empty, not one path segment, or with a control character) is a NotFound for every
 operation over GraphQL, never an outage (NOT_AVAILABLE) or a service failure: a client must
 tell a bad id from a service that is down. Nothing changes."""
 
@@ -7,7 +7,7 @@ import pytest
 pytestmark = pytest.mark.infra
 
 ANSWERS = "__typename ... on NotFound { message }"
-BAD_IDS = ["", "a/b", "../launch", ".."]
+BAD_IDS = ["", "a/b", "../launch", "..", "c-1\x00", "tab\there"]
 
 
 def mutation(name: str) -> str:

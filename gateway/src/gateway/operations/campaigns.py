@@ -13,11 +13,12 @@ SERVICE = "campaign-svc"
 def campaign_path(campaign_id: str, action: str | None = None) -> str:
     """campaign-svc's path of one campaign (or of an action on it).
 
-    Ids are single path segments, so an empty id or one with a `/` names no campaign: it is a
-    NotFound before any call. Sent on, its path would be another resource (`/campaigns/` is
-    answered with a redirect, `/campaigns/a/b` by no route at all), which reads as an outage.
+    Ids are printable single path segments, so an empty id, one with a `/` or a control
+    character names no campaign: it is a NotFound before any call. Sent on, its path would be
+    another resource (`/campaigns/` is answered with a redirect, `/campaigns/a/b` by no route
+    at all) or a NUL the database refuses, which would read as an outage.
     """
-    if not campaign_id or "/" in campaign_id:
+    if not campaign_id or "/" in campaign_id or not campaign_id.isprintable():
         raise NotFound(f"no campaign {campaign_id!r} in your clinic")
     path = f"/campaigns/{segment(campaign_id)}"
     return f"{path}/{action}" if action else path

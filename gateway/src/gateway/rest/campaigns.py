@@ -9,7 +9,13 @@ from gateway.operations.access import Caller
 from gateway.operations.errors import FieldProblem, Invalid
 from gateway.operations.service_calls import JSONDocument
 from gateway.rest import schemas
-from gateway.rest.endpoints import RestRoute, int_query, json_body, text_query
+from gateway.rest.endpoints import (
+    RestRoute,
+    int_query,
+    json_body,
+    optional_object_body,
+    text_query,
+)
 from reengage_common.events import CampaignStatus
 from reengage_common.resources.campaigns import CampaignInput
 
@@ -105,9 +111,7 @@ async def duplicate_campaign(request: Request, caller: Caller) -> Any:
 
 
 async def preview_campaign(request: Request, caller: Caller) -> Any:
-    body = await json_body(request) or {}
-    if not isinstance(body, dict):
-        raise Invalid("expected a JSON object", [FieldProblem("body", "expected a JSON object")])
+    body = await optional_object_body(request)
     return await campaigns.preview_campaign(
         caller, _id(request), patient_id=body.get("patientId"), sample_data=body.get("sampleData")
     )

@@ -121,8 +121,26 @@ async def json_body(request: Request) -> Any:
         raise Invalid("the body is not JSON", [FieldProblem("body", "is not JSON")]) from exc
 
 
+def _single_query(request: Request, name: str) -> str | None:
+    """The one value of a query parameter; the document gives each parameter one value."""
+    values = request.query_params.getlist(name)
+    if len(values) > 1:
+        raise Invalid(f"{name} is given more than once", [FieldProblem(name, "give it once")])
+    return values[0] if values else None
+
+
+async def optional_object_body(request: Request) -> dict[str, Any]:
+    """A body that may be left out (then it is empty), or else is a JSON object (not null)."""
+    if not await request.body():
+        return {}
+    raw_body = await json_body(request)
+    if not isinstance(raw_body, dict):
+        raise Invalid("expected a JSON object", [FieldProblem("body", "expected a JSON object")])
+    return raw_body
+
+
 def int_query(request: Request, name: str) -> int | None:
-    value = request.query_params.get(name)
+    value = _single_query(request, name)
     if value is None or value == "":
         return None
     try:
@@ -134,4 +152,4 @@ def int_query(request: Request, name: str) -> int | None:
 
 
 def text_query(request: Request, name: str) -> str | None:
-    return request.query_params.get(name) or None
+    return _single_query(request, name) or None
