@@ -124,6 +124,8 @@ async def test_a_page_size_the_service_refuses_is_a_validation_error(graphql, se
     assert error["extensions"] == {
         "code": "VALIDATION",
         "fields": [{"field": "first", "message": "at most 100"}],
+        # what generic tooling (e.g. schemathesis) reads as the client's mistake
+        "classification": "BAD_USER_INPUT",
     }
 
 

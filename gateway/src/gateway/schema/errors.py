@@ -68,6 +68,9 @@ def graphql_error(error: OperationError) -> GraphQLError:
     extensions: dict[str, object] = {"code": error.code}
     if isinstance(error, operation_errors.Invalid):
         extensions["fields"] = [{"field": f.field, "message": f.message} for f in error.fields]
+        # The common label of a client's bad input (Apollo's code), for generic GraphQL tooling
+        # that tells a client's mistake from a server failure.
+        extensions["classification"] = "BAD_USER_INPUT"
     if isinstance(error, operation_errors.NotAvailable):
         extensions["service"] = error.service
     return GraphQLError(error.message, extensions=extensions, original_error=error)
