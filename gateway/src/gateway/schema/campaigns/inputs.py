@@ -39,7 +39,8 @@ class VariantInput:
 
 @strawberry.input
 class ScheduleInput:
-    start_date: datetime
+    # Left out, a draft has no start yet: launching it starts it now.
+    start_date: datetime | None = UNSET
     end_date: datetime | None = UNSET
     send_times: list[str] | None = UNSET
     timezone: str | None = UNSET

@@ -65,7 +65,9 @@ class Variant:
 
 @strawberry.type
 class Schedule:
-    start_date: datetime
+    start_date: datetime | None = strawberry.field(
+        description="Null in a draft that starts when launched; the launch fills it in."
+    )
     end_date: datetime | None
     send_times: list[str]
     timezone: str
@@ -73,7 +75,7 @@ class Schedule:
     @classmethod
     def from_wire(cls, doc: dict[str, Any]) -> "Schedule":
         return cls(
-            start_date=datetime.fromisoformat(doc["startDate"]),
+            start_date=to_datetime(doc.get("startDate")),
             end_date=to_datetime(doc.get("endDate")),
             send_times=list(doc.get("sendTimes") or []),
             timezone=doc.get("timezone", "UTC"),

@@ -8,8 +8,9 @@ from pymongo.errors import DuplicateKeyError
 
 from reengage_common.events import ClinicProfile
 
-# Concurrent PUTs of one clinic that keep losing the race to each other give up after this many.
-SAVE_ATTEMPTS = 5
+# A PUT that keeps losing the next revision to other PUTs of the clinic gives up (409) after
+# this many tries; people edit a profile rarely, so this takes a burst of concurrent saves.
+SAVE_ATTEMPTS = 10
 
 
 class ProfileChangedConcurrently(Exception):
