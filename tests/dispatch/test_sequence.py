@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from kit import (
     CLINIC,
+    CLINIC_PROFILE,
     EMAIL_STEP,
     MAIL_STEP,
     SMS_STEP,
@@ -76,6 +77,7 @@ async def test_three_steps_arrive_on_their_days_and_a_response_stops_the_rest(in
         await eventually(lambda: _outcomes(sent, campaign, 4))
         texts = await stack.sms_to(patient_contact(keeps).phone)
         assert len(texts) == 1 and texts[0]["body"].endswith("Reply STOP to opt out")
+        assert texts[0]["from"] == CLINIC_PROFILE.sms_from  # the clinic's number, not SMS_FROM
         assert await stack.sms_to(patient_contact(answers).phone) == []
         second = {e.patient_id: e for e in sent_of(sent, campaign) if e.sequence == 2}
         assert second[keeps].outcome is SendOutcome.SENT and second[keeps].at == clock.now
@@ -87,6 +89,12 @@ async def test_three_steps_arrive_on_their_days_and_a_response_stops_the_rest(in
         await eventually(lambda: _outcomes(sent, campaign, 5))
         letters = stack.letters_for(f"Pat {keeps}")
         assert len(letters) == 1
+        sender = letters[0]["from"]  # the clinic's postal address as the return address
+        assert (sender["address_line1"], sender["address_city"], sender["address_zip"]) == (
+            "100 Main Street",
+            "Springfield",
+            "62701",
+        )
         assert stack.letters_for(f"Pat {answers}") == []
         third = [e for e in sent_of(sent, campaign) if e.sequence == 3]
         assert [(e.patient_id, e.outcome, e.at) for e in third] == [

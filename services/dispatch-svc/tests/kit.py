@@ -68,7 +68,7 @@ CLINIC_PROFILE = ClinicProfile(
     booking_url="https://brightsmiles.example/book",
     timezone="America/Chicago",
     email_from="Bright Smiles Dental <hello@brightsmiles.example>",
-    sms_from="+15005550006",
+    sms_from="+13125550100",  # not SMS_FROM: the clinic's own number must win
 )
 
 
