@@ -38,8 +38,9 @@ import aiosmtplib
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from dispatch_svc.channels.base import Outgoing
 from dispatch_svc.channels.email import build_email
+from dispatch_svc.domain.compose import compose
+from dispatch_svc.handlers import message_document
 from reengage_common.bus import EventPublisher, ensure_topics, make_producer
 from reengage_common.events import (
     CampaignLaunched,
@@ -64,6 +65,7 @@ TWILIO_API = os.environ.get("TWILIO_API_BASE", "http://127.0.0.1:8030")
 TWILIO_SID = os.environ.get("TWILIO_ACCOUNT_SID", "AC" + "0" * 32)
 TWILIO_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "dev-twilio-token")
 LISTMONK_REFERENCE = 1_450
+PUBLIC_BASE = "http://127.0.0.1:8104"  # tracking-svc's local address, as the service's links
 CLINIC = ClinicProfile(
     name="Bright Smiles Dental",
     phone="(555) 010-0100",
@@ -79,31 +81,36 @@ def rate(count: int, seconds: float) -> str:
 # --- raw ceilings ----------------------------------------------------------------------------------
 
 
-def sample_email(n: int, domain: str) -> bytes:
-    text = f"Hi Ada, we miss you. Book: https://links.example/b/{'x' * 120}\n\n--\n{CLINIC.address}"
-    message = Outgoing(
-        message_id=str(uuid.uuid4()),
-        campaign_id="raw",
-        patient_id=f"p-{n}",
-        clinic_id="clinic-bench",
-        channel=Channel.EMAIL,
-        recipient_name="Ada Lovelace",
-        email=f"p-{n}@{domain}",
-        phone=None,
-        address=None,
-        subject="We miss you, Ada",
-        text=text,
-        html=f"<p>{text}</p>",
-        unsubscribe_link=f"https://links.example/u/{'y' * 130}",
-        booking_link="https://links.example/b/x",
-        clinic=CLINIC,
-    )
-    return build_email(message, sender="hello@brightsmiles.example", mailto=None)
+def sample_emails(count: int, domain: str) -> list[bytes]:
+    """The very messages the service sends in its pass (same template, links, footer), so
+    Mailpit, whose cost grows with a message's size, does the same work for the ceiling."""
+    campaign = f"raw-{uuid.uuid4().hex[:6]}"
+    now = datetime.now(UTC)
+    events = campaign_events(campaign, Channel.EMAIL, count, awake_zone(now), now)
+    launched = events[0].data
+    messages = []
+    for envelope in events[1:]:
+        document = message_document(envelope, batch_id="raw")
+        document["contact"]["email"] = document["contact"]["email"].replace(
+            f"{campaign}.example", domain
+        )
+        outgoing = compose(
+            document, launched, link_secret="bench", public_base_url=PUBLIC_BASE, now=now
+        )
+        messages.append(build_email(outgoing, sender="noreply@reengage.example", mailto=None))
+    return messages
+
+
+async def empty_mailpit() -> None:
+    """Every measured pass starts from an empty Mailpit: it prunes its oldest messages beyond
+    its limit, and that work would fall into whichever pass crosses the limit."""
+    async with httpx.AsyncClient() as client:
+        (await client.delete(f"{MAILPIT_API}/api/v1/messages")).raise_for_status()
 
 
 async def raw_smtp(count: int, connections: int) -> float:
     domain = f"raw-{uuid.uuid4().hex[:6]}.example"
-    messages = [sample_email(n, domain) for n in range(count)]
+    messages = sample_emails(count, domain)
     queue: asyncio.Queue[tuple[int, bytes]] = asyncio.Queue()
     for item in enumerate(messages):
         queue.put_nowait(item)
@@ -116,13 +123,16 @@ async def raw_smtp(count: int, connections: int) -> float:
             await client.sendmail("hello@brightsmiles.example", [f"p-{n}@{domain}"], data)
         await client.quit()
 
-    started, cpu = time.perf_counter(), time.process_time()
+    await empty_mailpit()
+    started, cpu, servers = time.perf_counter(), time.process_time(), servers_cpu()
     await asyncio.gather(*(connection() for _ in range(connections)))
     RAW_CPU[connections] = (time.process_time() - cpu) / count
+    RAW_SERVERS[connections] = cpu_per_message(servers, servers_cpu(), count)
     return time.perf_counter() - started
 
 
 RAW_CPU: dict[int, float] = {}  # CPU seconds per message of aiosmtplib alone, by connections
+RAW_SERVERS: dict[int, str] = {}  # the servers' CPU per message meanwhile, by connections
 
 
 async def raw_sms(count: int, connections: int = 64) -> float:
@@ -312,6 +322,33 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+SERVER_GROUPS = {
+    "mailpit": "Mailpit",
+    "ferretdb": "FerretDB",
+    "postgres": "PostgreSQL",
+    "java": "Kafka",
+}
+
+
+def servers_cpu() -> dict[str, float]:
+    """CPU seconds used so far by the shared servers, summed over their processes (Linux)."""
+    used = dict.fromkeys(SERVER_GROUPS.values(), 0.0)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # the process ended meanwhile
+            continue
+        group = SERVER_GROUPS.get(text[text.index("(") + 1 : text.rindex(")")])
+        if group is not None:
+            fields = text.rpartition(")")[2].split()
+            used[group] += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return used
+
+
+def cpu_per_message(before: dict[str, float], after: dict[str, float], count: int) -> str:
+    return ", ".join(f"{name} {(after[name] - before[name]) / count * 1e6:,.0f}" for name in before)
+
+
 def start_service(
     env: dict[str, str], log: Path, profile: str | None = None
 ) -> subprocess.Popen[bytes]:
@@ -342,6 +379,7 @@ async def main_async(count: int, profile: str | None = None, email_only: bool = 
             f"  aiosmtplib -> Mailpit, {connections:>2} connections   {rate(n, seconds)}"
             f"  ({RAW_CPU[connections] * 1e6:,.0f} µs CPU/msg)"
         )
+        print(f"      servers' µs CPU/msg: {RAW_SERVERS[connections]}")
     print(f"  httpx -> Twilio fake, 64 connections      {rate(count, await raw_sms(count))}")
     produced, consumed = await raw_kafka(settings, 2 * count)
     print(f"  aiokafka produce (acks=all)               {rate(2 * count, produced)}")
@@ -371,9 +409,11 @@ async def main_async(count: int, profile: str | None = None, email_only: bool = 
         zone = awake_zone(datetime.now(UTC))
         print(f"dispatch-svc (one process, rate limits off; log {log}):")
         for channel in (Channel.EMAIL,) if email_only else (Channel.EMAIL, Channel.SMS):
-            cpu = cpu_seconds(process.pid)
+            await empty_mailpit()
+            cpu, servers = cpu_seconds(process.pid), servers_cpu()
             total, sending, _ = await through_service(settings, publisher, channel, count, zone)
             cpu = cpu_seconds(process.pid) - cpu
+            servers_used = cpu_per_message(servers, servers_cpu(), count)
             print(f"  {channel.value:<5} end to end (due -> provider -> sent) {rate(count, total)}")
             print(
                 f"  {channel.value:<5} send phase (first to last sent)     {rate(count, sending)}"
@@ -381,6 +421,7 @@ async def main_async(count: int, profile: str | None = None, email_only: bool = 
             print(
                 f"  {channel.value:<5} dispatch-svc CPU per message         {cpu / count * 1e6:8,.0f} µs"
             )
+            print(f"        servers' µs CPU/msg meanwhile: {servers_used}")
         await producer.stop()
     finally:
         process.send_signal(signal.SIGTERM)

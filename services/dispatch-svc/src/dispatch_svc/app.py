@@ -67,7 +67,7 @@ def create_app(
 
     def handlers(runtime: Runtime):
         sender = sender_of(runtime)
-        return make_handlers(sender.nudge, sender.responses_changed, clock)
+        return make_handlers(sender.nudge, sender.responses_changed, clock, sender.hand_over)
 
     app = build_service_app(
         settings,

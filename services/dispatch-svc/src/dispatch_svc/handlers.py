@@ -22,6 +22,8 @@ from reengage_common.events import (
 )
 
 Nudge = Callable[[], None]
+# Hands just-stored messages to this process's sender; False when it is not the one sending.
+HandOver = Callable[[list[dict[str, Any]]], bool]
 
 
 def message_document(envelope: Envelope[MessageDue], batch_id: str) -> dict[str, Any]:
@@ -48,15 +50,20 @@ def make_handlers(
     nudge: Nudge = lambda: None,
     responses_changed: Nudge = lambda: None,
     clock: Callable[[], datetime] | None = None,
+    hand_over: HandOver = lambda _: False,
 ) -> dict[type[Event], BatchHandler]:
     """The consumer's handlers; `nudge` wakes this process's sender, `responses_changed`
-    drops its cached responses."""
+    drops its cached responses, `hand_over` gives stored messages to it when it is sending."""
     now = clock or (lambda: datetime.now(UTC))
 
     async def on_messages_due(envelopes: list[Envelope[MessageDue]]) -> None:
         batch_id = uuid.uuid4().hex
         documents = [message_document(envelope, batch_id) for envelope in envelopes]
-        if await store.store_messages(documents, batch_id, now()):
+        duplicates = await store.store_messages(documents)
+        # Stored first: a sender that wins the lease later reads them like everything else.
+        # Another replica's sender learns of them from the announcement, by reading them back.
+        if not hand_over(documents):
+            await store.announce_batch(documents, duplicates, batch_id, now())
             nudge()
 
     async def on_campaigns_launched(envelopes: list[Envelope[CampaignLaunched]]) -> None:

@@ -122,6 +122,8 @@ class Sender:
         self._next_refresh = 0.0
         self._draining = False
         self._sending = 0  # slots between taking a message and storing its outcome
+        self._running = False  # run() is under way, under self._lease
+        self._handed: dict[str, list[dict[str, Any]]] = {}  # handed over while loading
 
     # --- what the consumers in this process tell us -------------------------------------------
 
@@ -133,11 +135,31 @@ class Sender:
     def responses_changed(self) -> None:
         self._responses.clear()
 
+    def hand_over(self, documents: Sequence[dict[str, Any]]) -> bool:
+        """Messages this process's consumer just stored, taken straight into the queues while
+        this sender holds the lease: no announcement, no reading them back (on FerretDB the
+        read costs more than the insert). False when another replica may be the sender.
+
+        A successor that wins the lease later loads every stored message, these included.
+        """
+        if not self._running or not self._lease.held():
+            return False
+        for document in documents:
+            campaign_id = document["campaign_id"]
+            if campaign_id in self._loaded or campaign_id not in self.states:
+                queue = self.campaigns.setdefault(campaign_id, CampaignQueue(campaign_id))
+                queue.add([document], self.states.get(campaign_id))
+            else:  # its campaign is being loaded: the load may have read before this insert
+                self._handed.setdefault(campaign_id, []).append(document)
+        self._wake.set()
+        return True
+
     # --- the loop ---------------------------------------------------------------------------------
 
     async def run(self, lease: Lease) -> None:
         self._reset()
         self._lease = lease
+        self._running = True
         self._publisher = BatchPublisher(self._producer, self.settings.topic)
         self._recorder = OutcomeRecorder(self.clock, self._stored, self._publisher.submit)
         for channel in self.channels.values():
@@ -162,6 +184,7 @@ class Sender:
                     await asyncio.wait_for(self._wake.wait(), timeout=timeout)
                 self._wake.clear()
         finally:
+            self._running = False
             await self._drain(slots)
             for task in [*slots, recorder, publisher]:
                 task.cancel()
@@ -276,7 +299,7 @@ class Sender:
         )
         queue = CampaignQueue(campaign_id)
         queue.done = {outcome["m"] for outcome in outcomes}
-        queue.add(documents, state)
+        queue.add([*documents, *self._handed.pop(campaign_id, [])], state)
         self._adopt_claims(queue, claims, wall_clock())
         self.campaigns[campaign_id] = queue
         self._loaded.add(campaign_id)
