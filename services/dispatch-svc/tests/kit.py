@@ -135,7 +135,8 @@ def dispatch_settings(
         "sms_from": "+15005550006",
         "lob_api_base": providers.lob_base,
         "lob_api_key": LOB_KEY,
-        "email_from": "Bright Smiles Dental <hello@brightsmiles.example>",
+        # the platform's envelope sender; the From header is the clinic's emailFrom
+        "email_from": "Re-engage <noreply@reengage.example>",
         "sender_tick_seconds": 0.05,
         "outbox_poll_seconds": 0.05,
         "lease_ttl_seconds": 3.0,

@@ -82,11 +82,11 @@ def _invalid_fields(fields: list[dict[str, str]]) -> JSONResponse:
     )
 
 
-async def _json_body(request: Request) -> Any:
+async def _json_body(request: Request, resource: str = "campaign") -> Any:
     try:
         return await request.json()
     except ValueError as exc:
-        raise InvalidCampaign([FieldError("campaign", "the body is not valid JSON")]) from exc
+        raise InvalidCampaign([FieldError(resource, "the body is not valid JSON")]) from exc
 
 
 async def list_campaigns(request: Request, identity: Identity) -> Response:
@@ -184,7 +184,7 @@ async def get_clinic(request: Request, identity: Identity) -> Response:
 
 
 async def put_clinic(request: Request, identity: Identity) -> Response:
-    body = await _json_body(request)
+    body = await _json_body(request, "clinic")
     profile = await replace_profile(identity, body, _commands(request).clock)
     return JSONResponse(profile_json(profile))
 

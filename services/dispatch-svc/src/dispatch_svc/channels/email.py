@@ -192,14 +192,11 @@ class EmailChannel:
             raise PermanentProviderError("contact.email: no email address")
         if not ADDRESS.fullmatch(message.email):
             raise PermanentProviderError(f"contact.email: {message.email!r} is not an address")
-        # The From header speaks for the clinic; the envelope sender stays ours (EMAIL_FROM), so
-        # bounces come back to the platform that counts them. Snapshots from before profiles
-        # have no emailFrom.
-        data = build_email(
-            message,
-            sender=message.clinic.email_from or self._settings.email_from,
-            mailto=self._settings.email_unsubscribe_mailto,
-        )
+        # The From header (and the Message-ID's domain) speak for the clinic; the envelope sender
+        # stays ours (EMAIL_FROM), so bounces come back to the platform that counts them.
+        # Snapshots from before profiles have no emailFrom.
+        sender = message.clinic.email_from or self._settings.email_from
+        data = build_email(message, sender=sender, mailto=self._settings.email_unsubscribe_mailto)
         try:
             await self._pool.sendmail(self._sender_address, message.email, data)
         except aiosmtplib.SMTPRecipientsRefused as exc:
@@ -210,7 +207,7 @@ class EmailChannel:
             raise TransientProviderError(f"smtp: {exc!r}") from exc
         return Receipt(
             provider=self.name,
-            provider_message_id=message_id_header(message.message_id, self._settings.email_from),
+            provider_message_id=message_id_header(message.message_id, sender),
             cost_cents=self._settings.email_cost_cents,
         )
 
