@@ -253,3 +253,10 @@ async def test_a_preview_body_of_null_is_refused_and_no_body_is_an_empty_one(
     assert null.status_code == 422
     assert null.json()["error"]["fields"][0]["field"] == "body"
     assert empty.status_code == 200, empty.text
+
+
+async def test_an_empty_page_size_is_not_a_whole_number(gateway, services, headers_of) -> None:
+    answer = await gateway.get(f"{BASE}?first=", headers=headers_of("viewer"))
+
+    assert answer.status_code == 422
+    assert answer.json()["error"]["fields"][0]["field"] == "first"

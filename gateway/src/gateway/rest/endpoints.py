@@ -141,7 +141,7 @@ async def optional_object_body(request: Request) -> dict[str, Any]:
 
 def int_query(request: Request, name: str) -> int | None:
     value = _single_query(request, name)
-    if value is None or value == "":
+    if value is None:
         return None
     try:
         return int(value)
