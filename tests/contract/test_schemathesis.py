@@ -88,7 +88,10 @@ def schemathesis(location: str, report: Path, *options: str) -> subprocess.Compl
         f"--header=Authorization: Bearer {token}",
         *options,
     ]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    # Run where the report goes: schemathesis keeps a cache folder in its working directory.
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=120, check=False, cwd=report.parent
+    )
 
 
 async def test_the_rest_api_agrees_with_its_openapi_document(
