@@ -43,7 +43,8 @@ async def preview_campaign(
     patient_id = request.get("patientId")
     if patient_id is not None:
         _overlay(
-            merge_data, {"patient": await _patient_merge_data(identity.clinic_id, str(patient_id))}
+            merge_data,
+            {"patient": await _patient_merge_data(identity.clinic_id, _readable_id(patient_id))},
         )
     sample_data = request.get("sampleData")
     if sample_data is not None:
@@ -74,6 +75,16 @@ async def preview_campaign(
             }
         )
     return {"campaignId": record.id, "mergeData": merge_data, "messages": messages}
+
+
+def _readable_id(patient_id: Any) -> str:
+    # A control character (NUL above all) is no patient's id, and PostgreSQL under FerretDB
+    # cannot even look it up: the query fails instead of finding nothing.
+    if not isinstance(patient_id, str) or not patient_id or not patient_id.isprintable():
+        raise InvalidCampaign(
+            [FieldError("patientId", "a patient id is a non-empty text of printable characters")]
+        )
+    return patient_id
 
 
 async def _patient_merge_data(clinic_id: str, patient_id: str) -> dict[str, Any]:

@@ -179,6 +179,24 @@ async def test_preview_uses_the_patient_the_clinic_systems_sent(service) -> None
     assert unknown.status_code == 404
 
 
+@pytest.mark.parametrize("patient_id", ["p\x00", "p-\t1", "", 77])
+async def test_a_preview_patient_id_no_patient_can_have_is_refused_by_name(
+    service, patient_id: object
+) -> None:
+    # A NUL reached FerretDB's PostgreSQL, which cannot store it: a 500 instead of an answer.
+    client, clock, _, admin = service
+    created = (
+        await client.post("/campaigns", json=campaign_starting(clock.now), headers=admin)
+    ).json()
+
+    answer = await client.post(
+        f"/campaigns/{created['id']}/preview", json={"patientId": patient_id}, headers=admin
+    )
+
+    assert answer.status_code == 422, answer.text
+    assert [f["field"] for f in answer.json()["error"]["fields"]] == ["patientId"]
+
+
 async def _status_is(client, headers, campaign_id: str, status: str) -> bool:
     return (await client.get(f"/campaigns/{campaign_id}", headers=headers)).json()[
         "status"
