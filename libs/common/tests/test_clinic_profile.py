@@ -40,6 +40,7 @@ def test_a_complete_profile_is_accepted_with_the_legal_window_by_default() -> No
     [
         ({"name": "  "}, {"name": ProfileErrorCode.REQUIRED}),
         ({"name": None}, {"name": ProfileErrorCode.INVALID}),
+        ({"name": "x" * 201}, {"name": ProfileErrorCode.TOO_LONG}),
         ({"phone": "call us"}, {"phone": ProfileErrorCode.INVALID_PHONE}),
         ({"email": "hello@"}, {"email": ProfileErrorCode.INVALID_EMAIL}),
         ({"timezone": "Mars/Olympus"}, {"timezone": ProfileErrorCode.INVALID_TIME_ZONE}),

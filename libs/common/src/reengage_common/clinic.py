@@ -24,7 +24,6 @@ from reengage_common.events import Address, Channel, ClinicProfile, QuietHours
 # The hours the law allows outreach; a clinic may narrow them, never widen them.
 LEGAL_START, LEGAL_END = time(8, 0), time(21, 0)
 NAME_MAX_LENGTH = 200
-TEXT_MAX_LENGTH = 500
 # "localtime" resolves to whatever zone the server runs in, which no clinic means.
 _NOT_CLINIC_ZONES = frozenset({"localtime", "posixrules", "Factory"})
 # What a postal address needs to be printed on a letter or under a marketing email.
@@ -77,7 +76,7 @@ def parse_profile(document: Any) -> ClinicProfile:
 def profile_errors(profile: ClinicProfile) -> list[ProfileError]:
     """Every rule the profile breaks, each naming its field; empty when it may be stored."""
     return [
-        *_text_errors("name", profile.name, max_length=NAME_MAX_LENGTH, required=True),
+        *_name_errors(profile.name),
         *_phone_errors(profile),
         *_email_errors("email", profile.email),
         *_address_errors(profile.address),
@@ -174,15 +173,12 @@ def _type_error(error: Any) -> ProfileError:
     return ProfileError(path or "clinic", str(error["msg"]), ProfileErrorCode.INVALID)
 
 
-def _text_errors(
-    field: str, value: str | None, *, max_length: int = TEXT_MAX_LENGTH, required: bool = False
-) -> Iterator[ProfileError]:
-    if value is None or not value.strip():
-        if required or value is not None:
-            yield ProfileError(field, "must not be empty", ProfileErrorCode.REQUIRED)
-    elif len(value) > max_length:
+def _name_errors(name: str) -> Iterator[ProfileError]:
+    if not name.strip():
+        yield ProfileError("name", "must not be empty", ProfileErrorCode.REQUIRED)
+    elif len(name) > NAME_MAX_LENGTH:
         yield ProfileError(
-            field, f"must be at most {max_length} characters", ProfileErrorCode.TOO_LONG
+            "name", f"must be at most {NAME_MAX_LENGTH} characters", ProfileErrorCode.TOO_LONG
         )
 
 
