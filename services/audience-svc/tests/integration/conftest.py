@@ -263,7 +263,12 @@ def launched_event(campaign_id: str, now: datetime, **changes: Any) -> CampaignL
         },
         "runNumber": 1,
         "launchedAt": now.isoformat(),
-        "clinic": {"name": "Bright Smiles", "phone": "(555) 010-0100", "address": "100 Main St"},
+        "clinic": {
+            "name": "Bright Smiles",
+            "phone": "(555) 010-0100",
+            "address": "100 Main St",
+            "timezone": "America/Chicago",
+        },
     }
     for key, value in changes.items():
         if key == "targeting":
