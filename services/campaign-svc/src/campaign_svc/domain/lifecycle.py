@@ -1,7 +1,7 @@
 """The campaign state machine: which action may run in which status, and what follows from it.
 
     DRAFT ──launch──▶ SCHEDULED ──activate (scheduler, at startDate)──▶ ACTIVE ⇄ PAUSED
-    DRAFT ──launch (start already reached)─────────────────────────────▶ ACTIVE
+    DRAFT ──launch (start already reached, or none set: it starts now)──▶ ACTIVE
     SCHEDULED / ACTIVE / PAUSED ──cancel──▶ CANCELLED
     SCHEDULED / ACTIVE / PAUSED ──complete (scheduler, at endDate)──▶ COMPLETED
 
