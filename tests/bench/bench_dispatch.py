@@ -316,10 +316,11 @@ stop()
 """
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time a process has used so far (Linux)."""
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """(user, system) CPU seconds a process has used so far (Linux)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
 
 
 SERVER_GROUPS = {
@@ -407,19 +408,22 @@ async def main_async(count: int, profile: str | None = None, email_only: bool = 
         await producer.start()
         publisher = EventPublisher(settings, producer)
         zone = awake_zone(datetime.now(UTC))
-        print(f"dispatch-svc (one process, rate limits off; log {log}):")
+        print(f"dispatch-svc (one process, pid {process.pid}, rate limits off; log {log}):")
         for channel in (Channel.EMAIL,) if email_only else (Channel.EMAIL, Channel.SMS):
             await empty_mailpit()
             cpu, servers = cpu_seconds(process.pid), servers_cpu()
             total, sending, _ = await through_service(settings, publisher, channel, count, zone)
-            cpu = cpu_seconds(process.pid) - cpu
+            user, system = (
+                after - before for after, before in zip(cpu_seconds(process.pid), cpu, strict=True)
+            )
             servers_used = cpu_per_message(servers, servers_cpu(), count)
             print(f"  {channel.value:<5} end to end (due -> provider -> sent) {rate(count, total)}")
             print(
                 f"  {channel.value:<5} send phase (first to last sent)     {rate(count, sending)}"
             )
             print(
-                f"  {channel.value:<5} dispatch-svc CPU per message         {cpu / count * 1e6:8,.0f} µs"
+                f"  {channel.value:<5} dispatch-svc CPU per message         "
+                f"{(user + system) / count * 1e6:8,.0f} µs (system {system / count * 1e6:,.0f})"
             )
             print(f"        servers' µs CPU/msg meanwhile: {servers_used}")
         await producer.stop()
