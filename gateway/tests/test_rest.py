@@ -1,6 +1,7 @@
 """REST paths answer what campaign-svc answers, with the spec's status codes and error body."""
 
 import httpx
+import pytest
 from starlette.routing import Route
 
 from gateway.app import create_app
@@ -253,6 +254,15 @@ async def test_a_preview_body_of_null_is_refused_and_no_body_is_an_empty_one(
     assert null.status_code == 422
     assert null.json()["error"]["fields"][0]["field"] == "body"
     assert empty.status_code == 200, empty.text
+
+
+@pytest.mark.parametrize("path", [BASE, f"{BASE}/c-1/recipients"])
+async def test_a_status_filter_must_be_a_known_status(gateway, services, headers_of, path) -> None:
+    for status in ("", "LOST"):
+        answer = await gateway.get(f"{path}?status={status}", headers=headers_of("viewer"))
+
+        assert answer.status_code == 422, (status, answer.text)
+        assert answer.json()["error"]["fields"][0]["field"] == "status"
 
 
 async def test_an_empty_page_size_is_not_a_whole_number(gateway, services, headers_of) -> None:

@@ -416,8 +416,9 @@ async def test_while_a_service_is_down_its_answers_are_not_available_and_the_res
             "NotAvailable"
         }
         assert data["audienceEstimate"]["__typename"] == "AudienceEstimate"
-        # the spec's counters are unknown, not zero
-        assert [read.json()[c] for c in ("targetCount", "sentCount")] == [None, None]
+        # the spec's counters read 0, marked as not known while tracking-svc is away
+        assert [read.json()[c] for c in ("targetCount", "sentCount")] == [0, 0]
+        assert read.json()["statsAvailable"] is False
     else:
         assert data["audienceEstimate"] == AUDIENCE_DOWN
         assert [data[part]["__typename"] for part in TRACKING_PARTS] == [

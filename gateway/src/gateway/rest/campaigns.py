@@ -11,6 +11,7 @@ from gateway.operations.service_calls import JSONDocument
 from gateway.rest import schemas
 from gateway.rest.endpoints import (
     RestRoute,
+    choice_query,
     int_query,
     json_body,
     optional_object_body,
@@ -45,7 +46,7 @@ def _id(request: Request) -> str:
 async def list_campaigns(request: Request, caller: Caller) -> Any:
     page = await campaigns.list_campaigns(
         caller,
-        status=text_query(request, "status"),
+        status=choice_query(request, "status", CAMPAIGN_PAGE_QUERY["status"]["enum"]),
         first=int_query(request, "first"),
         after=text_query(request, "after"),
     )
@@ -125,7 +126,7 @@ async def campaign_recipients(request: Request, caller: Caller) -> Any:
     return await tracking.campaign_recipients(
         caller,
         _id(request),
-        status=text_query(request, "status"),
+        status=choice_query(request, "status", RECIPIENT_PAGE_QUERY["status"]["enum"]),
         first=int_query(request, "first"),
         after=text_query(request, "after"),
         with_total=True,

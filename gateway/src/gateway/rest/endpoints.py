@@ -5,7 +5,7 @@ REST and GraphQL can never disagree on who may do what.
 """
 
 import json
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -153,3 +153,14 @@ def int_query(request: Request, name: str) -> int | None:
 
 def text_query(request: Request, name: str) -> str | None:
     return _single_query(request, name) or None
+
+
+def choice_query(request: Request, name: str, choices: Collection[str]) -> str | None:
+    """An optional query parameter that must be one of `choices` when given (blank included)."""
+    value = _single_query(request, name)
+    if value is None or value in choices:
+        return value
+    expected = ", ".join(sorted(choices))
+    raise Invalid(
+        f"{name} must be one of {expected}", [FieldProblem(name, f"must be one of {expected}")]
+    )

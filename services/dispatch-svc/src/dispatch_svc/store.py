@@ -31,11 +31,12 @@ flush: a scan of the largest collection, on PostgreSQL, per batch of ~60 message
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from beanie import Document
 from pymongo import ASCENDING, IndexModel
 
+from reengage_common.events import Envelope
 from reengage_common.storage import Collection, insert_new
 
 
@@ -116,16 +117,47 @@ def message_of(record: Mapping[str, Any]) -> dict[str, Any]:
     return message
 
 
+class EncodedEvent(NamedTuple):
+    """An envelope as JSON, made once for both the send batch and Kafka, and what the
+    producer needs beside it."""
+
+    type: str
+    key: str  # the patient: message.sent and message.due are keyed by patient
+    trace_id: str
+    json: str
+
+    @classmethod
+    def encode(cls, envelope: Envelope[Any]) -> "EncodedEvent":
+        return cls(
+            envelope.type,
+            envelope.key,
+            envelope.trace_id or "",
+            envelope.model_dump_json(by_alias=True),
+        )
+
+    @classmethod
+    def of(cls, envelope: Mapping[str, Any]) -> "EncodedEvent":
+        """From a stored envelope document (a predecessor's batch, read back)."""
+        return cls(
+            envelope["type"],
+            envelope["data"]["patientId"],
+            envelope.get("traceId") or "",
+            _text(envelope),
+        )
+
+
 def send_batch_record(batch: Mapping[str, Any]) -> dict[str, Any]:
-    return {**batch, "outcomes": _text(batch["outcomes"]), "events": _text(batch["events"])}
+    """A send batch ({..., "outcomes": [...], "events": [EncodedEvent]}) as stored."""
+    events = "[" + ",".join(event.json for event in batch["events"]) + "]"
+    return {**batch, "outcomes": _text(batch["outcomes"]), "events": events}
 
 
 def send_batch_of(record: Mapping[str, Any]) -> dict[str, Any]:
-    batch = dict(record)
-    for field in ("outcomes", "events"):
-        if field in batch:
-            batch[field] = json.loads(batch[field])
-    return batch
+    return {
+        **record,
+        "outcomes": json.loads(record["outcomes"]),
+        "events": [EncodedEvent.of(event) for event in json.loads(record["events"])],
+    }
 
 
 def _text(value: Any) -> str:

@@ -68,13 +68,17 @@ def render_message(
     now: datetime,
     currency: str = "USD",
     locale: str = "en",
+    email_footer: str = "",
 ) -> RenderedMessage:
-    """The message dispatch sends: `render_step` with this message's signed links merged in.
+    """The message dispatch sends: `render_step` with this message's signed links merged in,
+    and an email's `email_footer` (the sender's postal address) below its text.
 
     Raises TemplateRefused or TemplateRenderFailed, as `render_step` does.
     """
     merged = {**merge_data, "bookingLink": links.booking, "unsubscribeLink": links.unsubscribe}
-    return render_step(step, merged, now, currency=currency, locale=locale)
+    return render_step(
+        step, merged, now, currency=currency, locale=locale, email_footer=email_footer
+    )
 
 
 def render_step(
@@ -84,6 +88,7 @@ def render_step(
     *,
     currency: str = "USD",
     locale: str = "en",
+    email_footer: str = "",
 ) -> RenderedMessage:
     """One patient's message, with the channel's opt-out added and an SMS's size counted.
 
@@ -107,7 +112,7 @@ def render_step(
             phone = clinic.get("phone") if isinstance(clinic, Mapping) else None
             body = with_mail_opt_out(body, clinic_phone=phone, unsubscribe_link=unsubscribe_link)
             return RenderedMessage(subject=subject, body=body, sms=None)
-        body = with_email_unsubscribe(body, unsubscribe_link)
+        body = with_email_unsubscribe(body, unsubscribe_link) + email_footer
     except ValueError as exc:
         raise TemplateRenderFailed(str(exc)) from exc
     clickable = (unsubscribe_link, merge_data.get("bookingLink"))

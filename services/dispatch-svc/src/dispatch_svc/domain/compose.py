@@ -18,7 +18,6 @@ from reengage_common.messages import (
     render_message,
     unsubscribe_link,
 )
-from reengage_common.messages.email_html import email_html
 
 # Only snapshots from before clinic profiles lack one.
 DEFAULT_CLINIC = ClinicProfile(name="Your dental clinic", timezone="UTC")
@@ -95,14 +94,14 @@ def compose(
     clinic = clinic_of(snapshot)
     try:
         rendered = render_message(
-            compile_step(step), merge_data_for(message, snapshot), links, now=now
+            compile_step(step),
+            merge_data_for(message, snapshot),
+            links,
+            now=now,
+            email_footer=email_footer(clinic),
         )
     except ValueError as exc:  # TemplateRefused / TemplateRenderFailed
         raise CannotCompose(f"template: {exc}") from exc
-    text, html = rendered.body, rendered.html
-    if channel is Channel.EMAIL:
-        text = text + email_footer(clinic)
-        html = email_html(text, clickable=(links.unsubscribe, links.booking))
     contact = message.get("contact") or {}
     address = contact.get("address")
     return Outgoing(
@@ -116,8 +115,8 @@ def compose(
         phone=contact.get("phone"),
         address=Address.model_validate(address) if address else None,
         subject=rendered.subject,
-        text=text,
-        html=html,
+        text=rendered.body,
+        html=rendered.html,
         unsubscribe_link=links.unsubscribe,
         booking_link=links.booking,
         clinic=clinic,

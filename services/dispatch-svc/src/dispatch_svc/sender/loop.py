@@ -539,22 +539,24 @@ class Sender:
         at = self.clock()
         provider = receipt.provider if receipt else provider
         events = [
-            sent_event(
-                doc,
-                outcome,
-                at=at,
-                attempt=item.attempt,
-                reason=reason,
-                provider=provider,
-                provider_message_id=receipt.provider_message_id if receipt else None,
-                cost_cents=receipt.cost_cents if receipt else 0,
-                retried=item.retried,
-            ).to_document()
+            store.EncodedEvent.encode(
+                sent_event(
+                    doc,
+                    outcome,
+                    at=at,
+                    attempt=item.attempt,
+                    reason=reason,
+                    provider=provider,
+                    provider_message_id=receipt.provider_message_id if receipt else None,
+                    cost_cents=receipt.cost_cents if receipt else 0,
+                    retried=item.retried,
+                )
+            )
         ]
         if outcome is SendOutcome.SENT and state is not None:
             following = next_step_due(doc, state.snapshot, at)
             if following is not None:
-                events.append(following.to_document())
+                events.append(store.EncodedEvent.encode(following))
         return StoredOutcome(
             message_id=doc["_id"],
             campaign_id=doc["campaign_id"],

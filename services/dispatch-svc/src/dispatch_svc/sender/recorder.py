@@ -8,7 +8,6 @@ most a crash can make us send twice.
 """
 
 import asyncio
-import json
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -40,7 +39,7 @@ class StoredOutcome:
     reason: str | None
     attempt: int
     provider_message_id: str | None
-    events: list[dict[str, Any]]  # envelope documents
+    events: list[store.EncodedEvent]
     provider: str | None = None
     retried: bool = False
 
@@ -132,8 +131,8 @@ class OutcomeRecorder:
 class BatchPublisher:
     """Publishes stored send batches' events in order, then marks the batches published.
 
-    The events are the JSON documents stored with the outcomes: they go to Kafka as they are
-    (keyed by patient), without a round trip through the models.
+    The events are the JSON stored with the outcomes: they go to Kafka as they are (keyed by
+    patient), encoded once.
     """
 
     def __init__(self, producer: AIOKafkaProducer, topic: Callable[[str], str]) -> None:
@@ -162,20 +161,19 @@ class BatchPublisher:
     async def publish(self, records: Sequence[dict[str, Any]]) -> None:
         pending = []
         for record in records:
-            for event in record.get("events", []):
-                headers = [
-                    (TRACE_HEADER, (event.get("traceId") or "").encode()),
-                    ("type", event["type"].encode()),
-                ]
+            for event in record["events"]:
                 pending.append(
                     await self._producer.send(
-                        self._topic(event["type"]),
-                        value=json.dumps(event, separators=(",", ":")).encode(),
-                        key=event["data"]["patientId"].encode(),
-                        headers=headers,
+                        self._topic(event.type),
+                        value=event.json.encode(),
+                        key=event.key.encode(),
+                        headers=[
+                            (TRACE_HEADER, event.trace_id.encode()),
+                            ("type", event.type.encode()),
+                        ],
                     )
                 )
-                EVENTS_PUBLISHED.labels(SERVICE, event["type"]).inc()
+                EVENTS_PUBLISHED.labels(SERVICE, event.type).inc()
         if pending:
             await asyncio.gather(*pending)
         await store.mark_published(records)
