@@ -39,7 +39,7 @@ def test_a_complete_profile_is_accepted_with_the_legal_window_by_default() -> No
     ("changes", "expected"),
     [
         ({"name": "  "}, {"name": ProfileErrorCode.REQUIRED}),
-        ({"name": None}, {"name": ProfileErrorCode.INVALID}),
+        ({"name": None}, {"name": ProfileErrorCode.INVALID_TYPE}),
         ({"name": "x" * 201}, {"name": ProfileErrorCode.TOO_LONG}),
         ({"phone": "call us"}, {"phone": ProfileErrorCode.INVALID_PHONE}),
         ({"email": "hello@"}, {"email": ProfileErrorCode.INVALID_EMAIL}),
@@ -90,7 +90,7 @@ def test_a_complete_profile_is_accepted_with_the_legal_window_by_default() -> No
             {"quietHours": {"start": "18:00", "end": "09:00"}},
             {"quietHours": ProfileErrorCode.EMPTY_WINDOW},
         ),
-        ({"quietHours": "all day"}, {"quietHours": ProfileErrorCode.INVALID}),
+        ({"quietHours": "all day"}, {"quietHours": ProfileErrorCode.INVALID_TYPE}),
     ],
 )
 def test_each_bad_field_is_named_with_its_code(

@@ -9,7 +9,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import time
 from email.utils import parseaddr
-from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -19,6 +18,7 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import ValidationError
 from pydantic.alias_generators import to_camel
 
+from reengage_common.error_codes import ProfileErrorCode, code_of_pydantic_error
 from reengage_common.events import Address, Channel, ClinicProfile, QuietHours
 
 # The hours the law allows outreach; a clinic may narrow them, never widen them.
@@ -28,22 +28,6 @@ NAME_MAX_LENGTH = 200
 _NOT_CLINIC_ZONES = frozenset({"localtime", "posixrules", "Factory"})
 # What a postal address needs to be printed on a letter or under a marketing email.
 _POSTAL_PARTS = ("line1", "city", "postal_code", "country")
-
-
-class ProfileErrorCode(StrEnum):
-    """What is wrong with a field, for clients that react without parsing the message."""
-
-    REQUIRED = "REQUIRED"
-    INVALID = "INVALID"
-    TOO_LONG = "TOO_LONG"
-    INVALID_EMAIL = "INVALID_EMAIL"
-    INVALID_PHONE = "INVALID_PHONE"
-    NOT_E164 = "NOT_E164"
-    INVALID_TIME_ZONE = "INVALID_TIME_ZONE"
-    NOT_HTTPS = "NOT_HTTPS"
-    INVALID_TIME = "INVALID_TIME"
-    OUTSIDE_LEGAL_HOURS = "OUTSIDE_LEGAL_HOURS"
-    EMPTY_WINDOW = "EMPTY_WINDOW"
 
 
 @dataclass(frozen=True)
@@ -166,11 +150,12 @@ def _type_error(error: Any) -> ProfileError:
     path = ".".join(
         str(part) if isinstance(part, int) else to_camel(str(part)) for part in error["loc"]
     )
+    code = ProfileErrorCode(code_of_pydantic_error(error["type"]))
     if error["type"] == "missing":
-        return ProfileError(path or "clinic", "is required", ProfileErrorCode.REQUIRED)
+        return ProfileError(path or "clinic", "is required", code)
     if error["type"] in {"model_type", "dict_type", "model_attributes_type"}:
-        return ProfileError(path or "clinic", "expected an object", ProfileErrorCode.INVALID)
-    return ProfileError(path or "clinic", str(error["msg"]), ProfileErrorCode.INVALID)
+        return ProfileError(path or "clinic", "expected an object", code)
+    return ProfileError(path or "clinic", str(error["msg"]), code)
 
 
 def _name_errors(name: str) -> Iterator[ProfileError]:

@@ -3,7 +3,7 @@
 The gateway forwards the caller's token; it is verified again here and scopes everything.
 """
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from starlette.requests import Request
@@ -25,7 +25,8 @@ from campaign_svc.handlers import (
 from campaign_svc.preview import PatientNotFound, preview_campaign
 from campaign_svc.store import BadCursor, encode_cursor
 from reengage_common.auth import AuthError, Identity, PermissionDenied
-from reengage_common.clinic import InvalidProfile
+from reengage_common.clinic import InvalidProfile, ProfileError
+from reengage_common.error_codes import CampaignErrorCode
 from reengage_common.events import CampaignStatus, ClinicProfile
 from reengage_common.web import error_response, identity_of, unauthenticated
 
@@ -61,22 +62,18 @@ def answering_errors(endpoint: Endpoint) -> Callable[[Request], Awaitable[Respon
         except InvalidCampaign as exc:
             return _invalid(exc.errors)
         except InvalidProfile as exc:
-            fields = [
-                {"field": error.field, "message": error.message, "code": error.code.value}
-                for error in exc.errors
-            ]
-            return _invalid_fields(fields)
+            return _invalid(exc.errors)
         except BadCursor as exc:
-            return _invalid([FieldError("after", str(exc))])
+            return _invalid([FieldError("after", str(exc), CampaignErrorCode.INVALID)])
 
     return run
 
 
-def _invalid(errors: list[FieldError]) -> JSONResponse:
-    return _invalid_fields([{"field": error.field, "message": error.message} for error in errors])
-
-
-def _invalid_fields(fields: list[dict[str, str]]) -> JSONResponse:
+def _invalid(errors: Sequence[FieldError | ProfileError]) -> JSONResponse:
+    fields = [
+        {"field": error.field, "message": error.message, "code": error.code.value}
+        for error in errors
+    ]
     return error_response(
         422, "VALIDATION", f"{len(fields)} field(s) need attention", fields=fields
     )
@@ -86,7 +83,9 @@ async def _json_body(request: Request, resource: str = "campaign") -> Any:
     try:
         return await request.json()
     except ValueError as exc:
-        raise InvalidCampaign([FieldError(resource, "the body is not valid JSON")]) from exc
+        raise InvalidCampaign(
+            [FieldError(resource, "the body is not valid JSON", CampaignErrorCode.INVALID)]
+        ) from exc
 
 
 async def list_campaigns(request: Request, identity: Identity) -> Response:
@@ -121,14 +120,24 @@ def _status_param(raw: str | None) -> CampaignStatus | None:
         return CampaignStatus(raw)
     except ValueError as exc:
         allowed = ", ".join(s.value for s in CampaignStatus)
-        raise InvalidCampaign([FieldError("status", f"must be one of {allowed}")]) from exc
+        raise InvalidCampaign(
+            [FieldError("status", f"must be one of {allowed}", CampaignErrorCode.INVALID)]
+        ) from exc
 
 
 def _first_param(raw: str | None) -> int:
     if raw is None:
         return 20
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
-        raise InvalidCampaign([FieldError("first", f"must be a whole number from 1 to {MAX_PAGE}")])
+        raise InvalidCampaign(
+            [
+                FieldError(
+                    "first",
+                    f"must be a whole number from 1 to {MAX_PAGE}",
+                    CampaignErrorCode.OUT_OF_RANGE,
+                )
+            ]
+        )
     return int(raw)
 
 

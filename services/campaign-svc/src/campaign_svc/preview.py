@@ -10,6 +10,7 @@ from campaign_svc.handlers import find_campaign
 from campaign_svc.store import PreviewPatient
 from reengage_common.auth import MANAGE_REMINDERS, Identity
 from reengage_common.clinic import merge_data as clinic_merge_data
+from reengage_common.error_codes import CampaignErrorCode
 from reengage_common.messages import (
     TemplateRefused,
     TemplateRenderFailed,
@@ -49,7 +50,9 @@ async def preview_campaign(
     sample_data = request.get("sampleData")
     if sample_data is not None:
         if not isinstance(sample_data, Mapping):
-            raise InvalidCampaign([FieldError("sampleData", "expected an object")])
+            raise InvalidCampaign(
+                [FieldError("sampleData", "expected an object", CampaignErrorCode.INVALID_TYPE)]
+            )
         _overlay(merge_data, sample_data)
     steps = sorted(record.definition.message_templates, key=lambda s: (s.variant, s.sequence))
     messages = []
@@ -57,7 +60,10 @@ async def preview_campaign(
         try:
             rendered = render_step(step, merge_data, now)
         except (TemplateRefused, TemplateRenderFailed) as exc:
-            raise InvalidCampaign([FieldError(f"messageTemplates.{index}.body", str(exc))]) from exc
+            problem = FieldError(
+                f"messageTemplates.{index}.body", str(exc), CampaignErrorCode.TEMPLATE_RENDER_FAILED
+            )
+            raise InvalidCampaign([problem]) from exc
         messages.append(
             {
                 "channel": step.channel.value,
@@ -82,7 +88,13 @@ def _readable_id(patient_id: Any) -> str:
     # cannot even look it up: the query fails instead of finding nothing.
     if not isinstance(patient_id, str) or not patient_id or not patient_id.isprintable():
         raise InvalidCampaign(
-            [FieldError("patientId", "a patient id is a non-empty text of printable characters")]
+            [
+                FieldError(
+                    "patientId",
+                    "a patient id is a non-empty text of printable characters",
+                    CampaignErrorCode.INVALID,
+                )
+            ]
         )
     return patient_id
 

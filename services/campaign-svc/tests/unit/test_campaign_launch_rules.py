@@ -8,6 +8,7 @@ from campaign_svc.domain.clinic_rules import clinic_profile_errors, with_clinic_
 from campaign_svc.domain.launch import launch_errors, starting_now_if_unset
 from campaign_svc.domain.model import Campaign, parse_campaign_input
 from reengage_common.clinic import parse_profile
+from reengage_common.error_codes import CampaignErrorCode
 from reengage_common.events import CampaignStatus, Channel, ClinicProfile
 from reengage_common.testing import COMPLETE_CLINIC_PROFILE
 
@@ -37,6 +38,7 @@ def live_campaign(
 def code_errors(document: dict[str, Any], now: datetime, *others: Campaign) -> list[str]:
     definition = parse_campaign_input(document)
     errors = launch_errors(definition, profile=PROFILE, others=others, now=now)
+    assert {error.code for error in errors} <= {CampaignErrorCode.CODE_IN_USE}
     return [error.field for error in errors]
 
 
@@ -67,6 +69,7 @@ def test_each_channel_names_the_profile_field_it_misses() -> None:
     assert [e.field for e in sms] == ["clinic.smsFrom"]
     assert [e.field for e in mail] == ["clinic.address"]
     assert mail[0].message.startswith("MAIL needs")
+    assert {e.code for e in [*email, *sms, *mail]} == {CampaignErrorCode.PROFILE_INCOMPLETE}
     assert clinic_profile_errors(PROFILE, list(Channel)) == []
 
 

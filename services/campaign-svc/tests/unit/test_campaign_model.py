@@ -10,6 +10,7 @@ from campaign_svc.domain.model import (
     apply_changes,
     parse_campaign_input,
 )
+from reengage_common.error_codes import CampaignErrorCode as Code
 from reengage_common.events import CampaignStatus, Channel, Variant
 
 
@@ -118,6 +119,7 @@ def test_snake_case_input_still_reports_camel_case_paths(
         FieldError(
             "messageTemplates.0.delayDays",
             "Input should be a valid integer",
+            Code.INVALID_TYPE,
         )
     ]
 
@@ -126,7 +128,7 @@ def test_a_body_that_is_not_an_object_is_one_error_on_the_campaign() -> None:
     with pytest.raises(InvalidCampaign) as refused:
         parse_campaign_input(["not", "an", "object"])
 
-    assert refused.value.errors == [FieldError("campaign", "expected an object")]
+    assert refused.value.errors == [FieldError("campaign", "expected an object", Code.INVALID_TYPE)]
 
 
 def test_status_and_times_in_a_request_are_ignored(campaign_document: dict[str, Any]) -> None:

@@ -5,6 +5,7 @@ import pytest
 
 from campaign_svc.domain.model import FieldError, parse_campaign_input
 from campaign_svc.domain.validation import validate_campaign
+from reengage_common.error_codes import CampaignErrorCode as Code
 
 
 def problems(document: dict[str, Any], now: datetime) -> list[FieldError]:
@@ -37,7 +38,7 @@ def test_step_numbers_do_not_repeat_within_a_variant(
     campaign_document["messageTemplates"][1]["sequence"] = 1
 
     assert problems(campaign_document, now) == [
-        FieldError("messageTemplates.1.sequence", "variant A already has a step 1")
+        FieldError("messageTemplates.1.sequence", "variant A already has a step 1", Code.DUPLICATE)
     ]
 
 
@@ -55,10 +56,11 @@ def test_step_numbers_start_at_1(campaign_document: dict[str, Any], now: datetim
 
     # With step 0 out of the count, the variant also lacks a step 1.
     assert problems(campaign_document, now) == [
-        FieldError("messageTemplates.0.sequence", "steps are numbered from 1"),
+        FieldError("messageTemplates.0.sequence", "steps are numbered from 1", Code.OUT_OF_RANGE),
         FieldError(
             "messageTemplates.1.sequence",
             "variant A has no step 1; number its steps 1, 2, 3… without gaps",
+            Code.SEQUENCE_GAP,
         ),
     ]
 
@@ -78,10 +80,15 @@ def test_a_step_belongs_to_one_of_the_variants(
 
     # Step 2 also leaves variant A with a lone step 1, which is fine; B is the problem.
     assert problems(campaign_document, now) == [
-        FieldError("messageTemplates.1.variant", "'B' is not one of the campaign's variants (A)"),
+        FieldError(
+            "messageTemplates.1.variant",
+            "'B' is not one of the campaign's variants (A)",
+            Code.NOT_IN_CAMPAIGN,
+        ),
         FieldError(
             "messageTemplates.1.sequence",
             "variant B has no step 1; number its steps 1, 2, 3… without gaps",
+            Code.SEQUENCE_GAP,
         ),
     ]
 
@@ -90,7 +97,7 @@ def test_every_variant_has_a_step(campaign_document: dict[str, Any], now: dateti
     campaign_document["variants"] = [{"name": "A", "weight": 1}, {"name": "B", "weight": 1}]
 
     assert problems(campaign_document, now) == [
-        FieldError("variants.1", "variant 'B' has no message steps")
+        FieldError("variants.1", "variant 'B' has no message steps", Code.UNUSED_VARIANT)
     ]
 
 
@@ -101,7 +108,9 @@ def test_a_step_uses_one_of_the_campaign_channels(
 
     assert problems(campaign_document, now) == [
         FieldError(
-            "messageTemplates.1.channel", "MAIL is not one of the campaign's channels (EMAIL, SMS)"
+            "messageTemplates.1.channel",
+            "MAIL is not one of the campaign's channels (EMAIL, SMS)",
+            Code.NOT_IN_CAMPAIGN,
         )
     ]
 
@@ -113,7 +122,7 @@ def test_an_email_needs_a_subject(
     campaign_document["messageTemplates"][0]["subject"] = subject
 
     assert problems(campaign_document, now) == [
-        FieldError("messageTemplates.0.subject", "an email needs a subject")
+        FieldError("messageTemplates.0.subject", "an email needs a subject", Code.REQUIRED)
     ]
 
 
@@ -129,7 +138,7 @@ def test_a_step_needs_a_body(campaign_document: dict[str, Any], now: datetime) -
     campaign_document["messageTemplates"][1]["body"] = " \n"
 
     assert problems(campaign_document, now) == [
-        FieldError("messageTemplates.1.body", "a message needs a body")
+        FieldError("messageTemplates.1.body", "a message needs a body", Code.REQUIRED)
     ]
 
 
@@ -137,7 +146,7 @@ def test_a_delay_cannot_be_negative(campaign_document: dict[str, Any], now: date
     campaign_document["messageTemplates"][0]["delayDays"] = -1
 
     assert problems(campaign_document, now) == [
-        FieldError("messageTemplates.0.delayDays", "cannot be negative")
+        FieldError("messageTemplates.0.delayDays", "cannot be negative", Code.OUT_OF_RANGE)
     ]
 
 
@@ -148,6 +157,7 @@ def test_a_follow_up_waits_at_least_a_day(campaign_document: dict[str, Any], now
         FieldError(
             "messageTemplates.1.delayDays",
             "a follow-up must wait at least 1 day after the previous step",
+            Code.OUT_OF_RANGE,
         )
     ]
 
@@ -173,6 +183,7 @@ def test_an_unknown_merge_field_is_named_with_its_line(
             "messageTemplates.0.body",
             "line 3: unknown merge field 'patient.nickname' "
             "(patient has firstName, lastName, lastVisitDate, treatmentStage)",
+            Code.INVALID_TEMPLATE,
         )
     ]
 
@@ -195,10 +206,14 @@ def test_a_template_mentioning_an_absent_incentive_is_refused(
 
     assert problems(campaign_document, now) == [
         FieldError(
-            "messageTemplates.0.body", "uses incentive.code, but the campaign has no incentive"
+            "messageTemplates.0.body",
+            "uses incentive.code, but the campaign has no incentive",
+            Code.NOT_ALLOWED_MERGE_FIELD,
         ),
         FieldError(
-            "messageTemplates.0.body", "uses incentive.details, but the campaign has no incentive"
+            "messageTemplates.0.body",
+            "uses incentive.details, but the campaign has no incentive",
+            Code.NOT_ALLOWED_MERGE_FIELD,
         ),
     ]
 
@@ -212,6 +227,7 @@ def test_a_template_that_fails_on_sample_data_is_refused(
         FieldError(
             "messageTemplates.1.body",
             "fails with sample data: '*' works on numbers only in message templates",
+            Code.TEMPLATE_RENDER_FAILED,
         )
     ]
 
@@ -222,5 +238,5 @@ def test_a_template_is_at_most_20000_characters(
     campaign_document["messageTemplates"][0]["body"] = "x" * 20_001
 
     assert problems(campaign_document, now) == [
-        FieldError("messageTemplates.0.body", "must be at most 20000 characters")
+        FieldError("messageTemplates.0.body", "must be at most 20000 characters", Code.TOO_LONG)
     ]

@@ -5,6 +5,7 @@ import pytest
 
 from campaign_svc.domain.model import FieldError, parse_campaign_input
 from campaign_svc.domain.validation import validate_campaign, validate_launch
+from reengage_common.error_codes import CampaignErrorCode as Code
 
 
 def problems(document: dict[str, Any], now: datetime) -> list[FieldError]:
@@ -33,14 +34,16 @@ def test_a_valid_campaign_has_no_problems(campaign_document: dict[str, Any], now
 def test_a_name_is_required(campaign_document: dict[str, Any], now: datetime, name: str) -> None:
     campaign_document["name"] = name
 
-    assert problems(campaign_document, now) == [FieldError("name", "a campaign needs a name")]
+    assert problems(campaign_document, now) == [
+        FieldError("name", "a campaign needs a name", Code.REQUIRED)
+    ]
 
 
 def test_a_name_is_at_most_200_characters(campaign_document: dict[str, Any], now: datetime) -> None:
     campaign_document["name"] = "x" * 201
 
     assert problems(campaign_document, now) == [
-        FieldError("name", "must be at most 200 characters, not 201")
+        FieldError("name", "must be at most 200 characters, not 201", Code.TOO_LONG)
     ]
 
 
@@ -95,7 +98,9 @@ def test_at_least_one_channel_is_required(campaign_document: dict[str, Any], now
 def test_a_channel_is_listed_once(campaign_document: dict[str, Any], now: datetime) -> None:
     campaign_document["channels"] = ["EMAIL", "SMS", "EMAIL"]
 
-    assert problems(campaign_document, now) == [FieldError("channels.2", "EMAIL is listed twice")]
+    assert problems(campaign_document, now) == [
+        FieldError("channels.2", "EMAIL is listed twice", Code.DUPLICATE)
+    ]
 
 
 def test_variant_names_are_required(campaign_document: dict[str, Any], now: datetime) -> None:
@@ -109,7 +114,7 @@ def test_variant_names_are_unique(campaign_document: dict[str, Any], now: dateti
     campaign_document["variants"] = [{"name": "A", "weight": 1}, {"name": "A", "weight": 2}]
 
     assert problems(campaign_document, now) == [
-        FieldError("variants.1.name", "variant 'A' is listed twice")
+        FieldError("variants.1.name", "variant 'A' is listed twice", Code.DUPLICATE)
     ]
 
 
@@ -140,7 +145,7 @@ def test_holdout_is_between_0_and_50_percent(
     campaign_document["holdoutPercent"] = percent
 
     assert problems(campaign_document, now) == [
-        FieldError("holdoutPercent", "must be between 0 and 50 percent")
+        FieldError("holdoutPercent", "must be between 0 and 50 percent", Code.OUT_OF_RANGE)
     ]
 
 
@@ -187,6 +192,7 @@ def test_send_times_lie_in_the_legal_window(
             "schedule.sendTimes.0",
             f"{send_time} is not between 08:00 and 21:00, the hours the law allows outreach "
             "in the patient's own time zone",
+            Code.OUTSIDE_LEGAL_HOURS,
         )
     ]
 
@@ -201,7 +207,7 @@ def test_a_send_time_is_listed_once(campaign_document: dict[str, Any], now: date
     campaign_document["schedule"]["sendTimes"] = ["10:00", "10:00"]
 
     assert problems(campaign_document, now) == [
-        FieldError("schedule.sendTimes.1", "10:00 is listed twice")
+        FieldError("schedule.sendTimes.1", "10:00 is listed twice", Code.DUPLICATE)
     ]
 
 
@@ -221,7 +227,9 @@ def test_the_end_comes_after_the_start(
     campaign_document["schedule"]["endDate"] = end
 
     assert problems(campaign_document, now) == [
-        FieldError("schedule.endDate", "the end date must come after the start date")
+        FieldError(
+            "schedule.endDate", "the end date must come after the start date", Code.END_BEFORE_START
+        )
     ]
 
 
@@ -290,7 +298,11 @@ def test_launching_after_the_end_date_is_refused(
     campaign_document["schedule"]["endDate"] = "2026-06-15T12:00:00Z"
 
     assert validate_launch(parse_campaign_input(campaign_document), now=now) == [
-        FieldError("schedule.endDate", "the end date has passed; the campaign would send nothing")
+        FieldError(
+            "schedule.endDate",
+            "the end date has passed; the campaign would send nothing",
+            Code.END_DATE_PASSED,
+        )
     ]
 
 

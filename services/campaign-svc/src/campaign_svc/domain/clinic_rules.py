@@ -6,6 +6,7 @@ from typing import Any
 
 from campaign_svc.domain.model import FieldError
 from reengage_common.clinic import channel_gaps
+from reengage_common.error_codes import CampaignErrorCode
 from reengage_common.events import Channel, ClinicProfile
 
 _WHY_NEEDED = {
@@ -44,6 +45,7 @@ def clinic_profile_errors(
                 f"clinic.{field}",
                 f"{needing} needs {_WHY_NEEDED[field]}; set it in the clinic profile "
                 "(updateClinicProfile or PUT /api/booking/clinic)",
+                CampaignErrorCode.PROFILE_INCOMPLETE,
             )
         )
     return errors

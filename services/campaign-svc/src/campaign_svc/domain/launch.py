@@ -8,6 +8,7 @@ from datetime import datetime
 from campaign_svc.domain.clinic_rules import clinic_profile_errors
 from campaign_svc.domain.model import Campaign, CampaignInput, FieldError
 from campaign_svc.domain.validation import validate_launch
+from reengage_common.error_codes import CampaignErrorCode
 from reengage_common.events import CampaignStatus, ClinicProfile
 
 # Campaigns whose code is in use: launched and not finished.
@@ -58,6 +59,7 @@ def incentive_code_errors(
             f"{code} is already the code of campaign '{other.name}' ({other.id}, "
             f"{other.status.value}) in an overlapping period; use another code so bookings "
             "that redeem it are counted for one campaign",
+            CampaignErrorCode.CODE_IN_USE,
         )
         for other in clashes
     ]

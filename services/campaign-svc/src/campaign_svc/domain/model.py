@@ -10,6 +10,8 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic.alias_generators import to_camel
 
+from reengage_common.error_codes import CampaignErrorCode, code_of_pydantic_error
+
 # The resource's shape is shared with the gateway's OpenAPI document (re-exported for the
 # service's modules); its rules live here.
 from reengage_common.resources.campaigns import NAME_MAX_LENGTH as NAME_MAX_LENGTH
@@ -29,10 +31,12 @@ class TreatmentStage(StrEnum):
 
 @dataclass(frozen=True)
 class FieldError:
-    """One problem with a campaign: `field` is a camelCase path such as `messageTemplates.1.subject`."""
+    """One problem with a campaign: `field` is a camelCase path such as `messageTemplates.1.subject`;
+    `code` says what is wrong for a client that reacts without reading the message."""
 
     field: str
     message: str
+    code: CampaignErrorCode
 
 
 # Objects a partial update merges key by key; every other field (lists included) is replaced.
@@ -50,7 +54,11 @@ class InvalidCampaign(ValueError):
 def field_errors(exc: ValidationError) -> list[FieldError]:
     """Translate pydantic's complaints into our field errors, with camelCase paths."""
     return [
-        FieldError(field=_wire_path(error["loc"]), message=_friendly_message(error))
+        FieldError(
+            field=_wire_path(error["loc"]),
+            message=_friendly_message(error),
+            code=CampaignErrorCode(code_of_pydantic_error(error["type"])),
+        )
         for error in exc.errors()
     ]
 
@@ -74,7 +82,9 @@ def apply_changes(current: CampaignInput, changes: Mapping[str, Any]) -> Campaig
     Raises InvalidCampaign naming each bad field.
     """
     if not isinstance(changes, Mapping):
-        raise InvalidCampaign([FieldError("campaign", "expected a JSON object")])
+        raise InvalidCampaign(
+            [FieldError("campaign", "expected a JSON object", CampaignErrorCode.INVALID_TYPE)]
+        )
     merged = current.model_dump(mode="json", by_alias=True)
     for key, value in changes.items():
         name = to_camel(key)

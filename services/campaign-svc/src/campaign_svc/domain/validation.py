@@ -6,6 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from campaign_svc.domain.model import NAME_MAX_LENGTH, CampaignInput, FieldError, TreatmentStage
+from reengage_common.error_codes import CampaignErrorCode as Code
 from reengage_common.events import Channel, Incentive, MessageTemplate, Schedule, Targeting, Variant
 from reengage_common.messages import (
     TemplateRenderFailed,
@@ -57,7 +58,9 @@ def validate_launch(campaign: CampaignInput, *, now: datetime) -> list[FieldErro
     if end is not None and end <= now:
         errors.append(
             FieldError(
-                "schedule.endDate", "the end date has passed; the campaign would send nothing"
+                "schedule.endDate",
+                "the end date has passed; the campaign would send nothing",
+                Code.END_DATE_PASSED,
             )
         )
     return errors
@@ -65,57 +68,74 @@ def validate_launch(campaign: CampaignInput, *, now: datetime) -> list[FieldErro
 
 def _name_errors(name: str) -> Iterator[FieldError]:
     if not name.strip():
-        yield FieldError("name", "a campaign needs a name")
+        yield FieldError("name", "a campaign needs a name", Code.REQUIRED)
     elif len(name) > NAME_MAX_LENGTH:
-        yield FieldError("name", f"must be at most {NAME_MAX_LENGTH} characters, not {len(name)}")
+        yield FieldError(
+            "name", f"must be at most {NAME_MAX_LENGTH} characters, not {len(name)}", Code.TOO_LONG
+        )
 
 
 def _targeting_errors(targeting: Targeting) -> Iterator[FieldError]:
     if targeting.inactive_days <= 0:
-        yield FieldError("targeting.inactiveDays", "must be at least 1 day")
+        yield FieldError("targeting.inactiveDays", "must be at least 1 day", Code.OUT_OF_RANGE)
     if targeting.exclude_contact_days <= 0:
-        yield FieldError("targeting.excludeContactDays", "must be at least 1 day")
+        yield FieldError(
+            "targeting.excludeContactDays", "must be at least 1 day", Code.OUT_OF_RANGE
+        )
     for index, stage in enumerate(targeting.treatment_stages):
         if stage not in _TREATMENT_STAGES:
             known = ", ".join(TreatmentStage)
             yield FieldError(
                 f"targeting.treatmentStages.{index}",
                 f"unknown treatment stage '{stage}' (known: {known})",
+                Code.UNKNOWN_TREATMENT_STAGE,
             )
 
 
 def _channel_errors(channels: list[Channel]) -> Iterator[FieldError]:
     if not channels:
-        yield FieldError("channels", "choose at least one channel")
+        yield FieldError("channels", "choose at least one channel", Code.REQUIRED)
     for index, channel in enumerate(channels):
         if channel in channels[:index]:
-            yield FieldError(f"channels.{index}", f"{channel} is listed twice")
+            yield FieldError(f"channels.{index}", f"{channel} is listed twice", Code.DUPLICATE)
 
 
 def _variant_errors(variants: list[Variant]) -> Iterator[FieldError]:
     if not variants:
-        yield FieldError("variants", "a campaign needs at least one variant")
+        yield FieldError("variants", "a campaign needs at least one variant", Code.REQUIRED)
     seen: set[str] = set()
     for index, variant in enumerate(variants):
         if not variant.name.strip():
-            yield FieldError(f"variants.{index}.name", "a variant needs a name")
+            yield FieldError(f"variants.{index}.name", "a variant needs a name", Code.REQUIRED)
         elif variant.name in seen:
-            yield FieldError(f"variants.{index}.name", f"variant '{variant.name}' is listed twice")
+            yield FieldError(
+                f"variants.{index}.name",
+                f"variant '{variant.name}' is listed twice",
+                Code.DUPLICATE,
+            )
         seen.add(variant.name)
         if variant.weight < 1:
-            yield FieldError(f"variants.{index}.weight", "must be a whole number of at least 1")
+            yield FieldError(
+                f"variants.{index}.weight",
+                "must be a whole number of at least 1",
+                Code.OUT_OF_RANGE,
+            )
 
 
 def _holdout_errors(holdout_percent: float) -> Iterator[FieldError]:
     # Written so that NaN fails too.
     if not 0 <= holdout_percent <= MAX_HOLDOUT_PERCENT:
-        yield FieldError("holdoutPercent", f"must be between 0 and {MAX_HOLDOUT_PERCENT} percent")
+        yield FieldError(
+            "holdoutPercent",
+            f"must be between 0 and {MAX_HOLDOUT_PERCENT} percent",
+            Code.OUT_OF_RANGE,
+        )
 
 
 def _step_errors(campaign: CampaignInput) -> Iterator[FieldError]:
     steps = campaign.message_templates
     if not steps:
-        yield FieldError("messageTemplates", "add at least one message step")
+        yield FieldError("messageTemplates", "add at least one message step", Code.REQUIRED)
     variant_names = [variant.name for variant in campaign.variants]
     for index, step in enumerate(steps):
         path = f"messageTemplates.{index}"
@@ -123,28 +143,36 @@ def _step_errors(campaign: CampaignInput) -> Iterator[FieldError]:
             yield FieldError(
                 f"{path}.variant",
                 f"'{step.variant}' is not one of the campaign's variants ({', '.join(variant_names)})",
+                Code.NOT_IN_CAMPAIGN,
             )
         if step.channel not in campaign.channels:
             chosen = ", ".join(campaign.channels) or "none chosen"
             yield FieldError(
                 f"{path}.channel",
                 f"{step.channel} is not one of the campaign's channels ({chosen})",
+                Code.NOT_IN_CAMPAIGN,
             )
         if step.channel is Channel.EMAIL and not (step.subject or "").strip():
-            yield FieldError(f"{path}.subject", "an email needs a subject")
+            yield FieldError(f"{path}.subject", "an email needs a subject", Code.REQUIRED)
         if not step.body.strip():
-            yield FieldError(f"{path}.body", "a message needs a body")
+            yield FieldError(f"{path}.body", "a message needs a body", Code.REQUIRED)
         if step.delay_days < 0:
-            yield FieldError(f"{path}.delayDays", "cannot be negative")
+            yield FieldError(f"{path}.delayDays", "cannot be negative", Code.OUT_OF_RANGE)
         elif step.sequence > 1 and step.delay_days == 0:
             # A follow-up on the same day as the previous touch reads as spam.
             yield FieldError(
-                f"{path}.delayDays", "a follow-up must wait at least 1 day after the previous step"
+                f"{path}.delayDays",
+                "a follow-up must wait at least 1 day after the previous step",
+                Code.OUT_OF_RANGE,
             )
     used_variants = {step.variant for step in steps}
     for index, variant in enumerate(campaign.variants):
         if variant.name.strip() and variant.name not in used_variants:
-            yield FieldError(f"variants.{index}", f"variant '{variant.name}' has no message steps")
+            yield FieldError(
+                f"variants.{index}",
+                f"variant '{variant.name}' has no message steps",
+                Code.UNUSED_VARIANT,
+            )
 
 
 def _sequence_errors(steps: list[MessageTemplate]) -> Iterator[FieldError]:
@@ -157,9 +185,11 @@ def _sequence_errors(steps: list[MessageTemplate]) -> Iterator[FieldError]:
         for sequence, index in numbered:
             path = f"messageTemplates.{index}.sequence"
             if sequence < 1:
-                yield FieldError(path, "steps are numbered from 1")
+                yield FieldError(path, "steps are numbered from 1", Code.OUT_OF_RANGE)
             elif sequence in seen:
-                yield FieldError(path, f"variant {variant} already has a step {sequence}")
+                yield FieldError(
+                    path, f"variant {variant} already has a step {sequence}", Code.DUPLICATE
+                )
             seen.add(sequence)
         expected = 1
         for sequence, index in sorted(pair for pair in numbered if pair[0] >= 1):
@@ -168,6 +198,7 @@ def _sequence_errors(steps: list[MessageTemplate]) -> Iterator[FieldError]:
                     f"messageTemplates.{index}.sequence",
                     f"variant {variant} has no step {expected}; number its steps 1, 2, 3… "
                     "without gaps",
+                    Code.SEQUENCE_GAP,
                 )
                 break
             expected = sequence + 1
@@ -175,27 +206,35 @@ def _sequence_errors(steps: list[MessageTemplate]) -> Iterator[FieldError]:
 
 def _schedule_errors(schedule: Schedule) -> Iterator[FieldError]:
     if not schedule.send_times:
-        yield FieldError("schedule.sendTimes", "choose at least one send time")
+        yield FieldError("schedule.sendTimes", "choose at least one send time", Code.REQUIRED)
     for index, send_time in enumerate(schedule.send_times):
         path = f"schedule.sendTimes.{index}"
         if not _SEND_TIME.fullmatch(send_time):
-            yield FieldError(path, f"'{send_time}' is not a time of day as HH:MM (24-hour clock)")
+            yield FieldError(
+                path,
+                f"'{send_time}' is not a time of day as HH:MM (24-hour clock)",
+                Code.INVALID_TIME,
+            )
         elif not SEND_WINDOW_OPENS <= send_time <= SEND_WINDOW_CLOSES:
             yield FieldError(
                 path,
                 f"{send_time} is not between {SEND_WINDOW_OPENS} and {SEND_WINDOW_CLOSES}, the "
                 "hours the law allows outreach in the patient's own time zone",
+                Code.OUTSIDE_LEGAL_HOURS,
             )
         elif send_time in schedule.send_times[:index]:
-            yield FieldError(path, f"{send_time} is listed twice")
+            yield FieldError(path, f"{send_time} is listed twice", Code.DUPLICATE)
     if not _is_time_zone(schedule.timezone):
         yield FieldError(
             "schedule.timezone",
             f"'{schedule.timezone}' is not an IANA time zone such as America/Chicago",
+            Code.INVALID_TIME_ZONE,
         )
     start, end = schedule.start_date, schedule.end_date
     if start is not None and end is not None and end <= start:
-        yield FieldError("schedule.endDate", "the end date must come after the start date")
+        yield FieldError(
+            "schedule.endDate", "the end date must come after the start date", Code.END_BEFORE_START
+        )
 
 
 def _is_time_zone(name: str) -> bool:
@@ -210,23 +249,30 @@ def _is_time_zone(name: str) -> bool:
 
 def _incentive_errors(incentive: Incentive) -> Iterator[FieldError]:
     if incentive.incentive_cost_cents < 0:
-        yield FieldError("incentive.incentiveCostCents", "cannot be negative")
+        yield FieldError("incentive.incentiveCostCents", "cannot be negative", Code.OUT_OF_RANGE)
     if not incentive.has_incentive:
         return
     if not (incentive.incentive_details or "").strip():
-        yield FieldError("incentive.incentiveDetails", "describe what the patient gets")
+        yield FieldError(
+            "incentive.incentiveDetails", "describe what the patient gets", Code.REQUIRED
+        )
     code = incentive.incentive_code or ""
     if not code:
         yield FieldError(
             "incentive.incentiveCode",
             "an incentive needs a code, so the bookings that redeem it can be counted",
+            Code.REQUIRED,
         )
     elif len(code) > INCENTIVE_CODE_MAX_LENGTH:
         yield FieldError(
-            "incentive.incentiveCode", f"must be at most {INCENTIVE_CODE_MAX_LENGTH} characters"
+            "incentive.incentiveCode",
+            f"must be at most {INCENTIVE_CODE_MAX_LENGTH} characters",
+            Code.TOO_LONG,
         )
     elif not _INCENTIVE_CODE.fullmatch(code):
-        yield FieldError("incentive.incentiveCode", "use only letters, digits and '-'")
+        yield FieldError(
+            "incentive.incentiveCode", "use only letters, digits and '-'", Code.INVALID
+        )
 
 
 def _template_errors(campaign: CampaignInput, now: datetime) -> Iterator[FieldError]:
@@ -235,21 +281,29 @@ def _template_errors(campaign: CampaignInput, now: datetime) -> Iterator[FieldEr
         for part, source in _templated_parts(step):
             path = f"messageTemplates.{index}.{part}"
             if len(source) > TEMPLATE_MAX_LENGTH:
-                yield FieldError(path, f"must be at most {TEMPLATE_MAX_LENGTH} characters")
+                yield FieldError(
+                    path, f"must be at most {TEMPLATE_MAX_LENGTH} characters", Code.TOO_LONG
+                )
                 continue
             problems = template_problems(source)
-            yield from (FieldError(path, str(problem)) for problem in problems)
+            yield from (FieldError(path, str(p), Code.INVALID_TEMPLATE) for p in problems)
             if problems:
                 continue
             compiled = compile_template(source)
             if not campaign.incentive.has_incentive:
                 for field in sorted(compiled.merge_fields):
                     if field.startswith("incentive."):
-                        yield FieldError(path, f"uses {field}, but the campaign has no incentive")
+                        yield FieldError(
+                            path,
+                            f"uses {field}, but the campaign has no incentive",
+                            Code.NOT_ALLOWED_MERGE_FIELD,
+                        )
             try:
                 compiled.render(sample, now=now)
             except TemplateRenderFailed as exc:
-                yield FieldError(path, f"fails with sample data: {exc}")
+                yield FieldError(
+                    path, f"fails with sample data: {exc}", Code.TEMPLATE_RENDER_FAILED
+                )
 
 
 def _templated_parts(step: MessageTemplate) -> Iterator[tuple[str, str]]:
