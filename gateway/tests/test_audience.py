@@ -33,7 +33,7 @@ query Estimate($targeting: TargetingInput!, $channels: [Channel!]) {
     ... on AudienceEstimate {
       total patients byChannel { channel patients } excluded { reason patients }
     }
-    ... on ValidationError { fields { field message } }
+    ... on ValidationError { fields { field message code } }
   }
 }
 """
@@ -125,11 +125,18 @@ async def test_a_bad_targeting_is_a_422_naming_the_field(gateway, headers_of) ->
 
     assert rest.status_code == 422
     assert rest.json()["error"]["fields"] == [
-        {"field": "targeting", "message": "inactiveDays must be at least 1"}
+        # audience-svc names no codes: the gateway answers the documented INVALID
+        {"field": "targeting", "message": "inactiveDays must be at least 1", "code": "INVALID"}
     ]
     assert graphql.json()["data"]["audienceEstimate"] == {
         "__typename": "ValidationError",
-        "fields": [{"field": "targeting", "message": "excludeContactDays must be at least 1"}],
+        "fields": [
+            {
+                "field": "targeting",
+                "message": "excludeContactDays must be at least 1",
+                "code": "INVALID",
+            }
+        ],
     }
 
 

@@ -19,7 +19,13 @@ SUBJECT_MISSING = {
     "error": {
         "code": "VALIDATION",
         "message": "the campaign is not valid",
-        "fields": [{"field": "messageTemplates.0.subject", "message": "email needs a subject"}],
+        "fields": [
+            {
+                "field": "messageTemplates.0.subject",
+                "message": "email needs a subject",
+                "code": "REQUIRED",
+            }
+        ],
     }
 }
 
@@ -60,7 +66,9 @@ async def test_a_body_that_is_not_json_is_422_naming_the_body(gateway, headers_o
     response = await gateway.post(BASE, content=b"{not json", headers=headers_of("manager"))
 
     assert response.status_code == 422
-    assert response.json()["error"]["fields"] == [{"field": "body", "message": "is not JSON"}]
+    assert response.json()["error"]["fields"] == [
+        {"field": "body", "message": "is not JSON", "code": "NOT_JSON"}
+    ]
 
 
 async def test_another_clinics_campaign_is_404(gateway, services, headers_of) -> None:
@@ -238,7 +246,9 @@ async def test_a_query_parameter_given_twice_is_refused_by_name(
     answer = await gateway.get(f"{BASE}?status=DRAFT&status=ACTIVE", headers=headers_of("viewer"))
 
     assert answer.status_code == 422
-    assert answer.json()["error"]["fields"] == [{"field": "status", "message": "give it once"}]
+    assert answer.json()["error"]["fields"] == [
+        {"field": "status", "message": "give it once", "code": "GIVEN_TWICE"}
+    ]
     assert services.campaign.requests == []
 
 

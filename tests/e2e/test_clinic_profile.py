@@ -26,7 +26,7 @@ mutation Update($p: ClinicProfileInput!) {{
   updateClinicProfile(input: $p) {{
     __typename
     ... on ClinicProfile {{ {PROFILE_FIELDS} }}
-    ... on ValidationError {{ message fields {{ field message }} }}
+    ... on ValidationError {{ message fields {{ field message code }} }}
   }}
 }}
 """
@@ -38,7 +38,7 @@ LAUNCH = """
 mutation($id: ID!) { launchCampaign(id: $id) {
   __typename
   ... on Campaign { id status schedule { startDate } launchedAt }
-  ... on ValidationError { fields { field message } }
+  ... on ValidationError { fields { field message code } }
 } }
 """
 CREATE = """
@@ -104,33 +104,37 @@ async def test_a_clinic_saves_its_profile_and_reads_it_back_over_graphql_and_res
 
 
 @pytest.mark.parametrize(
-    ("changes", "fields"),
+    ("changes", "codes"),
     [
-        ({"timezone": "Mars/Olympus"}, {"timezone"}),
-        ({"bookingUrl": "http://brightsmiles.example/book"}, {"bookingUrl"}),
-        ({"emailFrom": "hello@brightsmiles.example"}, {"emailFrom"}),
-        ({"smsFrom": "312-555-0100"}, {"smsFrom"}),
-        ({"email": "not-an-address"}, {"email"}),
-        ({"phone": "call us"}, {"phone"}),
-        ({"website": "brightsmiles.example"}, {"website"}),
-        ({"name": " "}, {"name"}),
+        ({"timezone": "Mars/Olympus"}, {"timezone": "INVALID_TIME_ZONE"}),
+        ({"bookingUrl": "http://brightsmiles.example/book"}, {"bookingUrl": "NOT_HTTPS"}),
+        ({"emailFrom": "hello@brightsmiles.example"}, {"emailFrom": "INVALID_EMAIL"}),
+        ({"smsFrom": "312-555-0100"}, {"smsFrom": "NOT_E164"}),
+        ({"email": "not-an-address"}, {"email": "INVALID_EMAIL"}),
+        ({"phone": "call us"}, {"phone": "INVALID_PHONE"}),
+        ({"website": "brightsmiles.example"}, {"website": "NOT_HTTPS"}),
+        ({"name": " "}, {"name": "REQUIRED"}),
         (
             {"address": {"line1": "100 Main Street"}},
-            {"address.city", "address.postalCode", "address.country"},
+            {
+                "address.city": "REQUIRED",
+                "address.postalCode": "REQUIRED",
+                "address.country": "REQUIRED",
+            },
         ),
         (
             {"quietHours": {"start": "07:00", "end": "22:00"}},
-            {"quietHours.start", "quietHours.end"},
+            {"quietHours.start": "OUTSIDE_LEGAL_HOURS", "quietHours.end": "OUTSIDE_LEGAL_HOURS"},
         ),
-        ({"quietHours": {"start": "18:00", "end": "09:00"}}, {"quietHours"}),
+        ({"quietHours": {"start": "18:00", "end": "09:00"}}, {"quietHours": "EMPTY_WINDOW"}),
         (
             {"timezone": "Nowhere", "smsFrom": "+1", "bookingUrl": "ftp://x"},
-            {"timezone", "smsFrom", "bookingUrl"},
+            {"timezone": "INVALID_TIME_ZONE", "smsFrom": "NOT_E164", "bookingUrl": "NOT_HTTPS"},
         ),
     ],
 )
-async def test_each_bad_field_is_named_and_the_saved_profile_is_untouched(
-    stack, changes: dict[str, Any], fields: set[str]
+async def test_each_bad_field_is_named_with_its_code_and_the_saved_profile_is_untouched(
+    stack, changes: dict[str, Any], codes: dict[str, str]
 ) -> None:
     # given a clinic with a complete profile
     clinic = new_clinic()
@@ -143,11 +147,11 @@ async def test_each_bad_field_is_named_and_the_saved_profile_is_untouched(
     ]
     rest = await stack.rest("PUT", "/api/booking/clinic", json=bad, clinic=clinic)
 
-    # then both name exactly the bad fields, and nothing changed
+    # then both name exactly the bad fields, each with its code, and nothing changed
     assert graphql["__typename"] == "ValidationError", graphql
-    assert {f["field"] for f in graphql["fields"]} == fields
+    assert {f["field"]: f["code"] for f in graphql["fields"]} == codes
     assert rest.status_code == 422
-    assert {f["field"] for f in rest.json()["error"]["fields"]} == fields
+    assert {f["field"]: f["code"] for f in rest.json()["error"]["fields"]} == codes
     assert await profile_of(stack, clinic) == ANSWERED
 
 
@@ -299,6 +303,7 @@ async def test_a_launch_is_refused_naming_what_the_profile_lacks_for_its_channel
     # then the launch names each missing profile field and the campaign stays a draft
     assert refused["__typename"] == "ValidationError", refused
     assert {f["field"] for f in refused["fields"]} == needs
+    assert {f["code"] for f in refused["fields"]} == {"PROFILE_INCOMPLETE"}
     assert (await stack.stored(draft["id"], clinic=clinic))["status"] == "DRAFT"
 
     # and once the profile is complete, it launches
@@ -382,7 +387,7 @@ async def test_live_campaigns_of_a_clinic_never_share_a_code_in_overlapping_peri
     refused = await launch(stack, copy["id"], clinic)
     assert refused["__typename"] == "ValidationError", refused
     (problem,) = refused["fields"]
-    assert problem["field"] == "incentive.incentiveCode"
+    assert problem["field"] == "incentive.incentiveCode" and problem["code"] == "CODE_IN_USE"
     assert running["id"] in problem["message"] and "spring26" in problem["message"]
     assert (await stack.stored(copy["id"], clinic=clinic))["status"] == "DRAFT"
     # and the one that starts when the first ends is launched

@@ -14,7 +14,7 @@ mutation Create($input: CampaignInput!) {
   createCampaign(input: $input) {
     __typename
     ... on Campaign { id }
-    ... on ValidationError { message fields { field message } }
+    ... on ValidationError { message fields { field message code } }
   }
 }
 """
@@ -274,3 +274,25 @@ async def test_every_broken_rule_is_named_at_once(stack, new_campaign_input) -> 
     # then
     fields = {problem["field"] for problem in answer["data"]["createCampaign"]["fields"]}
     assert fields == {"name", "targeting.inactiveDays", "schedule.sendTimes.0", "holdoutPercent"}
+
+
+async def test_each_broken_rule_carries_its_code_over_graphql_and_rest(
+    stack, new_campaign_input
+) -> None:
+    # given a campaign with a too-long name, a send time after 21:00 and a type error
+    campaign = new_campaign_input(name="x" * 201)
+    campaign["schedule"]["sendTimes"] = ["22:00"]
+    expected = {"name": "TOO_LONG", "schedule.sendTimes.0": "OUTSIDE_LEGAL_HOURS"}
+
+    # when it is created over GraphQL, and over REST with a holdout that is not a number
+    graphql = (await stack.graphql(CREATE, {"input": campaign}))["data"]["createCampaign"]
+    rest = await stack.rest("POST", BASE, json={**campaign, "holdoutPercent": "ten"})
+
+    # then each field error says what is wrong as a code, beside its message
+    assert {f["field"]: f["code"] for f in graphql["fields"]} == expected, graphql
+    assert rest.status_code == 422, rest.text
+    assert {f["field"]: f["code"] for f in rest.json()["error"]["fields"]} == {
+        "holdoutPercent": "INVALID_TYPE"
+    }
+    valid_types = await stack.rest("POST", BASE, json=campaign)
+    assert {f["field"]: f["code"] for f in valid_types.json()["error"]["fields"]} == expected

@@ -3,8 +3,8 @@
 import pytest
 
 from reengage_common.error_codes import (
-    FIELD_ERROR_CODES,
     CampaignErrorCode,
+    FieldErrorCode,
     ProfileErrorCode,
     RequestErrorCode,
     code_of_pydantic_error,
@@ -31,6 +31,6 @@ def test_pydantic_errors_map_to_a_code_every_domain_has(pydantic_type: str, code
 def test_the_documented_set_holds_every_domains_codes_once() -> None:
     every = {c.value for d in (CampaignErrorCode, ProfileErrorCode, RequestErrorCode) for c in d}
 
-    assert set(FIELD_ERROR_CODES) == every
-    assert list(FIELD_ERROR_CODES) == sorted(every)
+    assert {code.value for code in FieldErrorCode} == every
+    assert [code.value for code in FieldErrorCode] == sorted(every)
     assert {"NOT_E164", "OUTSIDE_LEGAL_HOURS", "CODE_IN_USE", "PROFILE_INCOMPLETE"} <= every

@@ -14,6 +14,7 @@ from gateway.operations.service_calls import (
     _json_object,
     call_service,
 )
+from reengage_common.error_codes import RequestErrorCode
 from reengage_common.logging import current_trace_id
 from reengage_common.web import TRACE_HTTP_HEADER
 
@@ -31,7 +32,8 @@ async def estimate_audience(
     "byChannel": {"EMAIL": n, ...}}` for a campaign's targeting (and channels, if given)."""
     if not isinstance(targeting, dict):
         raise Invalid(
-            "expected a JSON object", [FieldProblem("targeting", "expected a JSON object")]
+            "expected a JSON object",
+            [FieldProblem("targeting", "expected a JSON object", RequestErrorCode.INVALID_TYPE)],
         )
     body: dict[str, Any] = {"targeting": targeting}
     if channels:
@@ -45,7 +47,7 @@ async def estimate_for_campaign(caller: Caller, definition: Any) -> JSONDocument
     if not isinstance(definition, dict) or not isinstance(definition.get("targeting"), dict):
         raise Invalid(
             "expected a JSON object with a targeting",
-            [FieldProblem("targeting", "expected a JSON object")],
+            [FieldProblem("targeting", "expected a JSON object", RequestErrorCode.INVALID_TYPE)],
         )
     # The campaign's id makes audience-svc split holdout and variants exactly as its launch will.
     wanted = (

@@ -6,6 +6,7 @@ from typing import Any
 from gateway.operations.access import LAUNCH, MANAGE, READ, Caller, requires
 from gateway.operations.errors import FieldProblem, Invalid, NotFound
 from gateway.operations.service_calls import JSONDocument, call_service, query_params, segment
+from reengage_common.error_codes import RequestErrorCode
 
 SERVICE = "campaign-svc"
 
@@ -26,7 +27,10 @@ def campaign_path(campaign_id: str, action: str | None = None) -> str:
 
 def _object_body(document: Any, field: str = "campaign") -> dict[str, Any]:
     if not isinstance(document, dict):
-        raise Invalid("expected a JSON object", [FieldProblem(field, "expected a JSON object")])
+        raise Invalid(
+            "expected a JSON object",
+            [FieldProblem(field, "expected a JSON object", RequestErrorCode.INVALID_TYPE)],
+        )
     return document
 
 

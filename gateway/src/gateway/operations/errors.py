@@ -3,13 +3,24 @@
 from dataclasses import dataclass
 from typing import ClassVar
 
+from reengage_common.error_codes import FIELD_ERROR_CODES, RequestErrorCode
+
 
 @dataclass(frozen=True)
 class FieldProblem:
-    """One bad field; `field` is a camelCase path such as `messageTemplates.0.subject`."""
+    """One bad field; `field` is a camelCase path such as `messageTemplates.0.subject`, `code`
+    one of `FIELD_ERROR_CODES` (the service's, else the gateway's own `RequestErrorCode`)."""
 
     field: str
     message: str
+    code: str
+
+    @classmethod
+    def from_service(cls, field: str, message: str, code: object) -> "FieldProblem":
+        """A service's field error; a code outside the documented set (or none, from a service
+        that names no codes yet) is INVALID, so a client only ever meets documented codes."""
+        known = code if isinstance(code, str) and code in FIELD_ERROR_CODES else None
+        return cls(field, message, known or RequestErrorCode.INVALID)
 
 
 class OperationError(Exception):

@@ -104,7 +104,9 @@ def _field_problems(error: dict[str, Any]) -> list[FieldProblem]:
     if not isinstance(fields, list):
         return []
     return [
-        FieldProblem(field=str(item.get("field", "")), message=str(item.get("message", "")))
+        FieldProblem.from_service(
+            str(item.get("field", "")), str(item.get("message", "")), item.get("code")
+        )
         for item in fields
         if isinstance(item, dict)
     ]

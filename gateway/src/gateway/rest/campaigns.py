@@ -17,6 +17,7 @@ from gateway.rest.endpoints import (
     optional_object_body,
     text_query,
 )
+from reengage_common.error_codes import RequestErrorCode
 from reengage_common.events import CampaignStatus
 from reengage_common.resources.campaigns import CampaignInput
 
@@ -79,7 +80,7 @@ def _require_whole_definition(body: Any) -> None:
     if not isinstance(body, dict):
         return  # the operation names the body itself
     missing = [
-        FieldProblem(field.alias or name, "is required")
+        FieldProblem(field.alias or name, "is required", RequestErrorCode.REQUIRED)
         for name, field in CampaignInput.model_fields.items()
         if field.is_required() and (field.alias or name) not in body
     ]

@@ -18,6 +18,7 @@ from starlette.types import Receive, Scope, Send
 from gateway.operations.access import Caller, caller_from, requirement_of
 from gateway.operations.errors import FieldProblem, Invalid, OperationError, Unauthenticated
 from reengage_common.auth import verifier_for
+from reengage_common.error_codes import RequestErrorCode
 from reengage_common.web import error_response
 
 Handler = Callable[[Request, Caller], Awaitable[Any]]
@@ -102,7 +103,9 @@ class PathApp:
 def error_response_of(error: OperationError) -> JSONResponse:
     extra: dict[str, object] = {}
     if isinstance(error, Invalid):
-        extra["fields"] = [{"field": f.field, "message": f.message} for f in error.fields]
+        extra["fields"] = [
+            {"field": f.field, "message": f.message, "code": f.code} for f in error.fields
+        ]
     response = error_response(
         STATUS_OF_CODE.get(error.code, 500), error.code, error.message, **extra
     )
@@ -118,14 +121,17 @@ async def json_body(request: Request) -> Any:
     try:
         return json.loads(raw)
     except ValueError as exc:
-        raise Invalid("the body is not JSON", [FieldProblem("body", "is not JSON")]) from exc
+        raise Invalid(
+            "the body is not JSON", [FieldProblem("body", "is not JSON", RequestErrorCode.NOT_JSON)]
+        ) from exc
 
 
 def _single_query(request: Request, name: str) -> str | None:
     """The one value of a query parameter; the document gives each parameter one value."""
     values = request.query_params.getlist(name)
     if len(values) > 1:
-        raise Invalid(f"{name} is given more than once", [FieldProblem(name, "give it once")])
+        problem = FieldProblem(name, "give it once", RequestErrorCode.GIVEN_TWICE)
+        raise Invalid(f"{name} is given more than once", [problem])
     return values[0] if values else None
 
 
@@ -135,7 +141,8 @@ async def optional_object_body(request: Request) -> dict[str, Any]:
         return {}
     raw_body = await json_body(request)
     if not isinstance(raw_body, dict):
-        raise Invalid("expected a JSON object", [FieldProblem("body", "expected a JSON object")])
+        problem = FieldProblem("body", "expected a JSON object", RequestErrorCode.INVALID_TYPE)
+        raise Invalid("expected a JSON object", [problem])
     return raw_body
 
 
@@ -146,9 +153,8 @@ def int_query(request: Request, name: str) -> int | None:
     try:
         return int(value)
     except ValueError as exc:
-        raise Invalid(
-            f"{name} must be a whole number", [FieldProblem(name, "must be a whole number")]
-        ) from exc
+        problem = FieldProblem(name, "must be a whole number", RequestErrorCode.INVALID_TYPE)
+        raise Invalid(f"{name} must be a whole number", [problem]) from exc
 
 
 def text_query(request: Request, name: str) -> str | None:
@@ -161,6 +167,5 @@ def choice_query(request: Request, name: str, choices: Collection[str]) -> str |
     if value is None or value in choices:
         return value
     expected = ", ".join(sorted(choices))
-    raise Invalid(
-        f"{name} must be one of {expected}", [FieldProblem(name, f"must be one of {expected}")]
-    )
+    problem = FieldProblem(name, f"must be one of {expected}", RequestErrorCode.NOT_ONE_OF)
+    raise Invalid(f"{name} must be one of {expected}", [problem])

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, ConfigDict, Field
 
+from reengage_common.error_codes import FieldErrorCode
 from reengage_common.events import Channel, Wire
 from reengage_common.resources.campaigns import Campaign
 
@@ -15,6 +16,9 @@ from reengage_common.resources.campaigns import Campaign
 class FieldProblem(Wire):
     field: str = Field(examples=["messageTemplates.0.subject"])
     message: str
+    code: FieldErrorCode = Field(
+        description="What is wrong, for a client that reacts without parsing the message"
+    )
 
 
 class ErrorDetail(Wire):

@@ -13,12 +13,20 @@ from graphql import GraphQLError
 
 from gateway.operations import errors as operation_errors
 from gateway.operations.errors import EXPOSED_CODES, OperationError
+from reengage_common import error_codes
+
+FieldErrorCode = strawberry.enum(
+    error_codes.FieldErrorCode,
+    description="What is wrong with a field, for a client that reacts without parsing the "
+    "message (the README lists each domain's codes).",
+)
 
 
 @strawberry.type(description="One bad input field, named by its camelCase path.")
 class FieldError:
     field: str
     message: str
+    code: FieldErrorCode
 
 
 @strawberry.type(description="The input breaks a rule; `fields` names each offending field.")
@@ -53,7 +61,10 @@ R = TypeVar("R")
 
 def error_result(error: OperationError) -> ErrorResult:
     if isinstance(error, operation_errors.Invalid):
-        fields = [FieldError(field=item.field, message=item.message) for item in error.fields]
+        fields = [
+            FieldError(field=item.field, message=item.message, code=FieldErrorCode(item.code))
+            for item in error.fields
+        ]
         return ValidationError(message=error.message, fields=fields)
     if isinstance(error, operation_errors.NotFound):
         return NotFound(message=error.message)
@@ -67,7 +78,9 @@ def error_result(error: OperationError) -> ErrorResult:
 def graphql_error(error: OperationError) -> GraphQLError:
     extensions: dict[str, object] = {"code": error.code}
     if isinstance(error, operation_errors.Invalid):
-        extensions["fields"] = [{"field": f.field, "message": f.message} for f in error.fields]
+        extensions["fields"] = [
+            {"field": f.field, "message": f.message, "code": f.code} for f in error.fields
+        ]
         # The common label of a client's bad input (Apollo's code), for generic GraphQL tooling
         # that tells a client's mistake from a server failure.
         extensions["classification"] = "BAD_USER_INPUT"

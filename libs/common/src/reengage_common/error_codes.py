@@ -4,7 +4,7 @@
 campaign-svc answers `CampaignErrorCode` for a campaign (its definition, launch and preview)
 and `ProfileErrorCode` for a clinic profile; `RequestErrorCode` is for the request around a
 resource (its body, query parameters, ids). The gateway passes each code on in
-`error.fields[].code` (REST) and `FieldError.code` (GraphQL), where `FIELD_ERROR_CODES` is the
+`error.fields[].code` (REST) and `FieldError.code` (GraphQL), where `FieldErrorCode` is the
 documented set.
 """
 
@@ -61,15 +61,23 @@ class RequestErrorCode(StrEnum):
     GIVEN_TWICE = "GIVEN_TWICE"
 
 
-FIELD_ERROR_CODES: tuple[str, ...] = tuple(
-    sorted(
-        {
-            code.value
-            for kind in (CampaignErrorCode, ProfileErrorCode, RequestErrorCode)
-            for code in kind
-        }
-    )
+# Every domain's codes as one enum: the documented set of `code` in the API's field errors
+# (GraphQL `FieldErrorCode`, OpenAPI `FieldErrorCode`).
+FieldErrorCode = StrEnum(  # type: ignore[misc]
+    "FieldErrorCode",
+    {
+        code: code
+        for code in sorted(
+            {
+                c.value
+                for kind in (CampaignErrorCode, ProfileErrorCode, RequestErrorCode)
+                for c in kind
+            }
+        )
+    },
 )
+FIELD_ERROR_CODES: frozenset[str] = frozenset(FieldErrorCode)
+
 
 # pydantic's "Input should be a valid <type>" errors are named `*_type`, but for a fraction
 # given for an integer; a value of the right type that breaks a rule (a date that does not
