@@ -28,7 +28,7 @@ from audience_svc.domain.facts import new_state
 from audience_svc.domain.messages import PlanEvents, evaluated_event
 from audience_svc.domain.targeting import Audience, evaluate
 from audience_svc.projection import Projection
-from reengage_common.bus import EventPublisher
+from reengage_common.bus import EventPublisher, send_in_batches
 from reengage_common.events import CampaignLaunched, MessageDue, RecipientHeldOut
 from reengage_common.logging import TRACE_HEADER
 from reengage_common.settings import Settings
@@ -188,7 +188,7 @@ class Fanout:
                             pid, variant, step, bool(minor), states.get(pid) or new_state(pid)
                         )
                         built.append((due_topic, pid, value, headers))
-            pending = await self._send(built)
+            pending = await send_in_batches(self.producer, built)
             in_flight.append(asyncio.ensure_future(self._mark_done(plan_id, chunk["_id"], pending)))
             if len(in_flight) >= IN_FLIGHT:
                 await in_flight.pop(0)
@@ -219,33 +219,6 @@ class Fanout:
             read_states_seconds=round(read_at - started, 2),
             publish_seconds=round(time.perf_counter() - read_at, 2),
         )
-
-    async def _send(
-        self, events: list[tuple[str, str, str, list[tuple[str, bytes]]]]
-    ) -> list["asyncio.Future[Any]"]:
-        """One chunk as Kafka batches built here, one per partition (the producer's own
-        partitioner, by key), submitted without waiting: the futures of their acks."""
-        partitioner = self.producer._partitioner
-        partitions: dict[str, list[int]] = {}
-        builders: dict[tuple[str, int], Any] = {}
-        sent: list[asyncio.Future[Any]] = []
-        for topic, key, value, headers in events:
-            if topic not in partitions:
-                partitions[topic] = sorted(await self.producer.partitions_for(topic))
-            key_bytes = key.encode()
-            partition = partitioner(key_bytes, partitions[topic], partitions[topic])
-            builder = builders.get((topic, partition))
-            if builder is None:
-                builder = builders[(topic, partition)] = self.producer.create_batch()
-            value_bytes = value.encode()
-            if builder.append(key=key_bytes, value=value_bytes, timestamp=None, headers=headers):
-                continue
-            sent.append(await self.producer.send_batch(builder, topic, partition=partition))
-            builder = builders[(topic, partition)] = self.producer.create_batch()
-            builder.append(key=key_bytes, value=value_bytes, timestamp=None, headers=headers)
-        for (topic, partition), builder in builders.items():
-            sent.append(await self.producer.send_batch(builder, topic, partition=partition))
-        return sent
 
     async def _mark_done(
         self, plan_id: str, chunk_id: str, acks: list["asyncio.Future[Any]"]

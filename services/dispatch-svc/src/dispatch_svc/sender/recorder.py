@@ -9,7 +9,7 @@ most a crash can make us send twice.
 
 import asyncio
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +19,7 @@ import structlog
 from aiokafka import AIOKafkaProducer
 
 from dispatch_svc import store
+from reengage_common.bus import send_in_batches
 from reengage_common.logging import TRACE_HEADER
 from reengage_common.metrics import EVENTS_PUBLISHED
 
@@ -159,21 +160,20 @@ class BatchPublisher:
                     delay = min(delay * 2, 5.0)
 
     async def publish(self, records: Sequence[dict[str, Any]]) -> None:
-        pending = []
-        for record in records:
-            for event in record["events"]:
-                pending.append(
-                    await self._producer.send(
-                        self._topic(event.type),
-                        value=event.json.encode(),
-                        key=event.key.encode(),
-                        headers=[
-                            (TRACE_HEADER, event.trace_id.encode()),
-                            ("type", event.type.encode()),
-                        ],
-                    )
+        events = [event for record in records for event in record["events"]]
+        acks = await send_in_batches(
+            self._producer,
+            (
+                (
+                    self._topic(event.type),
+                    event.key,
+                    event.json,
+                    [(TRACE_HEADER, event.trace_id.encode()), ("type", event.type.encode())],
                 )
-                EVENTS_PUBLISHED.labels(SERVICE, event.type).inc()
-        if pending:
-            await asyncio.gather(*pending)
+                for event in events
+            ),
+        )
+        await asyncio.gather(*acks)
+        for kind, count in Counter(event.type for event in events).items():
+            EVENTS_PUBLISHED.labels(SERVICE, kind).inc(count)
         await store.mark_published(records)
