@@ -240,6 +240,38 @@ async def test_only_a_body_with_a_required_field_is_documented_as_required(gatew
     assert paths[f"{BASE}/{{id}}"]["put"]["requestBody"]["required"] is True
 
 
+async def test_each_route_is_tagged_by_its_resource_with_errors_meant_for_it(gateway) -> None:
+    document = (await gateway.get("/api/openapi.json")).json()
+
+    paths = document["paths"]
+    clinic_get = paths["/api/booking/clinic"]["get"]
+    assert clinic_get["tags"] == ["clinic"]
+    assert clinic_get["responses"]["404"]["description"].startswith("Your clinic has no profile")
+    assert "campaign" not in str(paths["/api/booking/clinic"]).lower()
+    assert paths[f"{BASE}/{{id}}"]["get"]["tags"] == ["campaigns"]
+    assert paths[f"{BASE}/{{id}}"]["get"]["responses"]["404"]["description"] == (
+        "No such campaign in your clinic"
+    )
+    assert paths[f"{BASE}/{{id}}/stats"]["get"]["tags"] == ["tracking"]
+    assert paths[f"{BASE}/estimate"]["post"]["tags"] == ["audience"]
+    assert "audience-svc" in paths[f"{BASE}/estimate"]["post"]["responses"]["503"]["description"]
+    assert (
+        "PROFILE_INCOMPLETE"
+        in paths[f"{BASE}/{{id}}/launch"]["post"]["responses"]["422"]["description"]
+    )
+    used = {tag for methods in paths.values() for op in methods.values() for tag in op["tags"]}
+    assert used == {tag["name"] for tag in document["tags"]}
+
+
+async def test_a_field_error_code_is_documented_as_the_set_of_codes(gateway) -> None:
+    document = (await gateway.get("/api/openapi.json")).json()
+
+    schemas = document["components"]["schemas"]
+    assert schemas["FieldProblem"]["required"] == ["field", "message", "code"]
+    codes = set(schemas["FieldErrorCode"]["enum"])
+    assert {"REQUIRED", "NOT_E164", "OUTSIDE_LEGAL_HOURS", "CODE_IN_USE", "NOT_JSON"} <= codes
+
+
 async def test_a_query_parameter_given_twice_is_refused_by_name(
     gateway, services, headers_of
 ) -> None:

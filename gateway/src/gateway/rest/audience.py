@@ -8,7 +8,7 @@ from starlette.requests import Request
 from gateway.operations import audience
 from gateway.operations.access import Caller
 from gateway.rest import schemas
-from gateway.rest.endpoints import RestRoute, json_body
+from gateway.rest.endpoints import RestRoute, errors, json_body
 from reengage_common.events import Channel, MessageTemplate, Targeting, Variant, Wire
 
 
@@ -50,6 +50,8 @@ async def import_patients(request: Request, caller: Caller) -> Any:
     )
 
 
+AUDIENCE_DOWN = {503: "audience-svc, which answers this, is down or unreachable"}
+
 ROUTES: tuple[RestRoute, ...] = (
     RestRoute(
         "POST",
@@ -59,7 +61,8 @@ ROUTES: tuple[RestRoute, ...] = (
         "How many patients a targeting (or a whole draft) reaches now, excluded by reason",
         AudienceEstimate,
         request_body=EstimateRequest,
-        errors=(401, 403, 422, 503),
+        errors=errors(401, 403, 422, 503, meaning=AUDIENCE_DOWN),
+        tag="audience",
     ),
     RestRoute(
         "POST",
@@ -69,7 +72,17 @@ ROUTES: tuple[RestRoute, ...] = (
         "Import patients: CSV (header of contract field names, dotted for nested ones) or "
         "JSON lines, streamed; answers counts and every rejected row with its line",
         ImportReport,
-        errors=(401, 403, 422, 503),
+        errors=errors(
+            401,
+            403,
+            422,
+            503,
+            meaning={
+                **AUDIENCE_DOWN,
+                422: "The body is neither CSV nor JSON lines of the contract's patient fields",
+            },
+        ),
+        tag="audience",
     ),
 )
 

@@ -12,6 +12,7 @@ from gateway.rest import schemas
 from gateway.rest.endpoints import (
     RestRoute,
     choice_query,
+    errors,
     int_query,
     json_body,
     optional_object_body,
@@ -36,8 +37,38 @@ RECIPIENT_PAGE_QUERY = {
     "first": PAGE_SIZE,
     "after": CURSOR,
 }
-ON_ONE = (401, 403, 404)
-CHANGE = (401, 403, 404, 409, 422)
+TAG = "campaigns"
+# What a 404 and a 409 mean on the paths of one campaign.
+ONE_CAMPAIGN = {
+    404: "No such campaign in your clinic",
+    409: "The campaign's status does not allow this",
+    503: "tracking-svc, which keeps the campaign's figures, is down or unreachable",
+}
+ON_ONE = errors(401, 403, 404, meaning=ONE_CAMPAIGN)
+CHANGE = errors(
+    401,
+    403,
+    404,
+    409,
+    422,
+    meaning={
+        **ONE_CAMPAIGN,
+        422: "The definition breaks a rule; `error.fields` names each field with a `code`",
+    },
+)
+LAUNCH = errors(
+    401,
+    403,
+    404,
+    409,
+    422,
+    meaning={
+        **ONE_CAMPAIGN,
+        422: "The campaign cannot start: a rule it breaks, what the clinic profile lacks for "
+        "its channels (`clinic.*`, PROFILE_INCOMPLETE) or an incentive code another live "
+        "campaign uses (CODE_IN_USE); `error.fields` names each",
+    },
+)
 
 
 def _id(request: Request) -> str:
@@ -143,7 +174,8 @@ ROUTES: tuple[RestRoute, ...] = (
         "Your clinic's campaigns, a page at a time",
         schemas.CampaignPage,
         query=CAMPAIGN_PAGE_QUERY,
-        errors=(401, 403, 422),
+        errors=errors(401, 403, 422),
+        tag=TAG,
     ),
     RestRoute(
         "POST",
@@ -154,7 +186,8 @@ ROUTES: tuple[RestRoute, ...] = (
         schemas.CampaignWithCounts,
         201,
         CampaignInput,
-        errors=(401, 403, 422),
+        errors=errors(401, 403, 422),
+        tag=TAG,
     ),
     RestRoute(
         "GET",
@@ -164,6 +197,7 @@ ROUTES: tuple[RestRoute, ...] = (
         "One campaign",
         schemas.CampaignWithCounts,
         errors=ON_ONE,
+        tag=TAG,
     ),
     RestRoute(
         "PUT",
@@ -174,6 +208,7 @@ ROUTES: tuple[RestRoute, ...] = (
         schemas.CampaignWithCounts,
         request_body=CampaignInput,
         errors=CHANGE,
+        tag=TAG,
     ),
     RestRoute(
         "DELETE",
@@ -182,7 +217,8 @@ ROUTES: tuple[RestRoute, ...] = (
         delete_campaign,
         "Delete a campaign",
         schemas.DeletedCampaign,
-        errors=(401, 403, 404, 409),
+        errors=errors(401, 403, 404, 409, meaning=ONE_CAMPAIGN),
+        tag=TAG,
     ),
     RestRoute(
         "POST",
@@ -191,7 +227,8 @@ ROUTES: tuple[RestRoute, ...] = (
         launch_campaign,
         "Launch (role clinic_admin)",
         schemas.CampaignWithCounts,
-        errors=CHANGE,
+        errors=LAUNCH,
+        tag=TAG,
     ),
     RestRoute(
         "POST",
@@ -201,6 +238,7 @@ ROUTES: tuple[RestRoute, ...] = (
         "Pause an active campaign",
         schemas.CampaignWithCounts,
         errors=CHANGE,
+        tag=TAG,
     ),
     RestRoute(
         "POST",
@@ -210,6 +248,7 @@ ROUTES: tuple[RestRoute, ...] = (
         "Resume a paused campaign",
         schemas.CampaignWithCounts,
         errors=CHANGE,
+        tag=TAG,
     ),
     RestRoute(
         "POST",
@@ -219,6 +258,7 @@ ROUTES: tuple[RestRoute, ...] = (
         "Cancel a campaign for good",
         schemas.CampaignWithCounts,
         errors=CHANGE,
+        tag=TAG,
     ),
     RestRoute(
         "POST",
@@ -228,7 +268,8 @@ ROUTES: tuple[RestRoute, ...] = (
         "Copy a campaign as a new draft",
         schemas.CampaignWithCounts,
         201,
-        errors=(401, 403, 404, 409),
+        errors=errors(401, 403, 404, 409, meaning=ONE_CAMPAIGN),
+        tag=TAG,
     ),
     RestRoute(
         "POST",
@@ -238,7 +279,8 @@ ROUTES: tuple[RestRoute, ...] = (
         "Render the messages with a patient's or sample data",
         schemas.CampaignPreview,
         request_body=schemas.PreviewRequest,
-        errors=(401, 403, 404, 422),
+        errors=errors(401, 403, 404, 422, meaning=ONE_CAMPAIGN),
+        tag=TAG,
     ),
     RestRoute(
         "GET",
@@ -247,7 +289,8 @@ ROUTES: tuple[RestRoute, ...] = (
         campaign_stats,
         "The campaign's figures (503 NOT_AVAILABLE while tracking-svc is down)",
         schemas.CampaignStats,
-        errors=(401, 403, 404, 503),
+        errors=errors(401, 403, 404, 503, meaning=ONE_CAMPAIGN),
+        tag="tracking",
     ),
     RestRoute(
         "GET",
@@ -257,6 +300,7 @@ ROUTES: tuple[RestRoute, ...] = (
         "The campaign's recipients by cursor (503 NOT_AVAILABLE while tracking-svc is down)",
         schemas.RecipientPage,
         query=RECIPIENT_PAGE_QUERY,
-        errors=(401, 403, 404, 422, 503),
+        errors=errors(401, 403, 404, 422, 503, meaning=ONE_CAMPAIGN),
+        tag="tracking",
     ),
 )

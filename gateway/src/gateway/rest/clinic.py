@@ -6,7 +6,7 @@ from starlette.requests import Request
 
 from gateway.operations import clinic
 from gateway.operations.access import Caller
-from gateway.rest.endpoints import RestRoute, json_body
+from gateway.rest.endpoints import RestRoute, errors, json_body
 from reengage_common.events import ClinicProfile
 
 PATH = "/api/booking/clinic"
@@ -28,7 +28,10 @@ ROUTES: tuple[RestRoute, ...] = (
         get_clinic_profile,
         "Your clinic's profile (404 until it is saved)",
         ClinicProfile,
-        errors=(401, 403, 404),
+        errors=errors(
+            401, 403, 404, meaning={404: "Your clinic has no profile yet: save one with PUT"}
+        ),
+        tag="clinic",
     ),
     RestRoute(
         "PUT",
@@ -39,6 +42,17 @@ ROUTES: tuple[RestRoute, ...] = (
         "its booking page and sending hours",
         ClinicProfile,
         request_body=ClinicProfile,
-        errors=(401, 403, 409, 422),
+        errors=errors(
+            401,
+            403,
+            409,
+            422,
+            meaning={
+                409: "Another update of the profile was saved meanwhile: read it and try again",
+                422: "A field breaks a rule; `error.fields` names each with a `code` "
+                "(NOT_E164, NOT_HTTPS, OUTSIDE_LEGAL_HOURS, ...)",
+            },
+        ),
+        tag="clinic",
     ),
 )

@@ -34,6 +34,22 @@ STATUS_OF_CODE = {
 }
 
 
+# What an error status means on any route; a route says its own 404, 409 and 503 (see `errors`).
+COMMON_ERROR_MEANINGS = {
+    401: "No token, or a bad or expired one",
+    403: "The token lacks the permission (or role) this needs",
+    422: "Invalid input; `error.fields` names each bad field with a `code`",
+    503: "The service that answers this is down or unreachable",
+}
+
+
+def errors(*statuses: int, meaning: Mapping[int, str] | None = None) -> dict[int, str]:
+    """A route's error statuses, each with what it means on that route: its own words where it
+    has them, else the common ones."""
+    own = meaning or {}
+    return {status: own.get(status) or COMMON_ERROR_MEANINGS[status] for status in statuses}
+
+
 @dataclass(frozen=True)
 class RestRoute:
     method: str
@@ -46,7 +62,10 @@ class RestRoute:
     request_body: type[BaseModel] | None = None
     # Query parameter -> its JSON schema in the document.
     query: Mapping[str, dict[str, Any]] = field(default_factory=dict)
-    errors: tuple[int, ...] = (401, 403)
+    # Error status -> what it means on this route (`errors(...)`).
+    errors: Mapping[int, str] = field(kw_only=True)
+    # The group the document lists the route under (its resource).
+    tag: str = field(kw_only=True)
 
     @property
     def operation_id(self) -> str:

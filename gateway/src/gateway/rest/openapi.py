@@ -15,14 +15,13 @@ from gateway.rest.schemas import ErrorBody
 OPENAPI_PATH = "/api/openapi.json"
 REF = "#/components/schemas/{model}"
 
-ERROR_MEANINGS = {
-    401: "No token, or a bad or expired one",
-    403: "The token lacks the permission (or role) this needs",
-    404: "No such campaign in your clinic",
-    409: "The campaign's status does not allow this",
-    422: "Invalid input; `error.fields` names each bad field",
-    503: "The service that answers this is down or unreachable",
-}
+TAGS = [
+    {"name": "campaigns", "description": "Your clinic's campaigns and their lifecycle"},
+    {"name": "tracking", "description": "A campaign's figures and recipients (tracking-svc)"},
+    {"name": "audience", "description": "Who a targeting reaches, and the patients it reads"},
+    {"name": "clinic", "description": "Your clinic's profile: what messages say about it"},
+    {"name": "meta", "description": "This document"},
+]
 QUERY_DESCRIPTIONS = {
     "status": "Only campaigns (or recipients) with this status",
     "first": "Page size (at most 100)",
@@ -76,13 +75,13 @@ def _operation(route: RestRoute, routes: tuple[RestRoute, ...], refs: Refs) -> d
     responses: dict[str, Any] = {
         str(route.success_status): success | ({"links": links} if links else {})
     }
-    for status in route.errors:
-        responses[str(status)] = _json(refs[(ErrorBody, "serialization")], ERROR_MEANINGS[status])
+    for status, meaning in route.errors.items():
+        responses[str(status)] = _json(refs[(ErrorBody, "serialization")], meaning)
     operation: dict[str, Any] = {
         "operationId": route.operation_id,
         "summary": route.summary,
         "description": f"Requires {requirement.describe().removeprefix('needs ')}.",
-        "tags": ["campaigns"],
+        "tags": [route.tag],
         "security": [{"bearer": []}],
         "parameters": parameters,
         "responses": responses,
@@ -124,6 +123,7 @@ def openapi_document(routes: tuple[RestRoute, ...]) -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {"title": "Re-engagement campaigns API", "version": "1.0.0"},
+        "tags": TAGS,
         "paths": paths,
         "components": {
             "schemas": schemas,
