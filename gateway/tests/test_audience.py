@@ -149,3 +149,15 @@ async def test_an_import_needs_manage_reminders_and_never_reaches_the_service(
 
     assert refused.status_code == 403
     assert refused.json()["error"]["code"] == "FORBIDDEN"
+
+
+async def test_an_estimate_reads_its_body_strictly_as_json(gateway, headers_of) -> None:
+    # found by schemathesis: a holdout of `false` was read as 0 % and answered 200
+    rest = await gateway.post(
+        "/api/booking/campaigns/estimate",
+        json={"targeting": {"inactiveDays": 30}, "holdoutPercent": False},
+        headers=headers_of("viewer"),
+    )
+
+    assert rest.status_code == 422, rest.text
+    assert [f["field"] for f in rest.json()["error"]["fields"]] == ["holdoutPercent"]

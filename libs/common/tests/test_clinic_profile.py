@@ -86,6 +86,11 @@ def test_a_complete_profile_is_accepted_with_the_legal_window_by_default() -> No
             {"quietHours.end": ProfileErrorCode.OUTSIDE_LEGAL_HOURS},
         ),
         ({"quietHours": {"start": "9am"}}, {"quietHours.start": ProfileErrorCode.INVALID_TIME}),
+        # a time with a zone ("1230Z", which fromisoformat reads) was compared with the legal
+        # window: a 500, found while stating HH:MM as the document's pattern
+        ({"quietHours": {"start": "1230Z"}}, {"quietHours.start": ProfileErrorCode.INVALID_TIME}),
+        # the document's pattern is ^https:// (urlsplit alone reads HTTPS:// as https too)
+        ({"website": "HTTPS://brightsmiles.example"}, {"website": ProfileErrorCode.NOT_HTTPS}),
         (
             {"quietHours": {"start": "18:00", "end": "09:00"}},
             {"quietHours": ProfileErrorCode.EMPTY_WINDOW},

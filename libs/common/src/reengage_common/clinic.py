@@ -5,6 +5,7 @@ campaign-svc checks `profile_errors` before it stores a profile and `channel_gap
 launch; dispatch and tracking read the snapshot through the helpers below.
 """
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import time
@@ -19,7 +20,7 @@ from pydantic import ValidationError
 from pydantic.alias_generators import to_camel
 
 from reengage_common.error_codes import ProfileErrorCode, code_of_pydantic_error
-from reengage_common.events import Address, Channel, ClinicProfile, QuietHours
+from reengage_common.events import HH_MM, Address, Channel, ClinicProfile, QuietHours
 
 # The hours the law allows outreach; a clinic may narrow them, never widen them.
 LEGAL_START, LEGAL_END = time(8, 0), time(21, 0)
@@ -243,7 +244,7 @@ def _https_errors(field: str, url: str | None) -> Iterator[ProfileError]:
     if url is None:
         return
     parts = urlsplit(url)
-    if parts.scheme != "https" or not parts.hostname or " " in url:
+    if not url.startswith("https://") or not parts.hostname or " " in url:
         yield ProfileError(
             field, f"'{url}' is not an https:// address of a page", ProfileErrorCode.NOT_HTTPS
         )
@@ -284,10 +285,9 @@ def _quiet_hours_errors(quiet_hours: QuietHours) -> Iterator[ProfileError]:
     bounds: dict[str, time] = {}
     for part, text in (("start", quiet_hours.start), ("end", quiet_hours.end)):
         field = f"quietHours.{part}"
-        try:
-            moment = time.fromisoformat(text) if len(text) == 5 else None
-        except ValueError:
-            moment = None
+        # Only HH:MM, as the document's pattern says: fromisoformat also reads "1230Z", a time
+        # with a zone that cannot be compared with the legal window.
+        moment = time.fromisoformat(text) if re.fullmatch(HH_MM, text) else None
         if moment is None:
             yield ProfileError(
                 field, f"'{text}' is not a time of day as HH:MM", ProfileErrorCode.INVALID_TIME

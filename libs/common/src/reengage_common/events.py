@@ -61,13 +61,24 @@ class CampaignStatus(StrEnum):
     CANCELLED = "CANCELLED"
 
 
+# Constraints stated for the API's documents (`json_schema_extra`), each a rule the services
+# check themselves with their own message and code; an event is not refused for them.
+AT_LEAST_ONE: dict[str, Any] = {"minimum": 1}
+HH_MM_IN_LEGAL_HOURS = r"^((0[89]|1\d|20):[0-5]\d|21:00)$"
+HH_MM = r"^([01]\d|2[0-3]):[0-5]\d$"
+E164 = r"^\+[1-9]\d{1,14}$"
+# A page's address: https, written in lower case (the profile's rule); `pattern` binds strings
+# only, so a null stays allowed.
+HTTPS: dict[str, Any] = {"pattern": "^https://"}
+
+
 class Targeting(Wire):
-    inactive_days: int
+    inactive_days: int = Field(json_schema_extra=AT_LEAST_ONE)
     treatment_stages: list[str] = Field(default_factory=list)
     include_no_shows: bool = True
     include_dropouts: bool = True
     exclude_recent_contact: bool = True
-    exclude_contact_days: int = 30
+    exclude_contact_days: int = Field(default=30, json_schema_extra=AT_LEAST_ONE)
 
 
 class MessageTemplate(Wire):
@@ -88,7 +99,15 @@ class Schedule(Wire):
     # None in a draft: launching it starts it now (the launch fills the date in).
     start_date: AwareDatetime | None = None
     end_date: AwareDatetime | None = None
-    send_times: list[str] = Field(default_factory=lambda: ["10:00"])
+    send_times: list[str] = Field(
+        default_factory=lambda: ["10:00"],
+        description="HH:MM within 08:00-21:00, the hours the law allows outreach",
+        json_schema_extra={
+            "items": {"type": "string", "pattern": HH_MM_IN_LEGAL_HOURS},
+            "minItems": 1,
+            "uniqueItems": True,
+        },
+    )
     timezone: str = "UTC"
 
 
@@ -96,7 +115,7 @@ class Incentive(Wire):
     has_incentive: bool = False
     incentive_details: str | None = None
     incentive_code: str | None = None
-    incentive_cost_cents: int = 0
+    incentive_cost_cents: int = Field(default=0, json_schema_extra={"minimum": 0})
 
 
 class Address(Wire):
@@ -122,8 +141,8 @@ class QuietHours(Wire):
     """The clinic's own sending hours ("HH:MM", its patients' local time); never wider than the
     08:00-21:00 the law allows (see `reengage_common.clinic`)."""
 
-    start: str = "08:00"
-    end: str = "21:00"
+    start: str = Field(default="08:00", json_schema_extra={"pattern": HH_MM})
+    end: str = Field(default="21:00", json_schema_extra={"pattern": HH_MM})
 
 
 class ClinicProfile(Wire):
@@ -134,17 +153,25 @@ class ClinicProfile(Wire):
     snapshots written before a rule existed stay readable.
     """
 
-    name: str
+    name: str = Field(json_schema_extra={"pattern": r"\S", "maxLength": 200})
     phone: str | None = Field(default=None, description="As patients should dial it")
     email: str | None = None
     address: Address | None = Field(default=None, description="Postal address (email footers)")
-    timezone: str = Field(description="IANA time zone, e.g. America/Chicago")
-    booking_url: str | None = Field(default=None, description="https page patients book on")
+    timezone: str = Field(
+        description="IANA time zone, e.g. America/Chicago", json_schema_extra={"minLength": 1}
+    )
+    booking_url: str | None = Field(
+        default=None, description="https page patients book on", json_schema_extra=HTTPS
+    )
     email_from: str | None = Field(
         default=None, description="Sender of emails: display name and address"
     )
-    sms_from: str | None = Field(default=None, description="Sender of SMS, E.164 (+15005550006)")
-    website: str | None = None
+    sms_from: str | None = Field(
+        default=None,
+        description="Sender of SMS, E.164 (+15005550006)",
+        json_schema_extra={"pattern": E164},
+    )
+    website: str | None = Field(default=None, json_schema_extra=HTTPS)
     quiet_hours: QuietHours = Field(
         default_factory=QuietHours, description="Default (and null): 08:00-21:00"
     )

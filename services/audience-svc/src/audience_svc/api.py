@@ -4,6 +4,7 @@ The gateway forwards the caller's token; it is verified again here and scopes ev
 the caller's clinic.
 """
 
+import json
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -116,7 +117,8 @@ async def estimate(request: Request) -> Response:
     except ValueError as exc:
         raise Invalid([{"field": "body", "message": "is not JSON"}]) from exc
     try:
-        wanted = EstimateRequest.model_validate(body)
+        # Strictly, as JSON (as campaign-svc reads a campaign): false is not a holdout of 0 %.
+        wanted = EstimateRequest.model_validate_json(json.dumps(body), strict=True)
     except ValidationError as exc:
         raise Invalid(_field_errors(exc)) from exc
     projection: Projection = request.state.projection

@@ -53,6 +53,7 @@ EXAMPLE_CAMPAIGN: dict[str, Any] = {
     },
 }
 NAME_MAX_LENGTH = 200
+MAX_HOLDOUT_PERCENT = 50
 
 
 class CampaignInput(Wire):
@@ -69,14 +70,17 @@ class CampaignInput(Wire):
     name: str = Field(json_schema_extra={"pattern": r"\S", "maxLength": NAME_MAX_LENGTH})
     description: str | None = None
     targeting: Targeting
-    channels: list[Channel]
-    message_templates: list[MessageTemplate]
+    # Rules of campaign-svc's too (each answered with its own code), stated for the document.
+    channels: list[Channel] = Field(json_schema_extra={"minItems": 1, "uniqueItems": True})
+    message_templates: list[MessageTemplate] = Field(json_schema_extra={"minItems": 1})
     variants: Annotated[list[Variant], null_means_default(list[Variant])] = Field(
         default_factory=lambda: [Variant(name="A", weight=1)],
         description="Default: one variant A of weight 1",
     )
     holdout_percent: Annotated[float, null_means_default(float)] = Field(
-        default=0, description="A control group (0-50 %) that gets nothing"
+        default=0,
+        description="A control group (0-50 %) that gets nothing",
+        json_schema_extra={"minimum": 0, "maximum": MAX_HOLDOUT_PERCENT},
     )
     schedule: Schedule
     incentive: Annotated[Incentive, null_means_default(Incentive)] = Field(

@@ -14,11 +14,11 @@ from reengage_common.messages import (
     sample_merge_data,
     template_problems,
 )
+from reengage_common.resources.campaigns import MAX_HOLDOUT_PERCENT
 
 # The hours the law allows outreach, read in each patient's own time zone. "HH:MM" strings
 # compare correctly as text.
 SEND_WINDOW_OPENS, SEND_WINDOW_CLOSES = "08:00", "21:00"
-MAX_HOLDOUT_PERCENT = 50
 INCENTIVE_CODE_MAX_LENGTH = 32
 TEMPLATE_MAX_LENGTH = 20_000
 
