@@ -61,6 +61,8 @@ start_mailpit() {
         --smtp-auth-accept-any --smtp-auth-allow-insecure
         --smtp-max-recipients=1000
         --smtp-disable-rdns --disable-version-check
+        # chaos: tests make the SMTP server refuse (4xx/5xx) through its API
+        --enable-chaos
     )
     start_daemon mailpit "$MAILPIT_PID" "$MAILPIT_BIN" "$MAILPIT_LOG" \
         "$MAILPIT_SMTP_PORT $MAILPIT_HTTP_PORT" "$MAILPIT_BIN" "${args[@]}"

@@ -3,6 +3,7 @@ provider's reason; a message that keeps failing transiently is FAILED once attem
 
 import pytest
 from kit import (
+    EMAIL_STEP,
     MAIL_STEP,
     SMS_STEP,
     FakeClock,
@@ -23,6 +24,7 @@ pytestmark = pytest.mark.infra
 NOW = utc(2026, 11, 26, 16, 0)  # 10:00 in Chicago
 SMS_FIRST = SMS_STEP.model_copy(update={"sequence": 1, "delay_days": 0})
 MAIL_FIRST = MAIL_STEP.model_copy(update={"sequence": 1, "delay_days": 0})
+EMAIL_FIRST = EMAIL_STEP.model_copy(update={"sequence": 1, "delay_days": 0})
 
 
 async def test_transient_errors_are_retried_and_permanent_ones_fail_with_the_reason(infra) -> None:
@@ -65,6 +67,38 @@ async def test_transient_errors_are_retried_and_permanent_ones_fail_with_the_rea
     assert mail[lucky].outcome is SendOutcome.FAILED
     assert mail[lucky].reason.startswith("gave up after 4 attempts: lob 500 internal_server_error")
     assert len(letter_requests) == 4
+
+
+async def test_smtp_refusals_5xx_fail_with_the_servers_reply_and_4xx_are_retried(infra) -> None:
+    clock = FakeClock(NOW)
+    campaign = unique("smtp-fail")
+    refused, deferred, welcome = unique("p-refused"), unique("p-deferred"), unique("p-welcome")
+    async with dispatch_stack(infra, "smtp-failures", clock, send_attempts=3) as stack:
+        sent = await stack.bus.watch("message.sent")
+        await stack.bus.publish(launched(campaign, [EMAIL_FIRST], at=clock.now))
+        async with stack.mailpit.refusing("Recipient", 550):
+            await stack.bus.publish(due(campaign, refused, at=clock.now))
+            await eventually(lambda: _count(sent, campaign, 1))
+        async with stack.mailpit.refusing("Sender", 451):
+            await stack.bus.publish(due(campaign, deferred, at=clock.now))
+            await eventually(lambda: _count(sent, campaign, 2))
+        # the pooled connections were reset after each refusal: the next message goes through
+        await stack.bus.publish(due(campaign, welcome, at=clock.now))
+        await eventually(lambda: _count(sent, campaign, 3))
+        arrived = {p: await stack.mailpit.to(f"{p}@") for p in (refused, deferred, welcome)}
+
+    emails = {e.patient_id: e for e in sent_of(sent, campaign)}
+    assert emails[refused].outcome is SendOutcome.FAILED
+    assert emails[refused].reason.startswith("smtp 550")
+    assert emails[refused].retried is False
+    assert emails[deferred].outcome is SendOutcome.FAILED
+    assert emails[deferred].reason.startswith("gave up after 3 attempts: smtp 451")
+    assert emails[welcome].outcome is SendOutcome.SENT
+    assert {p: len(messages) for p, messages in arrived.items()} == {
+        refused: 0,
+        deferred: 0,
+        welcome: 1,
+    }
 
 
 async def _count(events, campaign: str, count: int) -> bool:

@@ -335,6 +335,20 @@ class Mailpit:
         answer.raise_for_status()
         return answer.content
 
+    @contextlib.asynccontextmanager
+    async def refusing(self, stage: str, code: int) -> AsyncIterator[None]:
+        """Mailpit's chaos: every SMTP `stage` ("Sender": MAIL, "Recipient": RCPT) answers
+        `code` until the block ends (for the whole server: tests run one at a time)."""
+        answer = await self.http.put(
+            "/api/v1/chaos", json={stage: {"ErrorCode": code, "Probability": 100}}
+        )
+        answer.raise_for_status()
+        try:
+            yield
+        finally:
+            calm = {"ErrorCode": 451, "Probability": 0}
+            await self.http.put("/api/v1/chaos", json={"Sender": calm, "Recipient": calm})
+
     async def close(self) -> None:
         await self.http.aclose()
 
