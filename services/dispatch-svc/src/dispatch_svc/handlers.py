@@ -1,8 +1,9 @@
 """One batch function per topic dispatch-svc consumes. Each stores its events' effects in bulk
 and idempotently (unique keys); the sender loop does the rest from what they stored.
 
-`message.due` and `recipient.responded` are keyed by patient, the campaign topics by campaign,
-so the consumer owning a key's partition is that key's only writer; all writes are inserts.
+`message.due`, `recipient.responded` and `patient.upserted` are keyed by patient, the campaign
+topics by campaign, so the consumer owning a key's partition is that key's only writer; all
+writes are inserts.
 """
 
 import uuid
@@ -10,7 +11,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from dispatch_svc import store
+from dispatch_svc import consent_store, store
+from dispatch_svc.domain.consents import changes_to_keep, consent_change, patients_lifting
 from reengage_common.bus import BatchHandler, batch
 from reengage_common.events import (
     CampaignLaunched,
@@ -18,6 +20,7 @@ from reengage_common.events import (
     Envelope,
     Event,
     MessageDue,
+    PatientUpserted,
     RecipientResponded,
 )
 
@@ -53,7 +56,8 @@ def make_handlers(
     hand_over: HandOver = lambda _: False,
 ) -> dict[type[Event], BatchHandler]:
     """The consumer's handlers; `nudge` wakes this process's sender, `responses_changed`
-    drops its cached responses, `hand_over` gives stored messages to it when it is sending."""
+    drops its cached responses and consents, `hand_over` gives stored messages to it when it
+    is sending."""
     now = clock or (lambda: datetime.now(UTC))
 
     async def on_messages_due(envelopes: list[Envelope[MessageDue]]) -> None:
@@ -112,9 +116,31 @@ def make_handlers(
         if await store.store_records(store.ResponseRecord, records):
             responses_changed()
 
+    async def on_patients_upserted(envelopes: list[Envelope[PatientUpserted]]) -> None:
+        records: list[dict[str, Any]] = []
+        for clinic_id, upserts in _by_clinic(envelopes).items():
+            changes = [consent_change(e.id, e.time, e.data) for e in upserts]
+            restricted_before = await consent_store.patients_with_changes(
+                clinic_id, patients_lifting(changes)
+            )
+            records += [
+                consent_store.consent_record(clinic_id, change)
+                for change in changes_to_keep(changes, restricted_before)
+            ]
+        if records and await store.store_records(store.ConsentChangeRecord, records):
+            responses_changed()
+
     return {
         MessageDue: batch(on_messages_due),
         CampaignLaunched: batch(on_campaigns_launched),
         CampaignStatusChanged: batch(on_campaign_status_changed),
         RecipientResponded: batch(on_recipients_responded),
+        PatientUpserted: batch(on_patients_upserted),
     }
+
+
+def _by_clinic(envelopes: list[Envelope[PatientUpserted]]) -> dict[str, list[Envelope[Any]]]:
+    clinics: dict[str, list[Envelope[Any]]] = {}
+    for envelope in envelopes:
+        clinics.setdefault(envelope.clinic_id, []).append(envelope)
+    return clinics

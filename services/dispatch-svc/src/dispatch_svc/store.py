@@ -11,6 +11,8 @@
     campaign_events   `campaign.launched` / `campaign.status_changed` as they arrived, written
                       by the campaign partition's consumer, read by whichever replica sends
     responses         `recipient.responded`, for the checks just before a send
+    consent_changes   `patient.upserted` that restrict a patient, or lift an earlier restriction,
+                      `_id` = event id, for the same checks (queries in `consent_store`)
 
 A message's state is folded from these records: QUEUED (a message, nothing else), SENDING (a
 claim, no outcome), then its outcome. No record is ever updated.
@@ -81,6 +83,12 @@ class ResponseRecord(Document):
         indexes = [IndexModel([("clinic_id", ASCENDING)])]
 
 
+class ConsentChangeRecord(Document):
+    class Settings:
+        name = "consent_changes"
+        indexes = [IndexModel([("clinic_id", ASCENDING)])]
+
+
 DOCUMENTS: list[type[Document]] = [
     QueuedMessage,
     QueuedBatch,
@@ -89,6 +97,7 @@ DOCUMENTS: list[type[Document]] = [
     PublishedBatch,
     CampaignEvent,
     ResponseRecord,
+    ConsentChangeRecord,
 ]
 
 

@@ -1,9 +1,11 @@
-"""Per-message rules just before a send: a response or an opt-out since targeting wins."""
+"""Per-message rules just before a send: a response, an opt-out or a consent withdrawn by the
+clinic's systems since targeting wins."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from dispatch_svc.domain.campaigns import SEQUENCE_STOPPERS
+from dispatch_svc.domain.consents import ConsentRestrictions
 from reengage_common.events import Channel, ResponseKind
 
 
@@ -20,12 +22,15 @@ class Response:
 
 @dataclass
 class Responses:
-    """The responses of one clinic, indexed for the checks before each send."""
+    """The responses and consent restrictions of one clinic, indexed for the checks before
+    each send."""
 
     # (patient, channel or None for every channel) that unsubscribed
     opted_out: set[tuple[str, Channel | None]] = field(default_factory=set)
     # (campaign, patient) -> the first response that ends the sequence
     stopped: dict[tuple[str, str], ResponseKind] = field(default_factory=dict)
+    # what the clinic's systems withdrew (`patient.upserted`), set beside the responses
+    consents: ConsentRestrictions = field(default_factory=ConsentRestrictions)
 
     @classmethod
     def of(cls, responses: Iterable[Response]) -> "Responses":
@@ -38,7 +43,11 @@ class Responses:
         return index
 
     def skip_reason(self, campaign_id: str, patient_id: str, channel: Channel) -> str | None:
-        """Why this message must not go, or None. Opt-outs hold across the clinic's campaigns."""
+        """Why this message must not go, or None. Opt-outs and consents hold across the
+        clinic's campaigns."""
+        withheld = self.consents.skip_reason(patient_id, channel)
+        if withheld is not None:
+            return withheld
         if (patient_id, channel) in self.opted_out or (patient_id, None) in self.opted_out:
             return f"unsubscribed from {channel.value}"
         kind = self.stopped.get((campaign_id, patient_id))

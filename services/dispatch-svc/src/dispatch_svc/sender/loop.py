@@ -21,7 +21,7 @@ from aiokafka import AIOKafkaProducer
 from aiolimiter import AsyncLimiter
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from dispatch_svc import store
+from dispatch_svc import consent_store, store
 from dispatch_svc.channels import (
     ChannelSender,
     Outgoing,
@@ -38,6 +38,7 @@ from dispatch_svc.domain.campaigns import (
     verdict,
 )
 from dispatch_svc.domain.compose import CannotCompose, compose
+from dispatch_svc.domain.consents import ConsentRestrictions
 from dispatch_svc.domain.decisions import Response, Responses
 from dispatch_svc.domain.events import next_step_due, sent_event
 from dispatch_svc.metrics import MESSAGES, PROVIDER_RETRIES, QUEUED, RETRIED_SENDS
@@ -348,7 +349,9 @@ class Sender:
         cached = self._responses.get(clinic_id)
         if cached is not None and time.monotonic() - cached[0] < RESPONSES_FRESH_SECONDS:
             return cached[1]
-        records = await store.responses_of_clinic(clinic_id)
+        records, consent_changes = await asyncio.gather(
+            store.responses_of_clinic(clinic_id), consent_store.consent_changes_of_clinic(clinic_id)
+        )
         responses = Responses.of(
             Response(
                 clinic_id=clinic_id,
@@ -359,6 +362,7 @@ class Sender:
             )
             for record in records
         )
+        responses.consents = ConsentRestrictions.of(consent_changes)
         self._responses[clinic_id] = (time.monotonic(), responses)
         return responses
 
