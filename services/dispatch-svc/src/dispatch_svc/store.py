@@ -3,7 +3,8 @@
     messages          one document per `message.due`, `_id` = messageId (QUEUED); never updated
     queued_batches    "batch B of messages was stored": how the sender learns of new messages
                       without rescanning (it deletes an announcement once it holds the batch)
-    send_claims       `_id` = "<messageId>:<attempt>": SENDING, won by a unique insert
+    send_claims       `_id` = "<messageId>:<attempt>": SENDING, won by a unique insert, with
+                      its owner, lease epoch and expiry
     send_batches      SENT / FAILED / SKIPPED outcomes of one flush of the sender, carrying
                       their `message.sent` and next steps' `message.due` (an outbox record)
     published_batches "send batch B's events are acknowledged by Kafka" (the outbox's flag,
@@ -124,6 +125,35 @@ def message_of(record: Mapping[str, Any]) -> dict[str, Any]:
     message.update(json.loads(record["due"]))
     message["due_at"] = datetime.fromisoformat(message["due_at"])
     return message
+
+
+def claim_record(
+    claim_id: str,
+    campaign_id: str,
+    *,
+    owner: str,
+    epoch: int,
+    claimed_at: datetime,
+    expires_at: datetime,
+) -> dict[str, Any]:
+    """A send claim, `claim_id` = "<messageId>:<attempt>" (its unique key is the claim)."""
+    claim = {
+        "owner": owner,
+        "epoch": epoch,
+        "claimed_at": claimed_at.isoformat(),
+        "expires_at": expires_at.isoformat(),
+    }
+    return {"_id": claim_id, "campaign_id": campaign_id, "claim": _text(claim)}
+
+
+def claim_of(record: Mapping[str, Any]) -> dict[str, Any]:
+    message_id, _, attempt = record["_id"].rpartition(":")
+    claim = json.loads(record["claim"])
+    return {
+        "message_id": message_id,
+        "attempt": int(attempt),
+        "expires_at": datetime.fromisoformat(claim["expires_at"]),
+    }
 
 
 class EncodedEvent(NamedTuple):
@@ -278,11 +308,9 @@ async def mark_published(batches: Sequence[Mapping[str, Any]]) -> None:
 
 
 async def claims_of_campaign(campaign_id: str) -> list[dict[str, Any]]:
-    return (
-        await collection(SendClaim)
-        .find({"campaign_id": campaign_id}, {"message_id": 1, "attempt": 1, "expires_at": 1})
-        .to_list()
-    )
+    """Every claim of the campaign: {"message_id", "attempt", "expires_at"}."""
+    records = await collection(SendClaim).find({"campaign_id": campaign_id}).to_list()
+    return [claim_of(record) for record in records]
 
 
 async def responses_of_clinic(clinic_id: str) -> list[dict[str, Any]]:

@@ -387,17 +387,15 @@ class Sender:
         won = await claim_many(
             store.collection(store.SendClaim),
             [
-                {
-                    "_id": claim_id,
-                    "message_id": entry.message_id,
-                    "campaign_id": queue.campaign_id,
-                    "attempt": entry.attempt + 1,
-                    "owner": self.owner,
-                    "epoch": self._lease.epoch,
-                    "claimed_at": wall,
-                    "expires_at": expires,
-                }
-                for claim_id, entry in wanted.items()
+                store.claim_record(
+                    claim_id,
+                    queue.campaign_id,
+                    owner=self.owner,
+                    epoch=self._lease.epoch,
+                    claimed_at=wall,
+                    expires_at=expires,
+                )
+                for claim_id in wanted
             ],
         )
         for claim_id, entry in wanted.items():
