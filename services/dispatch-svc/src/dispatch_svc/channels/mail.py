@@ -9,6 +9,7 @@ written once per messageId.
 import asyncio
 import csv
 import os
+import unicodedata
 from html import escape
 from pathlib import Path
 
@@ -146,7 +147,7 @@ class PdfMailChannel:
     async def start(self) -> None:
         self._dir.mkdir(parents=True, exist_ok=True)
         if self._manifest.exists():
-            with self._manifest.open(newline="") as handle:
+            with self._manifest.open(newline="", encoding="utf-8") as handle:
                 self._listed = {row["message_id"] for row in csv.DictReader(handle)}
 
     async def send(self, message: Outgoing) -> Receipt:
@@ -155,14 +156,19 @@ class PdfMailChannel:
         path = folder / f"{message.message_id}.pdf"
         async with self._lock:
             if message.message_id not in self._listed:
-                await asyncio.to_thread(_write_pdf, path, message, address)
-                self._append_row(message, address, path)
+                # off the event loop: rendering and the manifest's fsync would stall every channel
+                await asyncio.to_thread(self._print, message, address, path)
                 self._listed.add(message.message_id)
         return Receipt(self.name, str(path), self._settings.mail_cost_cents)
 
+    def _print(self, message: Outgoing, address: Address, path: Path) -> None:
+        """The letter, then its manifest row: a crash between them rewrites the same file."""
+        _write_pdf(path, message, address)
+        self._append_row(message, address, path)
+
     def _append_row(self, message: Outgoing, address: Address, path: Path) -> None:
         new = not self._manifest.exists()
-        with self._manifest.open("a", newline="") as handle:
+        with self._manifest.open("a", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=MANIFEST_FIELDS)
             if new:
                 writer.writeheader()
@@ -188,9 +194,45 @@ class PdfMailChannel:
         return None
 
 
-def _latin1(text: str) -> str:
-    # The PDF core fonts speak Latin-1; anything else is shown as "?" rather than lost silently.
-    return text.encode("latin-1", "replace").decode("latin-1")
+# Typography a word processor puts in a template, and letters Latin-1 lacks that do not
+# decompose into a base letter and an accent, as the nearest text the PDF core fonts have.
+_PLAIN_FORMS = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": ",",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2212": "-",
+        "\u2026": "...",
+        "\u2022": "\u00b7",
+        "\u20ac": "EUR",
+        "\u2122": "TM",
+        "\u0141": "L",
+        "\u0142": "l",
+        "\u0110": "D",
+        "\u0111": "d",
+        "\u0152": "OE",
+        "\u0153": "oe",
+    }
+)
+
+
+def _printable(text: str) -> str:
+    """`text` in the Latin-1 of the PDF core fonts: curly quotes and dashes as plain ones, an
+    accent Latin-1 lacks dropped from its letter (ř as r), anything else "?", never lost
+    silently."""
+    return "".join(
+        char if char <= "\xff" else _unaccented(char) for char in text.translate(_PLAIN_FORMS)
+    )
+
+
+def _unaccented(char: str) -> str:
+    base = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+    return base if base and all(c <= "\xff" for c in base) else "?"
 
 
 def _write_pdf(path: Path, message: Outgoing, address: Address) -> None:
@@ -198,18 +240,18 @@ def _write_pdf(path: Path, message: Outgoing, address: Address) -> None:
     pdf = FPDF(format="Letter")
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 14)
-    pdf.cell(0, 8, _latin1(message.clinic.name), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 8, _printable(message.clinic.name), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", size=10)
     for line in postal_lines(message.clinic.address):
-        pdf.cell(0, 6, _latin1(line), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 6, _printable(line), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(10)
     lines = [message.recipient_name or "", address.line1 or "", address.line2 or ""]
     lines.append(" ".join(filter(None, [address.city, address.state, address.postal_code])))
     for line in filter(None, lines):
-        pdf.cell(0, 6, _latin1(line), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 6, _printable(line), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(10)
     pdf.set_font("Helvetica", size=11)
-    pdf.multi_cell(0, 6, _latin1(message.text))
+    pdf.multi_cell(0, 6, _printable(message.text))
     temporary = path.with_suffix(".pdf.tmp")
     pdf.output(str(temporary))
     temporary.replace(path)
