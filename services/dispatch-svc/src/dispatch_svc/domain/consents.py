@@ -5,8 +5,10 @@ out-of-order events end the same. An import brings ~100k upserts, nearly all wit
 dispatch keeps only restrictions, and the lifting of an earlier restriction; a consenting
 upsert of a patient never restricted leaves no record and nothing to read back.
 
-The rule is the contract's, as audience-svc targets by it: SMS needs an explicit yes, email
-and mail are allowed unless refused; do-not-contact and deceased refuse every channel.
+What restricts is a refusal: an explicit no for a channel, do-not-contact or deceased. A
+channel left unstated is not one: audience-svc targeted SMS only with an explicit yes, so what
+can change after targeting is a no; and counting an unstated SMS consent as a restriction would
+keep a record for every patient of an import without an SMS column, read before every send.
 """
 
 from collections.abc import Iterable
@@ -41,7 +43,7 @@ def withheld_channels(consents: Consents) -> frozenset[Channel]:
     withheld = set()
     if consents.email is False:
         withheld.add(Channel.EMAIL)
-    if consents.sms is not True:
+    if consents.sms is False:
         withheld.add(Channel.SMS)
     if consents.mail is False:
         withheld.add(Channel.MAIL)
