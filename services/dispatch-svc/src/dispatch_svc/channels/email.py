@@ -124,14 +124,22 @@ class SmtpPool:
         MAIL and RCPT go out as raw commands: aiosmtplib's `sendmail` parses both addresses
         with the stdlib's RFC 2822 parser on every message, a third of our CPU per email.
         The addresses were checked once, by `ADDRESS`.
+
+        The whole transaction has one deadline (`SMTP_TIMEOUT_SECONDS`) rather than one per
+        reply: aiosmtplib wraps each timed read in `asyncio.wait_for`, a timer and an extra
+        future per reply. A transaction cut short leaves the connection mid-dialogue, so the
+        connection is dropped (TimeoutError is an OSError).
         """
         client = await self._idle.get()
         try:
             if client is None or not client.is_connected:
                 client = await self._connect()
-            await _expect(client, b"MAIL", b"FROM:<" + sender.encode() + b">", codes=(250,))
-            await _expect(client, b"RCPT", b"TO:<" + recipient.encode() + b">", codes=(250, 251))
-            reply = await client.data(data)
+            async with asyncio.timeout(self._settings.smtp_timeout_seconds):
+                await _expect(client, b"MAIL", b"FROM:<" + sender.encode() + b">", codes=(250,))
+                await _expect(
+                    client, b"RCPT", b"TO:<" + recipient.encode() + b">", codes=(250, 251)
+                )
+                reply = await client.data(data, timeout=None)
             return reply.message
         except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPConnectError, OSError):
             await self._discard(client)
@@ -169,7 +177,7 @@ class SmtpPool:
 
 
 async def _expect(client: aiosmtplib.SMTP, *command: bytes, codes: tuple[int, ...]) -> None:
-    response = await client.execute_command(*command)
+    response = await client.execute_command(*command, timeout=None)  # the transaction's deadline
     if response.code not in codes:
         raise aiosmtplib.SMTPResponseException(response.code, response.message)
 
