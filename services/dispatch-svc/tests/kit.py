@@ -342,7 +342,10 @@ class Mailpit:
         answer = await self.http.put(
             "/api/v1/chaos", json={stage: {"ErrorCode": code, "Probability": 100}}
         )
-        answer.raise_for_status()
+        assert answer.status_code == 200, (
+            f"Mailpit's chaos API answered {answer.status_code} ({answer.text.strip()}): a Mailpit"
+            " started by an older checkout lacks --enable-chaos; restart it (./dev down; ./dev up)"
+        )
         try:
             yield
         finally:
