@@ -22,6 +22,7 @@ from campaign_svc.handlers import (
     read_campaign_page,
     read_campaigns_with_ids,
 )
+from campaign_svc.launch_guard import LaunchUnderWay
 from campaign_svc.preview import PatientNotFound, preview_campaign
 from campaign_svc.store import BadCursor, encode_cursor
 from reengage_common.auth import AuthError, Identity, PermissionDenied
@@ -57,7 +58,7 @@ def answering_errors(endpoint: Endpoint) -> Callable[[Request], Awaitable[Respon
             return error_response(404, "NOT_FOUND", str(exc))
         except TransitionNotAllowed as exc:
             return error_response(409, "NOT_ALLOWED", str(exc))
-        except (ChangedConcurrently, ProfileChangedConcurrently) as exc:
+        except (ChangedConcurrently, ProfileChangedConcurrently, LaunchUnderWay) as exc:
             return error_response(409, "CONFLICT", str(exc))
         except InvalidCampaign as exc:
             return _invalid(exc.errors)

@@ -13,6 +13,7 @@ from campaign_svc.handlers import (
     on_appointment_updated,
     on_patient_upserted,
 )
+from campaign_svc.launch_guard import LaunchGuard
 from campaign_svc.scheduler import run_scheduler
 from campaign_svc.store import CampaignRecord, CampaignRevision, PreviewPatient
 from reengage_common.events import AppointmentUpdated, PatientUpserted
@@ -38,7 +39,13 @@ def create_app(settings: CampaignSettings | None = None, clock: Clock = utc_now)
     return build_service_app(
         settings,
         routes=api.routes,
-        documents=[CampaignRecord, CampaignRevision, PreviewPatient, ClinicProfileRevision],
+        documents=[
+            CampaignRecord,
+            CampaignRevision,
+            PreviewPatient,
+            ClinicProfileRevision,
+            LaunchGuard,
+        ],
         outbox_documents=[CampaignRevision],
         handlers=lambda _: {
             PatientUpserted: on_patient_upserted,

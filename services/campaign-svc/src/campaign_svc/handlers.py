@@ -28,6 +28,7 @@ from campaign_svc.domain.lifecycle import (
 from campaign_svc.domain.model import Campaign, InvalidCampaign, apply_changes, parse_campaign_input
 from campaign_svc.domain.snapshot import duplicate, event_for
 from campaign_svc.domain.validation import validate_campaign
+from campaign_svc.launch_guard import one_launch_per_code
 from campaign_svc.store import (
     CampaignRecord,
     PreviewPatient,
@@ -126,16 +127,20 @@ class CampaignCommands:
         record = await find_campaign(identity, campaign_id)
         now = self.clock()
         require_allowed(action, record.status)
-        if action is Action.LAUNCH:
+        if action is not Action.LAUNCH:
+            await self._apply(record, action, now)
+            return record.to_campaign()
+        code = record.definition.incentive.incentive_code
+        async with one_launch_per_code(record.clinic_id, code, record.id):
             await self._check_launch(record, now)
-        await self._apply(record, action, now)
+            await self._apply(record, action, now)
         return record.to_campaign()
 
     async def _check_launch(self, record: CampaignRecord, now: datetime) -> None:
         """Refuse the launch naming every reason; a draft without a start starts now.
 
-        Two launches of one clinic racing with one code could both pass the code check (a
-        read, then a write): a rare, visible overlap we accept rather than serialize launches.
+        Launches sharing an incentive code take turns (`one_launch_per_code`), so this read
+        of the live campaigns cannot miss one launched meanwhile.
         """
         record.definition = starting_now_if_unset(record.definition, now)
         others = [

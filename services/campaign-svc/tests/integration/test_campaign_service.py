@@ -1,5 +1,6 @@
 """campaign-svc against real Kafka and FerretDB: lifecycle events, scheduler, preview data."""
 
+import asyncio
 import copy
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -103,6 +104,32 @@ async def test_a_campaign_lives_its_whole_life_and_every_transition_is_published
     assert transitions == [("ACTIVE", "PAUSED"), ("PAUSED", "ACTIVE"), ("ACTIVE", "CANCELLED")]
     refused = await client.post(f"/campaigns/{campaign_id}/resume", headers=admin)
     assert refused.status_code == 409 and "CANCELLED" in refused.json()["error"]["message"]
+
+
+async def test_racing_launches_sharing_an_incentive_code_never_both_go_live(service) -> None:
+    client, clock, _, admin = service
+    for round_ in range(5):
+        # given two drafts of one clinic with the same code in overlapping periods
+        body = campaign_starting(clock.now)
+        body["incentive"] = {
+            "hasIncentive": True,
+            "incentiveDetails": "20% off",
+            "incentiveCode": f"RACE-{round_}",
+        }
+        drafts = [
+            (await client.post("/campaigns", json=body, headers=admin)).json()["id"]
+            for _ in range(2)
+        ]
+
+        # when both are launched at once
+        answers = await asyncio.gather(
+            *(client.post(f"/campaigns/{draft}/launch", headers=admin) for draft in drafts)
+        )
+
+        # then exactly one goes live; the other is refused naming the code
+        assert sorted(a.status_code for a in answers) == [200, 422], [a.text for a in answers]
+        (refused,) = [a.json()["error"] for a in answers if a.status_code == 422]
+        assert [f["code"] for f in refused["fields"]] == ["CODE_IN_USE"]
 
 
 async def test_the_scheduler_activates_at_start_and_completes_at_end_by_itself(service) -> None:
