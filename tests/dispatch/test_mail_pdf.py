@@ -91,6 +91,8 @@ async def test_each_recipient_gets_one_pdf_letter_and_one_manifest_row(infra, tm
         assert {row["file"] for row in rows} == {
             f"{campaign}/{letters[p].message_id}.pdf" for p in patients
         }
+        # the provider's id of a letter is its file as the manifest names it
+        assert {letters[p].provider_message_id for p in patients} == {row["file"] for row in rows}
 
         # a retry of a letter whose outcome a crash lost, by a restarted sender: printed once
         first = rows[0]

@@ -159,7 +159,8 @@ class PdfMailChannel:
                 # off the event loop: rendering and the manifest's fsync would stall every channel
                 await asyncio.to_thread(self._print, message, address, path)
                 self._listed.add(message.message_id)
-        return Receipt(self.name, str(path), self._settings.mail_cost_cents)
+        # the letter's place in the outbox, as the manifest names it (not this server's path)
+        return Receipt(self.name, str(path.relative_to(self._dir)), self._settings.mail_cost_cents)
 
     def _print(self, message: Outgoing, address: Address, path: Path) -> None:
         """The letter, then its manifest row: a crash between them rewrites the same file."""
