@@ -1,8 +1,9 @@
 """dispatch-svc's collections and the few queries on them, all append-only on the hot path.
 
     messages          one document per `message.due`, `_id` = messageId (QUEUED); never updated
-    queued_batches    "batch B of messages was stored": how the sender learns of new messages
-                      without rescanning (it deletes an announcement once it holds the batch)
+    queued_batches    "batch B of messages was stored": how a sender in another replica than
+                      the storing consumer learns of new messages without rescanning (it
+                      deletes an announcement once it holds the batch)
     send_claims       `_id` = "<messageId>:<attempt>": SENDING, won by a unique insert, with
                       its owner, lease epoch and expiry
     send_batches      SENT / FAILED / SKIPPED outcomes of one flush of the sender, carrying

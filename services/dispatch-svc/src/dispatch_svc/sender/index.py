@@ -1,7 +1,8 @@
 """The sender's in-memory view of what is queued, per campaign and channel, by send slot.
 
-Rebuilt from the database when the sender wins its lease, then kept current from announced
-batches and from its own outcomes, so a tick never rescans the message store.
+Rebuilt from the database when the sender wins its lease, then kept current from the messages
+its own process's consumer hands over, announced batches of other replicas' consumers, and its
+own outcomes, so a tick never rescans the message store.
 """
 
 import heapq

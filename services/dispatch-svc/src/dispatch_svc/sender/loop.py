@@ -1,7 +1,7 @@
 """The sender: under its lease, it claims due messages and sends them through their channels.
 
-Each tick it learns of new campaigns, status changes and announced batches, then per campaign
-and channel takes the messages whose slot came, re-checks responses and opt-outs, claims them
+Each tick it learns of new campaigns, status changes and messages (handed over in memory by
+this process's consumer, or announced by another replica's), then per campaign and channel takes the messages whose slot came, re-checks responses and opt-outs, claims them
 in one unique insert per chunk (`claim_many`, claim id = messageId + attempt, with an expiry),
 and hands them to the channel's sender slots. A slot renders, sends under the channel's rate
 limit with retries on transient errors, and waits until its outcome is stored (group commit,
