@@ -108,7 +108,7 @@ async def test_an_import_through_the_gateway_then_estimates_over_graphql_and_res
     }
 
 
-async def test_a_bad_targeting_is_a_422_naming_the_field(gateway, headers_of) -> None:
+async def test_a_bad_targeting_is_a_422_naming_the_field_and_its_code(gateway, headers_of) -> None:
     rest = await gateway.post(
         "/api/booking/campaigns/estimate",
         json={"targeting": {"inactiveDays": 0}},
@@ -125,16 +125,19 @@ async def test_a_bad_targeting_is_a_422_naming_the_field(gateway, headers_of) ->
 
     assert rest.status_code == 422
     assert rest.json()["error"]["fields"] == [
-        # audience-svc names no codes: the gateway answers the documented INVALID
-        {"field": "targeting", "message": "inactiveDays must be at least 1", "code": "INVALID"}
+        {
+            "field": "targeting.inactiveDays",
+            "message": "Input should be greater than or equal to 1",
+            "code": "OUT_OF_RANGE",
+        }
     ]
     assert graphql.json()["data"]["audienceEstimate"] == {
         "__typename": "ValidationError",
         "fields": [
             {
-                "field": "targeting",
-                "message": "excludeContactDays must be at least 1",
-                "code": "INVALID",
+                "field": "targeting.excludeContactDays",
+                "message": "Input should be greater than or equal to 1",
+                "code": "OUT_OF_RANGE",
             }
         ],
     }

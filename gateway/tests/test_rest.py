@@ -263,13 +263,17 @@ async def test_each_route_is_tagged_by_its_resource_with_errors_meant_for_it(gat
     assert used == {tag["name"] for tag in document["tags"]}
 
 
-async def test_a_field_error_code_is_documented_as_the_set_of_codes(gateway) -> None:
+async def test_a_field_error_code_is_documented_as_the_set_of_codes(gateway, graphql) -> None:
     document = (await gateway.get("/api/openapi.json")).json()
+    enum = await graphql('{ __type(name: "FieldErrorCode") { enumValues { name } } }')
 
     schemas = document["components"]["schemas"]
     assert schemas["FieldProblem"]["required"] == ["field", "message", "code"]
     codes = set(schemas["FieldErrorCode"]["enum"])
     assert {"REQUIRED", "NOT_E164", "OUTSIDE_LEGAL_HOURS", "CODE_IN_USE", "NOT_JSON"} <= codes
+    # audience-svc's and tracking-svc's codes too, in both documents
+    assert {"UNREADABLE_FILE", "BAD_CURSOR"} <= codes
+    assert {v["name"] for v in enum["data"]["__type"]["enumValues"]} == codes
 
 
 async def test_a_query_parameter_given_twice_is_refused_by_name(

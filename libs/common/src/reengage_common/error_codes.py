@@ -2,8 +2,10 @@
 `error_codes.py`), so a client reacts to the code and shows the message without parsing it.
 
 campaign-svc answers `CampaignErrorCode` for a campaign (its definition, launch and preview)
-and `ProfileErrorCode` for a clinic profile; `RequestErrorCode` is for the request around a
-resource (its body, query parameters, ids). The gateway passes each code on in
+and `ProfileErrorCode` for a clinic profile; audience-svc `AudienceErrorCode` for an estimate
+and a patient import; tracking-svc `TrackingErrorCode` for its reads (a recipients page, a
+stats batch); `RequestErrorCode` is for the request around a resource (its body, query
+parameters, ids) that the gateway checks itself. The gateway passes each code on in
 `error.fields[].code` (REST) and `FieldError.code` (GraphQL), where `FieldErrorCode` is the
 documented set.
 """
@@ -51,6 +53,26 @@ class ProfileErrorCode(StrEnum):
     EMPTY_WINDOW = "EMPTY_WINDOW"
 
 
+class AudienceErrorCode(StrEnum):
+    REQUIRED = "REQUIRED"
+    INVALID = "INVALID"
+    INVALID_TYPE = "INVALID_TYPE"
+    NOT_JSON = "NOT_JSON"
+    NOT_ONE_OF = "NOT_ONE_OF"
+    OUT_OF_RANGE = "OUT_OF_RANGE"
+    # An import whose file as a whole cannot be read (a CSV header naming unknown columns).
+    UNREADABLE_FILE = "UNREADABLE_FILE"
+
+
+class TrackingErrorCode(StrEnum):
+    INVALID_TYPE = "INVALID_TYPE"
+    NOT_JSON = "NOT_JSON"
+    NOT_ONE_OF = "NOT_ONE_OF"
+    OUT_OF_RANGE = "OUT_OF_RANGE"
+    # An `after` that is not a cursor this API gave out.
+    BAD_CURSOR = "BAD_CURSOR"
+
+
 class RequestErrorCode(StrEnum):
     REQUIRED = "REQUIRED"
     INVALID = "INVALID"
@@ -70,7 +92,13 @@ FieldErrorCode = StrEnum(  # type: ignore[misc]
         for code in sorted(
             {
                 c.value
-                for kind in (CampaignErrorCode, ProfileErrorCode, RequestErrorCode)
+                for kind in (
+                    CampaignErrorCode,
+                    ProfileErrorCode,
+                    AudienceErrorCode,
+                    TrackingErrorCode,
+                    RequestErrorCode,
+                )
                 for c in kind
             }
         )

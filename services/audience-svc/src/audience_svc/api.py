@@ -11,7 +11,8 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 import structlog
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError
+from pydantic.alias_generators import to_camel
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -22,6 +23,7 @@ from audience_svc.domain.targeting import Audience, evaluate
 from audience_svc.handlers import AudienceHandlers
 from audience_svc.projection import Projection
 from reengage_common.auth import MANAGE_REMINDERS, VIEW_ANALYTICS, AuthError, PermissionDenied
+from reengage_common.error_codes import AudienceErrorCode, code_of_pydantic_error
 from reengage_common.events import (
     Channel,
     Envelope,
@@ -37,25 +39,24 @@ log = structlog.get_logger(__name__)
 IMPORT_NAMESPACE = uuid.UUID("5d1e0c3a-7b2f-4a9e-8c41-6f3b2a1d0e97")
 
 
+class EstimateTargeting(Targeting):
+    """A targeting as bounds, so a day count below 1 is named at its own path
+    (`targeting.inactiveDays`) as OUT_OF_RANGE, like campaign-svc names it."""
+
+    inactive_days: int = Field(ge=1)
+    exclude_contact_days: int = Field(default=30, ge=1)
+
+
 class EstimateRequest(Wire):
     """A targeting, and optionally the campaign's channels, steps, variants, holdout and id
     (with them the estimate is exactly what a launch now would select)."""
 
-    targeting: Targeting
+    targeting: EstimateTargeting
     channels: list[Channel] = Field(default_factory=lambda: list(Channel))
     message_templates: list[MessageTemplate] = Field(default_factory=list)
     variants: list[Variant] = Field(default_factory=lambda: [Variant(name="A", weight=1)])
     holdout_percent: float = Field(default=0, ge=0, le=50)
     campaign_id: str = "estimate"
-
-    @field_validator("targeting")
-    @classmethod
-    def _positive_days(cls, targeting: Targeting) -> Targeting:
-        if targeting.inactive_days < 1:
-            raise ValueError("inactiveDays must be at least 1")
-        if targeting.exclude_contact_days < 1:
-            raise ValueError("excludeContactDays must be at least 1")
-        return targeting
 
     def audience(self) -> Audience:
         steps = self.message_templates or [
@@ -74,6 +75,8 @@ class EstimateRequest(Wire):
 
 
 class Invalid(ValueError):
+    """Field errors, each `{"field", "message", "code"}` with an `AudienceErrorCode`."""
+
     def __init__(self, fields: list[dict[str, str]]) -> None:
         super().__init__("; ".join(f"{f['field']}: {f['message']}" for f in fields))
         self.fields = fields
@@ -98,14 +101,30 @@ def answering_errors(endpoint: Endpoint) -> Endpoint:
     return run
 
 
-def _field_errors(exc: ValidationError) -> list[dict[str, str]]:
-    from pydantic.alias_generators import to_camel
+def field_error(field: str, message: str, code: AudienceErrorCode) -> dict[str, str]:
+    return {"field": field, "message": message, "code": code}
 
+
+# pydantic's error types for a value past a bound (`ge`, `le`...) and for one outside a choice.
+_RANGE_ERRORS = frozenset({"greater_than", "greater_than_equal", "less_than", "less_than_equal"})
+_CHOICE_ERRORS = frozenset({"enum", "literal_error"})
+
+
+def code_of(error_type: str) -> AudienceErrorCode:
+    """The code for one of pydantic's `ErrorDetails["type"]`."""
+    if error_type in _RANGE_ERRORS:
+        return AudienceErrorCode.OUT_OF_RANGE
+    if error_type in _CHOICE_ERRORS:
+        return AudienceErrorCode.NOT_ONE_OF
+    return AudienceErrorCode(code_of_pydantic_error(error_type))
+
+
+def field_errors(exc: ValidationError) -> list[dict[str, str]]:
     errors = []
     for error in exc.errors():
         path = ".".join(str(p) if isinstance(p, int) else to_camel(str(p)) for p in error["loc"])
         message = "is required" if error["type"] == "missing" else str(error["msg"])
-        errors.append({"field": path or "body", "message": message.removeprefix("Value error, ")})
+        errors.append(field_error(path or "body", message, code_of(error["type"])))
     return errors
 
 
@@ -115,12 +134,12 @@ async def estimate(request: Request) -> Response:
     try:
         body = await request.json()
     except ValueError as exc:
-        raise Invalid([{"field": "body", "message": "is not JSON"}]) from exc
+        raise Invalid([field_error("body", "is not JSON", AudienceErrorCode.NOT_JSON)]) from exc
     try:
         # Strictly, as JSON (as campaign-svc reads a campaign): false is not a holdout of 0 %.
         wanted = EstimateRequest.model_validate_json(json.dumps(body), strict=True)
     except ValidationError as exc:
-        raise Invalid(_field_errors(exc)) from exc
+        raise Invalid(field_errors(exc)) from exc
     projection: Projection = request.state.projection
     started = time.perf_counter()
     rows = await projection.rows(identity.clinic_id)
@@ -181,7 +200,7 @@ async def import_patients(request: Request) -> Response:
             rejected.append({"line": unfinished.line, "reason": unfinished.reason})
     except BadImport as exc:
         await flush()
-        raise Invalid([{"field": "file", "message": str(exc)}]) from exc
+        raise Invalid([field_error("file", str(exc), AudienceErrorCode.UNREADABLE_FILE)]) from exc
     await flush()
     log.info(
         "patients.imported", clinic_id=identity.clinic_id, imported=imported, rejected=len(rejected)

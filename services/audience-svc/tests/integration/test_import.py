@@ -81,11 +81,15 @@ async def test_an_import_needs_the_manage_permission_and_a_known_header(audience
     assert refused.status_code == 403
     assert unknown.status_code == 422
     assert unknown.json()["error"]["fields"] == [
-        {"field": "file", "message": "line 1: unknown column(s) shoeSize"}
+        {
+            "field": "file",
+            "message": "line 1: unknown column(s) shoeSize",
+            "code": "UNREADABLE_FILE",
+        }
     ]
 
 
-async def test_a_bad_targeting_is_refused_naming_the_field(audience) -> None:
+async def test_a_bad_targeting_is_refused_naming_each_field_with_its_code(audience) -> None:
     answer = await audience.client.post(
         "/estimate",
         json={"targeting": {"inactiveDays": 0, "treatmentStages": "RETENTION"}},
@@ -93,5 +97,7 @@ async def test_a_bad_targeting_is_refused_naming_the_field(audience) -> None:
     )
 
     assert answer.status_code == 422
-    fields = [f["field"] for f in answer.json()["error"]["fields"]]
-    assert fields == ["targeting.treatmentStages"]
+    assert {f["field"]: f["code"] for f in answer.json()["error"]["fields"]} == {
+        "targeting.inactiveDays": "OUT_OF_RANGE",
+        "targeting.treatmentStages": "INVALID_TYPE",
+    }
