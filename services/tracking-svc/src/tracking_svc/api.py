@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from reengage_common.auth import VIEW_ANALYTICS, AuthError, Identity, PermissionDenied
+from reengage_common.error_codes import TrackingErrorCode
 from reengage_common.web import error_response, identity_of, unauthenticated
 from tracking_svc.reads import BadInput, check_status, recipients_page, stats_of
 from tracking_svc.snapshots import Snapshots
@@ -33,7 +34,7 @@ def reading(endpoint: Endpoint) -> Callable[[Request], Awaitable[Response]]:
         except PermissionDenied as exc:
             return error_response(403, "FORBIDDEN", str(exc))
         except BadInput as exc:
-            fields = [{"field": exc.field, "message": exc.message}]
+            fields = [{"field": exc.field, "message": exc.message, "code": exc.code}]
             return error_response(422, "VALIDATION", str(exc), fields=fields)
 
     return run
@@ -52,12 +53,16 @@ async def stats_batch(request: Request, identity: Identity) -> Response:
     try:
         body: Any = await request.json()
     except ValueError as exc:
-        raise BadInput("body", "not JSON") from exc
+        raise BadInput("body", "not JSON", TrackingErrorCode.NOT_JSON) from exc
     ids = body.get("campaignIds") if isinstance(body, dict) else None
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-        raise BadInput("campaignIds", "expected a list of campaign ids")
+        raise BadInput(
+            "campaignIds", "expected a list of campaign ids", TrackingErrorCode.INVALID_TYPE
+        )
     if len(ids) > MAX_BATCH:
-        raise BadInput("campaignIds", f"at most {MAX_BATCH} at once")
+        raise BadInput(
+            "campaignIds", f"at most {MAX_BATCH} at once", TrackingErrorCode.OUT_OF_RANGE
+        )
     snapshots = _snapshots(request)
     items = await asyncio.gather(
         *(stats_of(identity.clinic_id, i, snapshots) for i in dict.fromkeys(ids))
@@ -65,11 +70,14 @@ async def stats_batch(request: Request, identity: Identity) -> Response:
     return JSONResponse({"items": list(items)})
 
 
-def _first(raw: str | None) -> int:
+def page_size(raw: str | None) -> int:
     if raw is None or raw == "":
         return 20
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
-        raise BadInput("first", f"must be a whole number from 1 to {MAX_PAGE}")
+    message = f"must be a whole number from 1 to {MAX_PAGE}"
+    if not raw.isdigit():
+        raise BadInput("first", message, TrackingErrorCode.INVALID_TYPE)
+    if not 1 <= int(raw) <= MAX_PAGE:
+        raise BadInput("first", message, TrackingErrorCode.OUT_OF_RANGE)
     return int(raw)
 
 
@@ -82,7 +90,7 @@ async def campaign_recipients(request: Request, identity: Identity) -> Response:
         campaign_id,
         _snapshots(request),
         status=status,
-        first=_first(params.get("first")),
+        first=page_size(params.get("first")),
         after=params.get("after") or None,
     )
     answer: dict[str, Any] = {

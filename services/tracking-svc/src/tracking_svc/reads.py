@@ -15,6 +15,7 @@ import bisect
 from dataclasses import dataclass
 from typing import Any
 
+from reengage_common.error_codes import TrackingErrorCode
 from tracking_svc.domain.facts import BUCKETS
 from tracking_svc.domain.recipients import STATUS_ORDER
 from tracking_svc.domain.snapshot import SHARDS, facts_of, recipient_of, shard_of, status_of
@@ -24,10 +25,11 @@ from tracking_svc.store import launched, terms_of
 
 
 class BadInput(ValueError):
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, code: TrackingErrorCode) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+        self.code = code
 
 
 async def stats_of(clinic_id: str, campaign_id: str, snapshots: Snapshots) -> dict[str, Any]:
@@ -52,14 +54,18 @@ def decode_cursor(cursor: str) -> str:
     try:
         return base64.urlsafe_b64decode(cursor.encode()).decode()
     except (ValueError, UnicodeDecodeError) as exc:
-        raise BadInput("after", "not a cursor this API gave out") from exc
+        raise BadInput(
+            "after", "not a cursor this API gave out", TrackingErrorCode.BAD_CURSOR
+        ) from exc
 
 
 def check_status(status: str | None) -> str | None:
     if status in (None, ""):
         return None
     if status not in STATUS_ORDER:
-        raise BadInput("status", f"must be one of {', '.join(STATUS_ORDER)}")
+        raise BadInput(
+            "status", f"must be one of {', '.join(STATUS_ORDER)}", TrackingErrorCode.NOT_ONE_OF
+        )
     return status
 
 

@@ -244,14 +244,21 @@ async def test_another_clinic_sees_no_activity_and_bad_input_names_the_field(tra
     bad_first = await tracking.client.get(
         f"/campaigns/{campaign}/recipients?first=0", headers=tracking.headers()
     )
+    bad_cursor = await tracking.client.get(
+        f"/campaigns/{campaign}/recipients?after=not-a-cursor", headers=tracking.headers()
+    )
     no_token = await tracking.client.get(f"/campaigns/{campaign}/stats")
 
     assert theirs["sent"] == 0 and theirs["recipients"] == 0
-    assert (
-        bad_status.status_code == 422
-        and bad_status.json()["error"]["fields"][0]["field"] == "status"
-    )
-    assert bad_first.status_code == 422
+    for answer, field, code in (
+        (bad_status, "status", "NOT_ONE_OF"),
+        (bad_first, "first", "OUT_OF_RANGE"),
+        (bad_cursor, "after", "BAD_CURSOR"),
+    ):
+        assert answer.status_code == 422, answer.text
+        assert [(f["field"], f["code"]) for f in answer.json()["error"]["fields"]] == [
+            (field, code)
+        ]
     assert no_token.status_code == 401
 
 
