@@ -296,3 +296,46 @@ async def test_each_broken_rule_carries_its_code_over_graphql_and_rest(
     }
     valid_types = await stack.rest("POST", BASE, json=campaign)
     assert {f["field"]: f["code"] for f in valid_types.json()["error"]["fields"]} == expected
+
+
+ESTIMATE = """
+query($t: TargetingInput!) {
+  audienceEstimate(targeting: $t) { __typename ... on ValidationError { fields { field code } } }
+}
+"""
+RECIPIENTS = """
+query($id: ID!, $after: String) {
+  campaignRecipients(campaignId: $id, after: $after) { __typename }
+}
+"""
+
+
+async def test_audience_and_tracking_field_errors_carry_their_codes(stack) -> None:
+    # given a campaign of the clinic
+    campaign = await stack.campaign()
+
+    # when an estimate has a day count of 0 and a recipients page a cursor no one gave out
+    estimate = await stack.rest(
+        "POST",
+        f"{BASE}/estimate",
+        json={"targeting": {"inactiveDays": 30, "excludeContactDays": 0}},
+    )
+    estimated = await stack.graphql(ESTIMATE, {"t": {"inactiveDays": 0}})
+    page = await stack.rest("GET", f"{BASE}/{campaign['id']}/recipients?after=not-a-cursor")
+    paged = await stack.graphql(RECIPIENTS, {"id": campaign["id"], "after": "not-a-cursor"})
+
+    # then audience-svc's and tracking-svc's own codes reach the client, over REST and GraphQL
+    assert estimate.status_code == 422, estimate.text
+    assert [(f["field"], f["code"]) for f in estimate.json()["error"]["fields"]] == [
+        ("targeting.excludeContactDays", "OUT_OF_RANGE")
+    ]
+    assert estimated["data"]["audienceEstimate"]["fields"] == [
+        {"field": "targeting.inactiveDays", "code": "OUT_OF_RANGE"}
+    ]
+    assert page.status_code == 422, page.text
+    assert [(f["field"], f["code"]) for f in page.json()["error"]["fields"]] == [
+        ("after", "BAD_CURSOR")
+    ]
+    assert [(f["field"], f["code"]) for f in paged["errors"][0]["extensions"]["fields"]] == [
+        ("after", "BAD_CURSOR")
+    ]
