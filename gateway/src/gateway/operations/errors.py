@@ -17,8 +17,8 @@ class FieldProblem:
 
     @classmethod
     def from_service(cls, field: str, message: str, code: object) -> "FieldProblem":
-        """A service's field error; a code outside the documented set (or none, from a service
-        that names no codes yet) is INVALID, so a client only ever meets documented codes."""
+        """A service's field error; a code outside the documented set (or none) is INVALID,
+        so a client only ever meets documented codes."""
         known = code if isinstance(code, str) and code in FIELD_ERROR_CODES else None
         return cls(field, message, known or RequestErrorCode.INVALID)
 
