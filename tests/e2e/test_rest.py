@@ -320,7 +320,9 @@ async def test_an_import_is_counted_by_the_estimate_that_follows_it(stack, opena
     assert after["excluded"] == {"TREATMENT_STAGE": 1, "DECEASED": 1}
     assert after["byChannel"] == {"EMAIL": 2, "SMS": 1}
     assert invalid.status_code == 422, invalid.text
-    assert invalid.json()["error"]["fields"][0]["field"] == "targeting"
+    assert [(f["field"], f["code"]) for f in invalid.json()["error"]["fields"]] == [
+        ("targeting.inactiveDays", "OUT_OF_RANGE")
+    ]
 
 
 async def test_a_create_links_its_id_to_every_operation_on_one_campaign(openapi) -> None:
