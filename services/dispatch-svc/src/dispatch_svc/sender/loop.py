@@ -162,7 +162,12 @@ class Sender:
         self._lease = lease
         self._running = True
         self._publisher = BatchPublisher(self._producer, self.settings.topic)
-        self._recorder = OutcomeRecorder(self.clock, self._stored, self._publisher.submit)
+        self._recorder = OutcomeRecorder(
+            self.clock,
+            self._stored,
+            self._publisher.submit,
+            linger=self.settings.outcome_linger_seconds,
+        )
         for channel in self.channels.values():
             await channel.start()
         recorder = asyncio.create_task(self._recorder.run(), name="dispatch-recorder")
