@@ -45,23 +45,17 @@ ONE_CAMPAIGN = {
     503: "tracking-svc, which keeps the campaign's figures, is down or unreachable",
 }
 ON_ONE = errors(401, 403, 404, meaning=ONE_CAMPAIGN)
+# a change to one campaign: who may, which campaign, its status, the rules
+CHANGING = (401, 403, 404, 409, 422)
 CHANGE = errors(
-    401,
-    403,
-    404,
-    409,
-    422,
+    *CHANGING,
     meaning={
         **ONE_CAMPAIGN,
         422: "The definition breaks a rule; `error.fields` names each field with a `code`",
     },
 )
 LAUNCH = errors(
-    401,
-    403,
-    404,
-    409,
-    422,
+    *CHANGING,
     meaning={
         **ONE_CAMPAIGN,
         422: "The campaign cannot start: a rule it breaks, what the clinic profile lacks for "

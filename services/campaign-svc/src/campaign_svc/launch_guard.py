@@ -68,6 +68,5 @@ async def _forget_if_expired(key: str) -> None:
     held = await collection.find_one({"_id": key})
     if held is None:
         return
-    expires_at = held["expires_at"]
-    if (expires_at if expires_at.tzinfo else expires_at.replace(tzinfo=UTC)) <= datetime.now(UTC):
+    if held["expires_at"] <= datetime.now(UTC):  # the client is tz_aware (db.py)
         await collection.delete_one({"_id": key, "expires_at": held["expires_at"]})

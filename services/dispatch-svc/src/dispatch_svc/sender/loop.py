@@ -326,8 +326,7 @@ class Sender:
             if entry is None:
                 continue
             entry.attempt = max(entry.attempt, claim["attempt"])
-            expires = claim["expires_at"]
-            expires = expires if expires.tzinfo else expires.replace(tzinfo=UTC)
+            expires = claim["expires_at"]  # aware: the client is tz_aware, the text is ISO
             if expires > wall:
                 queue.parked[entry.message_id] = max(
                     expires, queue.parked.get(entry.message_id, expires)
