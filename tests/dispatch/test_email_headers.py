@@ -116,3 +116,33 @@ async def test_unsubscribe_headers_follow_rfc_8058_and_2369_and_templates_cannot
 
 async def _one(events, campaign: str) -> bool:
     return len(sent_of(events, campaign)) >= 1
+
+
+DOTTED_STEP = step(
+    Channel.EMAIL,
+    1,
+    "Hi {{ patient.firstName }},\n.\n...and a line that starts with dots\n.. two\n\n{{ bookingLink }}",
+    subject="Dots",
+)
+
+
+async def test_lines_starting_with_a_dot_arrive_as_written(infra) -> None:
+    # SMTP ends a message with a line holding one dot: the sender doubles leading dots and the
+    # server takes them off again (RFC 5321 4.5.2)
+    clock = FakeClock(NOW)
+    campaign, patient = unique("dots"), unique("p-dots")
+    async with dispatch_stack(infra, "dots", clock) as stack:
+        sent = await stack.bus.watch("message.sent")
+        await stack.bus.publish(
+            launched(campaign, [DOTTED_STEP], at=clock.now - timedelta(hours=1))
+        )
+        await stack.bus.publish(due(campaign, patient, at=clock.now))
+        await eventually(lambda: _one(sent, campaign))
+        arrived = await stack.mailpit.to(f"{patient}@patients.example")
+        raw = await stack.mailpit.raw(arrived[0]["ID"])
+
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    text = parsed.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert "\n.\n...and a line that starts with dots\n.. two\n" in text
+    html = parsed.get_body(("html",)).get_content()
+    assert "...and a line that starts with dots" in html

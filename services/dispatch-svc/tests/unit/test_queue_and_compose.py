@@ -2,6 +2,7 @@
 
 import email
 import email.policy
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 
 from dispatch_svc.channels.email import build_email
@@ -134,6 +135,24 @@ def test_a_composed_email_carries_signed_links_the_incentive_and_the_postal_foot
     assert parsed["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert parsed["Message-ID"] == "<m-1@clinic.example>"
     assert parsed.get_body(("plain",)).get_content().replace("\r\n", "\n") == outgoing.text
+
+
+def test_every_line_of_a_built_email_ends_crlf_whatever_line_ends_the_text_had() -> None:
+    # the SMTP channel sends these bytes as they are, doubling only the dots after a CRLF
+    outgoing = compose(
+        message(1), SNAPSHOT, link_secret="s" * 40, public_base_url="https://l.example", now=WALL
+    )
+    mixed = "unix\nmac\rwindows\r\n.leading dot\n.\n..two"
+    raw = build_email(
+        replace(outgoing, text=mixed, html=f"<p>{mixed}</p>", subject="a\rb\nc"),
+        sender="Clinic <hi@clinic.example>",
+        mailto=None,
+    )
+    assert raw.count(b"\n") == raw.count(b"\r\n") == raw.count(b"\r")
+    assert raw.endswith(b"\r\n") and not raw.startswith(b".")
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    text = parsed.get_body(("plain",)).get_content()
+    assert ".leading dot" in text and "\n..two" in text.replace("\r\n", "\n")
 
 
 def test_a_snapshot_from_before_profiles_still_composes_with_its_one_line_address() -> None:

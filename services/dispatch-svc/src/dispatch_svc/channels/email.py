@@ -59,8 +59,10 @@ def _address(name: str | None, email: str) -> str:
 
 
 def _qp(text: str) -> bytes:
-    # b2a_qp keeps the line ends it is given: give it LF only, then make every one CRLF
-    encoded = binascii.b2a_qp(text.replace("\r\n", "\n").encode(), istext=True, header=False)
+    # b2a_qp keeps the line ends it is given, a lone CR too (bare CRs are not allowed in SMTP,
+    # RFC 5321 2.3.8): give it LF only, then make every one CRLF
+    lines = text.replace("\r\n", "\n").replace("\r", "\n")
+    encoded = binascii.b2a_qp(lines.encode(), istext=True, header=False)
     return encoded.replace(b"\n", b"\r\n")
 
 
@@ -145,8 +147,7 @@ class SmtpPool:
                 await _expect(
                     client, b"RCPT", b"TO:<" + recipient.encode() + b">", codes=(250, 251)
                 )
-                reply = await client.data(data, timeout=None)
-            return reply.message
+                return await _data(client, data)
         except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPConnectError, OSError):
             await self._discard(client)
             client = None
@@ -180,6 +181,28 @@ class SmtpPool:
 
         await asyncio.gather(*(leave(client) for client in list(self._all)))
         self._all.clear()
+
+
+async def _data(client: aiosmtplib.SMTP, data: bytes) -> str:
+    """DATA, then the message: returns the server's reply.
+
+    Not `client.data`: it runs two regular expressions over the whole message to make every
+    line end CRLF and to double leading dots (~6% of our CPU per email). `build_email` ends
+    every line with CRLF already, so doubling the dots after each CRLF is all that is left
+    (a message starts with a header, never a dot). The pool gives a connection to one
+    transaction at a time, and nothing else reads it meanwhile.
+    """
+    protocol = client.protocol
+    if protocol is None:
+        raise aiosmtplib.SMTPServerDisconnected("Connection lost")
+    start = await protocol.execute_command(b"DATA")
+    if start.code != 354:
+        raise aiosmtplib.SMTPDataError(start.code, start.message)
+    protocol.write(data.replace(b"\r\n.", b"\r\n..") + b".\r\n")
+    reply = await protocol.read_response()
+    if reply.code != 250:
+        raise aiosmtplib.SMTPDataError(reply.code, reply.message)
+    return reply.message
 
 
 async def _expect(client: aiosmtplib.SMTP, *command: bytes, codes: tuple[int, ...]) -> None:
