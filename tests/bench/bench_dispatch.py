@@ -471,8 +471,7 @@ async def main_async(
             print(
                 f"  round {round_number}: EMAIL end to end {ours[-1]:,.0f} msg/s, {', '.join(figures)}"
             )
-        if rounds > 1:
-            print_rounds(ours, ceilings)
+        print_rounds(ours, ceilings)
         await producer.stop()
     finally:
         process.send_signal(signal.SIGTERM)
@@ -485,7 +484,8 @@ async def main_async(
 def print_rounds(ours: list[float], ceilings: dict[int, list[float]]) -> None:
     """Medians over the rounds, and each rate as a share of the ceilings of its own round: the
     machine's noise moves them together, so the shares are what compare across runs."""
-    print(f"over {len(ours)} rounds (median, min-max):")
+    rounds = f"{len(ours)} rounds" if len(ours) > 1 else "1 round"
+    print(f"over {rounds} (median, min-max):")
     print(
         f"  EMAIL end to end         {median(ours):7,.0f} msg/s  ({min(ours):,.0f}-{max(ours):,.0f})"
     )
