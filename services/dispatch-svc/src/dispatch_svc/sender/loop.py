@@ -118,7 +118,10 @@ class Sender:
         self.states: dict[str, CampaignState] = {}
         self._loaded: set[str] = set()
         self._launches: dict[str, CampaignLaunched] = {}
-        self._work: dict[Channel, asyncio.Queue[Work]] = {c: asyncio.Queue() for c in Channel}
+        # claimed messages, composed, waiting for a sender slot
+        self._work: dict[Channel, asyncio.Queue[tuple[Work, Outgoing]]] = {
+            c: asyncio.Queue() for c in Channel
+        }
         self._pending: dict[Channel, int] = defaultdict(int)
         self._next_refresh = 0.0
         self._draining = False
@@ -438,22 +441,37 @@ class Sender:
                 skips.append((entry, reason))
         if skips:
             await self._claim_and_skip(queue, skips)
+        now = self.clock()
         for item in await self._claim(queue, sendable):
+            # composed here, a claim round at a time, rather than by each slot in turn: one
+            # tight loop over the same template, snapshot and signer (bench_dispatch, 3
+            # interleaved pairs: 409 -> 396 µs of CPU per email)
+            try:
+                outgoing = compose(
+                    item.entry.doc,
+                    state.snapshot,
+                    link_secret=self.settings.link_secret,
+                    public_base_url=self.settings.public_base_url,
+                    now=now,
+                )
+            except CannotCompose as exc:
+                self._recorder.submit(self._outcome(item, SendOutcome.FAILED, reason=str(exc)))
+                continue
             channel = Channel(item.entry.channel)
             self._pending[channel] += 1
-            self._work[channel].put_nowait(item)
+            self._work[channel].put_nowait((item, outgoing))
 
     # --- sending -----------------------------------------------------------------------------------
 
     async def _slot(self, channel: Channel, limiter: AsyncLimiter | None) -> None:
         queue = self._work[channel]
         while not self._draining:
-            item = await queue.get()
+            item, outgoing = await queue.get()
             if self._draining:
                 break
             self._sending += 1
             try:
-                outcome = await self._deliver(channel, item, limiter)
+                outcome = await self._deliver(channel, item, outgoing, limiter)
                 if outcome is None:  # not sent: keep the claim for a later pass
                     item.entry.held_claim = (item.claim_expires, item.retried)
                     item.queue.release(item.entry.message_id)
@@ -472,19 +490,9 @@ class Sender:
                 self._wake.set()
 
     async def _deliver(
-        self, channel: Channel, item: Work, limiter: AsyncLimiter | None
+        self, channel: Channel, item: Work, outgoing: Outgoing, limiter: AsyncLimiter | None
     ) -> StoredOutcome | None:
         state = self.states[item.queue.campaign_id]
-        try:
-            outgoing = compose(
-                item.entry.doc,
-                state.snapshot,
-                link_secret=self.settings.link_secret,
-                public_base_url=self.settings.public_base_url,
-                now=self.clock(),
-            )
-        except CannotCompose as exc:
-            return self._outcome(item, SendOutcome.FAILED, reason=str(exc))
         sender = self.channels[channel]
         try:
             receipt = await self._send(channel, sender, outgoing, limiter)
