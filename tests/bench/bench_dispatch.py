@@ -44,7 +44,13 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from dispatch_svc.channels.email import build_email
 from dispatch_svc.domain.compose import compose
 from dispatch_svc.handlers import message_document
-from reengage_common.bus import EventPublisher, ensure_topics, make_producer, send_in_batches
+from reengage_common.bus import (
+    EventPublisher,
+    ensure_topics,
+    event_headers,
+    make_producer,
+    send_in_batches,
+)
 from reengage_common.events import (
     CampaignLaunched,
     Channel,
@@ -57,7 +63,6 @@ from reengage_common.events import (
     Variant,
     message_id,
 )
-from reengage_common.logging import TRACE_HEADER
 from reengage_common.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -285,7 +290,7 @@ async def through_service(
             settings.topic(event.type),
             event.key,
             event.to_json(),
-            [(TRACE_HEADER, (event.trace_id or "").encode()), ("type", event.type.encode())],
+            event_headers(event.type, event.trace_id),
         )
         for event in due
     ]

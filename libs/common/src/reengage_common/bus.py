@@ -49,6 +49,11 @@ def make_producer(settings: Settings) -> AIOKafkaProducer:
 Record = tuple[str, str, str | bytes, list[tuple[str, bytes]]]
 
 
+def event_headers(event_type: str, trace_id: str | None) -> list[tuple[str, bytes]]:
+    """The Kafka headers every event carries: its trace (empty without one) and its type."""
+    return [(TRACE_HEADER, (trace_id or "").encode()), ("type", event_type.encode())]
+
+
 async def send_in_batches(
     producer: AIOKafkaProducer, records: Iterable[Record]
 ) -> list["asyncio.Future[Any]"]:
@@ -96,15 +101,11 @@ class EventPublisher:
             await asyncio.gather(*pending)
 
     async def _send(self, envelope: Envelope[Any]) -> "asyncio.Future[Any]":
-        headers = [
-            (TRACE_HEADER, (envelope.trace_id or "").encode()),
-            ("type", envelope.type.encode()),
-        ]
         future = await self._producer.send(
             self._settings.topic(envelope.type),
             value=envelope.to_json(),
             key=envelope.key.encode(),
-            headers=headers,
+            headers=event_headers(envelope.type, envelope.trace_id),
         )
         EVENTS_PUBLISHED.labels(self._settings.service, envelope.type).inc()
         return future

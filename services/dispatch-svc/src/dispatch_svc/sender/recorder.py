@@ -19,8 +19,7 @@ import structlog
 from aiokafka import AIOKafkaProducer
 
 from dispatch_svc import store
-from reengage_common.bus import send_in_batches
-from reengage_common.logging import TRACE_HEADER
+from reengage_common.bus import event_headers, send_in_batches
 from reengage_common.metrics import EVENTS_PUBLISHED
 
 SERVICE = "dispatch-svc"
@@ -168,7 +167,7 @@ class BatchPublisher:
                     self._topic(event.type),
                     event.key,
                     event.json,
-                    [(TRACE_HEADER, event.trace_id.encode()), ("type", event.type.encode())],
+                    event_headers(event.type, event.trace_id),
                 )
                 for event in events
             ),
