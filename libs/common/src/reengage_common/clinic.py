@@ -27,6 +27,13 @@ LEGAL_START, LEGAL_END = time(8, 0), time(21, 0)
 NAME_MAX_LENGTH = 200
 # "localtime" resolves to whatever zone the server runs in, which no clinic means.
 _NOT_CLINIC_ZONES = frozenset({"localtime", "posixrules", "Factory"})
+# The profile fields (camelCase) a channel cannot go without: email must carry the clinic's
+# postal address and a sender; SMS a sender number; mail a return address.
+CHANNEL_NEEDS: dict[Channel, tuple[str, ...]] = {
+    Channel.EMAIL: ("address", "emailFrom"),
+    Channel.SMS: ("smsFrom",),
+    Channel.MAIL: ("address",),
+}
 # What a postal address needs to be printed on a letter or under a marketing email.
 _POSTAL_PARTS = ("line1", "city", "postal_code", "country")
 
@@ -75,19 +82,8 @@ def profile_errors(profile: ClinicProfile) -> list[ProfileError]:
 
 
 def channel_gaps(profile: ClinicProfile | None, channels: Iterable[Channel]) -> list[str]:
-    """The profile fields (camelCase) the channels need and the profile lacks, in order.
-
-    Email must carry the clinic's postal address and a sender; SMS a sender number; mail a
-    return address.
-    """
-    needed: list[str] = []
-    for channel in channels:
-        if channel in (Channel.EMAIL, Channel.MAIL):
-            needed.append("address")
-        if channel is Channel.EMAIL:
-            needed.append("emailFrom")
-        if channel is Channel.SMS:
-            needed.append("smsFrom")
+    """The profile fields (camelCase) the channels need and the profile lacks, in order."""
+    needed = [field for channel in channels for field in CHANNEL_NEEDS[channel]]
     present = _present_fields(profile)
     return [field for field in dict.fromkeys(needed) if field not in present]
 

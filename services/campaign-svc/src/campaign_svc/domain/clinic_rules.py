@@ -5,7 +5,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from campaign_svc.domain.model import FieldError
-from reengage_common.clinic import channel_gaps
+from reengage_common.clinic import CHANNEL_NEEDS, channel_gaps
 from reengage_common.error_codes import CampaignErrorCode
 from reengage_common.events import Channel, ClinicProfile
 
@@ -14,11 +14,6 @@ _WHY_NEEDED = {
     "marketing email must carry it and a letter needs a return address",
     "emailFrom": "the sender of its emails (name and address, e.g. Bright Smiles <hi@clinic.com>)",
     "smsFrom": "the number its texts come from (E.164, e.g. +13125550100)",
-}
-_NEEDED_BY = {
-    "address": (Channel.EMAIL, Channel.MAIL),
-    "emailFrom": (Channel.EMAIL,),
-    "smsFrom": (Channel.SMS,),
 }
 
 
@@ -39,7 +34,7 @@ def clinic_profile_errors(
     chosen = list(channels)
     errors = []
     for field in channel_gaps(profile, chosen):
-        needing = "/".join(c.value for c in _NEEDED_BY[field] if c in chosen)
+        needing = "/".join(c.value for c in Channel if c in chosen and field in CHANNEL_NEEDS[c])
         errors.append(
             FieldError(
                 f"clinic.{field}",
