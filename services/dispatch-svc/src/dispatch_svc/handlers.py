@@ -71,19 +71,8 @@ def make_handlers(
             nudge()
 
     async def on_campaigns_launched(envelopes: list[Envelope[CampaignLaunched]]) -> None:
-        records = [
-            {
-                "_id": f"{e.data.campaign_id}:launched:{e.data.run_number}",
-                "campaign_id": e.data.campaign_id,
-                "clinic_id": e.clinic_id,
-                "kind": "launched",
-                "at": e.data.launched_at,
-                "data": e.data.model_dump(mode="json", by_alias=True),
-            }
-            for e in envelopes
-        ]
-        if await store.store_records(store.CampaignEvent, records):
-            nudge()
+        await store.store_campaign_events([store.launch_record(e) for e in envelopes], now())
+        nudge()
 
     async def on_campaign_status_changed(envelopes: list[Envelope[CampaignStatusChanged]]) -> None:
         records = [
@@ -97,8 +86,8 @@ def make_handlers(
             }
             for e in envelopes
         ]
-        if await store.store_records(store.CampaignEvent, records):
-            nudge()
+        await store.store_campaign_events(records, now())
+        nudge()
 
     async def on_recipients_responded(envelopes: list[Envelope[RecipientResponded]]) -> None:
         records = [

@@ -11,7 +11,10 @@
     published_batches "send batch B's events are acknowledged by Kafka" (the outbox's flag,
                       as an insert: clearing a flag on FerretDB rewrites the whole record)
     campaign_events   `campaign.launched` / `campaign.status_changed` as they arrived, written
-                      by the campaign partition's consumer, read by whichever replica sends
+                      by the campaign partition's consumer, read by whichever replica sends:
+                      all of them when it wins its lease, then only the campaigns announced
+    campaign_news     "campaigns C have new events": how the sender learns of them without
+                      rereading every campaign ever launched (deleted once it has read them)
     responses         `recipient.responded`, for the checks just before a send
     consent_changes   `patient.upserted` that restrict a patient, or lift an earlier restriction,
                       `_id` = event id, for the same checks (queries in `consent_store`)
@@ -33,6 +36,7 @@ flush: a scan of the largest collection, on PostgreSQL, per batch of ~60 message
 """
 
 import json
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -40,7 +44,7 @@ from typing import Any, NamedTuple
 from beanie import Document
 from pymongo import ASCENDING, IndexModel
 
-from reengage_common.events import Envelope
+from reengage_common.events import CampaignLaunched, Envelope
 from reengage_common.storage import Collection, insert_new
 
 
@@ -53,6 +57,11 @@ class QueuedMessage(Document):
 class QueuedBatch(Document):
     class Settings:
         name = "queued_batches"
+
+
+class CampaignNews(Document):
+    class Settings:
+        name = "campaign_news"
 
 
 class SendClaim(Document):
@@ -94,6 +103,7 @@ class ConsentChangeRecord(Document):
 DOCUMENTS: list[type[Document]] = [
     QueuedMessage,
     QueuedBatch,
+    CampaignNews,
     SendClaim,
     SendBatch,
     PublishedBatch,
@@ -257,12 +267,61 @@ async def store_records(model: type[Document], records: Sequence[Mapping[str, An
     return (await insert_new(collection(model), records)).inserted
 
 
+def launch_record(envelope: Envelope[CampaignLaunched]) -> dict[str, Any]:
+    """A campaign's snapshot as one text field: as documents, 1,000 snapshots cost FerretDB
+    468 ms of CPU to read back, as text 96 ms (measured here)."""
+    launch = envelope.data
+    return {
+        "_id": f"{launch.campaign_id}:launched:{launch.run_number}",
+        "campaign_id": launch.campaign_id,
+        "clinic_id": envelope.clinic_id,
+        "kind": "launched",
+        "at": launch.launched_at,
+        "data": launch.model_dump_json(by_alias=True),
+    }
+
+
+def snapshot_of(record: Mapping[str, Any]) -> CampaignLaunched:
+    """The snapshot a launch record holds (as a document in records stored before text)."""
+    data = record["data"]
+    if isinstance(data, str):
+        return CampaignLaunched.model_validate_json(data)
+    return CampaignLaunched.model_validate(data)
+
+
+async def store_campaign_events(records: Sequence[Mapping[str, Any]], at: datetime) -> None:
+    """Store campaign events, then announce their campaigns to the sender, even when they were
+    stored before: a redelivery after a crash between the two announces them again."""
+    await insert_new(collection(CampaignEvent), records)
+    await insert_new(
+        collection(CampaignNews),
+        [
+            {
+                "_id": uuid.uuid4().hex,
+                "campaign_ids": sorted({r["campaign_id"] for r in records}),
+                "at": at,
+            }
+        ],
+    )
+
+
 # --- the sender side -------------------------------------------------------------------------------
 
 
-async def campaign_events() -> list[dict[str, Any]]:
-    # A few records per campaign: the sender reads them whole to learn of every campaign.
-    return await collection(CampaignEvent).find({}).to_list()
+async def campaign_events(campaign_ids: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    """The events of these campaigns; of every campaign when None (a sender winning its lease)."""
+    query = {} if campaign_ids is None else {"campaign_id": {"$in": sorted(campaign_ids)}}
+    return await collection(CampaignEvent).find(query).to_list()
+
+
+async def campaign_news() -> list[dict[str, Any]]:
+    return await collection(CampaignNews).find({}, {"campaign_ids": 1}).to_list()
+
+
+async def forget_campaign_news(news_ids: Iterable[str]) -> None:
+    ids = list(news_ids)
+    if ids:
+        await collection(CampaignNews).delete_many({"_id": {"$in": ids}})
 
 
 async def announced_batches() -> list[dict[str, Any]]:
