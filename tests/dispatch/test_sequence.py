@@ -62,9 +62,13 @@ async def test_three_steps_arrive_on_their_days_and_a_response_stops_the_rest(in
         assert {d.channel for d in step_two} == {Channel.SMS}
         assert {d.due_at for d in step_two} == {clock.now + timedelta(days=3)}
 
-        # the second patient answers after step 1
+        # both open their booking link (a click stops nothing), the second patient answers
         await stack.bus.publish(
-            responded(campaign, answers, ResponseKind.INTERESTED, clock.now, Channel.EMAIL)
+            *(
+                responded(campaign, patient, ResponseKind.CLICKED, clock.now, Channel.EMAIL)
+                for patient in (keeps, answers)
+            ),
+            responded(campaign, answers, ResponseKind.INTERESTED, clock.now, Channel.EMAIL),
         )
         await eventually(lambda: _responses(stack, 1))
 
@@ -103,6 +107,11 @@ async def test_three_steps_arrive_on_their_days_and_a_response_stops_the_rest(in
         assert [d.data.patient_id for d in dues if d.data.sequence == 3] == [keeps]
         await ticks_pass(stack.sender)
         assert len(sent_of(sent, campaign)) == 5
+        # only what stops a sequence is kept for the checks before a send, not the clicks
+        kept = (
+            await store.collection(store.ResponseRecord).find({"campaign_id": campaign}).to_list()
+        )
+        assert [(r["patient_id"], r["kind"]) for r in kept] == [(answers, "INTERESTED")]
 
 
 async def _queued(stack, campaign: str, count: int) -> bool:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from dispatch_svc import consent_store, store
+from dispatch_svc.domain.campaigns import SEQUENCE_STOPPERS
 from dispatch_svc.domain.consents import changes_to_keep, consent_change, patients_lifting
 from reengage_common.bus import BatchHandler, batch
 from reengage_common.events import (
@@ -90,6 +91,8 @@ def make_handlers(
         nudge()
 
     async def on_recipients_responded(envelopes: list[Envelope[RecipientResponded]]) -> None:
+        # A click stops nothing (SEQUENCE_STOPPERS): it is not kept, so the responses read
+        # before each send do not grow with every link opened.
         records = [
             {
                 "_id": e.id,
@@ -101,8 +104,9 @@ def make_handlers(
                 "at": e.data.at,
             }
             for e in envelopes
+            if e.data.kind in SEQUENCE_STOPPERS
         ]
-        if await store.store_records(store.ResponseRecord, records):
+        if records and await store.store_records(store.ResponseRecord, records):
             responses_changed()
 
     async def on_patients_upserted(envelopes: list[Envelope[PatientUpserted]]) -> None:
