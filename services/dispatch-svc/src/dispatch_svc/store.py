@@ -314,24 +314,17 @@ async def campaign_events(campaign_ids: Iterable[str] | None = None) -> list[dic
     return await collection(CampaignEvent).find(query).to_list()
 
 
-async def campaign_news() -> list[dict[str, Any]]:
-    return await collection(CampaignNews).find({}, {"campaign_ids": 1}).to_list()
+async def announcements(model: type[QueuedBatch] | type[CampaignNews]) -> list[dict[str, Any]]:
+    """What the consumers announced (`queued_batches`, `campaign_news`) and the sender has not
+    yet forgotten: each names its campaigns."""
+    return await collection(model).find({}, {"campaign_ids": 1}).to_list()
 
 
-async def forget_campaign_news(news_ids: Iterable[str]) -> None:
-    ids = list(news_ids)
-    if ids:
-        await collection(CampaignNews).delete_many({"_id": {"$in": ids}})
-
-
-async def announced_batches() -> list[dict[str, Any]]:
-    return await collection(QueuedBatch).find({}, {"campaign_ids": 1}).to_list()
-
-
-async def forget_batches(batch_ids: Iterable[str]) -> None:
-    ids = list(batch_ids)
-    if ids:
-        await collection(QueuedBatch).delete_many({"_id": {"$in": ids}})
+async def forget(model: type[QueuedBatch] | type[CampaignNews], ids: Iterable[str]) -> None:
+    """The sender holds what these announcements named."""
+    chosen = list(ids)
+    if chosen:
+        await collection(model).delete_many({"_id": {"$in": chosen}})
 
 
 async def messages_of_batch(batch_id: str) -> list[dict[str, Any]]:

@@ -266,8 +266,8 @@ class Sender:
         self._next_refresh = time.monotonic() + self.settings.sender_tick_seconds
         # announcements first: every message and campaign event they name is in the store
         # before the reads below
-        announced = await store.announced_batches()
-        news = await store.campaign_news()
+        announced = await store.announcements(store.QueuedBatch)
+        news = await store.announcements(store.CampaignNews)
         if not self._read_every_campaign:
             await self._refresh_campaigns(None)
             self._read_every_campaign = True
@@ -281,8 +281,8 @@ class Sender:
                 if campaign_id in self._loaded or campaign_id not in self.states:
                     queue = self.campaigns.setdefault(campaign_id, CampaignQueue(campaign_id))
                     queue.add([document], self.states.get(campaign_id))
-        await store.forget_batches(batch["_id"] for batch in announced)
-        await store.forget_campaign_news(item["_id"] for item in news)
+        await store.forget(store.QueuedBatch, [batch["_id"] for batch in announced])
+        await store.forget(store.CampaignNews, [item["_id"] for item in news])
 
     async def _refresh_campaigns(self, campaign_ids: set[str] | None) -> None:
         """Fold the events of these campaigns (of every campaign when None) into their states."""
