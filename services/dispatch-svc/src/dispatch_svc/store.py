@@ -333,6 +333,9 @@ async def messages_of_batch(batch_id: str) -> list[dict[str, Any]]:
 
 
 async def messages_of_campaign(campaign_id: str) -> list[dict[str, Any]]:
+    # Whole records: FerretDB reads a whole document even for a projection (measured here,
+    # 10,000 messages: 560 ms of its CPU, 510 ms for their ids alone). A sender winning its
+    # lease pays this for every message ever stored: ~1 min per million (left as it is).
     records = await collection(QueuedMessage).find({"campaign_id": campaign_id}).to_list()
     return [message_of(record) for record in records]
 
