@@ -97,7 +97,13 @@ async def test_a_sigkilled_sender_loses_nothing_and_repeats_only_what_was_in_fli
         async with Bus(settings) as bus:
             sent = await bus.watch("message.sent")
             await bus.publish(
-                launched(campaign, STEPS, at=now - timedelta(hours=1), send_times=[send_time])
+                launched(
+                    campaign,
+                    STEPS,
+                    at=now - timedelta(hours=1),
+                    send_times=[send_time],
+                    timezone=zone,  # the send time is read in the campaign's zone
+                )
             )
             phones: dict[str, str] = {}
             messages = []
