@@ -106,7 +106,8 @@ def make_handlers(
             for e in envelopes
             if e.data.kind in SEQUENCE_STOPPERS
         ]
-        if records and await store.store_records(store.ResponseRecord, records):
+        if records:
+            await store.store_clinic_changes(store.ResponseRecord, records, now())
             responses_changed()
 
     async def on_patients_upserted(envelopes: list[Envelope[PatientUpserted]]) -> None:
@@ -120,7 +121,8 @@ def make_handlers(
                 consent_store.consent_record(clinic_id, change)
                 for change in changes_to_keep(changes, restricted_before)
             ]
-        if records and await store.store_records(store.ConsentChangeRecord, records):
+        if records:
+            await store.store_clinic_changes(store.ConsentChangeRecord, records, now())
             responses_changed()
 
     return {

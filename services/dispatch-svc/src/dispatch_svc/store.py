@@ -18,6 +18,8 @@
     responses         `recipient.responded`, for the checks just before a send
     consent_changes   `patient.upserted` that restrict a patient, or lift an earlier restriction,
                       `_id` = event id, for the same checks (queries in `consent_store`)
+    clinic_news       "clinics C have new responses or consent changes": the sender rereads a
+                      clinic's for its checks only then (deleted once it has read them)
 
 A message's state is folded from these records: QUEUED (a message, nothing else), SENDING (a
 claim, no outcome), then its outcome. No record is ever updated.
@@ -64,6 +66,11 @@ class CampaignNews(Document):
         name = "campaign_news"
 
 
+class ClinicNews(Document):
+    class Settings:
+        name = "clinic_news"
+
+
 class SendClaim(Document):
     class Settings:
         name = "send_claims"
@@ -104,6 +111,7 @@ DOCUMENTS: list[type[Document]] = [
     QueuedMessage,
     QueuedBatch,
     CampaignNews,
+    ClinicNews,
     SendClaim,
     SendBatch,
     PublishedBatch,
@@ -263,10 +271,6 @@ async def announce_batch(
     )
 
 
-async def store_records(model: type[Document], records: Sequence[Mapping[str, Any]]) -> int:
-    return (await insert_new(collection(model), records)).inserted
-
-
 def launch_record(envelope: Envelope[CampaignLaunched]) -> dict[str, Any]:
     """A campaign's snapshot as one text field: as documents, 1,000 snapshots cost FerretDB
     468 ms of CPU to read back, as text 96 ms (measured here)."""
@@ -293,16 +297,22 @@ async def store_campaign_events(records: Sequence[Mapping[str, Any]], at: dateti
     """Store campaign events, then announce their campaigns to the sender, even when they were
     stored before: a redelivery after a crash between the two announces them again."""
     await insert_new(collection(CampaignEvent), records)
-    await insert_new(
-        collection(CampaignNews),
-        [
-            {
-                "_id": uuid.uuid4().hex,
-                "campaign_ids": sorted({r["campaign_id"] for r in records}),
-                "at": at,
-            }
-        ],
-    )
+    await announce(CampaignNews, "campaign_ids", {r["campaign_id"] for r in records}, at)
+
+
+async def store_clinic_changes(
+    model: type[ResponseRecord] | type[ConsentChangeRecord],
+    records: Sequence[Mapping[str, Any]],
+    at: datetime,
+) -> None:
+    """Store responses or consent changes, then announce their clinics to the sender (again on
+    a redelivery, as above)."""
+    await insert_new(collection(model), records)
+    await announce(ClinicNews, "clinic_ids", {r["clinic_id"] for r in records}, at)
+
+
+async def announce(model: type[Document], key: str, ids: Iterable[str], at: datetime) -> None:
+    await insert_new(collection(model), [{"_id": uuid.uuid4().hex, key: sorted(ids), "at": at}])
 
 
 # --- the sender side -------------------------------------------------------------------------------
@@ -314,13 +324,13 @@ async def campaign_events(campaign_ids: Iterable[str] | None = None) -> list[dic
     return await collection(CampaignEvent).find(query).to_list()
 
 
-async def announcements(model: type[QueuedBatch] | type[CampaignNews]) -> list[dict[str, Any]]:
-    """What the consumers announced (`queued_batches`, `campaign_news`) and the sender has not
-    yet forgotten: each names its campaigns."""
-    return await collection(model).find({}, {"campaign_ids": 1}).to_list()
+async def announcements(model: type[Document]) -> list[dict[str, Any]]:
+    """What the consumers announced (`queued_batches`, `campaign_news`, `clinic_news`) and the
+    sender has not yet forgotten: each names its campaigns or clinics."""
+    return await collection(model).find({}).to_list()
 
 
-async def forget(model: type[QueuedBatch] | type[CampaignNews], ids: Iterable[str]) -> None:
+async def forget(model: type[Document], ids: Iterable[str]) -> None:
     """The sender holds what these announcements named."""
     chosen = list(ids)
     if chosen:

@@ -58,7 +58,6 @@ from reengage_common.storage import claim_many
 
 log = structlog.get_logger(__name__)
 Clock = Callable[[], datetime]
-RESPONSES_FRESH_SECONDS = 1.0
 DRAIN_SECONDS = 5.0
 # A claim about to expire is not used for a send: a successor may take it over meanwhile.
 CLAIM_MARGIN = timedelta(seconds=1)
@@ -107,7 +106,6 @@ class Sender:
         self._wake = asyncio.Event()  # look again (a slot freed, or news below)
         self._news = False  # the store has news: reread it, not just look at the queues
         self.ticks = 0  # passes made, so a test can wait for the sender to have looked
-        self._responses: dict[str, tuple[float, Responses]] = {}
         self._limits = {
             Channel.EMAIL: (settings.email_concurrency, settings.email_rate_per_second),
             Channel.SMS: (settings.sms_concurrency, settings.sms_rate_per_second),
@@ -121,6 +119,9 @@ class Sender:
         self._loaded: set[str] = set()
         self._launches: dict[str, CampaignLaunched] = {}
         self._read_every_campaign = False  # done once per lease won; then announced ones only
+        # each clinic's responses and consent changes, read when first needed and again only
+        # after news of it (`clinic_news`, or this process's consumer)
+        self._responses: dict[str, Responses] = {}
         # claimed messages, composed, waiting for a sender slot
         self._work: dict[Channel, asyncio.Queue[tuple[Work, Outgoing]]] = {
             c: asyncio.Queue() for c in Channel
@@ -268,6 +269,10 @@ class Sender:
         # before the reads below
         announced = await store.announcements(store.QueuedBatch)
         news = await store.announcements(store.CampaignNews)
+        clinic_news = await store.announcements(store.ClinicNews)
+        for item in clinic_news:
+            for clinic_id in item["clinic_ids"]:
+                self._responses.pop(clinic_id, None)
         if not self._read_every_campaign:
             await self._refresh_campaigns(None)
             self._read_every_campaign = True
@@ -283,6 +288,7 @@ class Sender:
                     queue.add([document], self.states.get(campaign_id))
         await store.forget(store.QueuedBatch, [batch["_id"] for batch in announced])
         await store.forget(store.CampaignNews, [item["_id"] for item in news])
+        await store.forget(store.ClinicNews, [item["_id"] for item in clinic_news])
 
     async def _refresh_campaigns(self, campaign_ids: set[str] | None) -> None:
         """Fold the events of these campaigns (of every campaign when None) into their states."""
@@ -367,8 +373,8 @@ class Sender:
 
     async def _responses_of(self, clinic_id: str) -> Responses:
         cached = self._responses.get(clinic_id)
-        if cached is not None and time.monotonic() - cached[0] < RESPONSES_FRESH_SECONDS:
-            return cached[1]
+        if cached is not None:
+            return cached
         records, consent_changes = await asyncio.gather(
             store.responses_of_clinic(clinic_id), consent_store.consent_changes_of_clinic(clinic_id)
         )
@@ -383,7 +389,7 @@ class Sender:
             for record in records
         )
         responses.consents = ConsentRestrictions.of(consent_changes)
-        self._responses[clinic_id] = (time.monotonic(), responses)
+        self._responses[clinic_id] = responses
         return responses
 
     # --- claiming --------------------------------------------------------------------------------

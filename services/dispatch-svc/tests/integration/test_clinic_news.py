@@ -1,0 +1,76 @@
+"""The sender reads a clinic's responses and consent changes when it first needs them, and
+again only after news of that clinic: an unsubscribe stored by another replica's consumer
+still wins over the next send, but a clinic with nothing new is not reread every second."""
+
+import asyncio
+from typing import Any
+
+import pytest
+from kit import (
+    CLINIC,
+    EMAIL_STEP,
+    FakeClock,
+    dispatch_stack,
+    due,
+    launched,
+    responded,
+    sent_of,
+    unique,
+    utc,
+)
+
+from dispatch_svc import store
+from dispatch_svc.handlers import make_handlers
+from reengage_common.events import Channel, Envelope, RecipientResponded, ResponseKind, SendOutcome
+from reengage_common.testing import eventually
+
+pytestmark = pytest.mark.infra
+
+TEN_AM_CHICAGO = utc(2026, 11, 26, 16, 0)
+EMAIL_FIRST = EMAIL_STEP.model_copy(update={"sequence": 1, "delay_days": 0})
+
+
+async def test_a_clinics_responses_are_reread_only_after_news_of_that_clinic(
+    infra, monkeypatch
+) -> None:
+    reads: list[str] = []
+    read_responses = store.responses_of_clinic
+
+    async def counted(clinic_id: str) -> list[dict[str, Any]]:
+        reads.append(clinic_id)
+        return await read_responses(clinic_id)
+
+    monkeypatch.setattr(store, "responses_of_clinic", counted)
+    clock = FakeClock(TEN_AM_CHICAGO)
+    campaign = unique("clinic-news")
+    patients = [unique("p") for _ in range(4)]
+    async with dispatch_stack(infra, "clinic-news", clock) as stack:
+        sent = await stack.bus.watch("message.sent")
+        await stack.bus.publish(launched(campaign, [EMAIL_FIRST], at=clock.now))
+        for count, patient in enumerate(patients[:3], start=1):
+            await stack.bus.publish(due(campaign, patient, at=clock.now))
+            await eventually(lambda count=count: _outcomes(sent, campaign, count))
+            await asyncio.sleep(1.2)  # longer than the one second the responses were kept
+        assert reads == [CLINIC]
+
+        # another replica's consumer (no sender in its process) stores an unsubscribe
+        other_replica = make_handlers()[RecipientResponded]
+        unsubscribed = responded(
+            campaign, patients[3], ResponseKind.UNSUBSCRIBED, clock.now, Channel.EMAIL
+        )
+        await other_replica.handle([Envelope.wrap(unsubscribed, source="t", clinic_id=CLINIC)])
+        await eventually(_clinic_news_read)
+        await stack.bus.publish(due(campaign, patients[3], at=clock.now))
+        await eventually(lambda: _outcomes(sent, campaign, 4))
+
+    last = next(e for e in sent_of(sent, campaign) if e.patient_id == patients[3])
+    assert (last.outcome, last.reason) == (SendOutcome.SKIPPED, "unsubscribed from EMAIL")
+    assert reads == [CLINIC, CLINIC]
+
+
+async def _outcomes(events: list[Any], campaign: str, count: int) -> bool:
+    return len(sent_of(events, campaign)) >= count
+
+
+async def _clinic_news_read() -> bool:
+    return await store.collection(store.ClinicNews).count_documents({}) == 0
