@@ -3,7 +3,7 @@ lifespan (`build_service_app`).
 
 Campaign snapshots reach every replica through the database: the consumer owning a
 campaign's partition stores `campaign.launched` / `campaign.status_changed` as append-only
-records (`campaign_events`) and announces them (`campaign_news`); whichever replica holds the
+records (`campaign_events`) and announces them (`news`); whichever replica holds the
 sender's lease reads them all when it wins the lease, then what is announced. So one consumer
 group serves all topics, and a replica that takes the lease over knows every campaign at once,
 without replaying the campaign topics.

@@ -13,13 +13,12 @@
     campaign_events   `campaign.launched` / `campaign.status_changed` as they arrived, written
                       by the campaign partition's consumer, read by whichever replica sends:
                       all of them when it wins its lease, then only the campaigns announced
-    campaign_news     "campaigns C have new events": how the sender learns of them without
-                      rereading every campaign ever launched (deleted once it has read them)
+    news              "campaigns C have new events", "clinics C have new responses or consent
+                      changes": how the sender learns of them without rereading every campaign
+                      or a clinic's checks each tick (deleted once it has read them)
     responses         `recipient.responded`, for the checks just before a send
     consent_changes   `patient.upserted` that restrict a patient, or lift an earlier restriction,
                       `_id` = event id, for the same checks (queries in `consent_store`)
-    clinic_news       "clinics C have new responses or consent changes": the sender rereads a
-                      clinic's for its checks only then (deleted once it has read them)
 
 A message's state is folded from these records: QUEUED (a message, nothing else), SENDING (a
 claim, no outcome), then its outcome. No record is ever updated.
@@ -61,14 +60,9 @@ class QueuedBatch(Document):
         name = "queued_batches"
 
 
-class CampaignNews(Document):
+class News(Document):
     class Settings:
-        name = "campaign_news"
-
-
-class ClinicNews(Document):
-    class Settings:
-        name = "clinic_news"
+        name = "news"
 
 
 class SendClaim(Document):
@@ -110,8 +104,7 @@ class ConsentChangeRecord(Document):
 DOCUMENTS: list[type[Document]] = [
     QueuedMessage,
     QueuedBatch,
-    CampaignNews,
-    ClinicNews,
+    News,
     SendClaim,
     SendBatch,
     PublishedBatch,
@@ -297,7 +290,7 @@ async def store_campaign_events(records: Sequence[Mapping[str, Any]], at: dateti
     """Store campaign events, then announce their campaigns to the sender, even when they were
     stored before: a redelivery after a crash between the two announces them again."""
     await insert_new(collection(CampaignEvent), records)
-    await announce(CampaignNews, "campaign_ids", {r["campaign_id"] for r in records}, at)
+    await announce(at, campaign_ids={r["campaign_id"] for r in records})
 
 
 async def store_clinic_changes(
@@ -308,11 +301,18 @@ async def store_clinic_changes(
     """Store responses or consent changes, then announce their clinics to the sender (again on
     a redelivery, as above)."""
     await insert_new(collection(model), records)
-    await announce(ClinicNews, "clinic_ids", {r["clinic_id"] for r in records}, at)
+    await announce(at, clinic_ids={r["clinic_id"] for r in records})
 
 
-async def announce(model: type[Document], key: str, ids: Iterable[str], at: datetime) -> None:
-    await insert_new(collection(model), [{"_id": uuid.uuid4().hex, key: sorted(ids), "at": at}])
+async def announce(
+    at: datetime, *, campaign_ids: Iterable[str] = (), clinic_ids: Iterable[str] = ()
+) -> None:
+    """One `news` record: these campaigns have new events, these clinics new responses."""
+    record: dict[str, Any] = {"_id": uuid.uuid4().hex, "at": at}
+    for key, ids in (("campaign_ids", campaign_ids), ("clinic_ids", clinic_ids)):
+        if chosen := sorted(set(ids)):
+            record[key] = chosen
+    await insert_new(collection(News), [record])
 
 
 # --- the sender side -------------------------------------------------------------------------------
@@ -325,8 +325,8 @@ async def campaign_events(campaign_ids: Iterable[str] | None = None) -> list[dic
 
 
 async def announcements(model: type[Document]) -> list[dict[str, Any]]:
-    """What the consumers announced (`queued_batches`, `campaign_news`, `clinic_news`) and the
-    sender has not yet forgotten: each names its campaigns or clinics."""
+    """What the consumers announced (`queued_batches`, `news`) and the sender has not yet
+    forgotten: each names its campaigns or clinics."""
     return await collection(model).find({}).to_list()
 
 

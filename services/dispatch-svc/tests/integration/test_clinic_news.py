@@ -59,7 +59,7 @@ async def test_a_clinics_responses_are_reread_only_after_news_of_that_clinic(
             campaign, patients[3], ResponseKind.UNSUBSCRIBED, clock.now, Channel.EMAIL
         )
         await other_replica.handle([Envelope.wrap(unsubscribed, source="t", clinic_id=CLINIC)])
-        await eventually(_clinic_news_read)
+        await eventually(_news_read)
         await stack.bus.publish(due(campaign, patients[3], at=clock.now))
         await eventually(lambda: _outcomes(sent, campaign, 4))
 
@@ -72,5 +72,5 @@ async def _outcomes(events: list[Any], campaign: str, count: int) -> bool:
     return len(sent_of(events, campaign)) >= count
 
 
-async def _clinic_news_read() -> bool:
-    return await store.collection(store.ClinicNews).count_documents({}) == 0
+async def _news_read() -> bool:
+    return await store.collection(store.News).count_documents({}) == 0

@@ -1,7 +1,7 @@
 """The sender: under its lease, it claims due messages and sends them through their channels.
 
 When it wins its lease it reads every campaign; then each tick it learns of new campaigns,
-status changes and messages from what the consumers announce (`campaign_news`,
+status changes, responses and messages from what the consumers announce (`news`,
 `queued_batches`; this process's consumer hands its messages over in memory). Per campaign and
 channel it takes the messages whose slot came, re-checks responses and opt-outs, claims them
 in one unique insert per chunk (`claim_many`, claim id = messageId + attempt, with an expiry),
@@ -120,7 +120,7 @@ class Sender:
         self._launches: dict[str, CampaignLaunched] = {}
         self._read_every_campaign = False  # done once per lease won; then announced ones only
         # each clinic's responses and consent changes, read when first needed and again only
-        # after news of it (`clinic_news`, or this process's consumer)
+        # after news of it (`news`, or this process's consumer)
         self._responses: dict[str, Responses] = {}
         # claimed messages, composed, waiting for a sender slot
         self._work: dict[Channel, asyncio.Queue[tuple[Work, Outgoing]]] = {
@@ -268,18 +268,18 @@ class Sender:
         # announcements first: every message and campaign event they name is in the store
         # before the reads below
         announced = await store.announcements(store.QueuedBatch)
-        news = await store.announcements(store.CampaignNews)
-        clinic_news = await store.announcements(store.ClinicNews)
-        for item in clinic_news:
-            for clinic_id in item["clinic_ids"]:
+        news = await store.announcements(store.News)
+        for item in news:
+            for clinic_id in item.get("clinic_ids", ()):
                 self._responses.pop(clinic_id, None)
+        campaign_ids = {cid for item in news for cid in item.get("campaign_ids", ())}
         if not self._read_every_campaign:
             await self._refresh_campaigns(None)
             self._read_every_campaign = True
-        elif news:
+        elif campaign_ids:
             # Only the campaigns with new events: rereading every campaign ever launched each
             # tick cost FerretDB ~470 ms of CPU per 1,000 launches (measured here).
-            await self._refresh_campaigns({cid for item in news for cid in item["campaign_ids"]})
+            await self._refresh_campaigns(campaign_ids)
         for batch in announced:
             for document in await store.messages_of_batch(batch["_id"]):
                 campaign_id = document["campaign_id"]
@@ -287,8 +287,7 @@ class Sender:
                     queue = self.campaigns.setdefault(campaign_id, CampaignQueue(campaign_id))
                     queue.add([document], self.states.get(campaign_id))
         await store.forget(store.QueuedBatch, [batch["_id"] for batch in announced])
-        await store.forget(store.CampaignNews, [item["_id"] for item in news])
-        await store.forget(store.ClinicNews, [item["_id"] for item in clinic_news])
+        await store.forget(store.News, [item["_id"] for item in news])
 
     async def _refresh_campaigns(self, campaign_ids: set[str] | None) -> None:
         """Fold the events of these campaigns (of every campaign when None) into their states."""
