@@ -1,6 +1,17 @@
-"""Message templates: Jinja2 in a locked-down sandbox, compiled once, rendered per patient."""
+"""Message templates: Jinja2 in a locked-down sandbox, compiled once, rendered per patient.
 
-from collections.abc import Mapping
+Real patients have gaps (no completed visit yet, no name on file): every filter takes a missing
+value (None or blank text) without failing. `ago` says "a while ago", every other filter gives
+nothing, and `default(...)` (alias `d`) replaces a missing value, or a filter's stand-in for
+one, with the template's own words:
+
+    {{ patient.lastVisitDate | ago }}                           -> "a while ago"
+    {{ patient.lastVisitDate | ago | default("some time ago") }} -> "some time ago"
+    {{ patient.firstName | default("there") }}                  -> "there"
+"""
+
+import functools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -9,7 +20,14 @@ from typing import Any
 
 from babel.dates import format_date, format_timedelta
 from babel.numbers import format_currency
-from jinja2 import StrictUndefined, Template, TemplateSyntaxError, UndefinedError, pass_context
+from jinja2 import (
+    StrictUndefined,
+    Template,
+    TemplateSyntaxError,
+    Undefined,
+    UndefinedError,
+    pass_context,
+)
 from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -27,9 +45,27 @@ _NOW, _CURRENCY, _LOCALE = "__rendered_at", "__currency", "__locale"
 # Built-in filters that cannot amplify a value: no padding widths, repeats or re-escaping that
 # would let a short template produce a huge message.
 _SAFE_BUILTIN_FILTERS = frozenset(
-    {"abs", "capitalize", "count", "d", "default", "first", "int", "last", "length", "lower"}
+    {"abs", "capitalize", "count", "first", "int", "last", "length", "lower"}
     | {"round", "string", "striptags", "title", "trim", "truncate", "upper", "wordcount"}
 )
+AGO_FALLBACK = "a while ago"
+
+
+class Fallback(str):
+    """A filter's stand-in for a missing value ("a while ago", or nothing). Falsy, so that
+    `default(...)` and `{% if %}` still see the value as missing."""
+
+    __slots__ = ()
+
+    def __bool__(self) -> bool:
+        return False
+
+
+def is_missing(value: Any) -> bool:
+    """None, blank text, or a filter's stand-in for either: what a patient's record lacks."""
+    if value is None or isinstance(value, Fallback):
+        return True
+    return isinstance(value, str) and not value.strip()
 
 
 class TemplateRefused(ValueError):
@@ -78,6 +114,8 @@ def _moment(value: Any) -> date | datetime:
 
 @pass_context
 def _ago(context: Context, value: Any) -> str:
+    if is_missing(value):
+        return Fallback(AGO_FALLBACK)
     when, now = _moment(value), context[_NOW]
     # A bare date has no time of day: count whole days, so the hour of `now` changes nothing.
     delta = when - now if isinstance(when, datetime) else timedelta(days=(when - now.date()).days)
@@ -93,15 +131,47 @@ def _relative_time(delta: timedelta, locale: str) -> str:
 
 @pass_context
 def _date(context: Context, value: Any, style: str = "long") -> str:
+    if is_missing(value):
+        return Fallback()
     return format_date(_moment(value), format=style, locale=context[_LOCALE])
 
 
 @pass_context
 def _money(context: Context, cents: Any, currency: str | None = None) -> str:
+    if is_missing(cents):
+        return Fallback()
     if isinstance(cents, bool) or not isinstance(cents, int | str):
         raise ValueError(f"money expects a whole number of cents, not {cents!r}")
     amount = Decimal(int(cents)) / 100
     return format_currency(amount, currency or context[_CURRENCY], locale=context[_LOCALE])
+
+
+def _default(value: Any, default_value: Any = "", boolean: bool = False) -> Any:
+    # Jinja's own default replaces only an undefined name; merge data is always defined, and a
+    # gap in it is None or blank, so those (and a filter's stand-in) count as missing here.
+    if isinstance(value, Undefined) or is_missing(value) or (boolean and not value):
+        return default_value
+    return value
+
+
+def _passing_missing_values(builtin: Callable[..., Any]) -> Callable[..., Any]:
+    """`builtin` that hands a missing value on as missing (None.upper() or first(None) would
+    print "NONE" or fail), so a `default` further down the chain still applies. A stand-in
+    with words ("a while ago") is changed like any text: `| capitalize` at a sentence start."""
+    # Jinja passes the environment first to filters marked for it (wraps copies the mark).
+    position = 1 if hasattr(builtin, "jinja_pass_arg") else 0
+
+    @functools.wraps(builtin)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        value = args[position]
+        if not is_missing(value):
+            return builtin(*args, **kwargs)
+        if not isinstance(value, Fallback) or not len(value):
+            return Fallback()
+        shown = builtin(*args[:position], str(value), *args[position + 1 :], **kwargs)
+        return Fallback(shown) if isinstance(shown, str) else shown
+
+    return guarded
 
 
 def _blank_for_none(value: Any) -> Any:
@@ -115,7 +185,12 @@ def _outreach_environment() -> _OutreachSandbox:
     )
     environment.globals.clear()  # range, dict, lipsum, cycler, joiner, namespace
     environment.filters = {
-        **{name: environment.filters[name] for name in _SAFE_BUILTIN_FILTERS},
+        **{
+            name: _passing_missing_values(environment.filters[name])
+            for name in _SAFE_BUILTIN_FILTERS
+        },
+        "default": _default,
+        "d": _default,
         "ago": _ago,
         "date": _date,
         "money": _money,
