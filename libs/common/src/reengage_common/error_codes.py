@@ -33,6 +33,8 @@ class CampaignErrorCode(StrEnum):
     INVALID_TEMPLATE = "INVALID_TEMPLATE"
     NOT_ALLOWED_MERGE_FIELD = "NOT_ALLOWED_MERGE_FIELD"
     TEMPLATE_RENDER_FAILED = "TEMPLATE_RENDER_FAILED"
+    # A template that renders with full data but fails for a patient lacking a merge value.
+    FAILS_FOR_MISSING_VALUE = "FAILS_FOR_MISSING_VALUE"
     CODE_IN_USE = "CODE_IN_USE"
     # The clinic profile lacks what the campaign's channels need (field `clinic.<name>`).
     PROFILE_INCOMPLETE = "PROFILE_INCOMPLETE"

@@ -232,6 +232,50 @@ def test_a_template_that_fails_on_sample_data_is_refused(
     ]
 
 
+@pytest.mark.parametrize(
+    ("body", "lacking"),
+    [
+        ("Hi {{ patient.firstName[0] }}.", "patient.firstName"),
+        (
+            "{% if patient.lastVisitDate < '2026-01-01' %}Long time!{% endif %}",
+            "patient.lastVisitDate",
+        ),
+        ("Call {{ clinic.phone[:5] }}", "clinic.phone"),
+        ("{{ patient.treatmentStage | length + 1 }} steps", "patient.treatmentStage"),
+    ],
+)
+def test_a_template_that_fails_for_a_patient_lacking_a_value_is_refused(
+    campaign_document: dict[str, Any], now: datetime, body: str, lacking: str
+) -> None:
+    # given a step that renders for the full sample patient, but not for one without `lacking`
+    campaign_document["messageTemplates"][1]["body"] = body
+
+    # when the campaign is saved
+    [error] = problems(campaign_document, now)
+
+    # then it is refused there, never at send time
+    assert (error.field, error.code) == ("messageTemplates.1.body", Code.FAILS_FOR_MISSING_VALUE)
+    assert error.message.startswith(f"fails for a patient without {lacking} (")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Your last visit was {{ patient.lastVisitDate | ago }}. Book: {{ bookingLink }}",
+        "Hi {{ patient.firstName | default('there') }}, seen {{ patient.lastVisitDate | date }}",
+        "{{ patient.lastVisitDate | ago | default('some time ago') | capitalize }}",
+        "{% if patient.lastVisitDate %}Since {{ patient.lastVisitDate | date }}{% endif %}",
+        "Hi {{ patient.firstName | default('there') | first }}",
+    ],
+)
+def test_templates_that_handle_a_missing_value_are_saved(
+    campaign_document: dict[str, Any], now: datetime, body: str
+) -> None:
+    campaign_document["messageTemplates"][1]["body"] = body
+
+    assert problems(campaign_document, now) == []
+
+
 def test_a_template_is_at_most_20000_characters(
     campaign_document: dict[str, Any], now: datetime
 ) -> None:

@@ -16,7 +16,12 @@ from reengage_common.messages.links import (
     read_link_token,
     unsubscribe_link,
 )
-from reengage_common.messages.merge_fields import KNOWN_MERGE_FIELDS, sample_merge_data
+from reengage_common.messages.merge_fields import (
+    KNOWN_MERGE_FIELDS,
+    MAY_BE_MISSING,
+    sample_merge_data,
+    sparse_merge_data,
+)
 from reengage_common.messages.opt_out import SMS_OPT_OUT
 from reengage_common.messages.rendering import (
     CompiledStep,
@@ -39,6 +44,7 @@ __all__ = [
     "BOOKING_CLICK",
     "KNOWN_MERGE_FIELDS",
     "LINK_MAX_AGE",
+    "MAY_BE_MISSING",
     "SMS_OPT_OUT",
     "UNSUBSCRIBE",
     "BadLinkToken",
@@ -60,6 +66,7 @@ __all__ = [
     "render_step",
     "sample_merge_data",
     "sms_segments",
+    "sparse_merge_data",
     "template_problems",
     "unsubscribe_link",
 ]

@@ -20,6 +20,12 @@ MERGE_GROUPS: dict[str, frozenset[str]] = {
     "incentive": frozenset({"code", "details"}),
 }
 MERGE_LINKS = frozenset({"bookingLink", "unsubscribeLink"})
+# What a real message may lack: every patient field (a patient with no completed visit, no name
+# or stage on file; audience-svc sends None) and the clinic profile's optional parts. The
+# clinic's name, an offered incentive and the links are always there.
+MAY_BE_MISSING: frozenset[str] = frozenset(
+    {f"patient.{name}" for name in MERGE_GROUPS["patient"]} | {"clinic.phone", "clinic.address"}
+)
 KNOWN_MERGE_FIELDS: tuple[str, ...] = tuple(
     sorted(
         [f"{group}.{field}" for group, fields in MERGE_GROUPS.items() for field in fields]
@@ -56,3 +62,15 @@ def sample_merge_data(
         "bookingLink": "https://book.example.com/preview",
         "unsubscribeLink": "https://unsubscribe.example.com/preview",
     }
+
+
+def sparse_merge_data(
+    *, clinic_name: str, now: datetime, incentive: Incentive | None = None
+) -> dict[str, Any]:
+    """`sample_merge_data` with every field that `MAY_BE_MISSING` missing (None, as real merge
+    data has it): a template that renders with this renders for every patient."""
+    sparse = sample_merge_data(clinic_name=clinic_name, now=now, incentive=incentive)
+    for field in MAY_BE_MISSING:
+        group, name = field.split(".")
+        sparse[group][name] = None
+    return sparse

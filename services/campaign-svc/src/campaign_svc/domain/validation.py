@@ -6,21 +6,15 @@ from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from campaign_svc.domain.model import NAME_MAX_LENGTH, CampaignInput, FieldError, TreatmentStage
+from campaign_svc.domain.template_rules import template_errors
 from reengage_common.error_codes import CampaignErrorCode as Code
 from reengage_common.events import Channel, Incentive, MessageTemplate, Schedule, Targeting, Variant
-from reengage_common.messages import (
-    TemplateRenderFailed,
-    compile_template,
-    sample_merge_data,
-    template_problems,
-)
 from reengage_common.resources.campaigns import MAX_HOLDOUT_PERCENT
 
 # The hours the law allows outreach, read in each patient's own time zone. "HH:MM" strings
 # compare correctly as text.
 SEND_WINDOW_OPENS, SEND_WINDOW_CLOSES = "08:00", "21:00"
 INCENTIVE_CODE_MAX_LENGTH = 32
-TEMPLATE_MAX_LENGTH = 20_000
 
 _SEND_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 _INCENTIVE_CODE = re.compile(r"[A-Za-z0-9-]+")
@@ -32,7 +26,7 @@ _NOT_CLINIC_ZONES = frozenset({"localtime", "posixrules", "Factory"})
 def validate_campaign(campaign: CampaignInput, *, now: datetime) -> list[FieldError]:
     """Every rule the definition breaks, each naming its field; empty when it may be saved.
 
-    `now` dates the sample data each template is test-rendered with.
+    `now` dates the sample data each template is test-rendered with (see `template_rules`).
     """
     return [
         *_name_errors(campaign.name),
@@ -44,7 +38,7 @@ def validate_campaign(campaign: CampaignInput, *, now: datetime) -> list[FieldEr
         *_sequence_errors(campaign.message_templates),
         *_schedule_errors(campaign.schedule),
         *_incentive_errors(campaign.incentive),
-        *_template_errors(campaign, now),
+        *template_errors(campaign, now),
     ]
 
 
@@ -273,41 +267,3 @@ def _incentive_errors(incentive: Incentive) -> Iterator[FieldError]:
         yield FieldError(
             "incentive.incentiveCode", "use only letters, digits and '-'", Code.INVALID
         )
-
-
-def _template_errors(campaign: CampaignInput, now: datetime) -> Iterator[FieldError]:
-    sample = sample_merge_data(clinic_name="Sample Dental", now=now, incentive=campaign.incentive)
-    for index, step in enumerate(campaign.message_templates):
-        for part, source in _templated_parts(step):
-            path = f"messageTemplates.{index}.{part}"
-            if len(source) > TEMPLATE_MAX_LENGTH:
-                yield FieldError(
-                    path, f"must be at most {TEMPLATE_MAX_LENGTH} characters", Code.TOO_LONG
-                )
-                continue
-            problems = template_problems(source)
-            yield from (FieldError(path, str(p), Code.INVALID_TEMPLATE) for p in problems)
-            if problems:
-                continue
-            compiled = compile_template(source)
-            if not campaign.incentive.has_incentive:
-                for field in sorted(compiled.merge_fields):
-                    if field.startswith("incentive."):
-                        yield FieldError(
-                            path,
-                            f"uses {field}, but the campaign has no incentive",
-                            Code.NOT_ALLOWED_MERGE_FIELD,
-                        )
-            try:
-                compiled.render(sample, now=now)
-            except TemplateRenderFailed as exc:
-                yield FieldError(
-                    path, f"fails with sample data: {exc}", Code.TEMPLATE_RENDER_FAILED
-                )
-
-
-def _templated_parts(step: MessageTemplate) -> Iterator[tuple[str, str]]:
-    # An SMS has no subject: whatever is stored there is never rendered, so never checked.
-    if step.subject and step.channel is not Channel.SMS:
-        yield "subject", step.subject
-    yield "body", step.body

@@ -1,0 +1,85 @@
+"""The rules a campaign's message templates meet when it is saved or launched.
+
+A template compiles in the sandbox, uses only known merge fields (`incentive.*` only with an
+incentive), and renders twice: with full sample data, and with sparse sample data in which
+every value a real patient may lack is missing (no completed visit, no name, no stage; no
+clinic phone or address). What passes here renders for every patient at send time, so no
+message is found unrenderable while it goes out.
+"""
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from campaign_svc.domain.model import CampaignInput, FieldError
+from reengage_common.error_codes import CampaignErrorCode as Code
+from reengage_common.events import Channel, MessageTemplate
+from reengage_common.messages import (
+    MAY_BE_MISSING,
+    CompiledTemplate,
+    TemplateRenderFailed,
+    compile_template,
+    sample_merge_data,
+    sparse_merge_data,
+    template_problems,
+)
+
+TEMPLATE_MAX_LENGTH = 20_000
+_SAMPLE_CLINIC = "Sample Dental"
+
+
+def template_errors(campaign: CampaignInput, now: datetime) -> Iterator[FieldError]:
+    """Every problem of every templated part, each at its path (`messageTemplates.0.body`)."""
+    for index, step in enumerate(campaign.message_templates):
+        for part, source in _templated_parts(step):
+            yield from _part_errors(campaign, f"messageTemplates.{index}.{part}", source, now)
+
+
+def _part_errors(
+    campaign: CampaignInput, path: str, source: str, now: datetime
+) -> Iterator[FieldError]:
+    if len(source) > TEMPLATE_MAX_LENGTH:
+        yield FieldError(path, f"must be at most {TEMPLATE_MAX_LENGTH} characters", Code.TOO_LONG)
+        return
+    problems = template_problems(source)
+    yield from (FieldError(path, str(p), Code.INVALID_TEMPLATE) for p in problems)
+    if problems:
+        return
+    compiled = compile_template(source)
+    if not campaign.incentive.has_incentive:
+        for field in sorted(compiled.merge_fields):
+            if field.startswith("incentive."):
+                yield FieldError(
+                    path,
+                    f"uses {field}, but the campaign has no incentive",
+                    Code.NOT_ALLOWED_MERGE_FIELD,
+                )
+    yield from _render_errors(campaign, path, compiled, now)
+
+
+def _render_errors(
+    campaign: CampaignInput, path: str, compiled: CompiledTemplate, now: datetime
+) -> Iterator[FieldError]:
+    full = sample_merge_data(clinic_name=_SAMPLE_CLINIC, now=now, incentive=campaign.incentive)
+    try:
+        compiled.render(full, now=now)
+    except TemplateRenderFailed as exc:
+        yield FieldError(path, f"fails with sample data: {exc}", Code.TEMPLATE_RENDER_FAILED)
+        return
+    sparse = sparse_merge_data(clinic_name=_SAMPLE_CLINIC, now=now, incentive=campaign.incentive)
+    try:
+        compiled.render(sparse, now=now)
+    except TemplateRenderFailed as exc:
+        lacking = ", ".join(sorted(compiled.merge_fields & MAY_BE_MISSING))
+        yield FieldError(
+            path,
+            f"fails for a patient without {lacking} ({exc}); such values can be missing: "
+            "give them a default, e.g. {{ patient.firstName | default('there') }}",
+            Code.FAILS_FOR_MISSING_VALUE,
+        )
+
+
+def _templated_parts(step: MessageTemplate) -> Iterator[tuple[str, str]]:
+    # An SMS has no subject: whatever is stored there is never rendered, so never checked.
+    if step.subject and step.channel is not Channel.SMS:
+        yield "subject", step.subject
+    yield "body", step.body
