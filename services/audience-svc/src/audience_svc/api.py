@@ -1,4 +1,5 @@
-"""audience-svc's internal JSON API for the gateway: estimate and import. Parse, call, answer.
+"""audience-svc's internal JSON API for the gateway: estimate, import and one patient's merge
+data (for a campaign preview). Parse, call, answer.
 
 The gateway forwards the caller's token; it is verified again here and scopes everything to
 the caller's clinic.
@@ -9,6 +10,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Literal
 
 import structlog
 from pydantic import Field, ValidationError
@@ -19,6 +21,7 @@ from starlette.routing import Route
 
 from audience_svc.blobs import without_gc
 from audience_svc.domain.import_rows import BadImport, CsvRows, Rejected, Row, json_line, lines_of
+from audience_svc.domain.messages import patient_merge_data
 from audience_svc.domain.targeting import Audience, evaluate
 from audience_svc.handlers import AudienceHandlers
 from audience_svc.projection import Projection
@@ -33,10 +36,12 @@ from reengage_common.events import (
     Variant,
     Wire,
 )
+from reengage_common.messages import KNOWN_MERGE_FIELDS, TemplateRefused, compile_template
 from reengage_common.web import error_response, identity_of, unauthenticated
 
 log = structlog.get_logger(__name__)
 IMPORT_NAMESPACE = uuid.UUID("5d1e0c3a-7b2f-4a9e-8c41-6f3b2a1d0e97")
+MergeField = Literal[KNOWN_MERGE_FIELDS]  # type: ignore[valid-type]
 
 
 class EstimateTargeting(Targeting):
@@ -57,6 +62,8 @@ class EstimateRequest(Wire):
     variants: list[Variant] = Field(default_factory=lambda: [Variant(name="A", weight=1)])
     holdout_percent: float = Field(default=0, ge=0, le=50)
     campaign_id: str = "estimate"
+    # Whose gaps to count; by default the fields the given templates use.
+    merge_fields: list[MergeField] | None = None
 
     def audience(self) -> Audience:
         steps = self.message_templates or [
@@ -71,7 +78,20 @@ class EstimateRequest(Wire):
             steps=tuple(s for s in steps if s.channel in self.channels),
             variants=tuple(self.variants),
             holdout_percent=self.holdout_percent,
+            merge_fields=tuple(sorted(self._merge_fields())),
         )
+
+    def _merge_fields(self) -> set[str]:
+        if self.merge_fields is not None:
+            return set(self.merge_fields)
+        used: set[str] = set()
+        for step in self.message_templates:
+            for source in (step.subject, step.body):
+                try:
+                    used |= compile_template(source).merge_fields if source else set()
+                except TemplateRefused:
+                    continue  # campaign-svc names what is wrong with it; an estimate counts
+        return used
 
 
 class Invalid(ValueError):
@@ -161,8 +181,25 @@ async def estimate(request: Request) -> Response:
             "patients": result.patients,
             "excluded": dict(result.excluded),
             "byChannel": dict(result.by_channel),
+            "missingFields": [
+                {"field": name, "count": count} for name, count in result.missing.items()
+            ],
         }
     )
+
+
+async def merge_data(request: Request) -> Response:
+    """`{"patient": {...}}`: the patient's merge data exactly as their message.due carries it,
+    so a preview shows what the patient will get. Rendering with a patient's data is a manage
+    action, as the preview that asks for it."""
+    identity = identity_of(request)
+    identity.require(MANAGE_REMINDERS)
+    patient_id = request.path_params["patientId"]
+    projection: Projection = request.state.projection
+    state = await projection.patient_state(identity.clinic_id, patient_id)
+    if state is None:
+        return error_response(404, "NOT_FOUND", f"patient {patient_id} not found")
+    return JSONResponse({"patient": patient_merge_data(state)})
 
 
 async def import_patients(request: Request) -> Response:
@@ -225,4 +262,5 @@ def _envelope(row: Row, clinic_id: str, import_id: str, now: datetime) -> Envelo
 routes = [
     Route("/estimate", answering_errors(estimate), methods=["POST"]),
     Route("/import", answering_errors(import_patients), methods=["POST"]),
+    Route("/patients/{patientId}/merge-data", answering_errors(merge_data), methods=["GET"]),
 ]

@@ -22,7 +22,15 @@ import structlog
 from pymongo.asynchronous.database import AsyncDatabase
 
 from audience_svc.blobs import pack, unpack, without_gc
-from audience_svc.domain.facts import R_ID, Fact, State, fold, targeting_row
+from audience_svc.domain.facts import (
+    R_ID,
+    ROW_WIDTH,
+    Fact,
+    State,
+    fold,
+    new_state,
+    targeting_row,
+)
 from reengage_common.leases import Lease
 from reengage_common.storage import insert_new
 
@@ -99,6 +107,7 @@ class Projection:
                 value = unpack(doc["blob"])
                 if rows:  # columns ({"cols": [...]}); generations written before: a list of rows
                     value = value["cols"] if isinstance(value, dict) else _columns(value)
+                    value = _every_column(value)
                 else:
                     value = {state["id"]: state for state in value}
             self._decoded[(collection.name, doc["_id"])] = value
@@ -136,6 +145,24 @@ class Projection:
                 states[pid] = _copy(states[pid])  # the cached state itself stays as stored
             fold(states, facts)
         return states
+
+    async def patient_state(self, clinic_id: str, patient_id: str) -> State | None:
+        """One patient as of now, or None while no `patient.upserted` told us of them: the one
+        shard that holds the patient (not the clinic's 64) plus the patient's pending facts."""
+        _, facts = await self._pending_facts(clinic_id)
+        shard = self.shard_of(patient_id)
+        _, stored = (await self.shard_states(clinic_id, [shard], copies=False)).get(shard, (0, {}))
+        own = [
+            {**f, "pids": [patient_id]} if f.get("pids") else f
+            for f in facts
+            if patient_id in (f.get("pids") or (f["pid"],))
+        ]
+        state = stored.get(patient_id)
+        if own:  # folded into a copy: the cached shard stays as stored
+            states = {patient_id: _copy(state) if state else new_state(patient_id)}
+            fold(states, own)
+            state = states[patient_id]
+        return state if state is not None and state["p"] is not None else None
 
     async def rows(self, clinic_id: str) -> "Rows":
         """The targeting rows of every known patient of the clinic (see `facts.R_*`)."""
@@ -275,6 +302,15 @@ class Rows:
 
 def _columns(rows: list[list[Any]]) -> list[list[Any]]:
     return [list(column) for column in zip(*rows, strict=True)]
+
+
+def _every_column(columns: list[list[Any]]) -> list[list[Any]]:
+    """A generation stored before a column was added, given that column as None, so every
+    row of a clinic has the same positions (rows are folded again only when touched)."""
+    if not columns or len(columns) >= ROW_WIDTH:
+        return columns
+    size = len(columns[0])
+    return columns + [[None] * size for _ in range(ROW_WIDTH - len(columns))]
 
 
 def _copy(state: State) -> State:

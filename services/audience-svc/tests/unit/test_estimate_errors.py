@@ -57,3 +57,9 @@ def test_a_targeting_within_bounds_is_estimated() -> None:
     wanted = EstimateRequest.model_validate_json('{"targeting": {"inactiveDays": 1}}', strict=True)
 
     assert wanted.audience().targeting.exclude_contact_days == 30
+
+
+def test_a_merge_field_no_template_may_use_is_not_one_of_them() -> None:
+    body = {"targeting": {"inactiveDays": 180}, "mergeFields": ["patient.firstName", "ssn"]}
+
+    assert errors_of(body) == {"mergeFields.1": "NOT_ONE_OF"}

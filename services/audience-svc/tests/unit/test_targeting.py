@@ -97,3 +97,56 @@ def test_an_estimate_counts_the_same_without_keeping_the_selection() -> None:
         kept.by_channel,
     )
     assert kept.patients == counted.patients == 40
+
+
+def never_visited(patient_id: str, **profile) -> list:
+    """A patient created long ago who never completed a visit: no lastVisitDate to merge."""
+    states = {}
+    fact = {
+        "k": "p",
+        "pid": patient_id,
+        "t": 1.0,
+        "i": "e",
+        "d": {"email": "x@example.com", "createdAt": "2019-01-01T00:00:00Z", **profile},
+    }
+    fold(states, [fact])
+    return targeting_row(states[patient_id])
+
+
+def test_the_estimate_counts_the_targeted_patients_lacking_each_merge_field() -> None:
+    rows = [
+        row("seen", 400, firstName="Ada", lastName="L", treatmentStage="RETENTION"),
+        never_visited("new", firstName="Bo", lastName=" ", treatmentStage="RETENTION"),
+        never_visited("anonymous"),
+        row("recent", 10),  # not targeted: its gaps are not counted
+    ]
+    fields = ("patient.lastVisitDate", "patient.firstName", "patient.lastName", "clinic.phone")
+
+    result = evaluate(audience(merge_fields=fields), rows, NOW, keep=False)
+
+    assert result.missing == {
+        "patient.lastVisitDate": 2,
+        "patient.firstName": 1,
+        "patient.lastName": 2,
+    }
+
+
+def test_held_out_patients_get_no_message_so_their_gaps_do_not_count() -> None:
+    rows = [never_visited(f"p-{n}") for n in range(200)]
+    chosen = audience(holdout_percent=50, merge_fields=("patient.lastVisitDate",))
+
+    result = evaluate(chosen, rows, NOW, keep=False)
+
+    assert 0 < result.held_out < 200
+    assert result.missing == {"patient.lastVisitDate": result.targeted}
+
+
+def test_a_row_stored_before_the_gaps_column_still_tells_the_visit_and_the_stage() -> None:
+    old = never_visited("old")
+    old[-1] = None  # as padded for a generation written before the column
+
+    result = evaluate(
+        audience(merge_fields=("patient.lastVisitDate", "patient.treatmentStage")), [old], NOW
+    )
+
+    assert result.missing == {"patient.lastVisitDate": 1, "patient.treatmentStage": 1}

@@ -129,7 +129,19 @@ def fold(states: dict[str, State], facts: list[Fact]) -> set[str]:
     R_REACH_MINOR,
     R_ADULT_FROM,
     R_UNSUBSCRIBED,
-) = range(15)
+    R_GAPS,
+) = range(16)
+ROW_WIDTH = 16
+
+# The patient merge fields a record may lack, a bit each in a row's R_GAPS: an estimate counts
+# who would get a fallback for each field in the pass it makes anyway. Rows stored before the
+# column existed have None there (see `gaps_of`).
+PATIENT_FIELD_BITS: dict[str, int] = {
+    "patient.firstName": 1,
+    "patient.lastName": 2,
+    "patient.lastVisitDate": 4,
+    "patient.treatmentStage": 8,
+}
 
 
 def targeting_row(state: State) -> list[Any] | None:
@@ -162,7 +174,32 @@ def targeting_row(state: State) -> list[Any] | None:
         reach_mask(profile, minor=True) & ~unsubscribed,
         adult_from(profile.get("birthDate")),
         unsubscribed,
+        merge_gaps(profile, visited=bool(completed)),
     ]
+
+
+def _lacks(value: Any) -> bool:
+    # As templates see it: None or blank text is missing.
+    return not (isinstance(value, str) and value.strip())
+
+
+def merge_gaps(profile: dict[str, Any], *, visited: bool) -> int:
+    """The PATIENT_FIELD_BITS of the merge fields this patient's messages would lack."""
+    gaps = 0
+    for name in ("firstName", "lastName", "treatmentStage"):
+        if _lacks(profile.get(name)):
+            gaps |= PATIENT_FIELD_BITS[f"patient.{name}"]
+    return gaps if visited else gaps | PATIENT_FIELD_BITS["patient.lastVisitDate"]
+
+
+def gaps_of(row: list[Any] | tuple[Any, ...]) -> int:
+    """A row's R_GAPS; for a row stored before that column, what the other columns tell (the
+    visit and the stage; the names are not in them, so counted as present)."""
+    gaps = row[R_GAPS]
+    if gaps is not None:
+        return gaps
+    gaps = 0 if row[R_VISITED] else PATIENT_FIELD_BITS["patient.lastVisitDate"]
+    return gaps if row[R_STAGE] else gaps | PATIENT_FIELD_BITS["patient.treatmentStage"]
 
 
 def _unsubscribed_mask(blocked: dict[str, float]) -> int:

@@ -76,18 +76,24 @@ def last_visit_date(state: State) -> str | None:
     return datetime.fromtimestamp(max(completed), UTC).date().isoformat()
 
 
+def patient_merge_data(state: State) -> dict[str, Any]:
+    """The patient's part of a message's merge data (None where the record lacks a value):
+    what message.due carries and what a preview for this patient shows."""
+    profile = state["p"] or {}
+    return {
+        "firstName": profile.get("firstName"),
+        "lastName": profile.get("lastName"),
+        "lastVisitDate": last_visit_date(state),
+        "treatmentStage": profile.get("treatmentStage"),
+    }
+
+
 def merge_data(state: State, launched: CampaignLaunched) -> dict[str, Any]:
     """Only what templates may use (reengage_common.messages.merge_fields): no clinical detail."""
-    profile = state["p"] or {}
     clinic = launched.clinic
     incentive = launched.incentive
     return {
-        "patient": {
-            "firstName": profile.get("firstName"),
-            "lastName": profile.get("lastName"),
-            "lastVisitDate": last_visit_date(state),
-            "treatmentStage": profile.get("treatmentStage"),
-        },
+        "patient": patient_merge_data(state),
         "clinic": clinic_merge_data(clinic)
         if clinic
         else {"name": None, "phone": None, "address": None},
@@ -260,12 +266,7 @@ class PlanEvents:
                 "timezone": profile.get("timezone") or self.clinic_timezone,
             },
             "mergeData": {
-                "patient": {
-                    "firstName": profile.get("firstName"),
-                    "lastName": profile.get("lastName"),
-                    "lastVisitDate": last_visit_date(state),
-                    "treatmentStage": profile.get("treatmentStage"),
-                },
+                "patient": patient_merge_data(state),
                 "clinic": self.clinic,
                 "incentive": self.incentive,
             },

@@ -12,6 +12,9 @@ Boundaries, in whole days of 24 hours before `now`:
 
 Assignment is a pure function of campaign id and patient id (two independent hashes): holdout
 first (`holdoutPercent`), then a variant by weight. A re-run assigns identically.
+
+With `merge_fields`, the same pass counts the targeted patients (held-out ones get nothing)
+whose messages would lack each patient merge field, and so show its fallback.
 """
 
 import hashlib
@@ -22,6 +25,7 @@ from typing import Any, NamedTuple
 
 from audience_svc.domain.facts import (
     CHANNEL_BITS,
+    PATIENT_FIELD_BITS,
     R_ADULT_FROM,
     R_ANCHOR,
     R_BOOKED,
@@ -36,6 +40,7 @@ from audience_svc.domain.facts import (
     R_STAGE,
     R_TARGETED,
     R_UNSUBSCRIBED,
+    gaps_of,
 )
 from reengage_common.events import MessageTemplate, Targeting, Variant
 
@@ -82,6 +87,8 @@ class Audience:
     holdout_percent: float = 0.0
     # Daily enrolment: patients this campaign already targeted are not enrolled again.
     enrolling_daily: bool = False
+    # Merge fields whose gaps to count (only a patient's own fields can be missing for one).
+    merge_fields: tuple[str, ...] = ()
 
     def steps_of(self, variant: str) -> list[MessageTemplate]:
         own = sorted((s for s in self.steps if s.variant == variant), key=lambda s: s.sequence)
@@ -107,6 +114,8 @@ class Evaluation:
     by_channel: Counter[str] = field(default_factory=Counter)
     total: int = 0
     held_out: int = 0
+    # Targeted patients lacking each counted patient merge field.
+    missing: dict[str, int] = field(default_factory=dict)
 
     @property
     def patients(self) -> int:
@@ -167,6 +176,10 @@ def evaluate(
     excluded = result.excluded
     selected = result.selected
     channel_counts: Counter[Any] = Counter()
+    counted_fields = [f for f in audience.merge_fields if f in PATIENT_FIELD_BITS]
+    gap_bits = sum(PATIENT_FIELD_BITS[f] for f in set(counted_fields))
+    # Keyed by the combination of fields lacking: a handful of keys, one increment per patient.
+    gap_counts: Counter[int] = Counter()
     total = held_out = 0
     for row in rows:
         if row[R_DECEASED]:
@@ -217,9 +230,15 @@ def evaluate(
             total += 1
             held_out += held
             channel_counts[step.channel] += 1
+            if gap_bits and not held and (lacking := gaps_of(row) & gap_bits):
+                gap_counts[lacking] += 1
             if keep:
                 selected.append(Selected(patient_id, variant, step, held, minor))
     result.total, result.held_out = total, held_out
     for channel, count in channel_counts.items():
         result.by_channel[channel.value] += count
+    result.missing = {
+        name: sum(n for lacking, n in gap_counts.items() if lacking & PATIENT_FIELD_BITS[name])
+        for name in counted_fields
+    }
     return result
