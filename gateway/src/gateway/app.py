@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.routing import Route, WebSocketRoute
 
 from gateway.clients import ServiceClients, make_service_clients
+from gateway.graphiql import GraphiQLPage
 from gateway.graphql_app import make_graphql_app
 from gateway.rest.routes import rest_routes
 from gateway.schema.tracking.live import LiveStats
@@ -49,12 +50,15 @@ def create_app(
 
         return {name: check(client) for name, client in clients.all().items()}
 
-    graphql = make_graphql_app(settings)
+    # GraphiQL (from gateway/graphiql-ui's build) everywhere but in production
+    ide = GraphiQLPage() if settings.env != "production" else None
+    graphql = make_graphql_app(settings, ide)
     return Starlette(
         routes=[
             *health_routes(readiness),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            *(ide.routes() if ide is not None else []),
             *rest_routes(),
         ],
         middleware=[Middleware(TraceMiddleware, service=settings.service)],

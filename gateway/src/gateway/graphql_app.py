@@ -5,6 +5,7 @@ from typing import Any
 
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.extensions import (
@@ -20,6 +21,7 @@ from strawberry.extensions import (
 
 from gateway.clients import ServiceClients
 from gateway.context import GatewayContext
+from gateway.graphiql import GraphiQLPage
 from gateway.schema import build_schema
 from gateway.schema.errors import should_mask_error
 from gateway.schema.loaders import make_loaders
@@ -73,12 +75,19 @@ def make_context(
 
 
 class GatewayGraphQL(GraphQL):
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, ide: GraphiQLPage | None) -> None:
         super().__init__(
             build_schema(schema_extensions(settings)),
-            graphql_ide="graphiql" if settings.env != "production" else None,
+            graphql_ide="graphiql" if ide is not None else None,
         )
         self.settings = settings
+        self.ide = ide
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # our own build instead of strawberry's page, whose scripts come from a CDN
+        if self.ide is None:  # strawberry asks only when graphql_ide is set
+            return await super().render_graphql_ide(request)
+        return await self.ide.response()
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> GatewayContext:
         # Over a websocket the token may instead come in the connection_init payload
@@ -92,5 +101,5 @@ class GatewayGraphQL(GraphQL):
         )
 
 
-def make_graphql_app(settings: Settings) -> GatewayGraphQL:
-    return GatewayGraphQL(settings)
+def make_graphql_app(settings: Settings, ide: GraphiQLPage | None = None) -> GatewayGraphQL:
+    return GatewayGraphQL(settings, ide)
