@@ -164,3 +164,81 @@ async def test_an_estimate_reads_its_body_strictly_as_json(gateway, headers_of) 
 
     assert rest.status_code == 422, rest.text
     assert [f["field"] for f in rest.json()["error"]["fields"]] == ["holdoutPercent"]
+
+
+GAPS_CSV = (
+    "patientId,firstName,email,createdAt,treatmentStage\n"
+    "g-1,Ada,ada@example.com,2019-01-01T00:00:00Z,RETENTION\n"
+    "g-2,,grace@example.com,2019-01-01T00:00:00Z,RETENTION\n"
+)
+ESTIMATE_GAPS = """
+query Estimate($targeting: TargetingInput!, $mergeFields: [String!]) {
+  audienceEstimate(targeting: $targeting, mergeFields: $mergeFields) {
+    __typename
+    ... on AudienceEstimate { total missingFields { field count } }
+    ... on ValidationError { fields { field code } }
+  }
+}
+"""
+
+
+async def test_an_estimate_tells_how_many_patients_lack_each_merge_field(
+    gateway, headers_of
+) -> None:
+    # given two imported patients who never completed a visit, one without a first name
+    clinic = f"clinic-{uuid.uuid4().hex[:6]}"
+    manager = {**headers_of("manager", clinic), "content-type": "text/csv"}
+    imported = await gateway.post("/api/booking/patients/import", content=GAPS_CSV, headers=manager)
+    assert imported.json()["imported"] == 2, imported.text
+    fields = ["patient.lastVisitDate", "patient.firstName"]
+
+    # when the estimate is asked over GraphQL for merge fields, and over REST for a draft's steps
+    graphql = await gateway.post(
+        "/graphql",
+        json={
+            "query": ESTIMATE_GAPS,
+            "variables": {"targeting": {"inactiveDays": 180}, "mergeFields": fields},
+        },
+        headers=headers_of("viewer", clinic),
+    )
+    rest = await gateway.post(
+        "/api/booking/campaigns/estimate",
+        json={
+            "targeting": {"inactiveDays": 180},
+            "channels": ["EMAIL"],
+            "messageTemplates": [
+                {
+                    "channel": "EMAIL",
+                    "subject": "Hi {{ patient.firstName | default('there') }}",
+                    "body": "Last seen {{ patient.lastVisitDate | ago }}",
+                    "sequence": 1,
+                }
+            ],
+        },
+        headers=headers_of("viewer", clinic),
+    )
+    unknown = await gateway.post(
+        "/graphql",
+        json={
+            "query": ESTIMATE_GAPS,
+            "variables": {"targeting": {"inactiveDays": 180}, "mergeFields": ["patient.ssn"]},
+        },
+        headers=headers_of("viewer", clinic),
+    )
+
+    # then both count the patients lacking each field; an unknown field is named
+    expected = [
+        {"field": "patient.firstName", "count": 1},
+        {"field": "patient.lastVisitDate", "count": 2},
+    ]
+    assert graphql.json()["data"]["audienceEstimate"] == {
+        "__typename": "AudienceEstimate",
+        "total": 2,
+        "missingFields": expected,
+    }
+    assert rest.status_code == 200, rest.text
+    assert rest.json()["missingFields"] == expected
+    assert unknown.json()["data"]["audienceEstimate"] == {
+        "__typename": "ValidationError",
+        "fields": [{"field": "mergeFields.0", "code": "NOT_ONE_OF"}],
+    }

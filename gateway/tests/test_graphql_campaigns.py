@@ -263,7 +263,7 @@ async def test_preview_sends_the_sample_data(graphql, services) -> None:
     answer = await graphql(PREVIEW, {"id": "c-1", "data": {"first_name": "Ada"}})
 
     (call,) = services.campaign.calls("POST", "/campaigns/c-1/preview")
-    assert json.loads(call.content) == {"patientId": None, "sampleData": {"first_name": "Ada"}}
+    assert json.loads(call.content) == {"sampleData": {"first_name": "Ada"}}
     assert answer["data"]["previewCampaign"] == {
         "__typename": "CampaignPreview",
         "campaignId": "c-1",

@@ -1,35 +1,31 @@
-"""Audience operations: estimates and patient imports, answered by audience-svc."""
+"""Audience operations: estimates, patient imports and a patient's merge data (for a
+preview), answered by audience-svc."""
 
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
-import structlog
-
 from gateway.operations.access import MANAGE, READ, Caller, requires
-from gateway.operations.errors import FieldProblem, Invalid, NotAvailable
+from gateway.operations.errors import FieldProblem, Invalid, NotFound
 from gateway.operations.service_calls import (
     JSONDocument,
-    _error_of,  # the same mapping of a service's answer as every other call
-    _json_object,
     call_service,
+    segment,
 )
 from reengage_common.error_codes import RequestErrorCode
-from reengage_common.logging import current_trace_id
-from reengage_common.web import TRACE_HTTP_HEADER
 
 SERVICE = "audience-svc"
-log = structlog.get_logger(__name__)
-# An import streams a whole file through audience-svc; it may take minutes, not seconds.
-IMPORT_TIMEOUT = httpx.Timeout(600.0, connect=2.0)
 
 
 @requires(READ)
 async def estimate_audience(
-    caller: Caller, targeting: Any, channels: list[str] | None = None
+    caller: Caller,
+    targeting: Any,
+    channels: list[str] | None = None,
+    merge_fields: list[str] | None = None,
 ) -> JSONDocument:
     """`{"total", "targeted", "heldOut", "patients", "excluded": {reason: n},
-    "byChannel": {"EMAIL": n, ...}}` for a campaign's targeting (and channels, if given)."""
+    "byChannel": {"EMAIL": n, ...}, "missingFields": [{"field", "count"}]}` for a campaign's
+    targeting (and channels, and the merge fields whose gaps to count, if given)."""
     if not isinstance(targeting, dict):
         raise Invalid(
             "expected a JSON object",
@@ -38,6 +34,8 @@ async def estimate_audience(
     body: dict[str, Any] = {"targeting": targeting}
     if channels:
         body["channels"] = channels
+    if merge_fields is not None:
+        body["mergeFields"] = merge_fields
     return await call_service(caller, SERVICE, "POST", "/estimate", json=body)
 
 
@@ -57,9 +55,34 @@ async def estimate_for_campaign(caller: Caller, definition: Any) -> JSONDocument
         "messageTemplates",
         "variants",
         "holdoutPercent",
+        "mergeFields",
     )
     body = {key: definition[key] for key in wanted if definition.get(key) is not None}
     return await call_service(caller, SERVICE, "POST", "/estimate", json=body)
+
+
+@requires(MANAGE)
+async def patient_merge_data(caller: Caller, patient_id: Any) -> dict[str, Any]:
+    """The patient's merge data as their messages carry it (`{"firstName", ...}`), or NotFound.
+
+    Ids are printable single path segments: one with a `/` names no patient (sent on, it would
+    reach no route and read as an outage); a non-text, empty or unprintable one is refused.
+    """
+    if not isinstance(patient_id, str):
+        raise _bad_patient_id("a patient id is a text", RequestErrorCode.INVALID_TYPE)
+    if not patient_id or not patient_id.isprintable():
+        raise _bad_patient_id(
+            "a patient id is a non-empty text of printable characters", RequestErrorCode.INVALID
+        )
+    if "/" in patient_id:
+        raise NotFound(f"patient {patient_id} not found")
+    path = f"/patients/{segment(patient_id)}/merge-data"
+    answer = await call_service(caller, SERVICE, "GET", path)
+    return answer.get("patient") or {}
+
+
+def _bad_patient_id(message: str, code: RequestErrorCode) -> Invalid:
+    return Invalid(message, [FieldProblem("patientId", message, code)])
 
 
 @requires(MANAGE)
@@ -67,19 +90,12 @@ async def import_patients(
     caller: Caller, content: AsyncIterator[bytes], content_type: str
 ) -> JSONDocument:
     """Stream a CSV or JSON-lines file to audience-svc chunk by chunk (never whole in memory)."""
-    client = caller.clients.all()[SERVICE]
-    headers = {
-        "authorization": caller.authorization,
-        "content-type": content_type or "text/csv",
-        TRACE_HTTP_HEADER: current_trace_id(),
-    }
-    try:
-        response = await client.post(
-            "/import", content=content, headers=headers, timeout=IMPORT_TIMEOUT
-        )
-    except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-        log.warning("service.unreachable", service=SERVICE, path="/import", reason=str(exc))
-        raise NotAvailable(SERVICE) from exc
-    if response.is_success:
-        return _json_object(SERVICE, response)
-    raise _error_of(SERVICE, response)
+    return await call_service(
+        caller,
+        SERVICE,
+        "POST",
+        "/import",
+        content=content,
+        headers={"content-type": content_type or "text/csv"},
+        deadline=caller.clients.deadlines.file_import,
+    )

@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from typing import Any
 
+from gateway.operations import audience
 from gateway.operations.access import LAUNCH, MANAGE, READ, Caller, requires
 from gateway.operations.errors import FieldProblem, Invalid, NotFound
 from gateway.operations.service_calls import JSONDocument, call_service, query_params, segment
@@ -79,13 +80,18 @@ async def delete_campaign(caller: Caller, campaign_id: str) -> JSONDocument:
     return await call_service(caller, SERVICE, "DELETE", campaign_path(campaign_id))
 
 
-async def _transition(caller: Caller, campaign_id: str, action: str) -> JSONDocument:
-    return await call_service(caller, SERVICE, "POST", campaign_path(campaign_id, action))
+async def _transition(
+    caller: Caller, campaign_id: str, action: str, *, deadline: float | None = None
+) -> JSONDocument:
+    path = campaign_path(campaign_id, action)
+    return await call_service(caller, SERVICE, "POST", path, deadline=deadline)
 
 
 @requires(LAUNCH)
 async def launch_campaign(caller: Caller, campaign_id: str) -> JSONDocument:
-    return await _transition(caller, campaign_id, "launch")
+    # A launch checks the clinic's live campaigns and may wait for another launch's guard.
+    deadline = caller.clients.deadlines.launch
+    return await _transition(caller, campaign_id, "launch", deadline=deadline)
 
 
 @requires(MANAGE)
@@ -110,12 +116,17 @@ async def duplicate_campaign(caller: Caller, campaign_id: str) -> JSONDocument:
 
 @requires(MANAGE)
 async def preview_campaign(
-    caller: Caller, campaign_id: str, *, patient_id: str | None = None, sample_data: Any = None
+    caller: Caller, campaign_id: str, *, patient_id: Any = None, sample_data: Any = None
 ) -> JSONDocument:
-    """Renders with a real patient's data or the given sample: needs the manage permission."""
+    """Renders with a real patient's data or the given sample: needs the manage permission.
+
+    audience-svc owns the patients: their merge data is read there first and handed to
+    campaign-svc's preview (`patientMergeData`), which renders the campaign's steps with it.
+    """
+    path = campaign_path(campaign_id, "preview")
     if sample_data is not None:
         _object_body(sample_data, field="sampleData")
-    body = {"patientId": patient_id, "sampleData": sample_data}
-    return await call_service(
-        caller, SERVICE, "POST", campaign_path(campaign_id, "preview"), json=body
-    )
+    body: dict[str, Any] = {"sampleData": sample_data}
+    if patient_id is not None:
+        body["patientMergeData"] = await audience.patient_merge_data(caller, patient_id)
+    return await call_service(caller, SERVICE, "POST", path, json=body)

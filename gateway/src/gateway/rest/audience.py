@@ -1,6 +1,6 @@
 """POST /api/booking/campaigns/estimate and POST /api/booking/patients/import."""
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 from starlette.requests import Request
@@ -10,6 +10,9 @@ from gateway.operations.access import Caller
 from gateway.rest import schemas
 from gateway.rest.endpoints import RestRoute, errors, json_body
 from reengage_common.events import Channel, MessageTemplate, Targeting, Variant, Wire
+from reengage_common.messages import KNOWN_MERGE_FIELDS
+
+MergeField = Literal[KNOWN_MERGE_FIELDS]  # type: ignore[valid-type]
 
 
 class EstimateRequest(Wire):
@@ -18,6 +21,16 @@ class EstimateRequest(Wire):
     message_templates: list[MessageTemplate] | None = None
     variants: list[Variant] | None = None
     holdout_percent: float | None = None
+    merge_fields: list[MergeField] | None = Field(
+        default=None,
+        description="Count the targeted patients lacking each of these patient merge fields "
+        "(default: the fields messageTemplates use)",
+    )
+
+
+class MissingField(Wire):
+    field: str = Field(description="A patient merge field, e.g. patient.lastVisitDate")
+    count: int = Field(description="Targeted patients whose record lacks it")
 
 
 class AudienceEstimate(Wire):
@@ -27,6 +40,9 @@ class AudienceEstimate(Wire):
     patients: int = Field(description="The clinic's known patients: total plus every exclusion")
     excluded: dict[str, int] = Field(description="Reason (the first that applies) -> patients")
     by_channel: dict[str, int] = Field(description="Channel of each selected patient's step 1")
+    missing_fields: list[MissingField] = Field(
+        default_factory=list, description="For each patient field asked for (or used)"
+    )
 
 
 class RejectedRow(Wire):

@@ -23,7 +23,7 @@ from campaign_svc.handlers import (
     read_campaigns_with_ids,
 )
 from campaign_svc.launch_guard import LaunchUnderWay
-from campaign_svc.preview import PatientNotFound, preview_campaign
+from campaign_svc.preview import preview_campaign
 from campaign_svc.store import BadCursor, encode_cursor
 from reengage_common.auth import AuthError, Identity, PermissionDenied
 from reengage_common.clinic import InvalidProfile, ProfileError
@@ -54,7 +54,7 @@ def answering_errors(endpoint: Endpoint) -> Callable[[Request], Awaitable[Respon
             return unauthenticated(exc)
         except PermissionDenied as exc:
             return error_response(403, "FORBIDDEN", str(exc))
-        except (CampaignNotFound, PatientNotFound, ProfileNotFound) as exc:
+        except (CampaignNotFound, ProfileNotFound) as exc:
             return error_response(404, "NOT_FOUND", str(exc))
         except TransitionNotAllowed as exc:
             return error_response(409, "NOT_ALLOWED", str(exc))

@@ -7,16 +7,10 @@ from starlette.applications import Starlette
 from campaign_svc import api
 from campaign_svc.clinic.store import ClinicProfileRevision
 from campaign_svc.config import CampaignSettings
-from campaign_svc.handlers import (
-    CampaignCommands,
-    Clock,
-    on_appointment_updated,
-    on_patient_upserted,
-)
+from campaign_svc.handlers import CampaignCommands, Clock
 from campaign_svc.launch_guard import LaunchGuard
 from campaign_svc.scheduler import run_scheduler
-from campaign_svc.store import CampaignRecord, CampaignRevision, PreviewPatient
-from reengage_common.events import AppointmentUpdated, PatientUpserted
+from campaign_svc.store import CampaignRecord, CampaignRevision
 from reengage_common.leases import Lease
 from reengage_common.service import Runtime, build_service_app
 
@@ -42,15 +36,10 @@ def create_app(settings: CampaignSettings | None = None, clock: Clock = utc_now)
         documents=[
             CampaignRecord,
             CampaignRevision,
-            PreviewPatient,
             ClinicProfileRevision,
             LaunchGuard,
         ],
         outbox_documents=[CampaignRevision],
-        handlers=lambda _: {
-            PatientUpserted: on_patient_upserted,
-            AppointmentUpdated: on_appointment_updated,
-        },
         background={"scheduler": scheduler},
         state=lambda runtime: {"commands": commands(runtime)},
     )

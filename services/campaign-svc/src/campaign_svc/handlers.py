@@ -31,7 +31,6 @@ from campaign_svc.domain.validation import validate_campaign
 from campaign_svc.launch_guard import one_launch_per_code
 from campaign_svc.store import (
     CampaignRecord,
-    PreviewPatient,
     campaign_of_clinic,
     campaign_page,
     campaigns_by_ids,
@@ -41,15 +40,8 @@ from campaign_svc.store import (
     save_revision,
 )
 from reengage_common.auth import CLINIC_ADMIN, MANAGE_REMINDERS, VIEW_ANALYTICS, Identity
-from reengage_common.events import (
-    AppointmentStatus,
-    AppointmentUpdated,
-    CampaignStatus,
-    Envelope,
-    PatientUpserted,
-)
+from reengage_common.events import CampaignStatus, Envelope
 from reengage_common.outbox import OutboxRelay
-from reengage_common.storage import upsert_unique
 
 log = structlog.get_logger(__name__)
 Clock = Callable[[], datetime]
@@ -233,35 +225,6 @@ async def read_campaign_page(
 async def read_campaigns_with_ids(identity: Identity, ids: list[str]) -> list[CampaignRecord]:
     identity.require(VIEW_ANALYTICS)
     return await campaigns_by_ids(identity.clinic_id, ids)
-
-
-async def on_patient_upserted(envelope: Envelope[PatientUpserted]) -> None:
-    patient = envelope.data
-    # This consumer owns the patient's partition: the one writer of its preview document.
-    await upsert_unique(
-        PreviewPatient.get_pymongo_collection(),
-        {"clinic_id": envelope.clinic_id, "patient_id": patient.patient_id},
-        {
-            "$set": {
-                "first_name": patient.first_name,
-                "last_name": patient.last_name,
-                "treatment_stage": patient.treatment_stage,
-            }
-        },
-    )
-
-
-async def on_appointment_updated(envelope: Envelope[AppointmentUpdated]) -> None:
-    appointment = envelope.data
-    if appointment.status is not AppointmentStatus.COMPLETED:
-        return
-    # $max keeps the latest visit whatever order the events arrive in, so redelivery is harmless;
-    # this consumer owns the patient's partition, the one writer of its preview document.
-    await upsert_unique(
-        PreviewPatient.get_pymongo_collection(),
-        {"clinic_id": envelope.clinic_id, "patient_id": appointment.patient_id},
-        {"$max": {"last_visit_at": appointment.scheduled_at}},
-    )
 
 
 async def _save(

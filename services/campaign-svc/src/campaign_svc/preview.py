@@ -1,4 +1,18 @@
-"""Preview: a campaign's steps rendered with sample data, a real patient's, or both."""
+"""Preview: a campaign's steps rendered with sample data, a real patient's, or both.
+
+A real patient's merge data comes from audience-svc, never from a projection of our own. One
+owner per fact: audience-svc already projects every patient from `patient.upserted` and
+`appointment.updated`, and builds each message's merge data from that projection
+(`audience_svc.domain.messages.patient_merge_data`). campaign-svc used to keep a second
+projection (`preview_patients`) with one upsert per event; on FerretDB each is a scanning
+read-modify-write, so it ran at ~86 events/s and fell 80 minutes behind a 100,000-patient
+import with a PostgreSQL core busy, for a read that happens a few times a day. Now the gateway
+asks audience-svc for the patient (`GET /patients/{patientId}/merge-data`, which answers the
+patient's NotFound) and hands the answer over as `patientMergeData` (services talk to each other
+only over Kafka, so campaign-svc does not call audience-svc itself). The preview therefore shows
+what that patient's message will say, gaps included: a patient without a completed visit reads
+"a while ago" here as in the message sent.
+"""
 
 from collections.abc import Mapping
 from datetime import datetime
@@ -7,7 +21,6 @@ from typing import Any
 from campaign_svc.clinic.store import current_profile
 from campaign_svc.domain.model import FieldError, InvalidCampaign
 from campaign_svc.handlers import find_campaign
-from campaign_svc.store import PreviewPatient
 from reengage_common.auth import MANAGE_REMINDERS, Identity
 from reengage_common.clinic import merge_data as clinic_merge_data
 from reengage_common.error_codes import CampaignErrorCode
@@ -22,14 +35,11 @@ from reengage_common.messages import (
 SAMPLE_CLINIC_NAME = "Your clinic"
 
 
-class PatientNotFound(LookupError):
-    def __init__(self, patient_id: str) -> None:
-        super().__init__(f"patient {patient_id} not found")
-
-
 async def preview_campaign(
     identity: Identity, campaign_id: str, body: Any, now: datetime
 ) -> dict[str, Any]:
+    """`body`: `sampleData` (the user's values) and `patientMergeData` (a real patient's, as
+    audience-svc answered it), both optional; the user's values win."""
     identity.require(MANAGE_REMINDERS)
     record = await find_campaign(identity, campaign_id)
     request = body if isinstance(body, Mapping) else {}
@@ -41,78 +51,50 @@ async def preview_campaign(
         # The clinic's own facts; a part the profile leaves out keeps its sample value.
         known = {name: value for name, value in clinic_merge_data(profile).items() if value}
         _overlay(merge_data, {"clinic": known})
-    patient_id = request.get("patientId")
-    if patient_id is not None:
-        _overlay(
-            merge_data,
-            {"patient": await _patient_merge_data(identity.clinic_id, _readable_id(patient_id))},
-        )
-    sample_data = request.get("sampleData")
-    if sample_data is not None:
-        if not isinstance(sample_data, Mapping):
-            raise InvalidCampaign(
-                [FieldError("sampleData", "expected an object", CampaignErrorCode.INVALID_TYPE)]
-            )
-        _overlay(merge_data, sample_data)
+    # The patient's values as sent, None included: the preview shows the fallbacks they get.
+    merge_data["patient"] = {
+        **merge_data["patient"],
+        **_object(request, "patientMergeData"),
+    }
+    _overlay(merge_data, _object(request, "sampleData"))
     steps = sorted(record.definition.message_templates, key=lambda s: (s.variant, s.sequence))
-    messages = []
-    for index, step in enumerate(steps):
-        try:
-            rendered = render_step(step, merge_data, now)
-        except (TemplateRefused, TemplateRenderFailed) as exc:
-            problem = FieldError(
-                f"messageTemplates.{index}.body", str(exc), CampaignErrorCode.TEMPLATE_RENDER_FAILED
-            )
-            raise InvalidCampaign([problem]) from exc
-        messages.append(
-            {
-                "channel": step.channel.value,
-                "sequence": step.sequence,
-                "variant": step.variant,
-                "subject": rendered.subject,
-                "body": rendered.body,
-                "sms": None
-                if rendered.sms is None
-                else {
-                    "encoding": rendered.sms.encoding,
-                    "characters": rendered.sms.characters,
-                    "segments": rendered.sms.segments,
-                },
-            }
-        )
+    messages = [_rendered(index, step, merge_data, now) for index, step in enumerate(steps)]
     return {"campaignId": record.id, "mergeData": merge_data, "messages": messages}
 
 
-def _readable_id(patient_id: Any) -> str:
-    # A control character (NUL above all) is no patient's id, and PostgreSQL under FerretDB
-    # cannot even look it up: the query fails instead of finding nothing.
-    if not isinstance(patient_id, str) or not patient_id or not patient_id.isprintable():
+def _object(request: Mapping[str, Any], field: str) -> Mapping[str, Any]:
+    value = request.get(field)
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
         raise InvalidCampaign(
-            [
-                FieldError(
-                    "patientId",
-                    "a patient id is a non-empty text of printable characters",
-                    CampaignErrorCode.INVALID,
-                )
-            ]
+            [FieldError(field, "expected an object", CampaignErrorCode.INVALID_TYPE)]
         )
-    return patient_id
+    return value
 
 
-async def _patient_merge_data(clinic_id: str, patient_id: str) -> dict[str, Any]:
-    patient = await PreviewPatient.find_one({"clinic_id": clinic_id, "patient_id": patient_id})
-    if patient is None:
-        raise PatientNotFound(patient_id)
-    # Fields the clinic's systems have not sent yet keep their sample value.
-    known = {
-        "firstName": patient.first_name,
-        "lastName": patient.last_name,
-        "treatmentStage": patient.treatment_stage,
-        "lastVisitDate": patient.last_visit_at.date().isoformat()
-        if patient.last_visit_at
-        else None,
+def _rendered(index: int, step: Any, merge_data: dict[str, Any], now: datetime) -> dict[str, Any]:
+    try:
+        rendered = render_step(step, merge_data, now)
+    except (TemplateRefused, TemplateRenderFailed) as exc:
+        problem = FieldError(
+            f"messageTemplates.{index}.body", str(exc), CampaignErrorCode.TEMPLATE_RENDER_FAILED
+        )
+        raise InvalidCampaign([problem]) from exc
+    return {
+        "channel": step.channel.value,
+        "sequence": step.sequence,
+        "variant": step.variant,
+        "subject": rendered.subject,
+        "body": rendered.body,
+        "sms": None
+        if rendered.sms is None
+        else {
+            "encoding": rendered.sms.encoding,
+            "characters": rendered.sms.characters,
+            "segments": rendered.sms.segments,
+        },
     }
-    return {name: value for name, value in known.items() if value is not None}
 
 
 def _overlay(base: dict[str, Any], overrides: Mapping[str, Any]) -> None:

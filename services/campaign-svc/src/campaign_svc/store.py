@@ -63,23 +63,6 @@ class CampaignRecord(Document):
         self.completed_at = campaign.completed_at
 
 
-class PreviewPatient(Document):
-    """What a preview with a real patient needs, projected from patient and appointment events."""
-
-    clinic_id: str
-    patient_id: str
-    first_name: str | None = None
-    last_name: str | None = None
-    treatment_stage: str | None = None
-    last_visit_at: datetime | None = None
-
-    class Settings:
-        name = "preview_patients"
-        indexes = [
-            IndexModel([("clinic_id", ASCENDING), ("patient_id", ASCENDING)], unique=True),
-        ]
-
-
 class CampaignRevision(Document, WithOutbox):
     """Revision n of a campaign: its whole state and the events the change implied.
 

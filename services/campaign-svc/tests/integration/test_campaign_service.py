@@ -10,8 +10,7 @@ import pytest
 from campaign_svc.app import create_app
 from campaign_svc.config import CampaignSettings
 from reengage_common.auth import generate_signing_key, issue_token
-from reengage_common.bus import EventPublisher, make_producer
-from reengage_common.events import AppointmentUpdated, Envelope, PatientUpserted, parse
+from reengage_common.events import parse
 from reengage_common.testing import COMPLETE_CLINIC_PROFILE, eventually, read_topic, serving
 
 pytestmark = pytest.mark.infra
@@ -152,76 +151,72 @@ async def test_the_scheduler_activates_at_start_and_completes_at_end_by_itself(s
     assert completed["completedAt"] is not None
 
 
-async def test_preview_uses_the_patient_the_clinic_systems_sent(service) -> None:
-    client, clock, settings, admin = service
-    producer = make_producer(settings)
-    await producer.start()
-    publisher = EventPublisher(settings, producer)
-    # A year back, unlike the sample lapse ("8 months ago"), so the wait below sees real data.
-    visit = datetime(2025, 11, 20, 15, 0, tzinfo=UTC)
-    await publisher.publish_many(
-        [
-            Envelope.wrap(
-                PatientUpserted(patient_id="p-77", first_name="Grace", last_name="Hopper"),
-                source="pms",
-                clinic_id="clinic-a",
-            ),
-            Envelope.wrap(
-                AppointmentUpdated(
-                    appointment_id="a-1", patient_id="p-77", status="COMPLETED", scheduled_at=visit
-                ),
-                source="pms",
-                clinic_id="clinic-a",
-            ),
-        ]
-    )
-    await producer.stop()
+async def test_preview_uses_the_patient_merge_data_it_is_given(service) -> None:
+    # The gateway reads a patient's merge data from audience-svc and hands it over.
+    client, clock, _, admin = service
+    grace = {
+        "firstName": "Grace",
+        "lastName": "Hopper",
+        "lastVisitDate": "2025-11-20",
+        "treatmentStage": None,
+    }
     created = (
         await client.post("/campaigns", json=campaign_starting(clock.now), headers=admin)
     ).json()
 
-    async def previewed() -> bool:
-        answer = await client.post(
-            f"/campaigns/{created['id']}/preview", json={"patientId": "p-77"}, headers=admin
-        )
-        body = answer.json()["messages"][0]["body"] if answer.status_code == 200 else ""
-        # Patients and appointments are separate topics: either may be handled first.
-        return "Hi Grace" in body and "1 year ago" in body
-
-    await eventually(previewed, within=20)
     answer = (
         await client.post(
-            f"/campaigns/{created['id']}/preview", json={"patientId": "p-77"}, headers=admin
+            f"/campaigns/{created['id']}/preview",
+            json={"patientMergeData": grace},
+            headers=admin,
         )
     ).json()
+
     email, sms = answer["messages"]
     assert email["subject"] == "We miss you, Grace"
     assert (
         "Hi Grace" in email["body"] and "https://unsubscribe.example.com/preview" in email["body"]
     )
+    assert "1 year ago" in email["body"]
     assert sms["body"].endswith("Reply STOP to opt out") and sms["sms"]["encoding"] == "GSM-7"
-    unknown = await client.post(
-        f"/campaigns/{created['id']}/preview", json={"patientId": "p-none"}, headers=admin
+
+
+async def test_a_preview_shows_the_fallback_for_what_the_patient_lacks(service) -> None:
+    client, clock, _, admin = service
+    created = (
+        await client.post("/campaigns", json=campaign_starting(clock.now), headers=admin)
+    ).json()
+    never_visited = {"firstName": "Ada", "lastName": None, "lastVisitDate": None}
+
+    answer = await client.post(
+        f"/campaigns/{created['id']}/preview",
+        json={"patientMergeData": never_visited},
+        headers=admin,
     )
-    assert unknown.status_code == 404
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["messages"][0]["body"].startswith(
+        "Hi Ada, your last visit was a while ago."
+    )
 
 
-@pytest.mark.parametrize("patient_id", ["p\x00", "p-\t1", "", 77])
-async def test_a_preview_patient_id_no_patient_can_have_is_refused_by_name(
-    service, patient_id: object
+@pytest.mark.parametrize("merge_data", ["p-1", 77, ["Grace"]])
+async def test_patient_merge_data_that_is_not_an_object_is_refused_by_name(
+    service, merge_data: object
 ) -> None:
-    # A NUL reached FerretDB's PostgreSQL, which cannot store it: a 500 instead of an answer.
     client, clock, _, admin = service
     created = (
         await client.post("/campaigns", json=campaign_starting(clock.now), headers=admin)
     ).json()
 
     answer = await client.post(
-        f"/campaigns/{created['id']}/preview", json={"patientId": patient_id}, headers=admin
+        f"/campaigns/{created['id']}/preview",
+        json={"patientMergeData": merge_data},
+        headers=admin,
     )
 
     assert answer.status_code == 422, answer.text
-    assert [f["field"] for f in answer.json()["error"]["fields"]] == ["patientId"]
+    assert [f["field"] for f in answer.json()["error"]["fields"]] == ["patientMergeData"]
 
 
 async def _status_is(client, headers, campaign_id: str, status: str) -> bool:

@@ -18,17 +18,22 @@ class AudienceQueries:
     @strawberry.field(
         permission_classes=VIEW,
         description="Patients a targeting reaches now, with exclusions by reason; on the "
-        "given channels (default: all).",
+        "given channels (default: all). With mergeFields (e.g. patient.lastVisitDate), how many "
+        "targeted patients lack each (their messages show its fallback).",
     )
     async def audience_estimate(
         self,
         info: Info[GatewayContext, None],
         targeting: TargetingInput,
         channels: list[Channel] | None = None,
+        merge_fields: list[str] | None = None,
     ) -> AudienceEstimateResult | None:
         return await result_of(
             audience.estimate_audience(
-                info.context.caller(), to_wire(targeting), to_wire(channels) if channels else None
+                info.context.caller(),
+                to_wire(targeting),
+                to_wire(channels) if channels else None,
+                merge_fields,
             ),
             AudienceEstimate.from_wire,
             expected=(errors.Invalid, errors.NotAvailable),

@@ -20,6 +20,12 @@ class Exclusion:
     patients: int
 
 
+@strawberry.type(description="Targeted patients whose record lacks a merge field.")
+class MissingField:
+    field: str = strawberry.field(description="A patient merge field, e.g. patient.lastVisitDate.")
+    count: int
+
+
 @strawberry.type(description="How many patients a targeting reaches now, in total and by channel.")
 class AudienceEstimate:
     total: int = strawberry.field(description="Patients selected (targeted and held out).")
@@ -30,6 +36,10 @@ class AudienceEstimate:
         default=None, description="The clinic's known patients: total plus every exclusion."
     )
     excluded: list[Exclusion] = strawberry.field(default_factory=list)
+    missing_fields: list[MissingField] = strawberry.field(
+        default_factory=list,
+        description="For each patient field of mergeFields: targeted patients lacking it.",
+    )
 
     @classmethod
     def from_wire(cls, doc: dict[str, Any]) -> "AudienceEstimate":
@@ -46,6 +56,10 @@ class AudienceEstimate:
             excluded=[
                 Exclusion(reason=reason, patients=int(count))
                 for reason, count in (doc.get("excluded") or {}).items()
+            ],
+            missing_fields=[
+                MissingField(field=str(item["field"]), count=int(item["count"]))
+                for item in doc.get("missingFields") or []
             ],
         )
 
