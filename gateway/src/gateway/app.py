@@ -1,5 +1,6 @@
 """Wiring of the gateway: GraphQL at /graphql, the spec's REST paths, health, service clients."""
 
+import asyncio
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
@@ -9,7 +10,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.routing import Route, WebSocketRoute
 
-from gateway.clients import ServiceClients, make_service_clients
+from gateway.clients import ServiceClients, make_service_clients, timeout_of
 from gateway.graphiql import GraphiQLPage
 from gateway.graphql_app import make_graphql_app
 from gateway.rest.routes import rest_routes
@@ -41,10 +42,14 @@ def create_app(
 
     def readiness(request: Request) -> Mapping[str, ReadinessCheck]:
         clients: ServiceClients = request.state.clients
+        # A hung service must make /readyz say so quickly, not hold it for a read deadline.
+        seconds = clients.deadlines.probe
 
         def check(client: httpx.AsyncClient) -> ReadinessCheck:
             async def answer() -> None:
-                (await client.get("/healthz")).raise_for_status()
+                async with asyncio.timeout(seconds):
+                    probe = await client.get("/healthz", timeout=timeout_of(seconds))
+                probe.raise_for_status()
 
             return answer
 

@@ -1,11 +1,14 @@
 """One call to a service's internal JSON API, its failures turned into operation errors."""
 
+import asyncio
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 import structlog
 
+from gateway.clients import timeout_of
 from gateway.operations.access import Caller
 from gateway.operations.errors import (
     FieldProblem,
@@ -41,18 +44,68 @@ async def call_service(
     *,
     json: object = None,
     params: dict[str, str | int] | None = None,
+    content: AsyncIterator[bytes] | None = None,
+    headers: dict[str, str] | None = None,
+    deadline: float | None = None,
 ) -> JSONDocument:
-    """Forward the caller's own token; the service verifies it again and scopes to its clinic."""
-    client = caller.clients.all()[service]
-    headers = {"authorization": caller.authorization, TRACE_HTTP_HEADER: current_trace_id()}
-    try:
-        response = await client.request(method, path, json=json, params=params, headers=headers)
-    except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-        log.warning("service.unreachable", service=service, path=path, reason=str(exc))
-        raise NotAvailable(service) from exc
+    """Forward the caller's own token; the service verifies it again and scopes to its clinic.
+
+    `deadline` (seconds) bounds the whole call; by default a GET has the read deadline and
+    anything else the command deadline (`ServiceClients.deadlines`). `content` streams a body
+    (a file) instead of `json`."""
+    response = await _send(
+        caller,
+        service,
+        method,
+        path,
+        deadline=deadline,
+        headers=headers,
+        json=json,
+        params=params,
+        content=content,
+    )
     if response.is_success:
         return _json_object(service, response)
     raise _error_of(service, response)
+
+
+async def _send(
+    caller: Caller,
+    service: str,
+    method: str,
+    path: str,
+    *,
+    deadline: float | None = None,
+    headers: dict[str, str] | None = None,
+    **request: Any,
+) -> httpx.Response:
+    """The service's raw answer, within the deadline; no answer in time, or no connection at
+    all, is NotAvailable: a hung service is an outage to the caller, like a dead one."""
+    client = caller.clients.all()[service]
+    seconds = deadline or _default_deadline(caller, method)
+    headers = {
+        "authorization": caller.authorization,
+        TRACE_HTTP_HEADER: current_trace_id(),
+        **(headers or {}),
+    }
+    try:
+        # httpx times each phase (connect, each read); the outer timeout bounds their sum, so
+        # a service trickling bytes cannot stretch the call either.
+        async with asyncio.timeout(seconds):
+            return await client.request(
+                method, path, headers=headers, timeout=timeout_of(seconds), **request
+            )
+    except (httpx.TimeoutException, TimeoutError) as exc:
+        log.warning("service.timed_out", service=service, path=path, deadline=seconds)
+        raise NotAvailable(service, f"{service} did not answer within {seconds:g} s") from exc
+    except httpx.TransportError as exc:
+        log.warning("service.unreachable", service=service, path=path, reason=str(exc))
+        raise NotAvailable(service) from exc
+
+
+def _default_deadline(caller: Caller, method: str) -> float:
+    deadlines = caller.clients.deadlines
+    return deadlines.read if method in ("GET", "HEAD") else deadlines.command
 
 
 def segment(value: str) -> str:

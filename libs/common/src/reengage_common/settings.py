@@ -64,6 +64,16 @@ class Settings(BaseSettings):
     audience_svc_url: str = "http://127.0.0.1:8102"
     dispatch_svc_url: str = "http://127.0.0.1:8103"
     tracking_svc_url: str = "http://127.0.0.1:8104"
+    # The gateway's deadline (seconds) for a service's whole answer; past it the answer is 503 /
+    # NotAvailable. Reads are what a page waits for; commands (saves, transitions, previews,
+    # estimates) compute more; a launch also checks the clinic's live campaigns and may wait
+    # for another launch's guard; an import streams a whole file; a readiness probe is only
+    # "does it answer at all".
+    gateway_read_deadline_seconds: float = Field(default=5.0, gt=0)
+    gateway_command_deadline_seconds: float = Field(default=15.0, gt=0)
+    gateway_launch_deadline_seconds: float = Field(default=30.0, gt=0)
+    gateway_import_deadline_seconds: float = Field(default=600.0, gt=0)
+    gateway_probe_deadline_seconds: float = Field(default=1.0, gt=0)
 
     @model_validator(mode="after")
     def _refuse_development_secret_in_production(self) -> "Settings":
