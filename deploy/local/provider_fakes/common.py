@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .behaviour import Behaviour, BehaviourError
@@ -52,8 +52,13 @@ def behaviour_routes(behaviour: Behaviour) -> list[Route]:
     async def healthz(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
+    async def no_icon(_: Request) -> Response:
+        # a browser showing /_fake/messages asks for one; a 404 would be an error in its console
+        return Response(status_code=204)
+
     return [
         Route("/_fake/behaviour", show, methods=["GET"]),
         Route("/_fake/behaviour", change, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
+        Route("/favicon.ico", no_icon, methods=["GET"]),
     ]

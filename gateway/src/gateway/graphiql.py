@@ -10,8 +10,9 @@ import os
 from pathlib import Path
 
 import anyio
+from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import Mount
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import PathLike, StaticFiles
 from starlette.types import Scope
 
@@ -60,10 +61,13 @@ class GraphiQLPage:
             return self._html(NOT_BUILT.format(dist=self.dist), status_code=503)
         return self._html(await index.read_text(encoding="utf-8"))
 
-    def routes(self) -> list[Mount]:
+    def routes(self) -> list[BaseRoute]:
         # check_dir=False: the gateway starts (and answers GraphQL) before the first build
         assets = HashedAssets(directory=self.dist / "assets", check_dir=False)
-        return [Mount(ASSETS_PATH, app=assets, name="graphiql-assets")]
+        return [
+            Mount(ASSETS_PATH, app=assets, name="graphiql-assets"),
+            Route("/favicon.ico", no_icon, methods=["GET"]),
+        ]
 
     @staticmethod
     def _html(body: str, status_code: int = 200) -> HTMLResponse:
@@ -76,3 +80,8 @@ class GraphiQLPage:
                 "cache-control": "no-cache",
             },
         )
+
+
+async def no_icon(_: Request) -> Response:
+    # a browser showing a JSON answer (/api/...) asks for one; a 404 is an error in its console
+    return Response(status_code=204)
