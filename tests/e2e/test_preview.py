@@ -172,3 +172,44 @@ async def test_sample_data_that_is_not_an_object_is_a_validation_error(stack) ->
 
     assert result["__typename"] == "ValidationError", result
     assert [f["field"] for f in result["fields"]] == ["sampleData"]
+
+
+async def test_a_preview_for_a_patient_without_a_completed_visit_shows_the_fallback(
+    stack,
+) -> None:
+    # given a patient the practice system announced, who never completed a visit
+    await announce(stack, (PatientUpserted(patient_id="p-new", first_name="Alan"), CLINIC_A))
+    draft = await stack.campaign()
+
+    # when the campaign is previewed for them, over GraphQL and REST
+    async def known() -> bool:
+        return (await preview(stack, draft["id"], patientId="p-new"))[
+            "__typename"
+        ] == "CampaignPreview"
+
+    await eventually(known, within=20, interval=0.2)
+    graphql = await preview(stack, draft["id"], patientId="p-new")
+    rest = await stack.rest(
+        "POST", f"/api/booking/campaigns/{draft['id']}/preview", json={"patientId": "p-new"}
+    )
+
+    # then the email reads as theirs will: "a while ago", not the sample's "8 months ago"
+    expected = "Hi Alan, your last visit was a while ago. 20% off your next cleaning with SMILE20."
+    assert graphql["messages"][0]["body"].startswith(expected)
+    assert rest.status_code == 200, rest.text
+    assert rest.json()["messages"][0]["body"].startswith(expected)
+
+
+@pytest.mark.parametrize("patient_id", ["p\x00", "p-\t1", "", 77])
+async def test_a_preview_patient_id_no_patient_can_have_is_refused_by_name(
+    stack, patient_id: object
+) -> None:
+    # A NUL reached FerretDB's PostgreSQL, which cannot store it: a 500 instead of an answer.
+    draft = await stack.campaign()
+
+    answer = await stack.rest(
+        "POST", f"/api/booking/campaigns/{draft['id']}/preview", json={"patientId": patient_id}
+    )
+
+    assert answer.status_code == 422, answer.text
+    assert [f["field"] for f in answer.json()["error"]["fields"]] == ["patientId"]
