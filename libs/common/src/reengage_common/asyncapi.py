@@ -38,8 +38,8 @@ CONSUMERS: dict[str, tuple[str, ...]] = {
     "audience.evaluated": ("tracking-svc",),
     "message.sent": ("audience-svc", "tracking-svc"),
     "recipient.responded": ("audience-svc", "dispatch-svc", "tracking-svc"),
-    "patient.upserted": ("campaign-svc", "audience-svc", "dispatch-svc"),
-    "appointment.updated": ("campaign-svc", "audience-svc", "tracking-svc"),
+    "patient.upserted": ("audience-svc", "dispatch-svc"),
+    "appointment.updated": ("audience-svc", "tracking-svc"),
 }
 HEADERS = {
     "type": "object",
