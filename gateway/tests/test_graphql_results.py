@@ -43,7 +43,7 @@ query { campaigns(first: 50) { edges { node { id stats {
 
 
 async def test_stats_are_not_available_until_tracking_svc_exists(graphql, services) -> None:
-    services.campaign.add("c-1")
+    services.campaign.add("c-1", status="ACTIVE")
 
     answer = await graphql(STATS, {"id": "c-1"})
 
@@ -55,7 +55,7 @@ async def test_stats_are_not_available_until_tracking_svc_exists(graphql, servic
 
 
 async def test_stats_are_not_available_while_tracking_svc_is_unreachable(graphql, services) -> None:
-    services.campaign.add("c-1")
+    services.campaign.add("c-1", status="ACTIVE")
     services.tracking.reachable = False
 
     answer = await graphql(STATS, {"id": "c-1"})
@@ -64,7 +64,7 @@ async def test_stats_are_not_available_while_tracking_svc_is_unreachable(graphql
 
 
 async def test_stats_come_from_tracking_svc(graphql, services) -> None:
-    services.campaign.add("c-1")
+    services.campaign.add("c-1", status="ACTIVE")
     services.tracking.deployed = True
     services.tracking.stats["c-1"] = {
         "campaignId": "c-1",
@@ -101,7 +101,7 @@ async def test_stats_of_another_clinics_campaign_are_not_found(graphql, services
 
 
 async def test_recipients_pass_paging_through_to_tracking_svc(graphql, services) -> None:
-    services.campaign.add("c-1")
+    services.campaign.add("c-1", status="ACTIVE")
     services.tracking.deployed = True
 
     answer = await graphql(RECIPIENTS, {"id": "c-1", "status": "SENT", "first": 2, "after": "r-0"})
@@ -116,7 +116,7 @@ async def test_recipients_pass_paging_through_to_tracking_svc(graphql, services)
 
 
 async def test_recipients_are_not_available_until_tracking_svc_exists(graphql, services) -> None:
-    services.campaign.add("c-1")
+    services.campaign.add("c-1", status="ACTIVE")
 
     answer = await graphql(RECIPIENTS, {"id": "c-1"})
 
@@ -152,7 +152,7 @@ async def test_fifty_campaigns_with_stats_cost_one_list_call_and_one_batch_call(
 ) -> None:
     # given
     for n in range(50):
-        services.campaign.add(f"c-{n:02}")
+        services.campaign.add(f"c-{n:02}", status="ACTIVE")
         services.tracking.stats[f"c-{n:02}"] = {"campaignId": f"c-{n:02}", "sent": n}
     services.tracking.deployed = True
 
@@ -172,7 +172,7 @@ async def test_a_page_of_campaigns_without_tracking_svc_shows_stats_not_availabl
     graphql, services
 ) -> None:
     for n in range(3):
-        services.campaign.add(f"c-{n}")
+        services.campaign.add(f"c-{n}", status="ACTIVE")
 
     answer = await graphql(PAGE_WITH_STATS)
 

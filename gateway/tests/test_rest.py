@@ -114,7 +114,7 @@ async def test_a_page_size_that_is_not_a_number_is_422(gateway, services, header
 async def test_stats_are_503_not_available_until_tracking_svc_exists(
     gateway, services, headers_of
 ) -> None:
-    services.campaign.add("c-1")
+    services.campaign.add("c-1", status="ACTIVE")
 
     response = await gateway.get(f"{BASE}/c-1/stats", headers=headers_of("viewer"))
 

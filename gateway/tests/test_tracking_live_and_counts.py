@@ -2,6 +2,7 @@
 live hub (one fetch per campaign change, fanned out to every subscriber)."""
 
 import asyncio
+import json
 
 import httpx
 
@@ -30,7 +31,7 @@ FIGURES = {
 
 
 async def test_a_campaign_carries_the_spec_counters_from_tracking(graphql, services) -> None:
-    services.campaign.add("c-1")
+    services.campaign.add("c-1", status="ACTIVE")
     services.tracking.deployed = True
     services.tracking.stats["c-1"] = FIGURES
 
@@ -58,7 +59,7 @@ ZERO_COUNTS = {
 async def test_the_counters_are_zero_and_marked_unavailable_while_tracking_is_down(
     graphql, services
 ) -> None:
-    services.campaign.add("c-1")
+    services.campaign.add("c-1", status="ACTIVE")
 
     answer = await graphql(COUNTS, {"id": "c-1"}, persona="viewer")
 
@@ -69,7 +70,7 @@ async def test_the_counters_are_zero_and_marked_unavailable_while_tracking_is_do
 async def test_the_counters_are_zero_and_marked_unavailable_while_tracking_fails(
     graphql, gateway, services, headers_of
 ) -> None:
-    services.campaign.add("c-1")
+    services.campaign.add("c-1", status="ACTIVE")
     services.tracking.deployed = True
     services.tracking.force("POST", "/stats/batch", httpx.Response(500, text="boom"))
 
@@ -83,7 +84,7 @@ async def test_the_counters_are_zero_and_marked_unavailable_while_tracking_fails
 async def test_rest_campaigns_read_with_zero_counts_while_tracking_is_down(
     gateway, services, headers_of
 ) -> None:
-    services.campaign.add("c-1")
+    services.campaign.add("c-1", status="ACTIVE")
 
     one = await gateway.get("/api/booking/campaigns/c-1", headers=headers_of("viewer"))
     page = await gateway.get("/api/booking/campaigns", headers=headers_of("viewer"))
@@ -96,7 +97,7 @@ async def test_rest_campaigns_read_with_zero_counts_while_tracking_is_down(
 async def test_every_rest_answer_with_a_campaign_carries_its_counters(
     gateway, services, headers_of
 ) -> None:
-    services.campaign.add("c-1")
+    services.campaign.add("c-1", status="ACTIVE")
     services.tracking.deployed = True
     services.tracking.stats["c-1"] = FIGURES
 
@@ -107,7 +108,7 @@ async def test_every_rest_answer_with_a_campaign_carries_its_counters(
 
 
 async def test_rest_campaigns_carry_the_counters(gateway, services, headers_of) -> None:
-    services.campaign.add("c-1")
+    services.campaign.add("c-1", status="ACTIVE")
     services.tracking.deployed = True
     services.tracking.stats["c-1"] = FIGURES
 
@@ -122,7 +123,7 @@ async def test_rest_campaigns_carry_the_counters(gateway, services, headers_of) 
 async def test_recipients_total_comes_from_the_stats_when_the_page_has_none(
     graphql, services
 ) -> None:
-    services.campaign.add("c-1")
+    services.campaign.add("c-1", status="ACTIVE")
     services.tracking.deployed = True
     services.tracking.stats["c-1"] = FIGURES
     page = {"items": [], "pageInfo": {"hasNextPage": False, "endCursor": None}}
@@ -172,3 +173,57 @@ def test_the_campaign_of_an_event_is_read_from_its_envelope() -> None:
     assert _campaign_of(b'{"type": "message.sent", "data": {"campaignId": "c-7"}}') == "c-7"
     assert _campaign_of(b"not json") is None
     assert _campaign_of(b'{"data": {"patientId": "p-1"}}') is None
+
+
+PAGE_COUNTS = """
+{ campaigns(first: 50) { edges { node { id targetCount sentCount statsAvailable } } } }
+"""
+
+
+async def test_drafts_have_no_stats_so_tracking_is_asked_only_for_launched_campaigns(
+    graphql, gateway, services, headers_of
+) -> None:
+    # given two drafts and two launched campaigns, one of them with figures
+    services.campaign.add("c-draft-1")
+    services.campaign.add("c-draft-2")
+    services.campaign.add("c-1", status="ACTIVE")
+    services.campaign.add("c-2", status="COMPLETED")
+    services.tracking.deployed = True
+    services.tracking.stats["c-1"] = FIGURES
+
+    # when the campaigns page is read with its counters, over GraphQL and REST
+    edges = (await graphql(PAGE_COUNTS, persona="viewer"))["data"]["campaigns"]["edges"]
+    page = await gateway.get("/api/booking/campaigns", headers=headers_of("viewer"))
+
+    # then one batch per page names only the launched ones; drafts count 0, known as such
+    counts = {e["node"]["id"]: (e["node"]["sentCount"], e["node"]["statsAvailable"]) for e in edges}
+    assert counts == {
+        "c-draft-1": (0, True),
+        "c-draft-2": (0, True),
+        "c-1": (100, True),
+        "c-2": (0, True),
+    }
+    assert {item["id"]: item["sentCount"] for item in page.json()["items"]} == {
+        name: sent for name, (sent, _) in counts.items()
+    }
+    batches = services.tracking.calls("POST", "/stats/batch")
+    assert [json.loads(b.content)["campaignIds"] for b in batches] == [["c-1", "c-2"]] * 2
+
+
+async def test_a_page_of_drafts_and_a_drafts_stats_cost_tracking_nothing(
+    graphql, gateway, services, headers_of
+) -> None:
+    services.campaign.add("c-draft-1")
+    services.campaign.add("c-draft-2")
+    services.tracking.deployed = True
+
+    edges = (await graphql(PAGE_COUNTS, persona="viewer"))["data"]["campaigns"]["edges"]
+    page = await gateway.get("/api/booking/campaigns", headers=headers_of("viewer"))
+    stats = await gateway.get(
+        "/api/booking/campaigns/c-draft-1/stats", headers=headers_of("viewer")
+    )
+
+    assert [e["node"]["targetCount"] for e in edges] == [0, 0]
+    assert [item["targetCount"] for item in page.json()["items"]] == [0, 0]
+    assert stats.status_code == 200 and stats.json()["sent"] == 0
+    assert services.tracking.requests == []

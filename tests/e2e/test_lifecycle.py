@@ -315,7 +315,7 @@ query Results($id: ID!, $targeting: TargetingInput!) {
     status
     stats { __typename ... on CampaignStats { campaignId } ... on NotAvailable { service } }
   }
-  campaigns(first: 5) {
+  campaigns(status: ACTIVE, first: 5) {
     edges { node { id stats { __typename ... on NotAvailable { service } } } }
   }
 }

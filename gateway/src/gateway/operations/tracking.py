@@ -47,6 +47,12 @@ def no_activity(campaign_id: str) -> JSONDocument:
     return {"campaignId": campaign_id, **dict.fromkeys(STAT_COUNTS, 0), "roi": None}
 
 
+def ever_launched(status: str | None) -> bool:
+    """Only a launched campaign has figures: DRAFT is left only by a launch, so a draft has
+    nothing to count and tracking-svc is not asked about it."""
+    return status != "DRAFT"
+
+
 def campaign_counts(stats: JSONDocument | None) -> JSONDocument:
     """targetCount, sentCount, responseCount, rebookedCount and statsAvailable; without stats
     (tracking-svc down) the counts are 0 and statsAvailable is false, so a campaign still reads."""
@@ -72,7 +78,9 @@ async def stats_by_campaign_ids(caller: Caller, campaign_ids: Sequence[str]) -> 
 @requires(READ)
 async def campaign_stats(caller: Caller, campaign_id: str) -> JSONDocument:
     # The campaign is looked up first so another clinic's id is a NotFound, as everywhere.
-    await campaigns.get_campaign(caller, campaign_id)
+    campaign = await campaigns.get_campaign(caller, campaign_id)
+    if not ever_launched(campaign.get("status")):
+        return no_activity(campaign_id)
     (stats,) = await stats_by_campaign_ids(caller, [campaign_id])
     return stats
 
@@ -102,9 +110,14 @@ async def with_campaign_counts(caller: Caller, documents: list[JSONDocument]) ->
     """Campaign documents with the spec's counters (one batch call). A campaign reads without
     its figures: while tracking-svc does not answer, or for a caller who may not see them."""
     try:
-        figures: list[JSONDocument | None] = list(
-            await stats_by_campaign_ids(caller, [d["id"] for d in documents])
-        )
+        figures: list[JSONDocument | None] = list(await _figures_of(caller, documents))
     except (NotAvailable, ServiceFailed, Forbidden):
         figures = [None] * len(documents)
     return [{**d, **campaign_counts(f)} for d, f in zip(documents, figures, strict=True)]
+
+
+@requires(READ)
+async def _figures_of(caller: Caller, documents: list[JSONDocument]) -> list[JSONDocument]:
+    launched = [d["id"] for d in documents if ever_launched(d.get("status"))]
+    found = dict(zip(launched, await stats_by_campaign_ids(caller, launched), strict=True))
+    return [found.get(d["id"]) or no_activity(d["id"]) for d in documents]

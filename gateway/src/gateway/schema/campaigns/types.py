@@ -7,6 +7,7 @@ import strawberry
 from strawberry.types import Info
 
 from gateway.context import GatewayContext
+from gateway.operations import tracking
 from gateway.operations.errors import NotAvailable, ServiceFailed
 from gateway.schema.enums import CampaignStatus, Channel
 from gateway.schema.pagination import PageInfo, edge_cursors
@@ -123,30 +124,30 @@ class Campaign:
 
     @strawberry.field(permission_classes=VIEW, description="Live figures from tracking-svc.")
     async def stats(self, info: Info[GatewayContext, None]) -> CampaignStatsResult | None:
-        return await stats_result(info.context.loaders.stats_by_campaign_id.load(str(self.id)))
+        return await stats_result(_figures(info, self))
 
     @strawberry.field(permission_classes=VIEW, description="Patients targeted.")
     async def target_count(self, info: Info[GatewayContext, None]) -> int:
-        return await _figure(info, str(self.id), "targeted")
+        return await _figure(info, self, "targeted")
 
     @strawberry.field(permission_classes=VIEW, description="Messages sent.")
     async def sent_count(self, info: Info[GatewayContext, None]) -> int:
-        return await _figure(info, str(self.id), "sent")
+        return await _figure(info, self, "sent")
 
     @strawberry.field(permission_classes=VIEW, description="Recipients who responded.")
     async def response_count(self, info: Info[GatewayContext, None]) -> int:
-        return await _figure(info, str(self.id), "responded")
+        return await _figure(info, self, "responded")
 
     @strawberry.field(permission_classes=VIEW, description="Recipients who rebooked.")
     async def rebooked_count(self, info: Info[GatewayContext, None]) -> int:
-        return await _figure(info, str(self.id), "rebooked")
+        return await _figure(info, self, "rebooked")
 
     @strawberry.field(
         permission_classes=VIEW,
         description="False while tracking-svc does not answer: the counts are 0 until it does.",
     )
     async def stats_available(self, info: Info[GatewayContext, None]) -> bool:
-        return await _stats_of(info, str(self.id)) is not None
+        return await _stats_of(info, self) is not None
 
     @classmethod
     def from_wire(cls, doc: dict[str, Any]) -> "Campaign":
@@ -176,17 +177,25 @@ class Campaign:
         )
 
 
-async def _stats_of(info: Info[GatewayContext, None], campaign_id: str) -> CampaignStats | None:
-    """The campaign's stats (one batched call per page); None while tracking-svc does not answer."""
+async def _figures(info: Info[GatewayContext, None], campaign: Campaign) -> CampaignStats:
+    """The campaign's stats, from one batched call per page for the launched ones only."""
+    campaign_id = str(campaign.id)
+    if not tracking.ever_launched(campaign.status.value):
+        return CampaignStats.from_wire(tracking.no_activity(campaign_id))
+    return await info.context.loaders.stats_by_campaign_id.load(campaign_id)
+
+
+async def _stats_of(info: Info[GatewayContext, None], campaign: Campaign) -> CampaignStats | None:
+    """The campaign's stats; None while tracking-svc does not answer."""
     try:
-        return await info.context.loaders.stats_by_campaign_id.load(campaign_id)
+        return await _figures(info, campaign)
     except (NotAvailable, ServiceFailed):
         return None
 
 
-async def _figure(info: Info[GatewayContext, None], campaign_id: str, name: str) -> int:
+async def _figure(info: Info[GatewayContext, None], campaign: Campaign, name: str) -> int:
     """One of the campaign's counters; 0 while tracking-svc does not answer."""
-    stats = await _stats_of(info, campaign_id)
+    stats = await _stats_of(info, campaign)
     return getattr(stats, name) if stats is not None else 0
 
 
