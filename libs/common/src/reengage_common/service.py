@@ -3,6 +3,15 @@
 `build_service_app` connects MongoDB and Kafka, creates topics, starts the consumer group,
 the outbox relay and any background loops (e.g. a scheduler), and stops them all on shutdown.
 Nothing connects at import time.
+
+A service runs as one process (`SERVICE_ROLE=all`, tests and small setups) or as two: `api`
+serves the internal routes (and relays its outbox, which its commands write), `worker` runs
+the consumer group and the background loops and serves only health and metrics. Both read
+and write the same database, whose storage rules (one writer per key, claims by unique
+insert) already hold across processes. Why split: a consumer batch is CPU work on the event
+loop (parsing a thousand events, folding shards); behind it, a staff member's request waited
+seconds during a 100,000-patient campaign. Two processes are scheduled by the kernel, which
+shares the cores between them in milliseconds.
 """
 
 import asyncio
@@ -124,19 +133,25 @@ def build_service_app(
         )
         runtime = Runtime(settings, mongo, producer, publisher, relay, leases)
         loops: dict[str, Callable[[], Awaitable[None]]] = {}
-        if handlers is not None:
+        works = settings.service_role in ("all", "worker")
+        if handlers is not None and works:
             consumer = EventConsumer(settings, handlers(runtime), publisher)
             runtime.consumers.append(consumer)
             loops["consumer"] = consumer.run
-        singletons: dict[str, BackgroundLoop] = dict(background or {})
-        if outbox_documents:
+        singletons: dict[str, BackgroundLoop] = dict(background or {}) if works else {}
+        if outbox_documents and settings.service_role in ("all", "api"):
             singletons["outbox-relay"] = lambda _, lease: relay.run(lease)
         for name, loop in singletons.items():
             loops[name] = partial(run_under_lease, leases, name, partial(loop, runtime))
         tasks = [
             asyncio.create_task(_supervised(name, run), name=name) for name, run in loops.items()
         ]
-        log.info("service.started", port=settings.listen_port, database=settings.database_name)
+        log.info(
+            "service.started",
+            port=settings.listen_port,
+            database=settings.database_name,
+            role=settings.service_role,
+        )
         try:
             yield {"runtime": runtime, **(state(runtime) if state else {})}
         finally:
@@ -157,8 +172,9 @@ def build_service_app(
             checks["consumers"] = runtime.check_consumers
         return checks
 
+    serves_api = settings.service_role in ("all", "api")
     return Starlette(
-        routes=[*health_routes(readiness), *routes],
+        routes=[*health_routes(readiness), *(routes if serves_api else ())],
         middleware=[Middleware(TraceMiddleware, service=settings.service)],
         lifespan=lifespan,
     )

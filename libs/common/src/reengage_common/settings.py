@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8104"
     host: str = "127.0.0.1"
     port: int | None = None
+    # What this process of a service does (reengage_common.service): `all` of it, only its
+    # internal `api`, or only its `worker` part (consumers and background loops). Split, a
+    # consumer's backlog never holds an HTTP answer behind it on one event loop.
+    service_role: Literal["all", "api", "worker"] = "all"
     log_level: str = "INFO"
     campaign_svc_url: str = "http://127.0.0.1:8101"
     audience_svc_url: str = "http://127.0.0.1:8102"

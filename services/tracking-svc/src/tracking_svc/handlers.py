@@ -36,6 +36,7 @@ from tracking_svc.domain.attribution import Contact, attribute
 from tracking_svc.domain.facts import Fact, iso
 from tracking_svc.domain.intake import facts_of, response_fact
 from tracking_svc.store import (
+    clinic_has_contacts,
     contact_document,
     contacts_of_patient,
     message_by_provider_id,
@@ -47,6 +48,8 @@ from tracking_svc.store import (
 
 log = structlog.get_logger(__name__)
 Clock = Callable[[], datetime]
+# Appointment changes attribution cares about; COMPLETED and NO_SHOW visits concern no campaign.
+_ATTRIBUTED_STATUSES = frozenset({AppointmentStatus.BOOKED, AppointmentStatus.CANCELLED})
 RESPONSE_NAMESPACE = uuid.UUID("0c7f3f0e-8a5e-4a55-b1a8-7d1f6a4e2b90")
 
 
@@ -172,17 +175,33 @@ class TrackingHandlers:
         await store_launches([(envelope.clinic_id, envelope.data) for envelope in envelopes])
 
     async def on_appointment_updated(self, envelopes: list[Envelope[AppointmentUpdated]]) -> None:
-        for envelope in envelopes:
+        """Bookings and cancellations that may concern a campaign. A clinic whose messages
+        never went out has nothing to attribute: one query per clinic and batch answers that,
+        so importing a clinic's history costs no lookup per appointment. The rest read each
+        patient's contacts once per batch."""
+        relevant = [e for e in envelopes if e.data.status in _ATTRIBUTED_STATUSES]
+        clinics = {envelope.clinic_id for envelope in relevant}
+        contacted = {clinic for clinic in clinics if await clinic_has_contacts(clinic)}
+        contacts: dict[str, list[dict[str, Any]]] = {}
+        for envelope in relevant:
+            if envelope.clinic_id not in contacted:
+                continue
+            patient_id = envelope.data.patient_id
+            if patient_id not in contacts:
+                contacts[patient_id] = await contacts_of_patient(patient_id)
+            ours = [c for c in contacts[patient_id] if c["clinic_id"] == envelope.clinic_id]
             if envelope.data.status is AppointmentStatus.BOOKED:
-                await self._booked(envelope)
-            elif envelope.data.status is AppointmentStatus.CANCELLED:
-                await self._cancelled(envelope)
+                mark = await self._booked(envelope, ours)
+                if mark is not None:  # a later cancellation in this batch must find it
+                    contacts[patient_id].append(mark)
+            else:
+                await self._cancelled(envelope, ours)
 
-    async def _booked(self, envelope: Envelope[AppointmentUpdated]) -> None:
+    async def _booked(
+        self, envelope: Envelope[AppointmentUpdated], ours: list[dict[str, Any]]
+    ) -> dict[str, Any] | None:
+        """Attribute the booking to a campaign that contacted the patient; its booking mark."""
         appointment, clinic = envelope.data, envelope.clinic_id
-        ours = [
-            c for c in await contacts_of_patient(appointment.patient_id) if c["clinic_id"] == clinic
-        ]
         contacts = [
             Contact(c["campaign_id"], clinic, datetime.fromisoformat(c["at"]), c["kind"] == "held")
             for c in ours
@@ -191,16 +210,16 @@ class TrackingHandlers:
         window = timedelta(days=self.settings.attribution_days)
         chosen = attribute(contacts, envelope.time, window)
         if chosen is None:
-            return
-        mark = contact_document(
-            f"booking:{appointment.appointment_id}",
-            patient_id=appointment.patient_id,
-            kind="booking",
-            clinic_id=clinic,
-            campaign_id=chosen.campaign_id,
-            appointment_id=appointment.appointment_id,
-            at=iso(envelope.time),
-        )
+            return None
+        mark_fields: dict[str, Any] = {
+            "patient_id": appointment.patient_id,
+            "kind": "booking",
+            "clinic_id": clinic,
+            "campaign_id": chosen.campaign_id,
+            "appointment_id": appointment.appointment_id,
+            "at": iso(envelope.time),
+        }
+        mark = contact_document(f"booking:{appointment.appointment_id}", **mark_fields)
         if chosen.holdout:
             fact = Fact(
                 f.HOLDOUT_BOOKED,
@@ -211,7 +230,7 @@ class TrackingHandlers:
             )
             await store_contacts([mark])
             await store_facts({clinic: [(chosen.campaign_id, fact)]})
-            return
+            return mark_fields
         response = response_envelope(
             ResponseKind.REBOOKED,
             clinic_id=clinic,
@@ -233,11 +252,14 @@ class TrackingHandlers:
             patient_id=appointment.patient_id,
             appointment_id=appointment.appointment_id,
         )
+        return mark_fields
 
-    async def _cancelled(self, envelope: Envelope[AppointmentUpdated]) -> None:
+    async def _cancelled(
+        self, envelope: Envelope[AppointmentUpdated], ours: list[dict[str, Any]]
+    ) -> None:
         appointment = envelope.data
-        for contact in await contacts_of_patient(appointment.patient_id):
-            if contact["kind"] != "booking" or contact["clinic_id"] != envelope.clinic_id:
+        for contact in ours:
+            if contact["kind"] != "booking":
                 continue
             if contact["appointment_id"] != appointment.appointment_id:
                 continue

@@ -40,6 +40,7 @@ class FactPage(Document):
 
 class PatientContact(Document):
     id: str  # type: ignore[assignment]
+    clinic_id: str | None = None
     patient_id: str | None = None
     phone: str | None = None
     pmid: str | None = None
@@ -48,6 +49,7 @@ class PatientContact(Document):
     class Settings:
         name = "patient_contacts"
         indexes = [
+            IndexModel([("clinic_id", ASCENDING)]),
             IndexModel([("patient_id", ASCENDING)]),
             IndexModel([("phone", ASCENDING)]),
             IndexModel([("pmid", ASCENDING)]),
@@ -189,8 +191,12 @@ async def delete_pages(campaign_id: str, page_ids: list[str]) -> None:
 # --- contacts -------------------------------------------------------------------------------
 
 
+# Fields a query selects on, kept at the top level; the rest travels as one JSON text.
+_SELECTED = ("clinic_id", "patient_id", "phone", "pmid")
+
+
 def contact_document(key: str, **fields: Any) -> dict[str, Any]:
-    indexed = {name: fields.pop(name) for name in ("patient_id", "phone", "pmid") if name in fields}
+    indexed = {name: fields.pop(name) for name in _SELECTED if name in fields}
     return {"_id": key, **indexed, "r": json.dumps(fields, separators=(",", ":"), default=str)}
 
 
@@ -200,11 +206,17 @@ async def store_contacts(documents: list[dict[str, Any]]) -> None:
 
 
 def _contact(document: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "_id": document["_id"],
-        **{k: document.get(k) for k in ("patient_id", "phone", "pmid")},
-        **json.loads(document["r"]),
-    }
+    rest = json.loads(document["r"])
+    return {"_id": document["_id"], **{k: document.get(k) for k in _SELECTED}, **rest}
+
+
+async def clinic_has_contacts(clinic_id: str) -> bool:
+    """Whether any message of the clinic was sent or held out: until then no booking can be
+    attributed, so an import's thousands of appointments need no lookup per patient (each one
+    a scan of this collection on FerretDB, where no index serves a query)."""
+    return (
+        await _collection(PatientContact).find_one({"clinic_id": clinic_id}, {"_id": 1}) is not None
+    )
 
 
 async def contacts_of_patient(patient_id: str) -> list[dict[str, Any]]:
@@ -266,6 +278,20 @@ async def launched(clinic_id: str, campaign_id: str) -> dict[str, Any] | None:
     if not found:
         return None
     return json.loads(max(found, key=lambda document: document["run_number"])["r"])
+
+
+async def launches_of(clinic_id: str, campaign_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The latest run's terms of many campaigns of one clinic (absent before a launch), in one
+    query."""
+    found = (
+        await _collection(LaunchedCampaign).find(of_campaigns(clinic_id, campaign_ids)).to_list()
+    )
+    latest: dict[str, dict[str, Any]] = {}
+    for document in found:
+        known = latest.get(document["campaign_id"])
+        if known is None or document["run_number"] > known["run_number"]:
+            latest[document["campaign_id"]] = document
+    return {campaign_id: json.loads(d["r"]) for campaign_id, d in latest.items()}
 
 
 def terms_of(launch: dict[str, Any] | None) -> CampaignTerms:

@@ -1,0 +1,496 @@
+"""The whole pipeline as a clinic uses it, beside the peer a user would pick instead.
+
+    ./dev up
+    .venv/bin/python tests/bench/bench_pipeline.py [--patients 100000] [--listmonk-bin PATH]
+
+Against the running `./dev up` system (every service, the real Kafka, FerretDB and Mailpit):
+
+1. seeds a new clinic of N patients through `patient.upserted` / `appointment.updated` (the
+   integration API a practice system writes to, `deploy/local/seed.py`);
+2. waits until the audience estimate stops changing and every consumer group's lag is 0;
+3. creates the clinic's profile and an email campaign with the README's template through the
+   gateway, and launches it a moment before its send time;
+4. follows Mailpit until every targeted email arrived and the stats are exact, while sampling
+   four API operations a clinic's staff use (campaigns page with counters, a campaign, its
+   stats, an estimate);
+5. in the same run, sends the same number of emails into the same Mailpit with aiosmtplib alone
+   (the raw ceiling) and with listmonk (a v6.2.0 binary you built from its source, given by
+   `--listmonk-bin` or `LISTMONK_BIN`; skipped with a note when absent).
+
+It prints seed time, projection lag, launch -> first email, first -> last email, launch -> stats
+exact, failed messages and why, API p50/p99 per operation, CPU seconds per process, and the
+pipeline's end-to-end rate as a share of listmonk's and of the ceiling. Machines here are
+noisy: compare the ratios of one run, not absolute times across runs.
+"""
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "deploy" / "local"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from seed import publish_clinic  # noqa: E402  deploy/local/seed.py
+
+from reengage_common.auth import development_signing_key, issue_token  # noqa: E402
+from reengage_common.settings import Settings, load_settings  # noqa: E402
+
+GATEWAY = os.environ.get("GATEWAY_URL", "http://127.0.0.1:8000")
+MAILPIT = os.environ.get("MAILPIT_API_BASE", "http://127.0.0.1:8025")
+DISPATCH = os.environ.get("DISPATCH_URL", "http://127.0.0.1:8103")
+RUN_DIR = Path(os.environ.get("REENGAGE_CACHE", Path.home() / ".cache" / "reengage")) / "run"
+SERVICES = (
+    "gateway",
+    "campaign-svc",
+    "audience-svc",
+    "audience-worker",
+    "dispatch-svc",
+    "dispatch-worker",
+    "tracking-svc",
+    "tracking-worker",
+)
+SERVICE_GROUPS = ("campaign-svc", "audience-svc", "dispatch-svc", "tracking-svc")
+# The README's own template (Quickstart's createCampaign), as its email step.
+README_SUBJECT = "We miss you, {{ patient.firstName }}"
+README_BODY = "Your last visit was {{ patient.lastVisitDate | ago }}. Book: {{ bookingLink }}"
+TARGETING = {"inactiveDays": 180}
+# The campaign's zone; the seeded patients live in US zones, so a US afternoon sends at once.
+ZONE = ZoneInfo("America/Chicago")
+PROFILE = {
+    "name": "Bench Dental",
+    "phone": "(312) 555-0199",
+    "email": "hello@bench-dental.example",
+    "address": {
+        "line1": "1 Bench Street",
+        "city": "Springfield",
+        "state": "IL",
+        "postalCode": "62701",
+        "country": "US",
+    },
+    "timezone": "America/Chicago",
+    "bookingUrl": "https://bench-dental.example/book",
+    "emailFrom": "Bench Dental <hello@bench-dental.example>",
+    "smsFrom": "+15005550006",
+    "website": "https://bench-dental.example",
+}
+CAMPAIGNS_PAGE = """query { campaigns(first: 50) { totalCount edges { node {
+  id name status targetCount sentCount responseCount rebookedCount } } } }"""
+ESTIMATE = """query($t: TargetingInput!) { audienceEstimate(targeting: $t) {
+  __typename ... on AudienceEstimate { targeted } } }"""
+
+
+# --- clocks and processes -------------------------------------------------------------------
+
+
+def clock_ticks() -> int:
+    return os.sysconf("SC_CLK_TCK")
+
+
+def process_table() -> dict[str, float]:
+    """CPU seconds used so far by each part of the system, by name (PostgreSQL: every backend)."""
+    named = {name: _pid_of(name) for name in SERVICES}
+    named |= {name: _pid_of(name) for name in ("kafka", "ferretdb", "mailpit")}
+    by_pid = {pid: name for name, pid in named.items() if pid}
+    used: dict[str, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        pid = int(entry.name)
+        try:
+            comm = (entry / "comm").read_text().strip()
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        name = by_pid.get(pid) or ("postgres" if comm.startswith("postgres") else None)
+        if name is None:
+            continue
+        seconds = (int(fields[11]) + int(fields[12])) / clock_ticks()
+        used[name] = used.get(name, 0.0) + seconds
+    return used
+
+
+def _pid_of(name: str) -> int | None:
+    try:
+        return int((RUN_DIR / f"{name}.pid").read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def cpu_between(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    return {name: after.get(name, 0.0) - before.get(name, 0.0) for name in after}
+
+
+# --- the gateway ----------------------------------------------------------------------------
+
+
+def token_for(settings: Settings, clinic: str) -> str:
+    return issue_token(
+        development_signing_key(),
+        user_id="bench",
+        clinic_id=clinic,
+        role="clinic_admin",
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+    )
+
+
+async def graphql(client: httpx.AsyncClient, query: str, **variables: Any) -> dict[str, Any]:
+    answer = await client.post("/graphql", json={"query": query, "variables": variables})
+    answer.raise_for_status()
+    document = answer.json()
+    if document.get("errors"):
+        raise RuntimeError(f"GraphQL errors: {document['errors']}")
+    return document["data"]
+
+
+async def estimate(client: httpx.AsyncClient) -> int:
+    answer = await client.post("/api/booking/campaigns/estimate", json={"targeting": TARGETING})
+    answer.raise_for_status()
+    return int(answer.json()["targeted"])
+
+
+# --- Kafka lag ------------------------------------------------------------------------------
+
+
+async def consumer_lag(settings: Settings) -> dict[str, int]:
+    """Events each service's consumer group has yet to handle, over every topic it reads."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    probe = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await admin.start()
+    await probe.start()
+    try:
+        lag: dict[str, int] = {}
+        for service in SERVICE_GROUPS:
+            group = f"{settings.kafka_topic_prefix}{service}"
+            committed = await admin.list_consumer_group_offsets(group)
+            partitions = [tp for tp in committed if not tp.topic.endswith(".dlq")]
+            ends = await probe.end_offsets(partitions) if partitions else {}
+            lag[service] = sum(
+                max(0, ends[tp] - committed[tp].offset) for tp in partitions if tp in ends
+            )
+        return lag
+    finally:
+        await probe.stop()
+        await admin.close()
+
+
+# --- phases ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Phases:
+    seed_seconds: float = 0.0
+    estimate_stable_after: float = 0.0
+    lag_zero_after: float = 0.0
+    targeted: int = 0
+    launched_at: float = 0.0
+    slot_at: float = 0.0
+    first_email_at: float = 0.0
+    last_email_at: float = 0.0
+    stats_exact_at: float = 0.0
+    emails: int = 0
+    stats: dict[str, Any] = field(default_factory=dict)
+    cpu: dict[str, dict[str, float]] = field(default_factory=dict)
+    api: dict[str, list[float]] = field(default_factory=dict)
+    failures: Counter[str] = field(default_factory=Counter)
+
+
+async def seed_and_settle(settings: Settings, client: httpx.AsyncClient, args: Any, run: Phases):
+    before = process_table()
+    started = time.monotonic()
+    published = await publish_clinic(args.clinic, args.patients, args.seed, date.today())
+    run.seed_seconds = time.monotonic() - started
+    seeded = time.monotonic()
+    print(f"seed: {published:,} events in {run.seed_seconds:.1f} s", flush=True)
+    previous, steady = -1, 0
+    while steady < 3:  # the same figure three polls in a row, 2 s apart
+        await asyncio.sleep(2)
+        current = await estimate(client)
+        steady = steady + 1 if current == previous else 0
+        previous = current
+        print(f"  estimate {current:,} at +{time.monotonic() - seeded:.0f} s", flush=True)
+    run.estimate_stable_after = time.monotonic() - seeded - 4  # it was stable from the first
+    run.targeted = previous
+    while True:
+        lag = await consumer_lag(settings)
+        if not any(lag.values()):
+            break
+        print(f"  consumer lag {lag} at +{time.monotonic() - seeded:.0f} s", flush=True)
+        await asyncio.sleep(2)
+    run.lag_zero_after = time.monotonic() - seeded
+    run.cpu["seed + projection"] = cpu_between(before, process_table())
+
+
+async def create_campaign(client: httpx.AsyncClient, send_at: datetime) -> str:
+    answer = await client.put("/api/booking/clinic", json=PROFILE)
+    answer.raise_for_status()
+    campaign = {
+        "name": f"Bench recall {send_at:%H:%M}",
+        "targeting": TARGETING,
+        "channels": ["EMAIL"],
+        "messageTemplates": [
+            {"channel": "EMAIL", "sequence": 1, "subject": README_SUBJECT, "body": README_BODY}
+        ],
+        "schedule": {"sendTimes": [f"{send_at.astimezone(ZONE):%H:%M}"], "timezone": ZONE.key},
+    }
+    answer = await client.post("/api/booking/campaigns", json=campaign)
+    if answer.status_code >= 300:
+        raise RuntimeError(f"createCampaign: {answer.status_code} {answer.text}")
+    return answer.json()["id"]
+
+
+async def mailpit_total(mailpit: httpx.AsyncClient) -> int:
+    answer = await mailpit.get("/api/v1/messages", params={"limit": 1})
+    answer.raise_for_status()
+    return int(answer.json()["total"])
+
+
+async def empty_mailpit(mailpit: httpx.AsyncClient) -> None:
+    (await mailpit.delete("/api/v1/messages")).raise_for_status()
+
+
+async def stats_of(client: httpx.AsyncClient, campaign_id: str) -> dict[str, Any]:
+    answer = await client.get(f"/api/booking/campaigns/{campaign_id}/stats")
+    answer.raise_for_status()
+    return answer.json()
+
+
+def _next_slot(now: datetime, lead_seconds: float) -> datetime:
+    """The next whole minute at least `lead_seconds` ahead (send times are HH:MM)."""
+    slot = (now + timedelta(seconds=lead_seconds)).replace(second=0, microsecond=0)
+    return slot + timedelta(minutes=1)
+
+
+async def launch_and_follow(
+    client: httpx.AsyncClient, mailpit: httpx.AsyncClient, args: Any, run: Phases
+) -> str:
+    await empty_mailpit(mailpit)
+    slot = _next_slot(datetime.now(UTC), lead_seconds=20)
+    campaign_id = await create_campaign(client, slot)
+    # Launch a few seconds before the send time: the fan-out and queueing happen meanwhile,
+    # as they do for listmonk between "start" and its first email; the wait is printed.
+    await asyncio.sleep(max(0.0, (slot - datetime.now(UTC)).total_seconds() - args.launch_lead))
+    before = process_table()
+    run.launched_at = time.monotonic()
+    run.slot_at = run.launched_at + max(0.0, (slot - datetime.now(UTC)).total_seconds())
+    answer = await client.post(f"/api/booking/campaigns/{campaign_id}/launch")
+    if answer.status_code >= 300:
+        raise RuntimeError(f"launch: {answer.status_code} {answer.text}")
+    print(f"launched {campaign_id}; send time {slot.astimezone(ZONE):%H:%M} {ZONE.key}", flush=True)
+    sampler = ApiSampler(client, campaign_id)
+    sampling = asyncio.create_task(sampler.run())
+    try:
+        await _follow_mailpit(client, mailpit, campaign_id, run)
+    finally:
+        sampler.stop = True
+        await sampling
+    run.cpu["launch -> stats exact"] = cpu_between(before, process_table())
+    run.failures = await failure_reasons(client.headers["Authorization"], campaign_id)
+    run.api = sampler.latencies
+    return campaign_id
+
+
+async def _follow_mailpit(
+    client: httpx.AsyncClient, mailpit: httpx.AsyncClient, campaign_id: str, run: Phases
+) -> None:
+    last_count, last_change = 0, time.monotonic()
+    while True:
+        await asyncio.sleep(0.25)
+        count = await mailpit_total(mailpit)
+        now = time.monotonic()
+        if count and not run.first_email_at:
+            run.first_email_at = now
+        if count != last_count:
+            last_count, last_change = count, now
+            run.last_email_at = now
+        stats = await stats_of(client, campaign_id) if now - last_change > 2 else {}
+        settled = stats and stats.get("sent", 0) + stats.get("failed", 0) + stats.get(
+            "skipped", 0
+        ) >= stats.get("recipients", -1)
+        if settled and stats.get("sent") == count and stats.get("recipients", 0) > 0:
+            run.stats_exact_at, run.emails, run.stats = now, count, stats
+            return
+        if now - last_change > 120:
+            run.emails, run.stats = count, stats
+            print(f"  no new email for 120 s; stats {_brief(stats)}", flush=True)
+            return
+
+
+def _brief(stats: dict[str, Any]) -> str:
+    keys = ("targeted", "recipients", "sent", "failed", "skipped")
+    return ", ".join(f"{key} {stats.get(key)}" for key in keys)
+
+
+async def failure_reasons(authorization: str, campaign_id: str) -> Counter[str]:
+    """Why messages FAILED, from dispatch-svc's internal API (the gateway has no such view)."""
+    async with httpx.AsyncClient(base_url=DISPATCH, timeout=120) as dispatch:
+        answer = await dispatch.get(
+            f"/campaigns/{campaign_id}/messages",
+            params={"state": "FAILED"},
+            headers={"Authorization": authorization},
+        )
+    answer.raise_for_status()
+    return Counter(str(m.get("reason")) for m in answer.json()["messages"])
+
+
+class ApiSampler:
+    """Four operations of the staff's pages, each sampled in turn while the campaign sends."""
+
+    def __init__(self, client: httpx.AsyncClient, campaign_id: str) -> None:
+        self.client = client
+        self.campaign_id = campaign_id
+        self.stop = False
+        self.latencies: dict[str, list[float]] = {}
+        self.failures: dict[str, int] = {}
+
+    async def run(self) -> None:
+        operations: dict[str, Callable[[], Awaitable[Any]]] = {
+            "campaigns page": lambda: graphql(self.client, CAMPAIGNS_PAGE),
+            "campaign": lambda: self._get(f"/api/booking/campaigns/{self.campaign_id}"),
+            "stats": lambda: self._get(f"/api/booking/campaigns/{self.campaign_id}/stats"),
+            "estimate": lambda: graphql(self.client, ESTIMATE, t=TARGETING),
+        }
+        while not self.stop:
+            for name, operation in operations.items():
+                started = time.perf_counter()
+                try:
+                    await asyncio.wait_for(operation(), timeout=15)
+                except Exception:  # a timeout or an error answer: counted, and the worst case
+                    self.failures[name] = self.failures.get(name, 0) + 1
+                self.latencies.setdefault(name, []).append(time.perf_counter() - started)
+            await asyncio.sleep(0.2)
+
+    async def _get(self, path: str) -> None:
+        (await self.client.get(path)).raise_for_status()
+
+
+# --- report ---------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def report(run: Phases, peers: list[Any]) -> None:
+    sent = run.emails
+    send_seconds = run.last_email_at - run.first_email_at
+    from_slot = run.last_email_at - max(run.slot_at, run.launched_at)
+    ours = sent / from_slot if from_slot > 0 else 0.0
+    print("\n== pipeline ==")
+    print(f"seed: {run.seed_seconds:.1f} s")
+    print(
+        f"projection lag after the seed: estimate stable +{run.estimate_stable_after:.0f} s, "
+        f"every consumer group at lag 0 +{run.lag_zero_after:.0f} s"
+    )
+    print(f"estimate: {run.targeted:,} patients targeted")
+    print(
+        f"launch -> send time {max(0.0, run.slot_at - run.launched_at):.1f} s (the campaign's "
+        f"HH:MM); launch -> first email {run.first_email_at - run.launched_at:.1f} s"
+    )
+    print(f"first -> last email: {send_seconds:.1f} s for {sent:,} emails")
+    print(f"send time -> last email: {from_slot:.1f} s = {ours:,.0f} emails/s end to end")
+    if run.stats_exact_at:
+        print(f"launch -> stats exact: {run.stats_exact_at - run.launched_at:.1f} s")
+    else:
+        print("stats never matched Mailpit's count")
+    print(f"stats: {_brief(run.stats)}")
+    for reason, count in run.failures.most_common(5):
+        print(f"  FAILED {count:,}: {reason}")
+    print("\nAPI during the send (ms):  p50    p99    max   n  failed")
+    for name, values in run.api.items():
+        print(
+            f"  {name:<16} {percentile(values, 0.5) * 1000:7.0f} {percentile(values, 0.99) * 1000:6.0f}"
+            f" {max(values) * 1000:6.0f} {len(values):3d}"
+        )
+    for phase, used in run.cpu.items():
+        parts = ", ".join(f"{name} {seconds:.1f}" for name, seconds in sorted(used.items()))
+        print(f"CPU seconds, {phase}: {parts}")
+    print("\n== same run, same Mailpit ==")
+    print(f"  {'pipeline (send time -> last email)':<38} {ours:8,.0f} emails/s")
+    for peer in peers:
+        print(f"  {peer.name:<38} {peer.rate:8,.0f} emails/s  ({peer.notes})")
+        if peer.rate:
+            print(f"    pipeline / {peer.name}: {ours / peer.rate:.2f}x")
+
+
+async def run_peers(count: int, args: Any) -> list[Any]:
+    import peers  # tests/bench/peers.py
+
+    settings = load_settings("bench")
+    results = [
+        await peers.aiosmtplib_ceiling(
+            count, 10, settings.smtp_host, settings.smtp_port, mailpit_api=MAILPIT
+        )
+    ]
+    listmonk_bin = args.listmonk_bin
+    if listmonk_bin:
+        results.append(
+            await asyncio.to_thread(
+                peers.run_listmonk,
+                count,
+                Path(listmonk_bin),
+                smtp_host=settings.smtp_host,
+                smtp_port=settings.smtp_port,
+                mailpit_api=MAILPIT,
+            )
+        )
+    else:
+        print("listmonk skipped: give --listmonk-bin (a v6.2.0 binary built from its source)")
+    return results
+
+
+async def main_async(args: Any) -> None:
+    settings = load_settings("bench")
+    headers = {"Authorization": f"Bearer {token_for(settings, args.clinic)}"}
+    run = Phases()
+    print(f"clinic {args.clinic}, {args.patients:,} patients", flush=True)
+    async with (
+        httpx.AsyncClient(base_url=GATEWAY, headers=headers, timeout=60) as client,
+        httpx.AsyncClient(base_url=MAILPIT, timeout=30) as mailpit,
+    ):
+        if args.skip_seed:
+            run.targeted = await estimate(client)
+        else:
+            await seed_and_settle(settings, client, args, run)
+        await launch_and_follow(client, mailpit, args, run)
+    peers = [] if args.skip_peers else await run_peers(max(run.emails, 1000), args)
+    report(run, peers)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--patients", type=int, default=100_000)
+    parser.add_argument("--clinic", default=f"bench-{datetime.now(UTC):%m%d%H%M%S}")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--listmonk-bin", default=None)
+    parser.add_argument("--skip-peers", action="store_true")
+    parser.add_argument(
+        "--skip-seed", action="store_true", help="launch for a clinic seeded by an earlier run"
+    )
+    parser.add_argument(
+        "--launch-lead", type=float, default=5.0, help="seconds between launch and send time"
+    )
+    args = parser.parse_args()
+    args.listmonk_bin = args.listmonk_bin or os.environ.get("LISTMONK_BIN")
+    if args.listmonk_bin and not Path(args.listmonk_bin).is_file():
+        parser.error(f"--listmonk-bin: no file at {args.listmonk_bin}")
+    asyncio.run(main_async(args))
+
+
+if __name__ == "__main__":
+    main()
