@@ -173,19 +173,20 @@ async def estimate(request: Request) -> Response:
         read_seconds=round(read - started, 3),
         evaluate_seconds=round(time.perf_counter() - read, 3),
     )
-    return JSONResponse(
-        {
-            "total": result.total,
-            "targeted": result.targeted,
-            "heldOut": result.held_out,
-            "patients": result.patients,
-            "excluded": dict(result.excluded),
-            "byChannel": dict(result.by_channel),
-            "missingFields": [
-                {"field": name, "count": count} for name, count in result.missing.items()
-            ],
-        }
-    )
+    answer = {
+        "total": result.total,
+        "targeted": result.targeted,
+        "heldOut": result.held_out,
+        "patients": result.patients,
+        "excluded": dict(result.excluded),
+        "byChannel": dict(result.by_channel),
+    }
+    if wanted.merge_fields is not None or wanted.message_templates:
+        # Only when asked (fields, or templates using them): the answer is as before otherwise.
+        answer["missingFields"] = [
+            {"field": name, "count": count} for name, count in result.missing.items()
+        ]
+    return JSONResponse(answer)
 
 
 async def merge_data(request: Request) -> Response:
