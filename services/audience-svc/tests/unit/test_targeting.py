@@ -2,7 +2,7 @@
 
 from collections import Counter
 
-from audience_svc.domain.facts import fold, targeting_row
+from audience_svc.domain.facts import ROW_WIDTH, fold, targeting_row
 from audience_svc.domain.targeting import (
     DAY,
     Audience,
@@ -10,6 +10,7 @@ from audience_svc.domain.targeting import (
     is_held_out,
     variant_for,
 )
+from audience_svc.projection import Rows, _every_column
 from reengage_common.events import MessageTemplate, Targeting, Variant
 
 NOW = 1_800_000_000.0
@@ -150,3 +151,17 @@ def test_a_row_stored_before_the_gaps_column_still_tells_the_visit_and_the_stage
     )
 
     assert result.missing == {"patient.lastVisitDate": 1, "patient.treatmentStage": 1}
+
+
+def test_a_shard_stored_before_the_gaps_column_reads_with_every_column() -> None:
+    # given a shard's columns as a generation before R_GAPS stored them, and a new row
+    stored_before = [[value] for value in never_visited("old")[:-1]]
+    padded = _every_column(stored_before)
+
+    # when the projection reads it beside a shard of new rows
+    rows = list(Rows([padded, [[value] for value in never_visited("new")]]))
+
+    # then both rows have every position, and the old one still tells its missing visit
+    assert [len(r) for r in rows] == [ROW_WIDTH, ROW_WIDTH]
+    gaps = audience(merge_fields=("patient.lastVisitDate",))
+    assert evaluate(gaps, rows, NOW).missing == {"patient.lastVisitDate": 2}
