@@ -24,6 +24,7 @@ from campaign_svc.handlers import find_campaign
 from reengage_common.auth import MANAGE_REMINDERS, Identity
 from reengage_common.clinic import merge_data as clinic_merge_data
 from reengage_common.error_codes import CampaignErrorCode
+from reengage_common.events import MessageTemplate
 from reengage_common.messages import (
     TemplateRefused,
     TemplateRenderFailed,
@@ -73,7 +74,9 @@ def _object(request: Mapping[str, Any], field: str) -> Mapping[str, Any]:
     return value
 
 
-def _rendered(index: int, step: Any, merge_data: dict[str, Any], now: datetime) -> dict[str, Any]:
+def _rendered(
+    index: int, step: MessageTemplate, merge_data: dict[str, Any], now: datetime
+) -> dict[str, Any]:
     try:
         rendered = render_step(step, merge_data, now)
     except (TemplateRefused, TemplateRenderFailed) as exc:
