@@ -102,3 +102,34 @@ async def test_two_compactors_racing_over_arriving_pages_never_lose_or_double_a_
     assert all(i == {**full[i["patientId"]].to_json(), "cursor": i["cursor"]} for i in items)
     assert len(responded["items"]) == 100 and responded["pageInfo"]["hasNextPage"]
     assert {i["status"] for i in responded["items"]} == {"RESPONDED"}
+
+
+async def test_the_stats_batch_answers_every_campaign_as_its_own_stats_do(
+    infra, settings_for
+) -> None:
+    # given a campaign folded into a snapshot, one with every page unfolded, one with nothing
+    key = generate_signing_key()
+    settings = settings_for(
+        "tracking-svc", TrackingSettings, jwt_public_key=key.public_pem, compactor=False
+    )
+    token = issue_token(key, user_id="u-1", clinic_id=CLINIC, role="staff")
+    folded, unfolded, quiet = (f"c-batch-{n}-{uuid.uuid4().hex[:6]}" for n in range(3))
+    rng = random.Random(23)
+    facts = {folded: facts_of_campaign(rng, 200), unfolded: facts_of_campaign(rng, 120)}
+    async with serving(create_app(settings)) as client:
+        client.headers["authorization"] = f"Bearer {token}"
+        for campaign_id, campaign_facts in facts.items():
+            await store_facts({CLINIC: [(campaign_id, fact) for fact in campaign_facts]})
+        await Snapshots().compact_campaign(folded)
+
+        # when the three are asked for in one batch (one of them twice)
+        ids = [folded, unfolded, quiet, folded]
+        batch = await client.post("/stats/batch", json={"campaignIds": ids})
+        own = [
+            (await client.get(f"/campaigns/{c}/stats")).json() for c in (folded, unfolded, quiet)
+        ]
+
+    # then each answer is exactly that campaign's own stats, once, in the order asked
+    assert batch.status_code == 200, batch.text
+    assert batch.json()["items"] == own
+    assert [own[0]["recipients"], own[1]["recipients"], own[2]["recipients"]] == [200, 120, 0]

@@ -4,7 +4,6 @@ The gateway forwards the caller's token; it is verified here and its clinic scop
 so another clinic's campaign answers exactly like one without any activity.
 """
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -15,7 +14,13 @@ from starlette.routing import Route
 from reengage_common.auth import VIEW_ANALYTICS, AuthError, Identity, PermissionDenied
 from reengage_common.error_codes import TrackingErrorCode
 from reengage_common.web import error_response, identity_of, unauthenticated
-from tracking_svc.reads import BadInput, check_status, recipients_page, stats_of
+from tracking_svc.reads import (
+    BadInput,
+    check_status,
+    recipients_page,
+    stats_of,
+    stats_of_campaigns,
+)
 from tracking_svc.snapshots import Snapshots
 
 MAX_PAGE = 100
@@ -63,11 +68,9 @@ async def stats_batch(request: Request, identity: Identity) -> Response:
         raise BadInput(
             "campaignIds", f"at most {MAX_BATCH} at once", TrackingErrorCode.OUT_OF_RANGE
         )
-    snapshots = _snapshots(request)
-    items = await asyncio.gather(
-        *(stats_of(identity.clinic_id, i, snapshots) for i in dict.fromkeys(ids))
-    )
-    return JSONResponse({"items": list(items)})
+    unique = list(dict.fromkeys(ids))
+    items = await stats_of_campaigns(identity.clinic_id, unique, _snapshots(request))
+    return JSONResponse({"items": items})
 
 
 def page_size(raw: str | None) -> int:

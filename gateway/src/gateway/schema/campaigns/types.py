@@ -147,6 +147,8 @@ class Campaign:
         description="False while tracking-svc does not answer: the counts are 0 until it does.",
     )
     async def stats_available(self, info: Info[GatewayContext, None]) -> bool:
+        if not tracking.ever_launched(self.status.value):
+            return True  # a draft's figures are known: none
         return await _stats_of(info, self) is not None
 
     @classmethod
@@ -194,7 +196,9 @@ async def _stats_of(info: Info[GatewayContext, None], campaign: Campaign) -> Cam
 
 
 async def _figure(info: Info[GatewayContext, None], campaign: Campaign, name: str) -> int:
-    """One of the campaign's counters; 0 while tracking-svc does not answer."""
+    """One of the campaign's counters; 0 for a draft, and while tracking-svc does not answer."""
+    if not tracking.ever_launched(campaign.status.value):
+        return 0
     stats = await _stats_of(info, campaign)
     return getattr(stats, name) if stats is not None else 0
 
