@@ -219,7 +219,8 @@ class TrackingHandlers:
             "appointment_id": appointment.appointment_id,
             "at": iso(envelope.time),
         }
-        mark = contact_document(f"booking:{appointment.appointment_id}", **mark_fields)
+        # Appointment ids are the clinic's own: another clinic may use the same one.
+        mark = contact_document(f"booking:{clinic}:{appointment.appointment_id}", **mark_fields)
         if chosen.holdout:
             fact = Fact(
                 f.HOLDOUT_BOOKED,

@@ -84,12 +84,12 @@ class Tracking:
         items = (await self.recipients(campaign_id, first=100))["items"]
         return next((item for item in items if item["patientId"] == patient_id), None)
 
-    async def until(self, campaign_id: str, check) -> dict[str, Any]:
+    async def until(self, campaign_id: str, check, clinic: str = CLINIC) -> dict[str, Any]:
         """Wait for figures that satisfy `check`; returns them."""
         seen: dict[str, Any] = {}
 
         async def ready() -> bool:
-            seen.update(await self.stats(campaign_id))
+            seen.update(await self.stats(campaign_id, clinic))
             return bool(check(seen))
 
         try:
