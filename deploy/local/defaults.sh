@@ -12,6 +12,12 @@
 : "${LOB_FAKE_PORT:=8031}"
 export KAFKA_PORT MONGO_PORT MAILPIT_SMTP_PORT MAILPIT_HTTP_PORT TWILIO_FAKE_PORT LOB_FAKE_PORT
 
+# Local tooling runs in development mode: the public development keys and secrets below are
+# accepted, and every part says so in its first log line and /readyz. Unset, ENV means
+# production, which refuses them all.
+: "${ENV:=development}"
+export ENV
+
 # what the services and the test suite connect to
 : "${KAFKA_BOOTSTRAP_SERVERS:=127.0.0.1:$KAFKA_PORT}"
 : "${MONGO_URL:=mongodb://127.0.0.1:$MONGO_PORT}"

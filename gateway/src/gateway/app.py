@@ -6,7 +6,6 @@ from contextlib import asynccontextmanager
 
 import httpx
 from starlette.applications import Starlette
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.routing import Route, WebSocketRoute
 
@@ -17,10 +16,12 @@ from gateway.rest.routes import rest_routes
 from gateway.schema.tracking.live import LiveStats
 from gateway.schema.tracking.subscriptions import fetch_stats
 from reengage_common.logging import configure_logging
+from reengage_common.service import announce_mode
 from reengage_common.settings import Settings, load_settings
-from reengage_common.web import ReadinessCheck, TraceMiddleware, health_routes
+from reengage_common.web import ReadinessCheck, health_routes, shared_middleware
 
 SERVICE = "gateway"
+IMPORT_PATH = "/api/booking/patients/import"
 
 
 def create_app(
@@ -32,6 +33,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[dict[str, object]]:
         configure_logging(settings.service, settings.log_level)
+        announce_mode(settings)
         clients = make_service_clients(settings, transports)
         live_stats = LiveStats(settings, fetch_stats)  # its Kafka consumer starts on first use
         try:
@@ -60,12 +62,13 @@ def create_app(
     graphql = make_graphql_app(settings, ide)
     return Starlette(
         routes=[
-            *health_routes(readiness),
+            *health_routes(readiness, mode=settings.env),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             *(ide.routes() if ide is not None else []),
             *rest_routes(),
         ],
-        middleware=[Middleware(TraceMiddleware, service=settings.service)],
+        # A patient import streams a whole file: its own, larger body limit.
+        middleware=shared_middleware(settings, {IMPORT_PATH: settings.max_import_body_bytes}),
         lifespan=lifespan,
     )

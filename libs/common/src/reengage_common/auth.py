@@ -5,6 +5,7 @@ of (RS256/ES256 from `JWT_PUBLIC_KEY` or `JWT_JWKS_URL`; in development the dev 
 `exp`, `iss` and `aud` required. The key decides the algorithm, never the token's header.
 """
 
+import asyncio
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from typing import Any
 
 import jwt
 
+from reengage_common.jwks import JwksCache, SigningKeysUnavailable
 from reengage_common.jwt_keys import (
     SigningKey,
     VerificationKey,
@@ -92,13 +94,16 @@ REQUIRED_CLAIMS = ["exp", "iss", "aud", "sub", "clinic_id"]
 CLOCK_LEEWAY = timedelta(seconds=30)  # clocks of the identity service and ours drift a little
 JWKS_CACHE_SECONDS = 300
 JWKS_TIMEOUT_SECONDS = 5.0
+MAX_KID_LENGTH = 256  # a longer kid names no key of ours; not worth a fetch
 
 
 class TokenVerifier:
     """Checks a bearer token against the keys it was given and answers with the Identity.
 
     `keys` are static (a PEM public key, the dev public key, an HS256 secret in development);
-    `jwks` fetches keys by `kid` from the identity service and caches them.
+    `jwks` holds keys by `kid` from the identity service. `verify` never fetches on a running
+    event loop: `load_key` (async, off the loop's time) fetches first, which the web
+    middleware does for every request with a bearer token (`SigningKeysMiddleware`).
     """
 
     def __init__(
@@ -107,12 +112,18 @@ class TokenVerifier:
         issuer: str,
         audience: str,
         keys: Sequence[VerificationKey] = (),
-        jwks: jwt.PyJWKClient | None = None,
+        jwks: JwksCache | None = None,
     ) -> None:
         self.issuer = issuer
         self.audience = audience
         self.keys = tuple(keys)
         self.jwks = jwks
+
+    async def load_key(self, token: str) -> None:
+        """Fetch the JWKS key this token names, if it is not cached; never raises."""
+        kid = self._jwks_kid(token)
+        if kid is not None and self.jwks is not None:
+            await self.jwks.load(kid)
 
     def verify(self, token: str) -> Identity:
         key = self._key_for(_header_of(token))
@@ -145,15 +156,35 @@ class TokenVerifier:
 
     def _fetched_key(self, kid: str) -> VerificationKey | None:
         assert self.jwks is not None
+        on_loop = _on_event_loop()
+        if not on_loop:
+            self.jwks.load_blocking(kid)  # a script or sync test: blocking harms nobody
         try:
-            jwk = self.jwks.get_signing_key(kid)
-        except jwt.PyJWKClientConnectionError as exc:
-            raise AuthError(f"signing keys unavailable: {exc}") from exc
-        except jwt.PyJWKClientError:
-            return None  # not in the JWKS: a static key may still know it
-        if jwk.algorithm_name not in ASYMMETRIC_ALGORITHMS:
+            key = self.jwks.key_for(kid)
+        except SigningKeysUnavailable as exc:
+            raise AuthError(str(exc)) from exc
+        if key is None:
+            if on_loop:
+                self.jwks.schedule_load(kid)  # not loaded (yet): a retry may find it
+            return None  # a static key may still know it
+        if key.algorithm not in ASYMMETRIC_ALGORITHMS:
             raise AuthError(f"invalid token: key {kid!r} is not an asymmetric signing key")
-        return VerificationKey(jwk.key, jwk.algorithm_name, kid)
+        return key
+
+    def _jwks_kid(self, token: str) -> str | None:
+        try:
+            kid = jwt.get_unverified_header(token).get("kid")
+        except jwt.InvalidTokenError:
+            return None  # verify says why
+        return kid if isinstance(kid, str) and len(kid) <= MAX_KID_LENGTH else None
+
+
+def _on_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def _header_of(token: str) -> dict[str, Any]:
@@ -209,9 +240,7 @@ def _verifier(
         keys.append(load_public_key(public_key))
     jwks = None
     if jwks_url:
-        jwks = jwt.PyJWKClient(
-            jwks_url, cache_keys=True, lifespan=JWKS_CACHE_SECONDS, timeout=JWKS_TIMEOUT_SECONDS
-        )
+        jwks = JwksCache(jwks_url, refresh_seconds=JWKS_CACHE_SECONDS, timeout=JWKS_TIMEOUT_SECONDS)
     if env != "production":
         if not keys and jwks is None:
             keys.append(development_public_key(Path(development_dir)))

@@ -28,7 +28,6 @@ from aiokafka import AIOKafkaProducer
 from beanie import Document
 from pymongo import AsyncMongoClient
 from starlette.applications import Starlette
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.routing import BaseRoute
 
@@ -45,7 +44,7 @@ from reengage_common.leases import Lease, Leases, process_owner_id, run_under_le
 from reengage_common.logging import configure_logging
 from reengage_common.outbox import OutboxRelay
 from reengage_common.settings import Settings
-from reengage_common.web import ReadinessCheck, TraceMiddleware, health_routes
+from reengage_common.web import ReadinessCheck, health_routes, shared_middleware
 
 log = structlog.get_logger(__name__)
 
@@ -107,12 +106,15 @@ def build_service_app(
     handlers: HandlersFactory | None = None,
     background: Mapping[str, BackgroundLoop] | None = None,
     state: Callable[[Runtime], Mapping[str, Any]] | None = None,
+    larger_bodies: Mapping[str, int] | None = None,
 ) -> Starlette:
-    """`state(runtime)` adds service objects (e.g. command handlers) to every request's state."""
+    """`state(runtime)` adds service objects (e.g. command handlers) to every request's state;
+    `larger_bodies` maps a path that streams a file to its own body limit."""
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[dict[str, Any]]:
         configure_logging(settings.service, settings.log_level)
+        announce_mode(settings)
         mongo = make_mongo_client(settings)
         await init_documents(mongo, settings, documents)
         await ensure_topics(settings)
@@ -151,6 +153,7 @@ def build_service_app(
             port=settings.listen_port,
             database=settings.database_name,
             role=settings.service_role,
+            mode=settings.env,
         )
         try:
             yield {"runtime": runtime, **(state(runtime) if state else {})}
@@ -174,10 +177,23 @@ def build_service_app(
 
     serves_api = settings.service_role in ("all", "api")
     return Starlette(
-        routes=[*health_routes(readiness), *(routes if serves_api else ())],
-        middleware=[Middleware(TraceMiddleware, service=settings.service)],
+        routes=[*health_routes(readiness, mode=settings.env), *(routes if serves_api else ())],
+        middleware=shared_middleware(settings, larger_bodies),
         lifespan=lifespan,
     )
+
+
+def announce_mode(settings: Settings) -> None:
+    """The process's first log line: which part, and whether it runs in development mode,
+    where the public development keys and secrets are accepted (never expose such a process)."""
+    if settings.development_mode:
+        log.warning(
+            "service.starting",
+            mode=settings.env,
+            note="development mode: development keys and secrets are accepted; not for production",
+        )
+    else:
+        log.info("service.starting", mode=settings.env)
 
 
 def serve(app: Starlette, settings: Settings) -> None:

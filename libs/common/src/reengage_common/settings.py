@@ -1,8 +1,17 @@
-"""Settings read from the environment, shared by every service and the gateway."""
+"""Settings read from the environment, shared by every service and the gateway.
 
-from typing import Literal
+Production is the default: with no `ENV`, a process runs as production and refuses to start
+while any setting it uses still has a development value (`production_problems`, all of them
+named at once). Only the local tooling (`./dev`, deploy/local/defaults.sh, the development
+compose overlay, the test suite) sets `ENV=development` or `ENV=test`.
+"""
 
-from pydantic import Field, model_validator
+import ipaddress
+import sys
+from typing import Literal, NoReturn, TypeVar
+from urllib.parse import urlsplit
+
+from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from reengage_common.jwt_keys import load_public_key
@@ -11,6 +20,11 @@ DEVELOPMENT_JWT_SECRET = "dev-secret-change-me-0123456789abcdef"
 DEVELOPMENT_JWT_ISSUER = "reengage-dev"
 DEVELOPMENT_JWT_AUDIENCE = "reengage"
 DEVELOPMENT_LINK_SECRET = "dev-link-secret-change-me-0123456789abcdef"
+# The Twilio auth token of the local stand-in (deploy/local); public, so never a real one.
+DEVELOPMENT_TWILIO_AUTH_TOKEN = "dev-twilio-token"
+# Secrets that sign or authenticate must be long enough not to be guessed.
+MIN_SECRET_BYTES = 32
+PRODUCTION_REFUSED = "production refuses to start"
 
 SERVICE_PORTS = {
     "gateway": 8000,
@@ -27,7 +41,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=None, extra="ignore")
 
     service: str = "common"
-    env: Literal["development", "test", "production"] = "development"
+    # No ENV is production: a deployment that forgets it fails closed, not open.
+    env: Literal["development", "test", "production"] = "production"
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     # Topic settings: the defaults suit one local broker; a cluster sets 3 replicas and more
     # partitions (a consumer group spreads over at most this many replicas).
@@ -78,35 +93,57 @@ class Settings(BaseSettings):
     gateway_launch_deadline_seconds: float = Field(default=30.0, gt=0)
     gateway_import_deadline_seconds: float = Field(default=600.0, gt=0)
     gateway_probe_deadline_seconds: float = Field(default=1.0, gt=0)
+    # Most bytes of a request body (GraphQL, REST, a service's internal API), checked before
+    # the body is parsed or the caller authenticated: 413 beyond. A patient import streams a
+    # whole file and has its own, larger limit.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_import_body_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
 
     @model_validator(mode="after")
-    def _refuse_development_secret_in_production(self) -> "Settings":
-        self._check_token_keys()
-        if self.env == "production" and self.link_secret == DEVELOPMENT_LINK_SECRET:
-            raise ValueError("LINK_SECRET: set your own secret; production refuses the dev one")
-        if self.env == "production" and len(self.link_secret) < 32:
-            raise ValueError("LINK_SECRET: use at least 32 characters in production")
-        return self
-
-    def _check_token_keys(self) -> None:
+    def _refuse_unsafe_production(self) -> "Settings":
         if self.jwt_public_key:
             try:
                 load_public_key(self.jwt_public_key)
             except ValueError as exc:
                 raise ValueError(f"JWT_PUBLIC_KEY: {exc}") from exc
-        if self.env != "production":
-            return
+        if self.env == "production":
+            problems = self.production_problems()
+            if problems:
+                # One message naming every setting, so a deployment is fixed in one round.
+                raise ValueError(f"{PRODUCTION_REFUSED}:\n  - " + "\n  - ".join(problems))
+        return self
+
+    @property
+    def development_mode(self) -> bool:
+        return self.env != "production"
+
+    def production_problems(self) -> list[str]:
+        """Each setting this process uses that still is unsafe for production, with why.
+
+        A service whose settings add secrets (dispatch, tracking) extends this list.
+        """
+        return self._token_key_problems()
+
+    def _token_key_problems(self) -> list[str]:
+        problems = []
         if self.jwt_secret:
-            raise ValueError(
+            problems.append(
                 "JWT_SECRET: production refuses HS256 shared secrets; "
                 "set JWT_PUBLIC_KEY or JWT_JWKS_URL (RS256/ES256)"
             )
         if not (self.jwt_public_key or self.jwt_jwks_url):
-            raise ValueError("JWT_PUBLIC_KEY: production needs JWT_PUBLIC_KEY or JWT_JWKS_URL")
+            problems.append("JWT_PUBLIC_KEY: production needs JWT_PUBLIC_KEY or JWT_JWKS_URL")
         if self.jwt_jwks_url and not self.jwt_jwks_url.startswith("https://"):
-            raise ValueError("JWT_JWKS_URL: production fetches signing keys over https only")
+            problems.append("JWT_JWKS_URL: production fetches signing keys over https only")
         if self.jwt_issuer == DEVELOPMENT_JWT_ISSUER:
-            raise ValueError("JWT_ISSUER: set the issuer of the platform's tokens")
+            problems.append("JWT_ISSUER: set the issuer of the platform's tokens")
+        return problems
+
+    def link_problems(self) -> list[str]:
+        """For the services that make (dispatch) or check (tracking) patients' links."""
+        problems = secret_problems("LINK_SECRET", self.link_secret, DEVELOPMENT_LINK_SECRET)
+        problem = public_https_problem("PUBLIC_BASE_URL", self.public_base_url)
+        return problems + ([problem] if problem else [])
 
     @property
     def database_name(self) -> str:
@@ -125,5 +162,58 @@ class Settings(BaseSettings):
         return f"{self.kafka_topic_prefix}{self.service}"
 
 
+def secret_problems(name: str, value: str | None, *development: str) -> list[str]:
+    """A production secret must be set, its own (not a development value) and long enough."""
+    if not value:
+        return [f"{name}: not set; production needs a secret of its own"]
+    if value in development:
+        return [f"{name}: the development value is public; set a secret of your own"]
+    if len(value.encode()) < MIN_SECRET_BYTES:
+        return [f"{name}: use at least {MIN_SECRET_BYTES} bytes"]
+    return []
+
+
+def public_https_problem(name: str, url: str) -> str | None:
+    """Patients and providers reach this address: https, and not this machine's loopback."""
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname:
+        return f"{name}: production needs an https URL, not {url!r}"
+    if _is_loopback(parts.hostname):
+        return f"{name}: {url!r} is a loopback address nobody outside this machine reaches"
+    return None
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a name, not an address
+
+
 def load_settings(service: str, **overrides: object) -> Settings:
     return Settings(service=service, **overrides)
+
+
+AnySettings = TypeVar("AnySettings", bound=Settings)
+
+
+def settings_or_exit(settings_class: type[AnySettings], **overrides: object) -> AnySettings:
+    """A process's settings, or exit with a message naming every setting that is wrong.
+
+    For `python -m <part>`: an operator reads the reasons, not a pydantic traceback.
+    """
+    try:
+        return settings_class(**overrides)
+    except ValidationError as exc:
+        _exit_with(exc)
+
+
+def _exit_with(error: ValidationError) -> NoReturn:
+    reasons = [str(item["msg"]).removeprefix("Value error, ") for item in error.errors()]
+    sys.stderr.write(f"{error.title}: cannot start\n")
+    for reason in reasons:
+        sys.stderr.write(f"{reason}\n")
+    sys.stderr.flush()
+    raise SystemExit(2)

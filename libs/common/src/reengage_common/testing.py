@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 
 import httpx
@@ -96,10 +96,15 @@ class ServiceProcess:
     sends SIGKILL, which no handler in the process can soften.
     """
 
-    def __init__(self, module: str, env: Mapping[str, str], log_path: str) -> None:
+    def __init__(
+        self, module: str, env: Mapping[str, str], log_path: str, unset: Sequence[str] = ()
+    ) -> None:
+        """`unset` names variables of the test run's environment the process must not see
+        (e.g. `ENV`, to start it as a deployment without one would)."""
         self.module = module
         self.port = free_port()
-        self._env = {**os.environ, **env, "PORT": str(self.port)}
+        inherited = {name: value for name, value in os.environ.items() if name not in unset}
+        self._env = {**inherited, **env, "PORT": str(self.port)}
         self._log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
 

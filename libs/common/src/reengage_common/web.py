@@ -1,10 +1,12 @@
-"""HTTP pieces every part shares: health routes, trace-id middleware, auth of internal calls."""
+"""HTTP pieces every part shares: health routes, trace-id, body-limit and signing-key
+middleware, auth of internal calls."""
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 
 import structlog
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -21,8 +23,11 @@ ReadinessCheck = Callable[[], Awaitable[None]]
 log = structlog.get_logger(__name__)
 
 
-def health_routes(checks: Callable[[Request], Mapping[str, ReadinessCheck]]) -> list[Route]:
-    """`/healthz` (the process answers), `/readyz` (its dependencies answer), `/metrics`."""
+def health_routes(
+    checks: Callable[[Request], Mapping[str, ReadinessCheck]], *, mode: str = "production"
+) -> list[Route]:
+    """`/healthz` (the process answers), `/readyz` (its dependencies answer, and the mode it
+    runs in: a development process says so to whoever deploys it), `/metrics`."""
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -41,7 +46,7 @@ def health_routes(checks: Callable[[Request], Mapping[str, ReadinessCheck]]) -> 
         results = dict(zip(named, answers, strict=True))
         ready = all(value == "ok" for value in results.values())
         return JSONResponse(
-            {"status": "ready" if ready else "not ready", "checks": results},
+            {"status": "ready" if ready else "not ready", "mode": mode, "checks": results},
             status_code=200 if ready else 503,
         )
 
@@ -67,7 +72,8 @@ class TraceMiddleware:
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
-        incoming = headers.get(TRACE_HTTP_HEADER.encode(), b"").decode() or None
+        # latin-1 never fails; `traced` keeps only a well-formed id and makes a new one instead
+        incoming = headers.get(TRACE_HTTP_HEADER.encode(), b"").decode("latin-1") or None
         with traced(incoming) as trace_id:
             status = 500
 
@@ -112,3 +118,126 @@ def error_response(status: int, code: str, message: str, **extra: object) -> JSO
 
 def unauthenticated(exc: AuthError) -> JSONResponse:
     return error_response(401, "UNAUTHENTICATED", str(exc))
+
+
+def payload_too_large(limit: int) -> JSONResponse:
+    return error_response(413, "TOO_LARGE", f"request body over {limit} bytes", limit=limit)
+
+
+class BodyTooLarge(Exception):
+    """Raised into the app by the body's `receive` once the body passes its limit."""
+
+
+class BodyLimitMiddleware:
+    """At most `limit` bytes of request body (a larger one for the paths in `larger`): 413.
+
+    Checked before anything parses the body or authenticates the caller: a Content-Length
+    over the limit is refused unread; a chunked body is counted as it streams, and the app's
+    `receive` raises BodyTooLarge at the first byte past the limit. Whatever the app then
+    answers (its error handling may turn the exception into a 400 or 500, or a proxy route
+    into a 503) is replaced by the 413, if its answer has not started.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int, larger: Mapping[str, int] | None = None) -> None:
+        self.app = app
+        self.limit = limit
+        self.larger = dict(larger or {})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.larger.get(scope["path"], self.limit)
+        declared = _content_length(scope)
+        if declared is not None and declared > limit:
+            await payload_too_large(limit)(scope, receive, send)
+            return
+        await _LimitedRequest(self.app, limit).run(scope, receive, send)
+
+
+class _LimitedRequest:
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+        self.received = 0
+        self.exceeded = False
+        self.started = False
+
+    async def run(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def counted_receive() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                self.received += len(message.get("body", b""))
+                if self.received > self.limit:
+                    self.exceeded = True
+                    raise BodyTooLarge(f"request body over {self.limit} bytes")
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            if self.exceeded and not self.started:
+                return  # the app's answer to a body it never got whole: the 413 replaces it
+            self.started = self.started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, guarded_send)
+        except Exception:
+            if not self.exceeded:
+                raise
+        if self.exceeded and not self.started:
+            log.info("request.body_too_large", path=scope["path"], limit=self.limit)
+            await payload_too_large(self.limit)(scope, receive, send)
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers") or []:
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None  # the server refuses a malformed one before we see it
+    return None
+
+
+class SigningKeysMiddleware:
+    """Loads the signing key a bearer token names before the app verifies it synchronously.
+
+    With a JWKS, an unknown `kid` means a fetch from the identity service: done here, awaited
+    on the loop's time (an async client), cached, so `TokenVerifier.verify` (sync, in routes
+    and resolvers) finds it and never fetches. Without a JWKS this does nothing.
+    """
+
+    def __init__(self, app: ASGIApp, verifier: Callable[[], TokenVerifier]) -> None:
+        self.app = app
+        self.verifier = verifier
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            authorization = _header(scope, b"authorization")
+            if authorization:
+                try:
+                    token = bearer_token(authorization)
+                except AuthError:
+                    token = None  # the route answers 401 itself
+                if token is not None:
+                    await self.verifier().load_key(token)
+        await self.app(scope, receive, send)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers") or []:
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+def shared_middleware(
+    settings: Settings, larger: Mapping[str, int] | None = None
+) -> list[Middleware]:
+    """What every part's app wraps its routes in, outermost first: a trace id for everything
+    (the 413 too), then the body limit, then the signing key of the caller's token."""
+    return [
+        Middleware(TraceMiddleware, service=settings.service),
+        Middleware(BodyLimitMiddleware, limit=settings.max_body_bytes, larger=larger),
+        Middleware(SigningKeysMiddleware, verifier=lambda: verifier_for(settings)),
+    ]

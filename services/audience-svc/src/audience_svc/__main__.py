@@ -1,10 +1,11 @@
 from audience_svc.app import create_app
 from audience_svc.config import AudienceSettings
 from reengage_common.service import serve
+from reengage_common.settings import settings_or_exit
 
 
 def main() -> None:
-    settings = AudienceSettings()
+    settings = settings_or_exit(AudienceSettings)
     serve(create_app(settings), settings)
 
 

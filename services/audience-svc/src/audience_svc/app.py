@@ -89,4 +89,6 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Star
             "clock": clock,
             "import_chunk_rows": settings.import_chunk_rows,
         },
+        # an import streams a whole file: its own, larger body limit
+        larger_bodies={"/import": settings.max_import_body_bytes},
     )

@@ -1,10 +1,11 @@
 from campaign_svc.app import create_app
 from campaign_svc.config import CampaignSettings
 from reengage_common.service import serve
+from reengage_common.settings import settings_or_exit
 
 
 def main() -> None:
-    settings = CampaignSettings()
+    settings = settings_or_exit(CampaignSettings)
     serve(create_app(settings), settings)
 
 

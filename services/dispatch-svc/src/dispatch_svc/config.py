@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import AliasChoices, Field
 
-from reengage_common.settings import Settings
+from reengage_common.settings import DEVELOPMENT_TWILIO_AUTH_TOKEN, Settings, secret_problems
 
 
 class DispatchSettings(Settings):
@@ -34,7 +34,7 @@ class DispatchSettings(Settings):
     # --- SMS through Twilio's Messages API ---------------------------------------------------
     twilio_api_base: str = "https://api.twilio.com"
     twilio_account_sid: str = "AC00000000000000000000000000000000"
-    twilio_auth_token: str = "dev-twilio-token"
+    twilio_auth_token: str = DEVELOPMENT_TWILIO_AUTH_TOKEN
     sms_from: str = Field(
         default="+15005550006", validation_alias=AliasChoices("sms_from", "twilio_from_number")
     )
@@ -79,3 +79,10 @@ class DispatchSettings(Settings):
     # gave ~1,050 emails/s, 30 ms ~1,220 (fewer commands: FerretDB 136 -> 100 µs, ours 570 ->
     # 480 µs per email), 100 ms ~870 (senders wait on their outcomes).
     outcome_linger_seconds: float = Field(default=0.03, ge=0)
+
+    def production_problems(self) -> list[str]:
+        # dispatch makes patients' links and authenticates to Twilio with the token
+        twilio = secret_problems(
+            "TWILIO_AUTH_TOKEN", self.twilio_auth_token, DEVELOPMENT_TWILIO_AUTH_TOKEN
+        )
+        return super().production_problems() + self.link_problems() + twilio

@@ -1,10 +1,11 @@
 from reengage_common.service import serve
+from reengage_common.settings import settings_or_exit
 from tracking_svc.app import create_app
 from tracking_svc.config import TrackingSettings
 
 
 def main() -> None:
-    settings = TrackingSettings()
+    settings = settings_or_exit(TrackingSettings)
     serve(create_app(settings), settings)
 
 

@@ -2,19 +2,27 @@
 
 from pydantic import Field
 
-from reengage_common.settings import Settings
+from reengage_common.settings import (
+    DEVELOPMENT_TWILIO_AUTH_TOKEN,
+    Settings,
+    public_https_problem,
+    secret_problems,
+)
+
+# The demo clinic's booking page: fine locally, never where a real patient is sent.
+DEVELOPMENT_BOOKING_URL = "https://brightsmiles.example/book"
 
 
 class TrackingSettings(Settings):
     service: str = "tracking-svc"
     # Twilio signs its webhooks with the account's auth token (X-Twilio-Signature).
-    twilio_auth_token: str = "dev-twilio-token"
+    twilio_auth_token: str = DEVELOPMENT_TWILIO_AUTH_TOKEN
     # The email provider's event webhook sends this in X-Webhook-Secret; unset refuses them all.
     email_webhook_secret: str | None = None
     # A booking this many days after a campaign's last contact is that campaign's rebooking.
     attribution_days: int = Field(default=30, ge=1)
     # Where /b/ sends a patient when the campaign's clinic profile has no booking page.
-    fallback_booking_url: str = "https://brightsmiles.example/book"
+    fallback_booking_url: str = DEVELOPMENT_BOOKING_URL
     # Public endpoints read at most this much body; Twilio's largest form is a few kB.
     max_public_body_bytes: int = Field(default=64 * 1024, ge=1024)
     # The compactor folds new fact pages into campaign snapshots this often when it is idle
@@ -22,3 +30,19 @@ class TrackingSettings(Settings):
     compact_interval_seconds: float = Field(default=0.5, gt=0)
     # Off: no compactor on this replica (benchmarks measure the unfolded worst case with it).
     compactor: bool = True
+
+    def production_problems(self) -> list[str]:
+        # With a public Twilio token or webhook secret anyone could forge STOPs, bounces and
+        # replies; the links and the booking fallback are what patients open.
+        problems = super().production_problems() + self.link_problems()
+        problems += secret_problems(
+            "TWILIO_AUTH_TOKEN", self.twilio_auth_token, DEVELOPMENT_TWILIO_AUTH_TOKEN
+        )
+        problems += secret_problems("EMAIL_WEBHOOK_SECRET", self.email_webhook_secret)
+        return problems + self._booking_fallback_problems()
+
+    def _booking_fallback_problems(self) -> list[str]:
+        if self.fallback_booking_url == DEVELOPMENT_BOOKING_URL:
+            return ["FALLBACK_BOOKING_URL: the demo clinic's page; set your own booking page"]
+        problem = public_https_problem("FALLBACK_BOOKING_URL", self.fallback_booking_url)
+        return [problem] if problem else []
