@@ -8,23 +8,17 @@ Every one reads at most `max_public_body_bytes` (413 beyond) and answers bad inp
 
 import hmac
 import json
-from html import escape
 from typing import Any
 
 import structlog
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from reengage_common.events import Channel, ResponseKind
-from reengage_common.messages import (
-    BOOKING_CLICK,
-    UNSUBSCRIBE,
-    BadLinkToken,
-    LinkClaims,
-    read_link_token,
-)
+from tracking_svc import link_pages
+from tracking_svc.bodies import BodyTooLarge, read_body, read_form, too_large, tracking_of
 from tracking_svc.domain.replies import (
     ReplyMeaning,
     is_permanent_sms_failure,
@@ -33,46 +27,12 @@ from tracking_svc.domain.replies import (
     signature_matches,
     twiml,
 )
-from tracking_svc.handlers import TrackingHandlers, response_envelope
+from tracking_svc.handlers import response_envelope
 from tracking_svc.inbound import match_sender, store_reply
-from tracking_svc.store import clinic_of, contact_by_key, keep_unmatched, launched
+from tracking_svc.store import clinic_of, keep_unmatched, launched
 
 log = structlog.get_logger(__name__)
-MAX_FORM_FIELDS = 64
 MAX_EMAIL_EVENTS = 500
-
-
-class BodyTooLarge(Exception):
-    pass
-
-
-def _tracking(request: Request) -> TrackingHandlers:
-    return request.state.tracking
-
-
-async def read_body(request: Request) -> bytes:
-    """The body, refused before parsing when it is larger than allowed."""
-    limit = _tracking(request).settings.max_public_body_bytes
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge
-    received = bytearray()
-    async for chunk in request.stream():
-        received.extend(chunk)
-        if len(received) > limit:
-            raise BodyTooLarge
-    body = bytes(received)
-    request._body = body  # starlette's form parser reads the cached body, not the socket again
-    return body
-
-
-async def read_form(request: Request) -> FormData:
-    await read_body(request)
-    return await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
-
-
-def too_large() -> Response:
-    return JSONResponse({"error": {"code": "TOO_LARGE", "message": "body too large"}}, 413)
 
 
 def bad_request(field: str, message: str, status: int = 400) -> Response:
@@ -84,7 +44,7 @@ def bad_request(field: str, message: str, status: int = 400) -> Response:
 
 def _public_url(request: Request) -> str:
     """The URL the provider signed: PUBLIC_BASE_URL + our path (+ query)."""
-    base = _tracking(request).settings.public_base_url.rstrip("/")
+    base = tracking_of(request).settings.public_base_url.rstrip("/")
     query = f"?{request.url.query}" if request.url.query else ""
     return f"{base}{request.url.path}{query}"
 
@@ -97,7 +57,7 @@ async def _signed_twilio_form(request: Request) -> FormData | Response:
     except Exception:  # python-multipart refuses malformed bodies and too many fields
         return bad_request("body", "not a form")
     params = [(name, value) for name, value in form.multi_items() if isinstance(value, str)]
-    token = _tracking(request).settings.twilio_auth_token
+    token = tracking_of(request).settings.twilio_auth_token
     if not signature_matches(
         token, _public_url(request), params, request.headers.get("x-twilio-signature")
     ):
@@ -114,7 +74,7 @@ async def twilio_inbound(request: Request) -> Response:
     if not isinstance(sender, str) or not sender or not isinstance(sid, str) or not sid:
         return bad_request("From" if not sender else "MessageSid", "is required")
     text = body if isinstance(body, str) else ""
-    tracking = _tracking(request)
+    tracking = tracking_of(request)
     recipient = await match_sender(sender)
     meaning = meaning_of(text)
     if recipient is None:
@@ -170,7 +130,7 @@ async def twilio_status(request: Request) -> Response:
 
 
 async def _report(request: Request, pmid: str, outcome: str) -> None:
-    tracking = _tracking(request)
+    tracking = tracking_of(request)
     now = tracking.clock()
     if not await tracking.delivery_reported(pmid, outcome, now):
         # The callback beat message.sent to us: kept, and applied when that event arrives.
@@ -181,7 +141,7 @@ EMAIL_OUTCOMES = {"delivered": "delivered", "complaint": "complained"}
 
 
 async def email_events(request: Request) -> Response:
-    secret = _tracking(request).settings.email_webhook_secret
+    secret = tracking_of(request).settings.email_webhook_secret
     given = request.headers.get("x-webhook-secret", "")
     if not secret or not hmac.compare_digest(secret.encode(), given.encode()):
         return bad_request("X-Webhook-Secret", "missing or wrong", 401)
@@ -223,111 +183,9 @@ def _email_events_problem(events: Any) -> tuple[str, str] | None:
     return None
 
 
-# --- links in messages ------------------------------------------------------------------------
-
-
-def page(title: str, message: str, status: int = 200, form: str = "") -> HTMLResponse:
-    return HTMLResponse(
-        "<!doctype html><html lang=en><head><meta charset=utf-8>"
-        '<meta name=viewport content="width=device-width,initial-scale=1">'
-        f'<title>{escape(title)}</title></head><body style="font-family:sans-serif;max-width:32em;'
-        f'margin:3em auto;padding:0 1em"><h1>{escape(title)}</h1><p>{escape(message)}</p>'
-        f"{form}</body></html>",
-        status_code=status,
-        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
-    )
-
-
-def bad_link(error: BadLinkToken) -> HTMLResponse:
-    if error.expired:
-        return page(
-            "This link has expired", "Please reply STOP to a text, or contact the clinic.", 410
-        )
-    return page(
-        "This link is not valid",
-        "The link may have been cut or changed. Please contact the clinic directly.",
-        400,
-    )
-
-
-def _claims(request: Request, purpose: Any) -> LinkClaims:
-    settings = _tracking(request).settings
-    return read_link_token(
-        settings.link_secret, request.path_params["token"], purpose, now=_tracking(request).clock()
-    )
-
-
-async def unsubscribe_page(request: Request) -> Response:
-    try:
-        _claims(request, UNSUBSCRIBE)
-    except BadLinkToken as error:
-        return bad_link(error)
-    button = (
-        '<form method=post><input type=hidden name="List-Unsubscribe" value="One-Click">'
-        "<button type=submit>Unsubscribe</button></form>"
-    )
-    return page("Unsubscribe", "Stop receiving these messages from the clinic?", form=button)
-
-
-async def unsubscribe(request: Request) -> Response:
-    try:
-        form = await read_form(request)
-    except BodyTooLarge:
-        return too_large()
-    except Exception:
-        return page("Nothing was changed", "The request was not understood.", 400)
-    try:
-        claims = _claims(request, UNSUBSCRIBE)
-    except BadLinkToken as error:
-        return bad_link(error)
-    if form.get("List-Unsubscribe") != "One-Click":
-        return page("Nothing was changed", "Use the Unsubscribe button to confirm.", 400)
-    tracking = _tracking(request)
-    await tracking.publisher.publish(
-        response_envelope(
-            ResponseKind.UNSUBSCRIBED,
-            clinic_id=claims.clinic_id,
-            campaign_id=claims.campaign_id,
-            patient_id=claims.patient_id,
-            at=tracking.clock(),
-            dedupe=f"unsubscribe:{claims.clinic_id}:{claims.campaign_id}:{claims.patient_id}:{claims.channel}",
-            channel=claims.channel,
-        )
-    )
-    return page("You are unsubscribed", "You will receive no more of these messages.")
-
-
-async def booking_click(request: Request) -> Response:
-    try:
-        claims = _claims(request, BOOKING_CLICK)
-    except BadLinkToken as error:
-        return bad_link(error)
-    tracking = _tracking(request)
-    now = tracking.clock()
-    sent = await contact_by_key(f"sent:{claims.message_id}")
-    channel = Channel(sent["channel"]) if sent and sent.get("channel") else None
-    await tracking.publisher.publish_many(
-        response_envelope(
-            kind,
-            clinic_id=claims.clinic_id,
-            campaign_id=claims.campaign_id,
-            patient_id=claims.patient_id,
-            at=now,
-            dedupe=f"click:{claims.clinic_id}:{claims.message_id}:{kind.value}",
-            channel=channel,
-        )
-        for kind in (ResponseKind.CLICKED, ResponseKind.INTERESTED)
-    )
-    clinic = clinic_of(await launched(claims.clinic_id, claims.campaign_id))
-    target = (clinic.booking_url if clinic else None) or tracking.settings.fallback_booking_url
-    return RedirectResponse(target, status_code=303, headers={"Cache-Control": "no-store"})
-
-
 routes = [
     Route("/webhooks/twilio/inbound", twilio_inbound, methods=["POST"]),
     Route("/webhooks/twilio/status", twilio_status, methods=["POST"]),
     Route("/webhooks/email/events", email_events, methods=["POST"]),
-    Route("/u/{token}", unsubscribe_page, methods=["GET"]),
-    Route("/u/{token}", unsubscribe, methods=["POST"]),
-    Route("/b/{token}", booking_click, methods=["GET"]),
+    *link_pages.routes,
 ]

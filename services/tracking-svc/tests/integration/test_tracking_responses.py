@@ -181,7 +181,7 @@ async def test_unsubscribe_and_booking_links(tracking) -> None:
     assert click.status_code == 303 and click.headers["location"] == BOOKING_URL
     assert after_click["interested"] == 1 and after_click["unsubscribed"] == 0
     assert one_click.status_code == 200 and "unsubscribed" in one_click.text
-    assert stats["byChannel"][0]["responses"] == {"CLICKED": 1, "INTERESTED": 1, "UNSUBSCRIBED": 1}
+    assert stats["byChannel"][0]["responses"] == {"CLICKED": 1, "UNSUBSCRIBED": 1}
     assert (await tracking.recipient(campaign, "p1"))["status"] == "UNSUBSCRIBED"
 
 

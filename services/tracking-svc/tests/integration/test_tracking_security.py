@@ -4,9 +4,11 @@ the clinic whose number they were sent to, clicks stop nothing, bookings are key
 from datetime import timedelta
 
 import pytest
-from tracking_support import T0, launched, new_campaign, step
+from tracking_support import BOOKING_URL, CLINIC, T0, launched, new_campaign, step
 
-from reengage_common.events import AppointmentStatus, AppointmentUpdated
+from reengage_common.events import AppointmentStatus, AppointmentUpdated, Channel, parse
+from reengage_common.messages import LinkClaims, booking_link
+from reengage_common.testing import read_topic
 
 pytestmark = pytest.mark.infra
 OTHER = "clinic-b"
@@ -46,3 +48,39 @@ async def test_another_clinics_equal_appointment_id_leaves_this_clinics_booking_
     stats = await tracking.until(ours, lambda s: s["revenueCents"] == 0)
     assert stats["revenueCents"] == 0
     assert (await tracking.stats(theirs, clinic=OTHER))["revenueCents"] == 25000
+
+
+SCANNERS = [
+    {"user-agent": "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)"},
+    {"user-agent": "facebookexternalhit/1.1"},
+    {"user-agent": "WhatsApp/2.23.20.0"},
+    {"user-agent": "Mozilla/5.0 (compatible; Proofpoint URL Defense)"},
+    {"user-agent": "Mozilla/5.0 Chrome/120", "sec-purpose": "prefetch;prerender"},
+    {"user-agent": "Mozilla/5.0 Firefox/120", "purpose": "prefetch"},
+]
+
+
+async def test_a_booking_link_is_a_click_only_when_a_patient_opens_it(tracking) -> None:
+    # given an emailed booking link
+    campaign = new_campaign()
+    due, sent = step(campaign, "p1", channel=Channel.EMAIL)
+    await tracking.emit(launched(campaign), due, sent)
+    await tracking.until(campaign, lambda s: s["sent"] == 1)
+    claims = LinkClaims(sent.message_id, campaign, "p1", CLINIC)
+    link = booking_link("", tracking.settings.link_secret, claims, now=T0)
+
+    # when a HEAD, link scanners and prefetches open it, then the patient clicks
+    head = await tracking.public.head(link)
+    scanned = [await tracking.public.get(link, headers=headers) for headers in SCANNERS]
+    click = await tracking.public.get(link, headers={"user-agent": "Mozilla/5.0 Safari/17"})
+
+    # then every one is sent to the booking page, and only the click is recorded: as CLICKED
+    stats = await tracking.until(campaign, lambda s: s["clicked"] == 1)
+    for answer in (head, *scanned, click):
+        assert answer.status_code == 303 and answer.headers["location"] == BOOKING_URL
+    published = await read_topic(
+        tracking.settings, tracking.settings.topic("recipient.responded"), count=500, within=3
+    )
+    ours = [parse(r.value) for r in published if parse(r.value).data.campaign_id == campaign]
+    assert [e.data.kind.value for e in ours] == ["CLICKED"]
+    assert stats["byChannel"][0]["responses"] == {"CLICKED": 1}

@@ -55,6 +55,7 @@ class Tracking:
     publisher: EventPublisher
     clock: FakeClock
     key: Any
+    public: Any  # a client of the public routes (/u, /b, /webhooks)
 
     def headers(self, clinic: str = CLINIC) -> dict[str, str]:
         token = issue_token(self.key, user_id="u-1", clinic_id=clinic, role="staff")
@@ -124,7 +125,8 @@ async def tracking(infra, settings_for) -> AsyncIterator[Tracking]:
     await producer.start()
     try:
         async with serving(create_app(settings, clock=clock), base_url="http://tracking") as client:
-            yield Tracking(client, settings, EventPublisher(settings, producer), clock, key)
+            publisher = EventPublisher(settings, producer)
+            yield Tracking(client, settings, publisher, clock, key, client)
     finally:
         await producer.stop()
 
