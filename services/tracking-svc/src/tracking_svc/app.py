@@ -22,6 +22,7 @@ from reengage_common.settings import Settings
 from tracking_svc import api, public
 from tracking_svc.config import TrackingSettings
 from tracking_svc.handlers import Clock, TrackingHandlers
+from tracking_svc.inbound import UnmatchedInbound
 from tracking_svc.snapshots import Snapshots
 from tracking_svc.store import DOCUMENTS
 
@@ -71,7 +72,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Star
     return build_service_app(
         settings,
         routes=[*api.routes, *public.routes],
-        documents=DOCUMENTS,
+        documents=[*DOCUMENTS, UnmatchedInbound],
         handlers=handlers,
         background={"tracking-compactor": compactor} if settings.compactor else {},
         state=lambda runtime: {"tracking": tracking(runtime), "snapshots": snapshots},

@@ -28,7 +28,7 @@ from tracking_svc.domain.replies import (
     twiml,
 )
 from tracking_svc.handlers import response_envelope
-from tracking_svc.inbound import match_sender, store_reply
+from tracking_svc.inbound import keep_unmatched_inbound, match_sender, store_reply
 from tracking_svc.store import clinic_of, keep_unmatched, launched
 
 log = structlog.get_logger(__name__)
@@ -70,15 +70,19 @@ async def twilio_inbound(request: Request) -> Response:
     form = await _signed_twilio_form(request)
     if isinstance(form, Response):
         return form
-    sender, body, sid = form.get("From"), form.get("Body"), form.get("MessageSid")
-    if not isinstance(sender, str) or not sender or not isinstance(sid, str) or not sid:
-        return bad_request("From" if not sender else "MessageSid", "is required")
-    text = body if isinstance(body, str) else ""
+    fields = {name: form.get(name) for name in ("From", "To", "Body", "MessageSid")}
+    for name in ("From", "To", "MessageSid"):
+        if not isinstance(fields[name], str) or not fields[name]:
+            return bad_request(name, "is required")
+    texts = {name: value for name, value in fields.items() if isinstance(value, str)}
+    sender, sid, text = texts["From"], texts["MessageSid"], texts.get("Body", "")
     tracking = tracking_of(request)
-    recipient = await match_sender(sender)
+    # The pair: the patient's number and the clinic number they wrote to (module inbound).
+    recipient = await match_sender(sender, texts["To"])
     meaning = meaning_of(text)
     if recipient is None:
-        log.info("twilio.inbound_unknown_sender", message_sid=sid)
+        log.info("twilio.inbound_unmatched", message_sid=sid)
+        await keep_unmatched_inbound(sid, texts, tracking.clock())
         return _twiml(reply_text(meaning, None) if meaning is ReplyMeaning.STOP else None)
     clinic = clinic_of(await launched(recipient["clinic_id"], recipient["campaign_id"]))
     now = tracking.clock()

@@ -314,6 +314,23 @@ async def launches_of(clinic_id: str, campaign_ids: list[str]) -> dict[str, dict
     return {campaign_id: json.loads(d["r"]) for campaign_id, d in latest.items()}
 
 
+async def sms_senders(campaigns: set[tuple[str, str]]) -> dict[tuple[str, str], set[str]]:
+    """The clinic numbers each (clinic, campaign) sends SMS from: every run's profile `smsFrom`
+    (a relaunch may carry a new number while replies to the old one still come in). One query
+    per clinic."""
+    by_clinic: dict[str, list[str]] = defaultdict(list)
+    for clinic_id, campaign_id in sorted(campaigns):
+        by_clinic[clinic_id].append(campaign_id)
+    senders: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for clinic_id, campaign_ids in by_clinic.items():
+        found = _collection(LaunchedCampaign).find(of_campaigns(clinic_id, campaign_ids))
+        async for document in found:
+            profile = clinic_of(json.loads(document["r"]))
+            if profile is not None and profile.sms_from:
+                senders[(clinic_id, document["campaign_id"])].add(profile.sms_from)
+    return senders
+
+
 def terms_of(launch: dict[str, Any] | None) -> CampaignTerms:
     if launch is None:
         return CampaignTerms()

@@ -4,7 +4,7 @@ the clinic whose number they were sent to, clicks stop nothing, bookings are key
 from datetime import timedelta
 
 import pytest
-from tracking_support import BOOKING_URL, CLINIC, T0, launched, new_campaign, step
+from tracking_support import BOOKING_URL, CLINIC, SMS_FROM, T0, launched, new_campaign, step
 
 from reengage_common.events import AppointmentStatus, AppointmentUpdated, Channel, parse
 from reengage_common.messages import LinkClaims, booking_link
@@ -84,3 +84,59 @@ async def test_a_booking_link_is_a_click_only_when_a_patient_opens_it(tracking) 
     ours = [parse(r.value) for r in published if parse(r.value).data.campaign_id == campaign]
     assert [e.data.kind.value for e in ours] == ["CLICKED"]
     assert stats["byChannel"][0]["responses"] == {"CLICKED": 1}
+
+
+async def test_a_reply_reaches_the_clinic_whose_number_it_was_sent_to(tracking) -> None:
+    # given one phone, a patient of two clinics with their own numbers, texted by both (B last)
+    phone, number_b = "+15553330001", "+15005550007"
+    ours, theirs = new_campaign(), new_campaign()
+    await tracking.emit(launched(ours), *step(ours, "p-a", phone=phone))
+    await tracking.emit(
+        launched(theirs, sms_from=number_b),
+        *step(theirs, "p-b", phone=phone, minutes=5),
+        clinic=OTHER,
+    )
+    await tracking.until(ours, lambda s: s["sent"] == 1)
+    await tracking.until(theirs, lambda s: s["sent"] == 1, clinic=OTHER)
+
+    # when the patient writes to A's number, then sends STOP to it; and texts a stranger number
+    def inbound(body: str, sid: str, to: str = SMS_FROM) -> dict[str, str]:
+        return {"From": phone, "To": to, "Body": body, "MessageSid": f"SM{sid}{ours}"}
+
+    path = "/webhooks/twilio/inbound"
+    question = await tracking.twilio(path, inbound("Is Tuesday ok?", "q"))
+    stop = await tracking.twilio(path, inbound("STOP", "s"))
+    stranger = await tracking.twilio(path, inbound("YES", "x", to="+15009990000"))
+
+    # then both reach A only; B's patient stays contacted and subscribed; the stranger's is kept
+    mine = await tracking.until(ours, lambda s: s["unsubscribed"] == 1 and s["replied"] == 1)
+    assert (question.status_code, stop.status_code, stranger.status_code) == (200, 200, 200)
+    assert "unsubscribed" in stop.text and "<Message>" not in stranger.text
+    assert mine["unsubscribed"] == 1
+    theirs_now = await tracking.stats(theirs, clinic=OTHER)
+    assert (theirs_now["replied"], theirs_now["unsubscribed"], theirs_now["interested"]) == (
+        0,
+        0,
+        0,
+    )
+    assert (await tracking.recipient(ours, "p-a"))["replies"][0]["text"] == "Is Tuesday ok?"
+    published = await read_topic(
+        tracking.settings, tracking.settings.topic("recipient.responded"), count=500, within=3
+    )
+    replies = [parse(r.value) for r in published]
+    replies = [e for e in replies if e.data.patient_id in ("p-a", "p-b")]
+    assert [(e.clinic_id, e.data.kind.value) for e in replies] == [(CLINIC, "UNSUBSCRIBED")]
+    kept = await unmatched_inbound(tracking, f"SMx{ours}")
+    assert kept is not None and kept["to"] == "+15009990000"
+
+
+async def unmatched_inbound(tracking, sid: str) -> dict | None:
+    from pymongo import AsyncMongoClient
+
+    client = AsyncMongoClient(tracking.settings.mongo_url)
+    try:
+        return await client[tracking.settings.database_name]["unmatched_inbound"].find_one(
+            {"_id": sid}
+        )
+    finally:
+        await client.close()

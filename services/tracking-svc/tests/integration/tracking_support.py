@@ -38,6 +38,7 @@ PUBLIC = "https://track.example"
 TWILIO_TOKEN = "test-twilio-token"
 EMAIL_SECRET = "test-email-secret"
 BOOKING_URL = "https://brightsmiles.example/book"
+SMS_FROM = "+15005550006"  # the clinic number its texts come from
 
 
 class FakeClock:
@@ -135,7 +136,9 @@ def new_campaign() -> str:
     return f"c-{uuid.uuid4().hex[:8]}"
 
 
-def launched(campaign_id: str, *, variants=("A",), incentive_cost: int = 0) -> CampaignLaunched:
+def launched(
+    campaign_id: str, *, variants=("A",), incentive_cost: int = 0, sms_from: str = SMS_FROM
+) -> CampaignLaunched:
     return CampaignLaunched(
         campaign_id=campaign_id,
         name="Winter recall",
@@ -157,6 +160,7 @@ def launched(campaign_id: str, *, variants=("A",), incentive_cost: int = 0) -> C
             email="hi@bs.example",
             timezone="America/Chicago",
             booking_url=BOOKING_URL,
+            sms_from=sms_from,
         ),
     )
 
