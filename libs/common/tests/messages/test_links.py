@@ -1,8 +1,9 @@
+import base64
+import os
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pytest
-from itsdangerous import URLSafeTimedSerializer
 
 from reengage_common.events import Channel
 from reengage_common.messages.links import (
@@ -11,6 +12,7 @@ from reengage_common.messages.links import (
     UNSUBSCRIBE,
     BadLinkToken,
     LinkClaims,
+    _cipher,
     booking_link,
     make_link_token,
     read_link_token,
@@ -46,18 +48,32 @@ def test_a_booking_link_reads_back_its_claims_without_a_channel(now: datetime) -
     )
 
 
-def test_a_token_carries_only_the_named_claims(now: datetime) -> None:
-    token = make_link_token(SECRET, CLAIMS, UNSUBSCRIBE, now=now)
+def test_a_token_shows_no_ids_and_differs_every_time(now: datetime) -> None:
+    first = make_link_token(SECRET, CLAIMS, UNSUBSCRIBE, now=now)
+    second = make_link_token(SECRET, CLAIMS, UNSUBSCRIBE, now=now)
 
-    payload = URLSafeTimedSerializer(SECRET, salt=UNSUBSCRIBE).loads(token)
+    raw = base64.urlsafe_b64decode(first + "=" * (-len(first) % 4))
+    for claim in (CLAIMS.message_id, CLAIMS.campaign_id, CLAIMS.patient_id, CLAIMS.clinic_id):
+        assert claim.encode() not in raw and claim not in first
+    assert first != second
+    assert read_link_token(SECRET, second, UNSUBSCRIBE, now=now) == CLAIMS
 
-    assert payload == {
-        "m": CLAIMS.message_id,
-        "c": CLAIMS.campaign_id,
-        "p": CLAIMS.patient_id,
-        "cl": CLAIMS.clinic_id,
-        "ch": "EMAIL",
-    }
+
+def test_a_clinic_revokes_the_links_made_before_a_moment(now: datetime) -> None:
+    old = make_link_token(SECRET, CLAIMS, BOOKING_CLICK, now=now - timedelta(days=2))
+    new = make_link_token(SECRET, CLAIMS, BOOKING_CLICK, now=now)
+    theirs = make_link_token(
+        SECRET, LinkClaims("m-2", "c-2", "p-2", "clinic-b"), BOOKING_CLICK, now=now
+    )
+    revoked = {"clinic-a": now - timedelta(days=1), "clinic-b": now - timedelta(days=1)}
+
+    with pytest.raises(BadLinkToken) as refused:
+        read_link_token(SECRET, old, BOOKING_CLICK, now=now, revoked_before=revoked)
+
+    assert refused.value.reason == "revoked" and not refused.value.expired
+    assert read_link_token(SECRET, new, BOOKING_CLICK, now=now, revoked_before=revoked)
+    assert read_link_token(SECRET, theirs, BOOKING_CLICK, now=now, revoked_before=revoked)
+    assert read_link_token(SECRET, old, BOOKING_CLICK, now=now, revoked_before={})
 
 
 def test_a_token_is_url_safe_and_short_enough_for_an_sms(now: datetime) -> None:
@@ -70,10 +86,11 @@ def test_a_token_is_url_safe_and_short_enough_for_an_sms(now: datetime) -> None:
 @pytest.mark.parametrize(
     "spoil",
     [
-        lambda token: token[:-1] + ("A" if token[-1] != "A" else "B"),  # signature edited
-        lambda token: "x" + token,  # payload edited
-        lambda token: token.split(".")[0],  # signature cut off
+        lambda token: token[:-2] + ("AA" if token[-2:] != "AA" else "BB"),  # tag edited
+        lambda token: token[:20] + ("x" if token[20] != "x" else "y") + token[21:],  # claims
+        lambda token: token[:-8],  # cut short
         lambda token: "not-a-token",
+        lambda token: "!!" + token,
     ],
 )
 def test_a_tampered_token_is_refused(now: datetime, spoil: Callable[[str], str]) -> None:
@@ -140,18 +157,25 @@ def test_an_unsubscribe_link_needs_a_channel(now: datetime) -> None:
         unsubscribe_link(BASE, SECRET, without_channel, now=now)
 
 
+def seal(plain: bytes, purpose=UNSUBSCRIBE) -> str:
+    """A token of our key over any plaintext (what only a holder of LINK_SECRET could make)."""
+    nonce = os.urandom(12)
+    sealed = b"\x01" + nonce + _cipher(SECRET, purpose).encrypt(nonce, plain, b"\x01")
+    return base64.urlsafe_b64encode(sealed).rstrip(b"=").decode()
+
+
 @pytest.mark.parametrize(
-    "payload",
+    "fields",
     [
-        {"m": "m-1", "c": "c-1", "p": "p-1", "cl": "clinic-a"},  # no channel
-        {"m": "m-1", "c": "c-1", "p": "p-1", "cl": "clinic-a", "ch": "FAX"},
-        {"m": "m-1", "c": "c-1", "p": "p-1", "cl": "", "ch": "SMS"},
-        {"m": "m-1", "c": "c-1", "p": "p-1", "cl": "a", "ch": "SMS", "email": "a@example.com"},
+        ["m-1", "c-1", "p-1", "clinic-a", ""],  # no channel
+        ["m-1", "c-1", "p-1", "clinic-a", "FAX"],
+        ["m-1", "c-1", "p-1", "", "SMS"],
+        ["m-1", "c-1", "p-1", "clinic-a", "SMS", "a@example.com"],
         ["m-1"],
     ],
 )
-def test_signed_claims_of_another_shape_are_malformed(now: datetime, payload: object) -> None:
-    token = URLSafeTimedSerializer(SECRET, salt=UNSUBSCRIBE).dumps(payload)
+def test_sealed_claims_of_another_shape_are_malformed(fields: list[str]) -> None:
+    token = seal(b"\x00\x00\x00\x01" + "\x1f".join(fields).encode())
 
     with pytest.raises(BadLinkToken) as refused:
         read_link_token(SECRET, token, UNSUBSCRIBE)

@@ -1,6 +1,6 @@
 """Settings of tracking-svc only."""
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from reengage_common.settings import (
     DEVELOPMENT_TWILIO_AUTH_TOKEN,
@@ -25,6 +25,9 @@ class TrackingSettings(Settings):
     fallback_booking_url: str = DEVELOPMENT_BOOKING_URL
     # Public endpoints read at most this much body; Twilio's largest form is a few kB.
     max_public_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    # Per clinic, links made before this moment are refused (a leaked or mis-sent batch):
+    # LINK_REVOKED_BEFORE='{"clinic-a": "2026-12-01T00:00:00Z"}'. Links made after it work.
+    link_revoked_before: dict[str, AwareDatetime] = Field(default_factory=dict)
     # The compactor folds new fact pages into campaign snapshots this often when it is idle
     # (a round that folded something is followed at once by the next).
     compact_interval_seconds: float = Field(default=0.5, gt=0)

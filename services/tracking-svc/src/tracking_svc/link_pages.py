@@ -49,7 +49,7 @@ def page(title: str, message: str, status: int = 200, form: str = "") -> HTMLRes
 
 
 def bad_link(error: BadLinkToken) -> HTMLResponse:
-    if error.expired:
+    if error.expired or error.reason == "revoked":
         return page(
             "This link has expired", "Please reply STOP to a text, or contact the clinic.", 410
         )
@@ -62,8 +62,13 @@ def bad_link(error: BadLinkToken) -> HTMLResponse:
 
 def _claims(request: Request, purpose: LinkPurpose) -> LinkClaims:
     tracking = tracking_of(request)
+    settings = tracking.settings
     return read_link_token(
-        tracking.settings.link_secret, request.path_params["token"], purpose, now=tracking.clock()
+        settings.link_secret,
+        request.path_params["token"],
+        purpose,
+        now=tracking.clock(),
+        revoked_before=settings.link_revoked_before,
     )
 
 

@@ -7,7 +7,7 @@ import pytest
 from tracking_support import BOOKING_URL, CLINIC, SMS_FROM, T0, launched, new_campaign, step
 
 from reengage_common.events import AppointmentStatus, AppointmentUpdated, Channel, parse
-from reengage_common.messages import LinkClaims, booking_link
+from reengage_common.messages import LinkClaims, booking_link, unsubscribe_link
 from reengage_common.testing import read_topic
 
 pytestmark = pytest.mark.infra
@@ -140,3 +140,27 @@ async def unmatched_inbound(tracking, sid: str) -> dict | None:
         )
     finally:
         await client.close()
+
+
+async def test_a_clinic_revokes_its_links_made_before_a_moment(tracking) -> None:
+    # given a link made two days ago and one made now, and the clinic revoking yesterday's
+    campaign = new_campaign()
+    due, sent = step(campaign, "p1", channel=Channel.EMAIL)
+    await tracking.emit(launched(campaign), due, sent)
+    await tracking.until(campaign, lambda s: s["sent"] == 1)
+    claims = LinkClaims(sent.message_id, campaign, "p1", CLINIC, Channel.EMAIL)
+    secret = tracking.settings.link_secret
+    old = unsubscribe_link("", secret, claims, now=T0 - timedelta(days=2))
+    new = booking_link("", secret, claims, now=T0)
+    tracking.settings.link_revoked_before = {CLINIC: T0 - timedelta(days=1)}
+    try:
+        # when both are used
+        revoked = await tracking.public.post(old, data={"List-Unsubscribe": "One-Click"})
+        fresh = await tracking.public.get(new)
+    finally:
+        tracking.settings.link_revoked_before = {}
+
+    # then the old one changes nothing, the new one works
+    assert revoked.status_code == 410 and fresh.status_code == 303
+    stats = await tracking.until(campaign, lambda s: s["clicked"] == 1)
+    assert stats["unsubscribed"] == 0
