@@ -21,6 +21,14 @@ class PendingFacts(Document):
         indexes = [IndexModel([("clinic_id", ASCENDING)])]
 
 
+class ShardHead(Document):
+    """Generation `gen` of one shard exists: which state and row records hold it."""
+
+    class Settings:
+        name = "shard_heads"
+        indexes = [IndexModel([("clinic_id", ASCENDING)])]
+
+
 class ShardState(Document):
     """Generation `gen` of one shard of a clinic's patients: their full folded states."""
 
@@ -87,6 +95,7 @@ class PlanProgress(Document):
 
 DOCUMENTS = [
     PendingFacts,
+    ShardHead,
     ShardState,
     ShardRows,
     CampaignRun,
