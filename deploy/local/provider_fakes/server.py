@@ -10,7 +10,7 @@ from .twilio import TwilioConfig, TwilioFake, twilio_app
 
 
 def twilio_from_env() -> TwilioFake:
-    public_base = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8104").rstrip("/")
+    public_base = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8105").rstrip("/")
     config = TwilioConfig(
         account_sid=os.environ.get("TWILIO_ACCOUNT_SID", "AC00000000000000000000000000000000"),
         auth_token=os.environ.get("TWILIO_AUTH_TOKEN", "dev-twilio-token"),

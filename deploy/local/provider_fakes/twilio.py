@@ -41,7 +41,7 @@ class TwilioConfig:
     account_sid: str
     auth_token: str
     phone_number: str = "+15005550006"
-    inbound_url: str = "http://127.0.0.1:8104/webhooks/twilio/inbound"
+    inbound_url: str = "http://127.0.0.1:8105/webhooks/twilio/inbound"
     callback_delay: float = 0.2
 
 

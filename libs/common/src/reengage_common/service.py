@@ -16,6 +16,7 @@ shares the cores between them in milliseconds.
 
 import asyncio
 import gc
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from pymongo import AsyncMongoClient
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.routing import BaseRoute
+from starlette.types import ASGIApp
 
 from reengage_common.bus import (
     AnyHandler,
@@ -196,8 +198,9 @@ def announce_mode(settings: Settings) -> None:
         log.info("service.starting", mode=settings.env)
 
 
-def serve(app: Starlette, settings: Settings) -> None:
-    """Run one service process with uvicorn (its own logging stays structlog's)."""
+def serve(app: ASGIApp, settings: Settings, extra_ports: Sequence[int] = ()) -> None:
+    """Run one service process with uvicorn (its own logging stays structlog's), listening on
+    its port and any `extra_ports` (tracking's public port: the app tells them apart)."""
     import uvicorn
 
     # What is imported and built by now lives as long as the process (modules, models, schemas:
@@ -209,7 +212,7 @@ def serve(app: Starlette, settings: Settings) -> None:
     # uvloop, not the stdlib loop: its transports and callbacks are C. dispatch-svc, which
     # lives on socket round trips (4 per email over SMTP), spends ~10% less CPU per email and
     # sends ~10% more per second (tests/bench/bench_dispatch.py: 1,214 -> 1,354 emails/s).
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=settings.host,
         port=settings.listen_port,
@@ -217,3 +220,13 @@ def serve(app: Starlette, settings: Settings) -> None:
         log_config=None,
         access_log=False,
     )
+    ports = [settings.listen_port, *extra_ports]
+    uvicorn.Server(config).run(sockets=[_listening(settings.host, port) for port in ports])
+
+
+def _listening(host: str, port: int) -> socket.socket:
+    """A bound socket as uvicorn would make it (SO_REUSEADDR, so a restart rebinds at once)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.create_server((host, port), family=family, backlog=2048)
+    listener.set_inheritable(True)
+    return listener

@@ -104,7 +104,10 @@ class ServiceProcess:
         self.module = module
         self.port = free_port()
         inherited = {name: value for name, value in os.environ.items() if name not in unset}
-        self._env = {**inherited, **env, "PORT": str(self.port)}
+        # tracking-svc's public port too: a fixed one would meet `./dev up`'s (8105).
+        self.public_port = free_port()
+        self._env = {**inherited, "PUBLIC_PORT": str(self.public_port), **env}
+        self._env["PORT"] = str(self.port)
         self._log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
 

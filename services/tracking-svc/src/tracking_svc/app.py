@@ -4,7 +4,7 @@ import asyncio
 import time
 from datetime import UTC, datetime
 
-from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
 from reengage_common.bus import batch
 from reengage_common.events import (
@@ -23,6 +23,7 @@ from tracking_svc import api, public
 from tracking_svc.config import TrackingSettings
 from tracking_svc.handlers import Clock, TrackingHandlers
 from tracking_svc.inbound import UnmatchedInbound
+from tracking_svc.ports import split_by_port
 from tracking_svc.snapshots import Snapshots
 from tracking_svc.store import DOCUMENTS
 
@@ -33,7 +34,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Starlette:
+def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> ASGIApp:
     if not isinstance(settings, TrackingSettings):
         # Shared settings (e.g. a test stack's) gain tracking's own, from the environment.
         settings = TrackingSettings(**(settings.model_dump() if settings else {}))
@@ -69,11 +70,13 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Star
             took = time.monotonic() - started
             await asyncio.sleep(max(settings.compact_interval_seconds, took))
 
-    return build_service_app(
+    internal = build_service_app(
         settings,
-        routes=[*api.routes, *public.routes],
+        routes=api.routes,
         documents=[*DOCUMENTS, UnmatchedInbound],
         handlers=handlers,
         background={"tracking-compactor": compactor} if settings.compactor else {},
         state=lambda runtime: {"tracking": tracking(runtime), "snapshots": snapshots},
     )
+    # The public routes on their own port (ports.py): exposed to the internet, nothing else is.
+    return split_by_port(settings, internal, public.routes, settings.public_port)

@@ -15,6 +15,9 @@ DEVELOPMENT_BOOKING_URL = "https://brightsmiles.example/book"
 
 class TrackingSettings(Settings):
     service: str = "tracking-svc"
+    # The public routes (/u, /b, /webhooks) listen here, apart from the internal API on PORT:
+    # the one port a deployment exposes (PUBLIC_BASE_URL leads to it). API role only.
+    public_port: int = Field(default=8105, ge=1, le=65535)
     # Twilio signs its webhooks with the account's auth token (X-Twilio-Signature).
     twilio_auth_token: str = DEVELOPMENT_TWILIO_AUTH_TOKEN
     # The email provider's event webhook sends this in X-Webhook-Secret; unset refuses them all.

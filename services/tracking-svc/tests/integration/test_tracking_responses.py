@@ -90,10 +90,10 @@ async def test_forged_signature_and_oversized_body_are_refused_and_change_nothin
     oversized = await tracking.twilio(
         "/webhooks/twilio/inbound", {**stop, "Body": "STOP" + " " * 5000}
     )
-    not_a_form = await tracking.client.post(
+    not_a_form = await tracking.public.post(
         "/webhooks/twilio/inbound", content=b"\xff\x00", headers={"X-Twilio-Signature": "x"}
     )
-    email_forged = await tracking.client.post(
+    email_forged = await tracking.public.post(
         "/webhooks/email/events", json=[], headers={"X-Webhook-Secret": "guess"}
     )
 
@@ -124,7 +124,7 @@ async def test_delivery_callbacks_and_email_events(tracking) -> None:
         "/webhooks/twilio/status",
         {"MessageSid": pm["sms-gone"], "MessageStatus": "undelivered", "ErrorCode": "30003"},
     )
-    email = await tracking.client.post(
+    email = await tracking.public.post(
         "/webhooks/email/events",
         json=[
             {"messageId": pm["mail-ok"], "type": "delivered"},
@@ -134,7 +134,7 @@ async def test_delivery_callbacks_and_email_events(tracking) -> None:
         ],
         headers={"X-Webhook-Secret": EMAIL_SECRET},
     )
-    bad_event = await tracking.client.post(
+    bad_event = await tracking.public.post(
         "/webhooks/email/events",
         json=[{"messageId": "x", "type": "opened"}],
         headers={"X-Webhook-Secret": EMAIL_SECRET},
@@ -161,17 +161,17 @@ async def test_unsubscribe_and_booking_links(tracking) -> None:
     unsubscribe = unsubscribe_link("", secret, claims, now=T0)
     booking = booking_link("", secret, claims, now=T0)
 
-    page = await tracking.client.get(unsubscribe)
-    tampered = await tracking.client.post(
+    page = await tracking.public.get(unsubscribe)
+    tampered = await tracking.public.post(
         unsubscribe[:-3] + "abc", data={"List-Unsubscribe": "One-Click"}
     )
-    expired = await tracking.client.get(
+    expired = await tracking.public.get(
         unsubscribe_link("", secret, claims, now=T0 - timedelta(days=400))
     )
-    wrong_purpose = await tracking.client.get(booking.replace("/b/", "/u/"))
-    click = await tracking.client.get(booking, follow_redirects=False)
+    wrong_purpose = await tracking.public.get(booking.replace("/b/", "/u/"))
+    click = await tracking.public.get(booking, follow_redirects=False)
     after_click = await tracking.until(campaign, lambda s: s["clicked"] == 1)
-    one_click = await tracking.client.post(unsubscribe, data={"List-Unsubscribe": "One-Click"})
+    one_click = await tracking.public.post(unsubscribe, data={"List-Unsubscribe": "One-Click"})
 
     stats = await tracking.until(campaign, lambda s: s["unsubscribed"] == 1)
     assert page.status_code == 200 and "List-Unsubscribe" in page.text and "<button" in page.text

@@ -164,3 +164,37 @@ async def test_a_clinic_revokes_its_links_made_before_a_moment(tracking) -> None
     assert revoked.status_code == 410 and fresh.status_code == 303
     stats = await tracking.until(campaign, lambda s: s["clicked"] == 1)
     assert stats["unsubscribed"] == 0
+
+
+async def test_the_public_port_serves_only_the_public_routes(tracking) -> None:
+    # given a booking link and the internal routes
+    campaign = new_campaign()
+    due, sent = step(campaign, "p1", channel=Channel.EMAIL)
+    await tracking.emit(launched(campaign), due, sent)
+    link = booking_link(
+        "",
+        tracking.settings.link_secret,
+        LinkClaims(sent.message_id, campaign, "p1", CLINIC),
+        now=T0,
+    )
+    internal = ["/metrics", "/readyz", f"/campaigns/{campaign}/stats"]
+
+    # when each is asked for on the other port
+    public_answers = {path: await tracking.public.get(path) for path in internal}
+    public_with_token = await tracking.public.get(internal[2], headers=tracking.headers())
+    on_internal = {
+        path: await tracking.client.request(method, path)
+        for method, path in (("GET", link), ("POST", "/webhooks/twilio/inbound"))
+    }
+
+    # then neither port answers the other's routes; each answers its own
+    assert {path: a.status_code for path, a in public_answers.items()} == dict.fromkeys(
+        internal, 404
+    )
+    assert public_with_token.status_code == 404
+    assert {path: a.status_code for path, a in on_internal.items()} == {
+        link: 404,
+        "/webhooks/twilio/inbound": 404,
+    }
+    assert (await tracking.public.get(link)).status_code == 303
+    assert (await tracking.client.get("/metrics")).status_code == 200

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
+from asgi_lifespan import LifespanManager
 
 from reengage_common.auth import generate_signing_key, issue_token
 from reengage_common.bus import EventPublisher, make_producer
@@ -27,7 +29,7 @@ from reengage_common.events import (
     Variant,
     message_id,
 )
-from reengage_common.testing import eventually, serving
+from reengage_common.testing import eventually
 from tracking_svc.app import create_app
 from tracking_svc.config import TrackingSettings
 from tracking_svc.domain.replies import twilio_signature
@@ -35,6 +37,8 @@ from tracking_svc.domain.replies import twilio_signature
 CLINIC = "clinic-a"
 T0 = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
 PUBLIC = "https://track.example"
+PUBLIC_PORT = 8105
+PUBLIC_ADDRESS = f"http://tracking:{PUBLIC_PORT}"  # the port the public routes listen on
 TWILIO_TOKEN = "test-twilio-token"
 EMAIL_SECRET = "test-email-secret"
 BOOKING_URL = "https://brightsmiles.example/book"
@@ -103,7 +107,7 @@ class Tracking:
     async def twilio(self, path: str, params: dict[str, str], *, signature: str | None = None):
         url = f"{PUBLIC}{path}"
         signed = signature or twilio_signature(TWILIO_TOKEN, url, params.items())
-        return await self.client.post(path, data=params, headers={"X-Twilio-Signature": signed})
+        return await self.public.post(path, data=params, headers={"X-Twilio-Signature": signed})
 
 
 @pytest.fixture(scope="module")
@@ -117,6 +121,7 @@ async def tracking(infra, settings_for) -> AsyncIterator[Tracking]:
         mongo_db_prefix=f"{infra.mongo_db_prefix}trk{uuid.uuid4().hex[:4]}_",
         jwt_public_key=key.public_pem,
         public_base_url=PUBLIC,
+        public_port=PUBLIC_PORT,
         twilio_auth_token=TWILIO_TOKEN,
         email_webhook_secret=EMAIL_SECRET,
         max_public_body_bytes=4096,
@@ -125,9 +130,16 @@ async def tracking(infra, settings_for) -> AsyncIterator[Tracking]:
     producer = make_producer(settings)
     await producer.start()
     try:
-        async with serving(create_app(settings, clock=clock), base_url="http://tracking") as client:
-            publisher = EventPublisher(settings, producer)
-            yield Tracking(client, settings, publisher, clock, key, client)
+        app = create_app(settings, clock=clock)
+        async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30) as manager:
+            # One app, two ports: the request's port picks the routes (tracking_svc.ports).
+            transport = httpx.ASGITransport(app=manager.app)
+            async with (
+                httpx.AsyncClient(transport=transport, base_url="http://tracking") as client,
+                httpx.AsyncClient(transport=transport, base_url=PUBLIC_ADDRESS) as public,
+            ):
+                publisher = EventPublisher(settings, producer)
+                yield Tracking(client, settings, publisher, clock, key, public)
     finally:
         await producer.stop()
 
