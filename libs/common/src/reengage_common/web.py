@@ -121,7 +121,11 @@ def unauthenticated(exc: AuthError) -> JSONResponse:
 
 
 def payload_too_large(limit: int) -> JSONResponse:
-    return error_response(413, "TOO_LARGE", f"request body over {limit} bytes", limit=limit)
+    response = error_response(413, "TOO_LARGE", f"request body over {limit} bytes", limit=limit)
+    # The rest of the body is never read: closing is how the server stops taking it (kept
+    # alive, the connection would wait on a sender who waits on us).
+    response.headers["connection"] = "close"
+    return response
 
 
 class BodyTooLarge(Exception):
@@ -162,12 +166,16 @@ class _LimitedRequest:
         self.received = 0
         self.exceeded = False
         self.started = False
+        self.body_done = False
 
     async def run(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.body_done = not _has_body(scope)
+
         async def counted_receive() -> Message:
             message = await receive()
             if message["type"] == "http.request":
                 self.received += len(message.get("body", b""))
+                self.body_done = not message.get("more_body", False)
                 if self.received > self.limit:
                     self.exceeded = True
                     raise BodyTooLarge(f"request body over {self.limit} bytes")
@@ -176,7 +184,10 @@ class _LimitedRequest:
         async def guarded_send(message: Message) -> None:
             if self.exceeded and not self.started:
                 return  # the app's answer to a body it never got whole: the 413 replaces it
-            self.started = self.started or message["type"] == "http.response.start"
+            if message["type"] == "http.response.start":
+                self.started = True
+                if not self.body_done:  # e.g. a 401 before the body: see _closing
+                    message = _closing(message)
             await send(message)
 
         try:
@@ -187,6 +198,19 @@ class _LimitedRequest:
         if self.exceeded and not self.started:
             log.info("request.body_too_large", path=scope["path"], limit=self.limit)
             await payload_too_large(self.limit)(scope, receive, send)
+
+
+def _has_body(scope: Scope) -> bool:
+    declared = _content_length(scope)
+    chunked = _header(scope, b"transfer-encoding") is not None
+    return chunked or (declared is not None and declared > 0)
+
+
+def _closing(start: Message) -> Message:
+    """An answer given before the request's body was read closes the connection: the server
+    stops reading the rest, instead of holding a connection whose sender never stops."""
+    headers = [(name, value) for name, value in start.get("headers", []) if name != b"connection"]
+    return {**start, "headers": [*headers, (b"connection", b"close")]}
 
 
 def _content_length(scope: Scope) -> int | None:
