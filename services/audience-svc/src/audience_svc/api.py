@@ -10,7 +10,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 import structlog
 from pydantic import Field, ValidationError
@@ -23,6 +23,7 @@ from audience_svc.blobs import without_gc
 from audience_svc.domain.import_rows import BadImport, CsvRows, Rejected, Row, json_line, lines_of
 from audience_svc.domain.messages import patient_merge_data
 from audience_svc.domain.targeting import Audience, evaluate
+from audience_svc.estimates import EstimateCache
 from audience_svc.handlers import AudienceHandlers
 from audience_svc.projection import Projection
 from reengage_common.auth import MANAGE_REMINDERS, VIEW_ANALYTICS, AuthError, PermissionDenied
@@ -160,15 +161,26 @@ async def estimate(request: Request) -> Response:
         wanted = EstimateRequest.model_validate_json(json.dumps(body), strict=True)
     except ValidationError as exc:
         raise Invalid(field_errors(exc)) from exc
-    projection: Projection = request.state.projection
+    cache: EstimateCache = request.state.estimates
+    key = (identity.clinic_id, json.dumps(body, sort_keys=True))
+    clinic_id, projection = identity.clinic_id, request.state.projection
+    now = request.state.clock().timestamp()
+    return JSONResponse(
+        await cache.answer(key, lambda: _estimate(clinic_id, wanted, projection, now))
+    )
+
+
+async def _estimate(
+    clinic_id: str, wanted: EstimateRequest, projection: Projection, now: float
+) -> dict[str, Any]:
     started = time.perf_counter()
-    rows = await projection.rows(identity.clinic_id)
+    rows = await projection.rows(clinic_id)
     read = time.perf_counter()
     with without_gc():
-        result = evaluate(wanted.audience(), rows, request.state.clock().timestamp(), keep=False)
+        result = evaluate(wanted.audience(), rows, now, keep=False)
     log.info(
         "audience.estimated",
-        clinic_id=identity.clinic_id,
+        clinic_id=clinic_id,
         patients=result.patients,
         read_seconds=round(read - started, 3),
         evaluate_seconds=round(time.perf_counter() - read, 3),
@@ -186,7 +198,7 @@ async def estimate(request: Request) -> Response:
         answer["missingFields"] = [
             {"field": name, "count": count} for name, count in result.missing.items()
         ]
-    return JSONResponse(answer)
+    return answer
 
 
 async def merge_data(request: Request) -> Response:

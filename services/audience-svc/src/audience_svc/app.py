@@ -9,6 +9,7 @@ from starlette.applications import Starlette
 from audience_svc import api
 from audience_svc.config import AudienceSettings
 from audience_svc.enrolment import Clock, run_daily_enrolment
+from audience_svc.estimates import EstimateCache
 from audience_svc.fanout import Fanout
 from audience_svc.handlers import AudienceHandlers
 from audience_svc.projection import Projection
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Star
     if not isinstance(settings, AudienceSettings):
         settings = AudienceSettings(**(settings.model_dump() if settings else {}))
     built: dict[int, AudienceHandlers] = {}
+    estimates = EstimateCache(settings.estimate_fresh_seconds, settings.estimate_stale_seconds)
 
     def handlers_of(runtime: Runtime) -> AudienceHandlers:
         if id(runtime) not in built:
@@ -99,6 +101,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Star
             "projection": handlers_of(runtime).projection,
             "clock": clock,
             "import_chunk_rows": settings.import_chunk_rows,
+            "estimates": estimates,
         },
         # an import streams a whole file: its own, larger body limit
         larger_bodies={"/import": settings.max_import_body_bytes},

@@ -15,5 +15,9 @@ class AudienceSettings(Settings):
     compact_interval_seconds: float = Field(default=0.5, gt=0)
     # How often the daily-enrolment loop looks for ACTIVE refreshDaily campaigns due today.
     enrolment_interval_seconds: float = Field(default=60.0, gt=0)
+    # An estimate asked again within the first is answered as computed; within the second, as
+    # computed while a fresher one is (audience_svc.estimates); 0 computes every one.
+    estimate_fresh_seconds: float = Field(default=2.0, ge=0)
+    estimate_stale_seconds: float = Field(default=30.0, ge=0)
     # Rows of an import stored per pending record.
     import_chunk_rows: int = Field(default=2000, ge=1)

@@ -1,0 +1,61 @@
+"""Recent estimates, answered again while a fresher one is computed.
+
+An estimate reads the clinic's whole projection and evaluates every patient: cheap when the
+projection is still, seconds of CPU while a campaign sends (its message.sent facts touch every
+shard between two compactions). A staff member editing a campaign asks for the same estimate
+again and again, so an answer is kept per clinic and request: within `fresh_seconds` it is
+answered as is; up to `stale_seconds` it is answered too while one refresh computes the next
+(stale-while-revalidate); older, or never asked, the caller waits for the computation. At
+most one computation per key runs at a time, and the cache holds at most `entries` answers.
+`stale_seconds` 0 turns it off (the test suite, which expects every estimate to be exact).
+"""
+
+import asyncio
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Any
+
+Answer = dict[str, Any]
+
+
+@dataclass
+class EstimateCache:
+    fresh_seconds: float
+    stale_seconds: float
+    entries: int = 1024
+    clock: Callable[[], float] = time.monotonic
+    _answers: OrderedDict[Hashable, tuple[float, Answer]] = field(default_factory=OrderedDict)
+    _computing: dict[Hashable, "asyncio.Task[Answer]"] = field(default_factory=dict)
+
+    async def answer(self, key: Hashable, compute: Callable[[], Awaitable[Answer]]) -> Answer:
+        if self.stale_seconds <= 0:
+            return await compute()
+        held = self._answers.get(key)
+        age = self.clock() - held[0] if held else float("inf")
+        if held is not None and age <= self.fresh_seconds:
+            return held[1]
+        running = self._refresh(key, compute)
+        if held is not None and age <= self.stale_seconds:
+            return held[1]
+        return await asyncio.shield(running)
+
+    def _refresh(
+        self, key: Hashable, compute: Callable[[], Awaitable[Answer]]
+    ) -> "asyncio.Task[Answer]":
+        running = self._computing.get(key)
+        if running is None:
+            running = self._computing[key] = asyncio.create_task(self._store(key, compute))
+        return running
+
+    async def _store(self, key: Hashable, compute: Callable[[], Awaitable[Answer]]) -> Answer:
+        try:
+            answer = await compute()
+            self._answers[key] = (self.clock(), answer)
+            self._answers.move_to_end(key)
+            while len(self._answers) > self.entries:
+                self._answers.popitem(last=False)
+            return answer
+        finally:
+            del self._computing[key]
