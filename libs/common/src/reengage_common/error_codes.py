@@ -38,6 +38,11 @@ class CampaignErrorCode(StrEnum):
     CODE_IN_USE = "CODE_IN_USE"
     # The clinic profile lacks what the campaign's channels need (field `clinic.<name>`).
     PROFILE_INCOMPLETE = "PROFILE_INCOMPLETE"
+    # A message part that renders past its limit (subject 998, email 100,000, SMS 1,600,
+    # letter 20,000 characters).
+    RENDERED_TOO_LARGE = "RENDERED_TOO_LARGE"
+    # Launch: `clinic.emailFrom` on no verified domain, `clinic.smsFrom` not the clinic's number.
+    SENDER_NOT_VERIFIED = "SENDER_NOT_VERIFIED"
 
 
 class ProfileErrorCode(StrEnum):

@@ -14,6 +14,7 @@ what that patient's message will say, gaps included: a patient without a complet
 "a while ago" here as in the message sent.
 """
 
+import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -26,6 +27,7 @@ from reengage_common.clinic import merge_data as clinic_merge_data
 from reengage_common.error_codes import CampaignErrorCode
 from reengage_common.events import MessageTemplate
 from reengage_common.messages import (
+    RenderedTooLarge,
     TemplateRefused,
     TemplateRenderFailed,
     render_step,
@@ -34,6 +36,10 @@ from reengage_common.messages import (
 
 # Until the clinic saves its profile, previews speak for a sample clinic.
 SAMPLE_CLINIC_NAME = "Your clinic"
+# The most a preview's own values (`sampleData`, and a patient's `patientMergeData`) may take as
+# JSON: a patient's every field at its import limit fits many times over, while a value meant
+# to be repeated into a huge message does not.
+SAMPLE_DATA_MAX_BYTES = 16 * 1024
 
 
 async def preview_campaign(
@@ -71,6 +77,10 @@ def _object(request: Mapping[str, Any], field: str) -> Mapping[str, Any]:
         raise InvalidCampaign(
             [FieldError(field, "expected an object", CampaignErrorCode.INVALID_TYPE)]
         )
+    size = len(json.dumps(value, ensure_ascii=False, default=str).encode())
+    if size > SAMPLE_DATA_MAX_BYTES:
+        message = f"must be at most {SAMPLE_DATA_MAX_BYTES:,} bytes as JSON, not {size:,}"
+        raise InvalidCampaign([FieldError(field, message, CampaignErrorCode.TOO_LONG)])
     return value
 
 
@@ -79,6 +89,13 @@ def _rendered(
 ) -> dict[str, Any]:
     try:
         rendered = render_step(step, merge_data, now)
+    except RenderedTooLarge as exc:
+        problem = FieldError(
+            f"messageTemplates.{index}.{exc.part}",
+            f"{exc} with this data",
+            CampaignErrorCode.RENDERED_TOO_LARGE,
+        )
+        raise InvalidCampaign([problem]) from exc
     except (TemplateRefused, TemplateRenderFailed) as exc:
         problem = FieldError(
             f"messageTemplates.{index}.body", str(exc), CampaignErrorCode.TEMPLATE_RENDER_FAILED

@@ -30,10 +30,12 @@ from reengage_common.messages.rendering import (
     compile_step,
     render_message,
     render_step,
+    rendered_limit,
 )
 from reengage_common.messages.sms import SmsSize, sms_segments
 from reengage_common.messages.templates import (
     CompiledTemplate,
+    RenderedTooLarge,
     TemplateRefused,
     TemplateRenderFailed,
     compile_template,
@@ -54,6 +56,7 @@ __all__ = [
     "LinkPurpose",
     "MessageLinks",
     "RenderedMessage",
+    "RenderedTooLarge",
     "SmsSize",
     "TemplateRefused",
     "TemplateRenderFailed",
@@ -64,6 +67,7 @@ __all__ = [
     "read_link_token",
     "render_message",
     "render_step",
+    "rendered_limit",
     "sample_merge_data",
     "sms_segments",
     "sparse_merge_data",

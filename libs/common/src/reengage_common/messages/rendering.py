@@ -16,9 +16,30 @@ from reengage_common.messages.opt_out import (
 from reengage_common.messages.sms import SmsSize, sms_segments
 from reengage_common.messages.templates import (
     CompiledTemplate,
+    RenderedTooLarge,
     TemplateRenderFailed,
     compile_template,
 )
+
+# The most a rendered part may be, in characters, opt-out text and footer included. Each is
+# what the medium carries comfortably: one RFC 5322 header line (998) for a subject; 100 kB of
+# email text (well under what providers accept, far over any real recall message); ten
+# concatenated SMS segments; a letter of a few pages. Rendering stops at the limit (see
+# `CompiledTemplate.render`), so an oversized message is refused without being built.
+SUBJECT_MAX_CHARS = 998
+BODY_MAX_CHARS: dict[Channel, int] = {
+    Channel.EMAIL: 100_000,
+    Channel.SMS: 1_600,
+    Channel.MAIL: 20_000,
+}
+# A subject's line breaks and runs of spaces are folded after rendering, so its raw text may be
+# somewhat longer than the folded one that is checked.
+_SUBJECT_RAW_MAX_CHARS = 4 * SUBJECT_MAX_CHARS
+
+
+def rendered_limit(channel: Channel, part: str) -> int:
+    """The most characters `part` ("subject" or "body") of a `channel` message may render to."""
+    return SUBJECT_MAX_CHARS if part == "subject" else BODY_MAX_CHARS[channel]
 
 
 @dataclass(frozen=True)
@@ -92,30 +113,59 @@ def render_step(
 ) -> RenderedMessage:
     """One patient's message, with the channel's opt-out added and an SMS's size counted.
 
-    Raises TemplateRefused for a template that would not pass validation, and
-    TemplateRenderFailed when the merge data cannot fill it.
+    Raises TemplateRefused for a template that would not pass validation,
+    TemplateRenderFailed when the merge data cannot fill it, and RenderedTooLarge (one of
+    those) when a part would pass `rendered_limit`.
     """
     compiled = step if isinstance(step, CompiledStep) else compile_step(step)
-    body = compiled.body.render(merge_data, now=now, currency=currency, locale=locale)
+    limit = BODY_MAX_CHARS[compiled.channel]
+    body = _rendered(compiled.body, "body", limit, merge_data, now, currency, locale)
     if compiled.channel is Channel.SMS:
-        body = with_sms_opt_out(body)
+        body = _within(with_sms_opt_out(body), "body", limit)
         return RenderedMessage(subject=None, body=body, sms=sms_segments(body))
     subject = None
     if compiled.subject is not None:
-        rendered = compiled.subject.render(merge_data, now=now, currency=currency, locale=locale)
+        rendered = _rendered(
+            compiled.subject, "subject", _SUBJECT_RAW_MAX_CHARS, merge_data, now, currency, locale
+        )
         # A line break in a subject would let merge data write extra mail headers.
-        subject = " ".join(rendered.split())
+        subject = _within(" ".join(rendered.split()), "subject", SUBJECT_MAX_CHARS)
     unsubscribe_link = merge_data.get("unsubscribeLink")
     try:
         if compiled.channel is Channel.MAIL:
             clinic = merge_data.get("clinic")
             phone = clinic.get("phone") if isinstance(clinic, Mapping) else None
             body = with_mail_opt_out(body, clinic_phone=phone, unsubscribe_link=unsubscribe_link)
-            return RenderedMessage(subject=subject, body=body, sms=None)
+            return RenderedMessage(subject=subject, body=_within(body, "body", limit), sms=None)
         body = with_email_unsubscribe(body, unsubscribe_link) + email_footer
     except ValueError as exc:
         raise TemplateRenderFailed(str(exc)) from exc
+    body = _within(body, "body", limit)
     clickable = (unsubscribe_link, merge_data.get("bookingLink"))
     return RenderedMessage(
         subject=subject, body=body, sms=None, html=email_html(body, clickable=clickable)
     )
+
+
+def _rendered(
+    template: CompiledTemplate,
+    part: str,
+    limit: int,
+    merge_data: Mapping[str, Any],
+    now: datetime,
+    currency: str,
+    locale: str,
+) -> str:
+    try:
+        return template.render(merge_data, now=now, currency=currency, locale=locale, limit=limit)
+    except RenderedTooLarge as exc:
+        # A subject is streamed to a raw ceiling but promised (and reported) folded.
+        shown = SUBJECT_MAX_CHARS if part == "subject" else limit
+        raise RenderedTooLarge(shown, part) from exc
+
+
+def _within(text: str, part: str, limit: int) -> str:
+    """`text`, unless the opt-out, footer or folding took it past the part's limit."""
+    if len(text) > limit:
+        raise RenderedTooLarge(limit, part)
+    return text

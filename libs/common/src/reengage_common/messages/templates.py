@@ -11,7 +11,7 @@ one, with the template's own words:
 """
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -78,6 +78,21 @@ class TemplateRefused(ValueError):
 
 class TemplateRenderFailed(ValueError):
     """The template could not be rendered with this merge data (e.g. a field is missing)."""
+
+
+class RenderedTooLarge(TemplateRenderFailed):
+    """The rendered text would pass `limit` characters; rendering stopped there."""
+
+    def __init__(self, limit: int, part: str = "message") -> None:
+        super().__init__(f"the rendered {part} is longer than {limit:,} characters")
+        self.limit = limit
+        self.part = part
+
+
+# What any one rendered part may reach when its caller names no tighter limit (an email body's
+# limit, the largest of the channels'): a template of 20,000 characters repeating a long merge
+# value would otherwise build hundreds of megabytes.
+RENDERED_MAX_CHARS = 100_000
 
 
 class _OutreachSandbox(ImmutableSandboxedEnvironment):
@@ -218,15 +233,33 @@ class CompiledTemplate:
         now: datetime,
         currency: str = "USD",
         locale: str = "en",
+        limit: int = RENDERED_MAX_CHARS,
     ) -> str:
-        """Raises TemplateRenderFailed, e.g. when a used merge field is missing."""
+        """Raises TemplateRenderFailed, e.g. when a used merge field is missing, and
+        RenderedTooLarge once the text passes `limit` characters."""
         context = {**merge_data, _NOW: now, _CURRENCY: currency, _LOCALE: locale}
         try:
-            return self.compiled.render(context)
+            return _bounded(self.compiled.generate(context), limit)
+        except RenderedTooLarge:
+            raise
         except UndefinedError as exc:
             raise TemplateRenderFailed(f"merge data is missing a field: {exc}") from exc
         except Exception as exc:  # a clinic's template may fail in any way; report, don't crash
             raise TemplateRenderFailed(str(exc) or type(exc).__name__) from exc
+
+
+def _bounded(pieces: Iterator[str], limit: int) -> str:
+    # Jinja's generate() yields the output piece by piece (a loop's every pass, every merge
+    # value): stopping at the limit means the oversized text is never built. One piece is at
+    # most one merge value or one stretch of template text, both bounded where they come in.
+    kept: list[str] = []
+    length = 0
+    for piece in pieces:
+        length += len(piece)
+        if length > limit:
+            raise RenderedTooLarge(limit)
+        kept.append(piece)
+    return "".join(kept)
 
 
 def template_problems(source: str) -> list[TemplateProblem]:

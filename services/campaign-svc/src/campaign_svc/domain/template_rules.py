@@ -1,7 +1,7 @@
 """The rules a campaign's message templates meet when it is saved or launched.
 
 A template compiles in the sandbox, uses only known merge fields (`incentive.*` only with an
-incentive), and renders twice: with full sample data, and with sparse sample data in which
+incentive), and renders within its part's size limit (`rendered_limit`) twice: with full sample data, and with sparse sample data in which
 every value a real patient may lack is missing (no completed visit, no name, no stage; no
 clinic phone or address). What passes here renders for every patient at send time, so no
 message is found unrenderable while it goes out.
@@ -16,8 +16,10 @@ from reengage_common.events import Channel, MessageTemplate
 from reengage_common.messages import (
     MAY_BE_MISSING,
     CompiledTemplate,
+    RenderedTooLarge,
     TemplateRenderFailed,
     compile_template,
+    rendered_limit,
     sample_merge_data,
     sparse_merge_data,
     template_problems,
@@ -31,11 +33,13 @@ def template_errors(campaign: CampaignInput, now: datetime) -> Iterator[FieldErr
     """Every problem of every templated part, each at its path (`messageTemplates.0.body`)."""
     for index, step in enumerate(campaign.message_templates):
         for part, source in _templated_parts(step):
-            yield from _part_errors(campaign, f"messageTemplates.{index}.{part}", source, now)
+            path = f"messageTemplates.{index}.{part}"
+            limit = rendered_limit(step.channel, part)
+            yield from _part_errors(campaign, path, source, limit, now)
 
 
 def _part_errors(
-    campaign: CampaignInput, path: str, source: str, now: datetime
+    campaign: CampaignInput, path: str, source: str, limit: int, now: datetime
 ) -> Iterator[FieldError]:
     if len(source) > TEMPLATE_MAX_LENGTH:
         yield FieldError(path, f"must be at most {TEMPLATE_MAX_LENGTH} characters", Code.TOO_LONG)
@@ -53,21 +57,29 @@ def _part_errors(
                     f"uses {field}, but the campaign has no incentive",
                     Code.NOT_ALLOWED_MERGE_FIELD,
                 )
-    yield from _render_errors(campaign, path, compiled, now)
+    yield from _render_errors(campaign, path, compiled, limit, now)
 
 
 def _render_errors(
-    campaign: CampaignInput, path: str, compiled: CompiledTemplate, now: datetime
+    campaign: CampaignInput, path: str, compiled: CompiledTemplate, limit: int, now: datetime
 ) -> Iterator[FieldError]:
     full = sample_merge_data(clinic_name=_SAMPLE_CLINIC, now=now, incentive=campaign.incentive)
     try:
-        compiled.render(full, now=now)
+        compiled.render(full, now=now, limit=limit)
+    except RenderedTooLarge:
+        yield FieldError(
+            path,
+            f"renders to more than {limit:,} characters with sample data; shorten the "
+            "template or what it repeats",
+            Code.RENDERED_TOO_LARGE,
+        )
+        return
     except TemplateRenderFailed as exc:
         yield FieldError(path, f"fails with sample data: {exc}", Code.TEMPLATE_RENDER_FAILED)
         return
     sparse = sparse_merge_data(clinic_name=_SAMPLE_CLINIC, now=now, incentive=campaign.incentive)
     try:
-        compiled.render(sparse, now=now)
+        compiled.render(sparse, now=now, limit=limit)
     except TemplateRenderFailed as exc:
         lacking = ", ".join(sorted(compiled.merge_fields & MAY_BE_MISSING))
         yield FieldError(

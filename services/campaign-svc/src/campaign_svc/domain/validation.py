@@ -15,6 +15,9 @@ from reengage_common.resources.campaigns import MAX_HOLDOUT_PERCENT
 # compare correctly as text.
 SEND_WINDOW_OPENS, SEND_WINDOW_CLOSES = "08:00", "21:00"
 INCENTIVE_CODE_MAX_LENGTH = 32
+# What the offer says ("20% off your next cleaning"), merged into every message: a sentence or
+# two, never a document a template could repeat into megabytes.
+INCENTIVE_DETAILS_MAX_LENGTH = 500
 
 _SEND_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 _INCENTIVE_CODE = re.compile(r"[A-Za-z0-9-]+")
@@ -244,9 +247,17 @@ def _is_time_zone(name: str) -> bool:
 def _incentive_errors(incentive: Incentive) -> Iterator[FieldError]:
     if incentive.incentive_cost_cents < 0:
         yield FieldError("incentive.incentiveCostCents", "cannot be negative", Code.OUT_OF_RANGE)
+    details = incentive.incentive_details or ""
+    # Checked with or without an incentive: the text travels in every launch snapshot.
+    if len(details) > INCENTIVE_DETAILS_MAX_LENGTH:
+        yield FieldError(
+            "incentive.incentiveDetails",
+            f"must be at most {INCENTIVE_DETAILS_MAX_LENGTH} characters, not {len(details)}",
+            Code.TOO_LONG,
+        )
     if not incentive.has_incentive:
         return
-    if not (incentive.incentive_details or "").strip():
+    if not details.strip():
         yield FieldError(
             "incentive.incentiveDetails", "describe what the patient gets", Code.REQUIRED
         )
