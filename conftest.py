@@ -15,8 +15,10 @@ os.environ["ENV"] = "test"
 os.environ["KAFKA_TOPIC_PREFIX"] = f"test-{RUN_ID}."
 os.environ["MONGO_DB_PREFIX"] = f"test_{RUN_ID}_"
 os.environ.setdefault("KAFKA_PARTITIONS", "2")
-# Every estimate exact: tests import and estimate in the same second (audience_svc.estimates).
+# Every estimate and stats answer exact: tests change and read in the same second
+# (reengage_common.recent).
 os.environ.setdefault("ESTIMATE_STALE_SECONDS", "0")
+os.environ.setdefault("STATS_STALE_SECONDS", "0")
 
 from aiokafka.admin import AIOKafkaAdminClient  # noqa: E402
 from pymongo import AsyncMongoClient  # noqa: E402

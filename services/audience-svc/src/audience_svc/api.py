@@ -23,7 +23,6 @@ from audience_svc.blobs import without_gc
 from audience_svc.domain.import_rows import BadImport, CsvRows, Rejected, Row, json_line, lines_of
 from audience_svc.domain.messages import patient_merge_data
 from audience_svc.domain.targeting import Audience, evaluate
-from audience_svc.estimates import EstimateCache
 from audience_svc.handlers import AudienceHandlers
 from audience_svc.projection import Projection
 from reengage_common.auth import MANAGE_REMINDERS, VIEW_ANALYTICS, AuthError, PermissionDenied
@@ -38,6 +37,7 @@ from reengage_common.events import (
     Wire,
 )
 from reengage_common.messages import KNOWN_MERGE_FIELDS, TemplateRefused, compile_template
+from reengage_common.recent import RecentAnswers
 from reengage_common.web import error_response, identity_of, unauthenticated
 
 log = structlog.get_logger(__name__)
@@ -161,7 +161,7 @@ async def estimate(request: Request) -> Response:
         wanted = EstimateRequest.model_validate_json(json.dumps(body), strict=True)
     except ValidationError as exc:
         raise Invalid(field_errors(exc)) from exc
-    cache: EstimateCache = request.state.estimates
+    cache: RecentAnswers = request.state.estimates
     key = (identity.clinic_id, json.dumps(body, sort_keys=True))
     clinic_id, projection = identity.clinic_id, request.state.projection
     now = request.state.clock().timestamp()

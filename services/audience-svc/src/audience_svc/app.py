@@ -9,7 +9,6 @@ from starlette.applications import Starlette
 from audience_svc import api
 from audience_svc.config import AudienceSettings
 from audience_svc.enrolment import Clock, run_daily_enrolment
-from audience_svc.estimates import EstimateCache
 from audience_svc.fanout import Fanout
 from audience_svc.handlers import AudienceHandlers
 from audience_svc.projection import Projection
@@ -24,6 +23,7 @@ from reengage_common.events import (
     RecipientResponded,
 )
 from reengage_common.leases import Lease
+from reengage_common.recent import RecentAnswers
 from reengage_common.service import Runtime, build_service_app
 from reengage_common.settings import Settings
 
@@ -38,7 +38,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Star
     if not isinstance(settings, AudienceSettings):
         settings = AudienceSettings(**(settings.model_dump() if settings else {}))
     built: dict[int, AudienceHandlers] = {}
-    estimates = EstimateCache(settings.estimate_fresh_seconds, settings.estimate_stale_seconds)
+    estimates = RecentAnswers(settings.estimate_fresh_seconds, settings.estimate_stale_seconds)
 
     def handlers_of(runtime: Runtime) -> AudienceHandlers:
         if id(runtime) not in built:

@@ -16,7 +16,7 @@ class AudienceSettings(Settings):
     # How often the daily-enrolment loop looks for ACTIVE refreshDaily campaigns due today.
     enrolment_interval_seconds: float = Field(default=60.0, gt=0)
     # An estimate asked again within the first is answered as computed; within the second, as
-    # computed while a fresher one is (audience_svc.estimates); 0 computes every one.
+    # computed while a fresher one is (reengage_common.recent); 0 computes every one.
     estimate_fresh_seconds: float = Field(default=2.0, ge=0)
     estimate_stale_seconds: float = Field(default=30.0, ge=0)
     # Rows of an import stored per pending record.

@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from reengage_common.auth import VIEW_ANALYTICS, AuthError, Identity, PermissionDenied
 from reengage_common.error_codes import TrackingErrorCode
+from reengage_common.recent import RecentAnswers
 from reengage_common.web import error_response, identity_of, unauthenticated
 from tracking_svc.reads import (
     BadInput,
@@ -49,8 +50,18 @@ def _snapshots(request: Request) -> Snapshots:
     return request.state.snapshots
 
 
+def _recent(request: Request) -> RecentAnswers:
+    """Stats are every unfolded fact page folded in: while a campaign sends, pages and
+    campaigns pages ask for the same ones many times a second (see reengage_common.recent)."""
+    return request.state.recent
+
+
 async def campaign_stats(request: Request, identity: Identity) -> Response:
-    answer = await stats_of(identity.clinic_id, request.path_params["id"], _snapshots(request))
+    clinic_id, campaign_id = identity.clinic_id, request.path_params["id"]
+    snapshots = _snapshots(request)
+    answer = await _recent(request).answer(
+        ("stats", clinic_id, campaign_id), lambda: stats_of(clinic_id, campaign_id, snapshots)
+    )
     return JSONResponse(answer)
 
 
@@ -69,8 +80,13 @@ async def stats_batch(request: Request, identity: Identity) -> Response:
             "campaignIds", f"at most {MAX_BATCH} at once", TrackingErrorCode.OUT_OF_RANGE
         )
     unique = list(dict.fromkeys(ids))
-    items = await stats_of_campaigns(identity.clinic_id, unique, _snapshots(request))
-    return JSONResponse({"items": items})
+    clinic_id, snapshots = identity.clinic_id, _snapshots(request)
+
+    async def items() -> dict[str, Any]:
+        return {"items": await stats_of_campaigns(clinic_id, unique, snapshots)}
+
+    key = ("batch", clinic_id, tuple(unique))
+    return JSONResponse(await _recent(request).answer(key, items))
 
 
 def page_size(raw: str | None) -> int:

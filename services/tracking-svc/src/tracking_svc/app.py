@@ -17,6 +17,7 @@ from reengage_common.events import (
     RecipientResponded,
 )
 from reengage_common.leases import Lease
+from reengage_common.recent import RecentAnswers
 from reengage_common.service import Runtime, build_service_app
 from reengage_common.settings import Settings
 from tracking_svc import api, public
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> ASGI
         }
 
     snapshots = Snapshots()  # this replica's cache of decoded snapshot records
+    recent = RecentAnswers(settings.stats_fresh_seconds, settings.stats_stale_seconds)
 
     async def compactor(runtime: Runtime, lease: Lease) -> None:
         """Fold new fact pages into campaign snapshots, on one replica at a time."""
@@ -76,7 +78,11 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> ASGI
         documents=[*DOCUMENTS, UnmatchedInbound],
         handlers=handlers,
         background={"tracking-compactor": compactor} if settings.compactor else {},
-        state=lambda runtime: {"tracking": tracking(runtime), "snapshots": snapshots},
+        state=lambda runtime: {
+            "tracking": tracking(runtime),
+            "snapshots": snapshots,
+            "recent": recent,
+        },
     )
     # The public routes on their own port (ports.py): exposed to the internet, nothing else is.
     return split_by_port(settings, internal, public.routes, settings.public_port)

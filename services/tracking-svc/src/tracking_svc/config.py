@@ -36,6 +36,10 @@ class TrackingSettings(Settings):
     compact_interval_seconds: float = Field(default=0.5, gt=0)
     # Off: no compactor on this replica (benchmarks measure the unfolded worst case with it).
     compactor: bool = True
+    # A campaign's stats asked again within the first are answered as computed; within the
+    # second, as computed while fresher ones are (reengage_common.recent); 0 computes each.
+    stats_fresh_seconds: float = Field(default=1.0, ge=0)
+    stats_stale_seconds: float = Field(default=10.0, ge=0)
 
     def production_problems(self) -> list[str]:
         # With a public Twilio token or webhook secret anyone could forge STOPs, bounces and

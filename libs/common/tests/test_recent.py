@@ -1,8 +1,8 @@
-"""Recent estimates: fresh ones answered as computed, stale ones while one refresh runs."""
+"""Recent answers: fresh ones answered as computed, stale ones while one refresh runs."""
 
 import asyncio
 
-from audience_svc.estimates import EstimateCache
+from reengage_common.recent import RecentAnswers
 
 
 class Clock:
@@ -29,7 +29,7 @@ class Counting:
 
 async def test_a_fresh_answer_is_answered_again_without_computing() -> None:
     clock, compute = Clock(), Counting()
-    cache = EstimateCache(fresh_seconds=2, stale_seconds=30, clock=clock)
+    cache = RecentAnswers(fresh_seconds=2, stale_seconds=30, clock=clock)
     assert await cache.answer("k", compute) == {"run": 1}
     clock.now = 1.5
     assert await cache.answer("k", compute) == {"run": 1}
@@ -38,7 +38,7 @@ async def test_a_fresh_answer_is_answered_again_without_computing() -> None:
 
 async def test_a_stale_answer_is_answered_while_one_refresh_runs() -> None:
     clock, compute = Clock(), Counting()
-    cache = EstimateCache(fresh_seconds=2, stale_seconds=30, clock=clock)
+    cache = RecentAnswers(fresh_seconds=2, stale_seconds=30, clock=clock)
     await cache.answer("k", compute)
     clock.now = 10
     compute.release.clear()
@@ -53,7 +53,7 @@ async def test_a_stale_answer_is_answered_while_one_refresh_runs() -> None:
 
 async def test_too_old_or_never_asked_waits_for_the_computation() -> None:
     clock, compute = Clock(), Counting()
-    cache = EstimateCache(fresh_seconds=2, stale_seconds=30, clock=clock)
+    cache = RecentAnswers(fresh_seconds=2, stale_seconds=30, clock=clock)
     await cache.answer("k", compute)
     clock.now = 31
     assert await cache.answer("k", compute) == {"run": 2}
@@ -62,11 +62,11 @@ async def test_too_old_or_never_asked_waits_for_the_computation() -> None:
 
 async def test_off_computes_every_time_and_entries_are_bounded() -> None:
     compute = Counting()
-    off = EstimateCache(fresh_seconds=2, stale_seconds=0)
+    off = RecentAnswers(fresh_seconds=2, stale_seconds=0)
     await off.answer("k", compute)
     await off.answer("k", compute)
     assert compute.runs == 2
-    small = EstimateCache(fresh_seconds=2, stale_seconds=30, entries=2)
+    small = RecentAnswers(fresh_seconds=2, stale_seconds=30, entries=2)
     for key in "abc":
         await small.answer(key, compute)
     assert list(small._answers) == ["b", "c"]

@@ -1,13 +1,13 @@
-"""Recent estimates, answered again while a fresher one is computed.
+"""Recent answers of costly reads, answered again while a fresher one is computed.
 
-An estimate reads the clinic's whole projection and evaluates every patient: cheap when the
-projection is still, seconds of CPU while a campaign sends (its message.sent facts touch every
-shard between two compactions). A staff member editing a campaign asks for the same estimate
-again and again, so an answer is kept per clinic and request: within `fresh_seconds` it is
-answered as is; up to `stale_seconds` it is answered too while one refresh computes the next
+Some reads cost seconds of CPU while a campaign sends: an audience estimate (the whole
+projection, whose shards the campaign's message.sent facts keep touching) and a campaign's
+stats (every fact page not folded yet). Staff pages ask for the same ones again and again, so
+an answer is kept per key (which names the clinic): within `fresh_seconds` it is answered as
+is; up to `stale_seconds` it is answered too while one refresh computes the next
 (stale-while-revalidate); older, or never asked, the caller waits for the computation. At
-most one computation per key runs at a time, and the cache holds at most `entries` answers.
-`stale_seconds` 0 turns it off (the test suite, which expects every estimate to be exact).
+most one computation per key runs at a time, and at most `entries` answers are kept.
+`stale_seconds` 0 turns it off (the test suite, which expects every answer to be exact).
 """
 
 import asyncio
@@ -21,7 +21,7 @@ Answer = dict[str, Any]
 
 
 @dataclass
-class EstimateCache:
+class RecentAnswers:
     fresh_seconds: float
     stale_seconds: float
     entries: int = 1024
