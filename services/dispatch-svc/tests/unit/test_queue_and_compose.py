@@ -2,13 +2,16 @@
 
 import email
 import email.policy
+import tracemalloc
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
+
+import pytest
 
 from dispatch_svc.channels.email import build_email
 from dispatch_svc.channels.mail import lob_address
 from dispatch_svc.domain.campaigns import StatusChange, fold_campaign
-from dispatch_svc.domain.compose import compose
+from dispatch_svc.domain.compose import CannotCompose, compose
 from dispatch_svc.sender.index import CampaignQueue, slot_for, window_of
 from reengage_common.events import (
     Address,
@@ -21,7 +24,7 @@ from reengage_common.events import (
     Schedule,
     Variant,
 )
-from reengage_common.messages import UNSUBSCRIBE, read_link_token
+from reengage_common.messages import UNSUBSCRIBE, compile_step, read_link_token
 
 NINE_AM_CHICAGO = datetime(2026, 11, 26, 15, tzinfo=UTC)
 WALL = datetime(2030, 1, 1, tzinfo=UTC)
@@ -153,6 +156,29 @@ def test_every_line_of_a_built_email_ends_crlf_whatever_line_ends_the_text_had()
     parsed = email.message_from_bytes(raw, policy=email.policy.default)
     text = parsed.get_body(("plain",)).get_content()
     assert ".leading dot" in text and "\n..two" in text.replace("\r\n", "\n")
+
+
+def test_a_message_rendering_past_its_limit_fails_with_a_reason_without_building_it() -> None:
+    # A snapshot launched before details were bounded, or a patient field as long as an old
+    # import let it be: the step repeats it far past the email limit (~190 MB unbounded).
+    step = SNAPSHOT.message_templates[0].model_copy(update={"body": "{{incentive.details}}" * 950})
+    incentive = SNAPSHOT.incentive.model_copy(update={"incentive_details": "x" * 200_000})
+    snapshot = SNAPSHOT.model_copy(update={"message_templates": [step], "incentive": incentive})
+    compile_step(step)  # compiled once per campaign (cached): not what is measured here
+    tracemalloc.start()
+    try:
+        with pytest.raises(CannotCompose, match="body is longer than 100,000 characters"):
+            compose(
+                message(1),
+                snapshot,
+                link_secret="s" * 40,
+                public_base_url="https://l.example",
+                now=WALL,
+            )
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 5_000_000
 
 
 def test_a_snapshot_from_before_profiles_still_composes_with_its_one_line_address() -> None:
