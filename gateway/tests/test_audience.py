@@ -77,6 +77,7 @@ async def test_an_import_through_the_gateway_then_estimates_over_graphql_and_res
         "rejected": [
             {"line": 4, "reason": "consents.sms: expected true or false, found 'perhaps'"}
         ],
+        "moreRejected": 0,
     }
     graphql = await gateway.post(
         "/graphql",

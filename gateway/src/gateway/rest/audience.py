@@ -52,8 +52,9 @@ class RejectedRow(Wire):
 
 class ImportReport(Wire):
     imported: int
-    rejected_count: int
-    rejected: list[RejectedRow]
+    rejected_count: int = Field(description="Every rejected row")
+    rejected: list[RejectedRow] = Field(description="The first 100 rejected rows")
+    more_rejected: int = Field(description="Rejected rows past those listed")
 
 
 async def estimate(request: Request, caller: Caller) -> Any:
@@ -86,16 +87,20 @@ ROUTES: tuple[RestRoute, ...] = (
         audience.import_patients,
         import_patients,
         "Import patients: CSV (header of contract field names, dotted for nested ones) or "
-        "JSON lines, streamed; answers counts and every rejected row with its line",
+        "JSON lines, streamed (at most 50 MB, 500,000 rows, 64 kB a line or record); answers "
+        "counts and the first 100 rejected rows with their line",
         ImportReport,
         errors=errors(
             401,
             403,
+            413,
             422,
             503,
             meaning={
                 **AUDIENCE_DOWN,
-                422: "The body is neither CSV nor JSON lines of the contract's patient fields",
+                413: "The body is over the import's limit (MAX_IMPORT_BODY_BYTES)",
+                422: "The body is neither CSV nor JSON lines of the contract's patient fields, "
+                "or has a line over 64 kB or more rows than an import takes (TOO_LARGE)",
             },
         ),
         tag="audience",

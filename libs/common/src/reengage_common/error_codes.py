@@ -69,6 +69,8 @@ class AudienceErrorCode(StrEnum):
     OUT_OF_RANGE = "OUT_OF_RANGE"
     # An import whose file as a whole cannot be read (a CSV header naming unknown columns).
     UNREADABLE_FILE = "UNREADABLE_FILE"
+    # An import of more rows than one takes (MAX_IMPORT_ROWS).
+    TOO_LARGE = "TOO_LARGE"
 
 
 class TrackingErrorCode(StrEnum):

@@ -5,6 +5,7 @@ The gateway forwards the caller's token; it is verified again here and scopes ev
 the caller's clinic.
 """
 
+import asyncio
 import json
 import time
 import uuid
@@ -20,10 +21,17 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from audience_svc.blobs import without_gc
-from audience_svc.domain.import_rows import BadImport, CsvRows, Rejected, Row, json_line, lines_of
+from audience_svc.domain.import_rows import BadImport, Rejected, Row
+from audience_svc.domain.import_stream import (
+    ImportLimits,
+    ImportReader,
+    RejectionReport,
+    TooManyRows,
+)
 from audience_svc.domain.messages import patient_merge_data
 from audience_svc.domain.targeting import Audience, evaluate
 from audience_svc.handlers import AudienceHandlers
+from audience_svc.off_loop import blocking_chunks, next_slice
 from audience_svc.projection import Projection
 from reengage_common.auth import MANAGE_REMINDERS, VIEW_ANALYTICS, AuthError, PermissionDenied
 from reengage_common.error_codes import AudienceErrorCode, code_of_pydantic_error
@@ -216,48 +224,62 @@ async def merge_data(request: Request) -> Response:
 
 
 async def import_patients(request: Request) -> Response:
-    """JSON lines or CSV, streamed; every rejected row with its line number and reason."""
+    """JSON lines or CSV, streamed and parsed off the event loop; the first rejected rows with
+    their line numbers and reasons, and how many more."""
     identity = identity_of(request)
     identity.require(MANAGE_REMINDERS)
     handlers: AudienceHandlers = request.state.handlers
-    clock: Callable[[], datetime] = request.state.clock
+    limits: ImportLimits = request.state.import_limits
     chunk_rows: int = request.state.import_chunk_rows
-    content_type = request.headers.get("content-type", "")
-    import_id = uuid.uuid4().hex
-    now = clock()
-    csv_rows = None if "json" in content_type else CsvRows()
-    imported, rejected, batch = 0, [], []
+    import_id, now = uuid.uuid4().hex, request.state.clock()
+    chunks = blocking_chunks(request.stream(), asyncio.get_running_loop())
+    reader = ImportReader(chunks, "json" in request.headers.get("content-type", ""), limits)
+    outcomes = iter(reader)
+    report, imported = RejectionReport(limits), 0
 
-    async def flush() -> None:
-        nonlocal imported, batch
+    def prepared(outcome: Row | Rejected) -> Envelope[PatientUpserted] | Rejected:
+        # in the worker too: building an event validates it again, which is CPU as well
+        if isinstance(outcome, Rejected):
+            return outcome
+        return _envelope(outcome, identity.clinic_id, import_id, now)
+
+    while True:
+        taken, stopped = await next_slice(outcomes, chunk_rows, prepared)
+        batch = [item for item in taken if isinstance(item, Envelope)]
+        for item in taken:
+            if isinstance(item, Rejected):
+                report.add(item)
         if batch:
             await handlers.ingest(batch)
             imported += len(batch)
-            batch = []
-
-    try:
-        async for number, text in lines_of(request.stream()):
-            if csv_rows is not None and csv_rows.header is None and text.lstrip().startswith("{"):
-                csv_rows = None  # no CSV header, a JSON object: JSON lines
-            outcome = csv_rows.feed(number, text) if csv_rows else json_line(number, text)
-            if isinstance(outcome, Rejected):
-                rejected.append({"line": outcome.line, "reason": outcome.reason})
-            elif isinstance(outcome, Row):
-                batch.append(_envelope(outcome, identity.clinic_id, import_id, now))
-                if len(batch) >= chunk_rows:
-                    await flush()
-        if csv_rows is not None and (unfinished := csv_rows.finish()):
-            rejected.append({"line": unfinished.line, "reason": unfinished.reason})
-    except BadImport as exc:
-        await flush()
-        raise Invalid([field_error("file", str(exc), AudienceErrorCode.UNREADABLE_FILE)]) from exc
-    await flush()
+        if stopped is not None:
+            raise _refusal(stopped, imported)
+        if not taken:
+            break
     log.info(
-        "patients.imported", clinic_id=identity.clinic_id, imported=imported, rejected=len(rejected)
+        "patients.imported", clinic_id=identity.clinic_id, imported=imported, rejected=report.count
     )
     return JSONResponse(
-        {"imported": imported, "rejectedCount": len(rejected), "rejected": rejected}
+        {
+            "imported": imported,
+            "rejectedCount": report.count,
+            "rejected": report.listed,
+            "moreRejected": report.more,
+        }
     )
+
+
+def _refusal(stopped: Exception, imported: int) -> Invalid:
+    """The file as a whole refused. The rows before the problem were stored as they streamed
+    in: the message says how many, so a clinic knows what a corrected file must repeat."""
+    if isinstance(stopped, TooManyRows):
+        code = AudienceErrorCode.TOO_LARGE
+    elif isinstance(stopped, BadImport):
+        code = AudienceErrorCode.UNREADABLE_FILE
+    else:
+        raise stopped
+    message = f"{stopped} ({imported} rows before it were imported)" if imported else str(stopped)
+    return Invalid([field_error("file", message, code)])
 
 
 def _envelope(row: Row, clinic_id: str, import_id: str, now: datetime) -> Envelope[PatientUpserted]:

@@ -8,6 +8,7 @@ from starlette.applications import Starlette
 
 from audience_svc import api
 from audience_svc.config import AudienceSettings
+from audience_svc.domain.import_stream import ImportLimits
 from audience_svc.enrolment import Clock, run_daily_enrolment
 from audience_svc.fanout import Fanout
 from audience_svc.handlers import AudienceHandlers
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Star
             "projection": handlers_of(runtime).projection,
             "clock": clock,
             "import_chunk_rows": settings.import_chunk_rows,
+            "import_limits": ImportLimits(max_rows=settings.max_import_rows),
             "estimates": estimates,
         },
         # an import streams a whole file: its own, larger body limit

@@ -1,6 +1,8 @@
 """Bulk import through the service's API: CSV and JSON lines, bad rows by line and reason."""
 
+import asyncio
 import json
+import time
 
 import pytest
 
@@ -101,3 +103,89 @@ async def test_a_bad_targeting_is_refused_naming_each_field_with_its_code(audien
         "targeting.inactiveDays": "OUT_OF_RANGE",
         "targeting.treatmentStages": "INVALID_TYPE",
     }
+
+
+# --- issue 17 #4: linear, bounded, off the event loop ----------------------------------------
+
+BAD_ROWS_HEADER = "patientId,firstName,consents.sms,createdAt\n"
+
+
+async def post_import(audience, body, content_type: str = "text/csv"):
+    return await audience.client.post(
+        "/import", content=body, headers={**audience.headers(), "content-type": content_type}
+    )
+
+
+async def test_only_the_first_rejected_rows_are_listed_with_a_count_of_the_rest(audience) -> None:
+    bad = "".join(f"p-{n},Ada,{'maybe' * 600},2019-01-01T00:00:00Z\n" for n in range(250))
+    good = "p-ok,Ada,yes,2019-01-01T00:00:00Z\n"
+
+    answer = await post_import(audience, (BAD_ROWS_HEADER + bad + good).encode())
+
+    assert answer.status_code == 200, answer.text
+    report = answer.json()
+    assert report["imported"] == 1
+    assert report["rejectedCount"] == 250 and report["moreRejected"] == 150
+    assert [row["line"] for row in report["rejected"]] == list(range(2, 102))
+    reason = report["rejected"][0]["reason"]
+    assert reason.startswith("consents.sms: expected true or false, found 'maybemaybe")
+    assert len(reason) == 200 and reason.endswith("…")
+
+
+async def test_a_quoted_field_open_over_thousands_of_lines_is_one_rejected_row(audience) -> None:
+    body = BAD_ROWS_HEADER + 'p-1,"' + "xy\n" * 8000 + '",yes,2019-01-01T00:00:00Z\n'
+
+    answer = await post_import(audience, body.encode())
+
+    assert answer.json()["rejected"] == [
+        {"line": 2, "reason": "firstName: longer than 4096 characters"}
+    ]
+
+
+async def test_a_json_line_past_the_line_limit_refuses_the_file(audience) -> None:
+    body = b'{"patientId": "j-1"}\n{"patientId": "' + b"j" * 70_000 + b'"}\n'
+
+    answer = await post_import(audience, body, "application/x-ndjson")
+
+    assert answer.status_code == 422
+    (problem,) = answer.json()["error"]["fields"]
+    assert problem["code"] == "UNREADABLE_FILE"
+    assert problem["message"] == (
+        "line 2: longer than 65536 bytes (1 rows before it were imported)"
+    )
+
+
+async def test_healthz_answers_while_a_50_mb_import_is_parsed(audience) -> None:
+    """Printed, not asserted on time: each row is validated and rejected (a bad createdAt),
+    so the whole 50 MB is parsed, and nothing is stored (which would cost minutes here)."""
+    row = (
+        "p-{n:07d},Ada,yes,not-a-date-but-long-enough-to-make-a-row-of-real-size-"
+        "with-an-address-and-a-phone-number-xxxxxxxxx\n"
+    )
+    rows_per_chunk = 64 * 1024 // len(row.format(n=0))
+    chunk = "".join(row.format(n=n) for n in range(rows_per_chunk)).encode()
+    chunks = (50 * 1024 * 1024 - len(BAD_ROWS_HEADER)) // len(chunk)
+
+    async def body():
+        yield BAD_ROWS_HEADER.encode()
+        for _ in range(chunks):
+            yield chunk
+            await asyncio.sleep(0)
+
+    latencies: list[float] = []
+    importing = asyncio.create_task(post_import(audience, body()))
+    started = time.perf_counter()
+    while not importing.done():
+        asked = time.perf_counter()
+        assert (await audience.client.get("/healthz")).status_code == 200
+        latencies.append(time.perf_counter() - asked)
+        await asyncio.sleep(0.2)
+    report = (await importing).json()
+    print(
+        f"\n50 MB import ({chunks * rows_per_chunk} rows) in {time.perf_counter() - started:.1f} s;"
+        f" /healthz answered {len(latencies)} times, slowest {max(latencies) * 1000:.0f} ms,"
+        f" median {sorted(latencies)[len(latencies) // 2] * 1000:.0f} ms"
+    )
+    assert report["imported"] == 0 and report["rejectedCount"] == chunks * rows_per_chunk
+    assert len(report["rejected"]) == 100
+    assert report["moreRejected"] == report["rejectedCount"] - 100

@@ -2,12 +2,11 @@
 
 CSV has one header row of the contract's field names, dotted for nested ones (`address.city`,
 `consents.sms`, `guardian.email`); an empty cell is absent. Booleans read true/false, yes/no,
-1/0. A JSON line is the event's `data` object itself.
+1/0. A JSON line is the event's `data` object itself. `import_stream` finds the records and
+lines of the incoming file; this module turns one into a row.
 """
 
-import csv
 import json
-from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,8 +26,9 @@ KNOWN_COLUMNS = frozenset(
         "guardian.phone", "consents.email", "consents.sms", "consents.mail",
     }
 )  # fmt: skip
-# A line longer than this is refused rather than buffered (a file without line breaks).
-MAX_LINE_BYTES = 64 * 1024
+# A cell longer than this rejects its row unread: far above any patient field (their own,
+# tighter lengths are the model's), it bounds what a row's validation and its echo cost.
+MAX_FIELD_CHARS = 4096
 
 
 @dataclass(frozen=True)
@@ -45,22 +45,6 @@ class Row:
 
 class BadImport(ValueError):
     """The file as a whole cannot be read (e.g. a CSV header naming unknown fields)."""
-
-
-async def lines_of(chunks: AsyncIterable[bytes]) -> AsyncIterator[tuple[int, str]]:
-    """Physical lines with their 1-based numbers, read chunk by chunk (never the whole file)."""
-    pending = b""
-    number = 0
-    async for chunk in chunks:
-        pending += chunk
-        *complete, pending = pending.split(b"\n")
-        for raw in complete:
-            number += 1
-            yield number, raw.decode("utf-8", errors="replace").rstrip("\r")
-        if len(pending) > MAX_LINE_BYTES:
-            raise BadImport(f"line {number + 1}: longer than {MAX_LINE_BYTES} bytes")
-    if pending.strip():
-        yield number + 1, pending.decode("utf-8", errors="replace").rstrip("\r")
 
 
 def _patient(line: int, document: Any) -> Row | Rejected:
@@ -81,45 +65,31 @@ def json_line(line: int, text: str) -> Row | Rejected | None:
         document = json.loads(text)
     except ValueError as exc:
         return Rejected(line, f"not JSON: {exc.msg}")
+    except RecursionError:  # `[[[[...` within the line limit still nests past the stack
+        return Rejected(line, "not JSON: nested too deeply")
     return _patient(line, document)
 
 
 class CsvRows:
-    """Reads CSV records (a quoted field may span lines) after the header row."""
+    """CSV records after the header row into rows; `import_stream` finds the records."""
 
     def __init__(self) -> None:
         self.header: list[str] | None = None
-        self._buffer: list[str] = []
-        self._first_line = 0
 
-    def feed(self, line: int, text: str) -> Row | Rejected | None:
-        if not self._buffer:
-            self._first_line = line
-        self._buffer.append(text)
-        record = "\n".join(self._buffer)
-        if record.count('"') % 2:  # inside a quoted field: the record goes on
-            return None
-        self._buffer = []
-        if not record.strip():
-            return None
-        (cells,) = list(csv.reader([record]))
+    def read(self, line: int, cells: list[str]) -> Row | Rejected | None:
+        """The row of a record's cells starting at `line`; None for the header row."""
         if self.header is None:
-            self._read_header(cells)
+            self._read_header(line, cells)
             return None
-        return self._row(self._first_line, cells)
+        return self._row(line, cells)
 
-    def finish(self) -> Rejected | None:
-        if self._buffer:
-            return Rejected(self._first_line, "unterminated quoted field")
-        return None
-
-    def _read_header(self, cells: list[str]) -> None:
+    def _read_header(self, line: int, cells: list[str]) -> None:
         header = [cell.strip() for cell in cells]
         unknown = [name for name in header if name not in KNOWN_COLUMNS]
         if unknown:
-            raise BadImport(f"line 1: unknown column(s) {', '.join(unknown)}")
+            raise BadImport(f"line {line}: unknown column(s) {', '.join(unknown)}")
         if "patientId" not in header:
-            raise BadImport("line 1: the header needs a patientId column")
+            raise BadImport(f"line {line}: the header needs a patientId column")
         self.header = header
 
     def _row(self, line: int, cells: list[str]) -> Row | Rejected:
@@ -128,6 +98,8 @@ class CsvRows:
             return Rejected(line, f"expected {len(self.header)} cells, found {len(cells)}")
         document: dict[str, Any] = {}
         for name, cell in zip(self.header, cells, strict=True):
+            if len(cell) > MAX_FIELD_CHARS:
+                return Rejected(line, f"{name}: longer than {MAX_FIELD_CHARS} characters")
             value = cell.strip()
             if value == "":
                 continue
