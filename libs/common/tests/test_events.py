@@ -107,6 +107,36 @@ def test_a_malformed_event_is_refused_with_the_field_named(mutate, field) -> Non
     assert field in refused.value.reason
 
 
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"firstName": "x" * 101}, "data.firstName"),
+        ({"lastName": "x" * 65_536}, "data.lastName"),
+        ({"email": "a" * 250 + "@b.example"}, "data.email"),
+        ({"phone": "1" * 33}, "data.phone"),
+        ({"address": {"line1": "x" * 201}}, "data.address.line1"),
+        ({"guardian": {"name": "x" * 101}}, "data.guardian.name"),
+        ({"preferredLanguage": "x" * 65}, "data.preferredLanguage"),
+    ],
+)
+def test_a_patient_field_past_its_natural_length_is_refused_by_name(data, field) -> None:
+    # Every patient value may be merged into each message: none may be a document (issue 17 #3).
+    document = {**PATIENT_UPSERTED, "data": {**PATIENT_UPSERTED["data"], **data}}
+
+    with pytest.raises(MalformedEvent) as refused:
+        parse(document)
+
+    assert field in refused.value.reason
+    assert "xxxx" not in refused.value.reason  # the value is not echoed
+
+
+def test_patient_fields_at_their_natural_lengths_are_accepted() -> None:
+    data = {"firstName": "x" * 100, "email": "a" * 243 + "@b.example", "phone": "+1 (312) 555-0100"}
+    document = {**PATIENT_UPSERTED, "data": {**PATIENT_UPSERTED["data"], **data}}
+
+    assert parse(document).data.first_name == "x" * 100
+
+
 def test_an_event_on_the_wrong_topic_or_not_json_is_refused() -> None:
     with pytest.raises(MalformedEvent, match="does not belong on topic"):
         parse(PATIENT_UPSERTED, "appointment.updated")

@@ -8,7 +8,7 @@ import json
 import uuid
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Any, ClassVar, Generic, Literal, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import (
     AwareDatetime,
@@ -316,10 +316,33 @@ class RecipientResponded(Event):
     at: AwareDatetime
 
 
+# What a clinic's systems may say about a patient, bounded where it comes in (the import and
+# `patient.upserted`): every value may be merged into each message, so none may be a document.
+# Natural lengths: a name of 100 characters, an address per RFC 5321 (254), a phone number as
+# typed with its formatting (32), a postal line of 200.
+PatientName = Annotated[str, Field(max_length=100)]
+EmailAddress = Annotated[str, Field(max_length=254)]
+PhoneNumber = Annotated[str, Field(max_length=32)]
+PostalLine = Annotated[str, Field(max_length=200)]
+PatientId = Annotated[str, Field(max_length=128)]
+ShortCode = Annotated[str, Field(max_length=64)]  # zones, stages, dates, languages, postcodes
+
+
 class Guardian(Wire):
-    name: str | None = None
-    email: str | None = None
-    phone: str | None = None
+    name: PatientName | None = None
+    email: EmailAddress | None = None
+    phone: PhoneNumber | None = None
+
+
+class PatientAddress(Address):
+    """A patient's postal address as clinic systems send it: `Address` with bounded lines."""
+
+    line1: PostalLine | None = None
+    line2: PostalLine | None = None
+    city: PatientName | None = None
+    state: PatientName | None = None
+    postal_code: ShortCode | None = None
+    country: PatientName | None = None
 
 
 class Consents(Wire):
@@ -334,19 +357,19 @@ class PatientUpserted(Event):
     topic: ClassVar[str] = "patient.upserted"
     key_field: ClassVar[str] = "patient_id"
 
-    patient_id: str
-    first_name: str | None = None
-    last_name: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    address: Address | None = None
-    timezone: str | None = None
-    birth_date: str | None = None
+    patient_id: PatientId
+    first_name: PatientName | None = None
+    last_name: PatientName | None = None
+    email: EmailAddress | None = None
+    phone: PhoneNumber | None = None
+    address: PatientAddress | None = None
+    timezone: ShortCode | None = None
+    birth_date: ShortCode | None = None
     guardian: Guardian | None = None
-    preferred_language: str | None = None
+    preferred_language: ShortCode | None = None
     consents: Consents = Field(default_factory=Consents)
-    treatment_stage: str | None = None
-    treatment_status: str | None = None
+    treatment_stage: ShortCode | None = None
+    treatment_status: ShortCode | None = None
     do_not_contact: bool = False
     deceased: bool = False
     created_at: AwareDatetime | None = None
