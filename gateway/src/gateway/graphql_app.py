@@ -22,6 +22,7 @@ from strawberry.extensions import (
 from gateway.clients import ServiceClients
 from gateway.context import GatewayContext
 from gateway.graphiql import GraphiQLPage
+from gateway.operation_cost import OperationCostRule
 from gateway.schema import build_schema
 from gateway.schema.errors import should_mask_error
 from gateway.schema.loaders import make_loaders
@@ -43,6 +44,8 @@ def schema_extensions(settings: Settings) -> list[ExtensionFactory]:
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        # Estimates, stats and recipients per operation (gateway.operation_cost).
+        lambda: AddValidationRules([OperationCostRule]),
     ]
     if settings.env != "development":
         # Our coded errors (UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, ...) and errors in the query
