@@ -311,6 +311,26 @@ async def test_a_launch_is_refused_naming_what_the_profile_lacks_for_its_channel
     assert (await launch(stack, draft["id"], clinic))["__typename"] == "Campaign"
 
 
+async def test_a_launch_sending_as_an_unverified_domain_is_refused(
+    stack, new_campaign_input
+) -> None:
+    # given a clinic whose emails would come from a domain the platform never verified (the
+    # suite verifies only `*.example`, as development does)
+    clinic = new_clinic()
+    await stack.give_profile(clinic, emailFrom="Big Brand <news@bigbrand.com>")
+    draft = await stack.campaign(clinic=clinic)
+
+    # when it is launched
+    refused = await launch(stack, draft["id"], clinic)
+
+    # then the launch is refused naming the sender, and the campaign stays a draft
+    assert refused["__typename"] == "ValidationError", refused
+    assert [(f["field"], f["code"]) for f in refused["fields"]] == [
+        ("clinic.emailFrom", "SENDER_NOT_VERIFIED")
+    ]
+    assert (await stack.stored(draft["id"], clinic=clinic))["status"] == "DRAFT"
+
+
 async def test_a_launch_without_any_profile_is_refused(stack, new_campaign_input) -> None:
     clinic = new_clinic()
     draft = await stack.campaign(clinic=clinic)

@@ -141,7 +141,15 @@ class CampaignCommands:
             if other.id != record.id
         ]
         profile = await current_profile(record.clinic_id)
-        _raise_if_invalid(launch_errors(record.definition, profile=profile, others=others, now=now))
+        errors = launch_errors(
+            record.definition,
+            profile=profile,
+            others=others,
+            now=now,
+            clinic_id=record.clinic_id,
+            senders=self.settings.verified_senders(),
+        )
+        _raise_if_invalid(errors)
 
     async def run_scheduler_once(self) -> int:
         """Activate campaigns whose start came and complete those whose end passed.

@@ -7,12 +7,18 @@ from typing import Any
 from campaign_svc.domain.clinic_rules import clinic_profile_errors, with_clinic_time_zone
 from campaign_svc.domain.launch import launch_errors, starting_now_if_unset
 from campaign_svc.domain.model import Campaign, parse_campaign_input
+from campaign_svc.domain.senders import VerifiedSenders
 from reengage_common.clinic import parse_profile
 from reengage_common.error_codes import CampaignErrorCode
 from reengage_common.events import CampaignStatus, Channel, ClinicProfile
 from reengage_common.testing import COMPLETE_CLINIC_PROFILE
 
 PROFILE = parse_profile(COMPLETE_CLINIC_PROFILE)
+CLINIC = "clinic-a"
+SENDERS = VerifiedSenders(
+    email_domains=frozenset({"brightsmiles.example"}),
+    sms_numbers={CLINIC: frozenset({"+15005550006"})},
+)
 DAY = timedelta(days=1)
 
 
@@ -37,7 +43,9 @@ def live_campaign(
 
 def code_errors(document: dict[str, Any], now: datetime, *others: Campaign) -> list[str]:
     definition = parse_campaign_input(document)
-    errors = launch_errors(definition, profile=PROFILE, others=others, now=now)
+    errors = launch_errors(
+        definition, profile=PROFILE, others=others, now=now, clinic_id=CLINIC, senders=SENDERS
+    )
     assert {error.code for error in errors} <= {CampaignErrorCode.CODE_IN_USE}
     return [error.field for error in errors]
 
@@ -52,7 +60,12 @@ def test_a_draft_without_a_start_date_starts_when_launched(
     launched = starting_now_if_unset(draft, now)
 
     assert launched.schedule.start_date == now
-    assert launch_errors(launched, profile=PROFILE, others=[], now=now) == []
+    assert (
+        launch_errors(
+            launched, profile=PROFILE, others=[], now=now, clinic_id=CLINIC, senders=SENDERS
+        )
+        == []
+    )
     dated = starting_now_if_unset(launched, now + DAY)
     assert dated.schedule.start_date == now
 

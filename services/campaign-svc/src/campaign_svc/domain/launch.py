@@ -1,5 +1,5 @@
 """What a launch needs beyond a valid definition: a start (now, when none is set), the clinic
-facts its channels need, and an incentive code no other live campaign of the clinic uses in
+facts its channels need, senders the platform verified, and an incentive code no other live campaign of the clinic uses in
 an overlapping period (two campaigns sharing a code make ROI attribution ambiguous)."""
 
 from collections.abc import Iterable
@@ -7,6 +7,7 @@ from datetime import datetime
 
 from campaign_svc.domain.clinic_rules import clinic_profile_errors
 from campaign_svc.domain.model import Campaign, CampaignInput, FieldError
+from campaign_svc.domain.senders import VerifiedSenders, sender_errors
 from campaign_svc.domain.validation import validate_launch
 from reengage_common.error_codes import CampaignErrorCode
 from reengage_common.events import CampaignStatus, ClinicProfile
@@ -29,11 +30,14 @@ def launch_errors(
     profile: ClinicProfile | None,
     others: Iterable[Campaign],
     now: datetime,
+    clinic_id: str,
+    senders: VerifiedSenders,
 ) -> list[FieldError]:
     """Every reason `definition` (its start already filled in) cannot be launched now."""
     return [
         *validate_launch(definition, now=now),
         *clinic_profile_errors(profile, definition.channels),
+        *sender_errors(profile, definition.channels, clinic_id=clinic_id, senders=senders),
         *incentive_code_errors(definition, others, now=now),
     ]
 
