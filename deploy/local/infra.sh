@@ -31,6 +31,9 @@
 #   INFRA_STARTED_FILE     `start` appends the parts it started here (./dev test
 #                          stops only those)
 set -Eeuo pipefail
+# Logs hold operational detail about patients' messages: files this script creates (logs, pid
+# files, data) are its user's alone, and so is the directory they live in.
+umask 077
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE=${REENGAGE_CACHE:-$HOME/.cache/reengage}

@@ -21,12 +21,15 @@ from gateway.operations.errors import (
     ServiceFailed,
     Unauthenticated,
 )
-from reengage_common.logging import current_trace_id
+from reengage_common.logging import current_trace_id, redact_text
 from reengage_common.web import TRACE_HTTP_HEADER
 
 log = structlog.get_logger(__name__)
 
 JSONDocument = dict[str, Any]
+# How much of a failing service's answer is logged: enough to see which error it was, not the
+# request it may echo (a patient's reply, a message's text).
+FAILURE_EXCERPT_CHARS = 300
 
 _ERRORS_BY_STATUS: dict[int, type[OperationError]] = {
     401: Unauthenticated,
@@ -139,7 +142,12 @@ def _error_of(service: str, response: httpx.Response) -> OperationError:
     kind = _ERRORS_BY_STATUS.get(response.status_code)
     if kind is not None:
         return kind(message)
-    log.error("service.failed", service=service, status=response.status_code, body=response.text)
+    log.error(
+        "service.failed",
+        service=service,
+        status=response.status_code,
+        excerpt=redact_text(response.text[:FAILURE_EXCERPT_CHARS]),
+    )
     return ServiceFailed(f"{service} failed ({response.status_code})")
 
 

@@ -19,7 +19,7 @@ from aiokafka.errors import CommitFailedError, KafkaError, TopicAlreadyExistsErr
 from tenacity import AsyncRetrying, RetryError, stop_after_attempt, wait_exponential
 
 from reengage_common.events import TOPICS, Envelope, Event, MalformedEvent, parse
-from reengage_common.logging import TRACE_HEADER, traced
+from reengage_common.logging import TRACE_HEADER, redact_text, traced
 from reengage_common.metrics import (
     EVENTS_HANDLED,
     EVENTS_PUBLISHED,
@@ -313,6 +313,9 @@ class EventConsumer:
 
     async def _dead_letter(self, record: ConsumerRecord[bytes, bytes], reason: str) -> None:
         topic = self._logical_topic(record.topic)
+        # A handler's error may quote the patient's address or number; the DLQ's readers (and
+        # tools that print headers) need the why, not the contact details.
+        reason = redact_text(reason)
         log.warning("event.dead_lettered", topic=topic, offset=record.offset, reason=reason)
         headers = [
             *(record.headers or []),
