@@ -59,8 +59,9 @@ LAUNCH = errors(
     meaning={
         **ONE_CAMPAIGN,
         422: "The campaign cannot start: a rule it breaks, what the clinic profile lacks for "
-        "its channels (`clinic.*`, PROFILE_INCOMPLETE) or an incentive code another live "
-        "campaign uses (CODE_IN_USE); `error.fields` names each",
+        "its channels (`clinic.*`, PROFILE_INCOMPLETE), a sender the platform has not "
+        "verified (`clinic.emailFrom` / `clinic.smsFrom`, SENDER_NOT_VERIFIED) or an "
+        "incentive code another live campaign uses (CODE_IN_USE); `error.fields` names each",
     },
 )
 
