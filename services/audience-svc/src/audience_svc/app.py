@@ -44,7 +44,9 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Star
     def handlers_of(runtime: Runtime) -> AudienceHandlers:
         if id(runtime) not in built:
             database = runtime.mongo[settings.database_name]
-            projection = Projection(database, settings.projection_shards)
+            projection = Projection(
+                database, settings.projection_shards, settings.projection_cache_bytes
+            )
             fanout = Fanout(
                 database,
                 projection,

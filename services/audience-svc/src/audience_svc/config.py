@@ -11,6 +11,10 @@ class AudienceSettings(Settings):
     fanout_chunk_size: int = Field(default=2000, ge=1)
     # A clinic's patients are kept in this many shards (compressed blobs); fixed once used.
     projection_shards: int = Field(default=64, ge=1)
+    # Decoded shards a replica keeps, least recently used out, counted in their stored
+    # (compressed) bytes; decoded they take up to ~35x that in memory (measured on synthetic
+    # patients, tests/integration/test_projection_cache.py): 32 MB stored, ~1 GB at most.
+    projection_cache_bytes: int = Field(default=32 * 1024 * 1024, ge=0)
     # How often the compactor looks for pending facts when it found none.
     compact_interval_seconds: float = Field(default=0.5, gt=0)
     # How often the daily-enrolment loop looks for ACTIVE refreshDaily campaigns due today.

@@ -33,6 +33,7 @@ import structlog
 from pymongo.asynchronous.database import AsyncDatabase
 
 from audience_svc.blobs import pack, unpack, without_gc
+from audience_svc.decoded_cache import DecodedCache
 from audience_svc.domain.facts import (
     R_ID,
     ROW_WIDTH,
@@ -52,6 +53,8 @@ BATCH_NAMESPACE = uuid.UUID("0b3f3d7e-6a0c-4f6e-9a55-2d8e1f4c7b90")
 ROUND_RECORDS = 1000
 # Concurrent queries reading a clinic's shard blobs.
 READERS = 4
+# Stored bytes of decoded shards a replica keeps (PROJECTION_CACHE_BYTES; see config.py).
+DEFAULT_CACHE_BYTES = 32 * 1024 * 1024
 
 
 def batch_record_id(kind: str, event_ids: Iterable[str]) -> str:
@@ -59,13 +62,16 @@ def batch_record_id(kind: str, event_ids: Iterable[str]) -> str:
 
 
 class Projection:
-    def __init__(self, database: AsyncDatabase, shards: int = 64) -> None:
+    def __init__(
+        self, database: AsyncDatabase, shards: int = 64, cache_bytes: int = DEFAULT_CACHE_BYTES
+    ) -> None:
         self.pending = database["pending_facts"]
         self.heads = database["shard_heads"]
         self.states = database["shard_states"]
         self.rows_by_shard = database["shard_rows"]
         self.shards = shards
-        self._decoded: dict[tuple[str, str], Any] = {}
+        # (collection, record id) -> decoded blob, least recently used out (decoded_cache.py)
+        self._decoded = DecodedCache(cache_bytes)
 
     def shard_of(self, patient_id: str) -> int:
         return zlib.crc32(patient_id.encode()) % self.shards
@@ -104,14 +110,19 @@ class Projection:
     async def _blobs(self, collection: Any, clinic_id: str, ids: list[str]) -> dict[str, Any]:
         # States and rows of one generation share an id: the cache keys by collection too.
         name = collection.name
-        missing = [i for i in ids if (name, i) not in self._decoded]
+        found = {i: value for i in ids if (value := self._decoded.get((name, i))) is not None}
+        missing = [i for i in ids if i not in found]
         if missing:
             # A few queries at once: the server reads and the client decodes in parallel.
             groups = [missing[n::READERS] for n in range(min(READERS, len(missing)))]
-            await asyncio.gather(*(self._read(collection, clinic_id, g) for g in groups))
-        return {i: self._decoded[(name, i)] for i in ids if (name, i) in self._decoded}
+            for read in await asyncio.gather(
+                *(self._read(collection, clinic_id, g) for g in groups)
+            ):
+                found.update(read)  # from here, not the cache: a bounded one may have let go
+        return found
 
-    async def _read(self, collection: Any, clinic_id: str, ids: list[str]) -> None:
+    async def _read(self, collection: Any, clinic_id: str, ids: list[str]) -> dict[str, Any]:
+        read: dict[str, Any] = {}
         query = {"clinic_id": clinic_id, "_id": {"$in": ids}}
         rows = collection.name == self.rows_by_shard.name
         async for doc in collection.find(query, batch_size=8):
@@ -122,12 +133,14 @@ class Projection:
                     value = _every_column(value)
                 else:
                     value = {state["id"]: state for state in value}
-            self._decoded[(collection.name, doc["_id"])] = value
+            self._decoded.put((collection.name, doc["_id"]), value, len(doc["blob"]))
+            read[doc["_id"]] = value
+        return read
 
     def _forget(self, stale: Iterable[str]) -> None:
         for record_id in stale:
             for name in (self.states.name, self.rows_by_shard.name):
-                self._decoded.pop((name, record_id), None)
+                self._decoded.pop((name, record_id))
 
     async def shard_states(
         self, clinic_id: str, shards: Iterable[int] | None = None, *, copies: bool = True
@@ -275,9 +288,15 @@ class Projection:
             return 0, False
         await insert_new(self.states, new_states, batch=16)
         await insert_new(self.rows_by_shard, new_rows, batch=16)
+        stored_bytes = {
+            (collection.name, document["_id"]): len(document["blob"])
+            for collection, documents in ((self.states, new_states), (self.rows_by_shard, new_rows))
+            for document in documents
+        }
         for record_id, states, shard_columns in cache:  # this replica need not decode them
-            self._decoded[(self.states.name, record_id)] = states
-            self._decoded[(self.rows_by_shard.name, record_id)] = shard_columns
+            for collection, value in ((self.states, states), (self.rows_by_shard, shard_columns)):
+                key = (collection.name, record_id)
+                self._decoded.put(key, value, stored_bytes[key])
         heads = [_head_of(document) for document in new_states]
         won = await insert_new(self.heads, heads)
         if won.duplicate_ids:
