@@ -96,6 +96,14 @@ def test_json_lines_are_told_from_csv_by_the_first_line_and_numbered() -> None:
     ]
 
 
+def test_json_lines_are_each_their_own_record() -> None:
+    body = b"".join(b'{"patientId": "j-%d"}\n' % n for n in range(100))
+
+    outcomes = list(ImportReader([body], json_lines=True, limits=ImportLimits(max_line_bytes=64)))
+
+    assert len(outcomes) == 100 and all(isinstance(o, Row) for o in outcomes)
+
+
 def test_only_the_first_rejections_are_listed_each_reason_shortened() -> None:
     report = RejectionReport(ImportLimits(listed_rejections=3, max_reason_chars=20))
 

@@ -177,9 +177,12 @@ class _Prepended:
 
 
 def _numbered(number: int, first: str, rest: LineSource) -> Iterator[tuple[int, str]]:
+    """JSON lines: each line is its own record (the record bound is the line's)."""
     yield number, first
+    rest.start_record()
     for line in rest:
         yield rest.number, line
+        rest.start_record()
 
 
 def _csv_problem(exc: csv.Error) -> str:
