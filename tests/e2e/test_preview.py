@@ -213,3 +213,35 @@ async def test_a_preview_patient_id_no_patient_can_have_is_refused_by_name(
 
     assert answer.status_code == 422, answer.text
     assert [f["field"] for f in answer.json()["error"]["fields"]] == ["patientId"]
+
+
+PREVIEW_CODES = """
+mutation Preview($id: ID!, $sampleData: JSON) {
+  previewCampaign(id: $id, sampleData: $sampleData) {
+    __typename
+    ... on ValidationError { fields { field code } }
+  }
+}
+"""
+
+
+async def test_oversized_sample_data_or_a_message_past_its_limit_is_refused_with_a_code(
+    stack,
+) -> None:
+    # given a draft with an email and an SMS step (issue 17 #3)
+    draft = await stack.campaign()
+
+    async def refused(sample_data: dict) -> list[tuple[str, str]]:
+        answer = await stack.graphql(
+            PREVIEW_CODES, {"id": draft["id"], "sampleData": sample_data}, clinic=CLINIC_A
+        )
+        result = answer["data"]["previewCampaign"]
+        assert result["__typename"] == "ValidationError", result
+        return [(f["field"], f["code"]) for f in result["fields"]]
+
+    # sample data past 16 kB is refused before anything renders
+    assert await refused({"patient": {"firstName": "x" * 20_000}}) == [("sampleData", "TOO_LONG")]
+    # a clinic name that takes the SMS past ten segments is refused at that step
+    assert await refused({"clinic": {"name": "Smile " * 300}}) == [
+        ("messageTemplates.1.body", "RENDERED_TOO_LARGE")
+    ]
