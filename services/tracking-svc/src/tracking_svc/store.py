@@ -198,8 +198,10 @@ async def unfolded_pages_of(
     return pages
 
 
-async def campaigns_with_pages() -> list[str]:
-    return sorted(await _collection(FactPage).distinct("campaign_id"))
+async def any_unfolded_pages(limit: int) -> list[dict[str, Any]]:
+    """The oldest unfolded pages of any campaigns: `_id`, `campaign_id`, `clinic_id`, facts."""
+    cursor = _collection(FactPage).find({}, {"facts": 1, "clinic_id": 1, "campaign_id": 1})
+    return await cursor.limit(limit).to_list()
 
 
 async def delete_pages(campaign_id: str, page_ids: list[str]) -> None:
