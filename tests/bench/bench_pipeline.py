@@ -356,15 +356,23 @@ def _brief(stats: dict[str, Any]) -> str:
 
 
 async def failure_reasons(authorization: str, campaign_id: str) -> Counter[str]:
-    """Why messages FAILED, from dispatch-svc's internal API (the gateway has no such view)."""
+    """Why messages FAILED, from dispatch-svc's internal API (the gateway has no such view),
+    page by page (it answers at most 500 a page)."""
+    reasons: Counter[str] = Counter()
+    params = {"state": "FAILED", "limit": "500"}
     async with httpx.AsyncClient(base_url=DISPATCH, timeout=120) as dispatch:
-        answer = await dispatch.get(
-            f"/campaigns/{campaign_id}/messages",
-            params={"state": "FAILED"},
-            headers={"Authorization": authorization},
-        )
-    answer.raise_for_status()
-    return Counter(str(m.get("reason")) for m in answer.json()["messages"])
+        while True:
+            answer = await dispatch.get(
+                f"/campaigns/{campaign_id}/messages",
+                params=params,
+                headers={"Authorization": authorization},
+            )
+            answer.raise_for_status()
+            page = answer.json()
+            reasons.update(str(m.get("reason")) for m in page["messages"])
+            if not page.get("next"):
+                return reasons
+            params["after"] = page["next"]
 
 
 class ApiSampler:

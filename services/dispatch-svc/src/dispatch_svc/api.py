@@ -1,12 +1,16 @@
 """dispatch-svc's internal JSON API: where a campaign's messages stand, for the caller's clinic.
 
-GET /campaigns/{campaign_id}/messages[?state=SENT]
+GET /campaigns/{campaign_id}/messages[?state=SENT][&limit=100][&after=<next>]
     {"campaignId", "counts": {"QUEUED": n, "SENDING": n, "SENT": n, "FAILED": n,
      "SKIPPED": n}, "messages": [{"messageId", "patientId", "sequence", "channel",
-     "variant", "dueAt", "state", "reason", "attempts"}]}
+     "variant", "dueAt", "state", "reason", "attempts"}], "next": "<cursor>" | null}
+
+A page holds at most `limit` messages (100 by default, at most 500), in messageId order;
+`next` (the last one's id) asks for the following page. `counts` are the whole campaign's.
 """
 
 from collections import Counter
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -17,6 +21,9 @@ from reengage_common.auth import VIEW_ANALYTICS, AuthError, PermissionDenied
 from reengage_common.web import error_response, identity_of, unauthenticated
 
 STATES = ("QUEUED", "SENDING", "SENT", "FAILED", "SKIPPED")
+# A campaign of 100,000 patients is as many messages a step: an answer holds one page.
+DEFAULT_PAGE = 100
+MAX_PAGE = 500
 
 
 async def campaign_messages(request: Request) -> Response:
@@ -32,17 +39,52 @@ async def campaign_messages(request: Request) -> Response:
         return error_response(
             422, "VALIDATION", f"state: one of {', '.join(STATES)}", fields=[{"field": "state"}]
         )
+    limit = _limit(request.query_params.get("limit"))
+    if limit is None:
+        return error_response(
+            422,
+            "VALIDATION",
+            f"limit: a whole number from 1 to {MAX_PAGE}",
+            fields=[{"field": "limit"}],
+        )
     campaign_id = request.path_params["campaign_id"]
     messages = await store.message_states(identity.clinic_id, campaign_id)
     counts = Counter(message["state"] for message in messages)
-    listed = [m for m in messages if wanted is None or m["state"] == wanted]
+    listed, following = page_of(
+        [m for m in messages if wanted is None or m["state"] == wanted],
+        request.query_params.get("after"),
+        limit,
+    )
     return JSONResponse(
         {
             "campaignId": campaign_id,
             "counts": {state: counts.get(state, 0) for state in STATES},
             "messages": listed,
+            "next": following,
         }
     )
+
+
+def _limit(given: str | None) -> int | None:
+    """The page size asked for (DEFAULT_PAGE if none); None if it is no size we serve."""
+    if given is None:
+        return DEFAULT_PAGE
+    if not given.isdigit() or not 1 <= int(given) <= MAX_PAGE:
+        return None
+    return int(given)
+
+
+def page_of(
+    messages: list[dict[str, Any]], after: str | None, limit: int
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The `limit` messages after the id `after` in id order, and the cursor of the next page
+    (None on the last). Ids are unique and stable, so no message is listed twice; one added
+    while a caller pages (ids are not in time order) may fall before its cursor."""
+    ordered = sorted(messages, key=lambda message: message["messageId"])
+    if after:
+        ordered = [m for m in ordered if m["messageId"] > after]
+    page = ordered[:limit]
+    return page, page[-1]["messageId"] if len(ordered) > limit else None
 
 
 routes = [Route("/campaigns/{campaign_id}/messages", campaign_messages, methods=["GET"])]

@@ -61,5 +61,40 @@ async def test_counts_and_states_of_a_campaigns_messages(infra) -> None:
         assert bad.status_code == 422 and "state" in bad.json()["error"]["message"]
 
 
+async def test_a_campaigns_messages_are_listed_a_page_at_a_time(infra) -> None:
+    """Issue 17 #14: the listing was the whole campaign in one answer."""
+    clock = FakeClock(TEN_AM_CHICAGO)
+    campaign = unique("pages")
+    async with dispatch_stack(infra, "pages", clock, jwt_public_key=KEY.public_pem) as stack:
+        await stack.bus.publish(launched(campaign, [EMAIL_STEP], at=clock.now))
+        for n in range(7):  # due tomorrow: all queued
+            await stack.bus.publish(due(campaign, f"p-{n}", at=clock.now.replace(day=27)))
+        url = f"/campaigns/{campaign}/messages"
+
+        async def all_queued() -> bool:
+            answer = await stack.client.get(url, headers=bearer(CLINIC))
+            return answer.json()["counts"]["QUEUED"] == 7
+
+        await eventually(all_queued)
+        pages, after = [], None
+        while True:
+            params = {"limit": "3", **({"after": after} if after else {})}
+            answer = (await stack.client.get(url, params=params, headers=bearer(CLINIC))).json()
+            pages.append([m["messageId"] for m in answer["messages"]])
+            assert answer["counts"]["QUEUED"] == 7  # every page counts the whole campaign
+            after = answer["next"]
+            if after is None:
+                break
+
+        assert [len(page) for page in pages] == [3, 3, 1]
+        listed = [message_id for page in pages for message_id in page]
+        assert listed == sorted(set(listed))
+        for bad in ("0", "501", "ten"):
+            refused = await stack.client.get(url, params={"limit": bad}, headers=bearer(CLINIC))
+            assert refused.status_code == 422 and "limit" in refused.json()["error"]["message"]
+        one_page = (await stack.client.get(url, headers=bearer(CLINIC))).json()
+        assert len(one_page["messages"]) == 7 and one_page["next"] is None
+
+
 async def _sent(events, campaign: str) -> bool:
     return len(sent_of(events, campaign)) >= 1
