@@ -239,7 +239,7 @@ def rest_estimate(body: dict[str, Any], campaign: dict[str, Any] | None) -> None
 
 
 def rest_import(body: dict[str, Any], campaign: dict[str, Any] | None) -> None:
-    assert body == {"imported": 1, "rejectedCount": 0, "rejected": []}
+    assert body == {"imported": 1, "rejectedCount": 0, "rejected": [], "moreRejected": 0}
 
 
 def one_patient_csv() -> bytes:
