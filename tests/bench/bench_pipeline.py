@@ -297,7 +297,7 @@ async def launch_and_follow(
         raise RuntimeError(f"launch: {answer.status_code} {answer.text}")
     print(f"launched {campaign_id}; send time {slot.astimezone(ZONE):%H:%M} {ZONE.key}", flush=True)
     sampler = ApiSampler(client, campaign_id)
-    sampling = asyncio.create_task(sampler.run())
+    sampling = asyncio.create_task(sampler.run() if args.sample_api else asyncio.sleep(0))
     try:
         await _follow_mailpit(client, campaign_id, run)
     finally:
@@ -509,6 +509,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--listmonk-bin", default=None)
     parser.add_argument("--skip-peers", action="store_true")
+    parser.add_argument(
+        "--no-sample-api",
+        dest="sample_api",
+        action="store_false",
+        help="send without the four API operations sampled meanwhile (the rate without staff)",
+    )
     parser.add_argument(
         "--skip-seed", action="store_true", help="launch for a clinic seeded by an earlier run"
     )

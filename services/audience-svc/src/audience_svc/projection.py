@@ -225,21 +225,9 @@ class Projection:
         if not facts:
             return result
         stored = await self._states_at(clinic_id, latest, touched, copies=False)
-        with without_gc():
-            states = {
-                pid: _copy(held[pid])
-                for shard, pids in touched.items()
-                for held in [stored.get(shard, (0, {}))[1]]
-                for pid in pids
-                if pid in held
-            }
-            fold(states, facts)
-            rows = [row for state in states.values() if (row := targeting_row(state)) is not None]
-            for shard, pids in touched.items():
-                head = latest.get(shard)
-                columns = by_record.get(head["record"]) if head else None
-                if columns:  # the shard's other patients, as stored
-                    rows.extend(row for row in zip(*columns, strict=True) if row[R_ID] not in pids)
+        # Off the event loop: at 100,000 patients a send's pending facts make this seconds of
+        # CPU, which other requests of this process would otherwise wait behind.
+        rows = await asyncio.to_thread(_fold_touched, facts, touched, stored, latest, by_record)
         if rows:
             result.shards.append(_columns(rows))
         return result
@@ -247,23 +235,33 @@ class Projection:
     # --- compaction (one replica, under a lease) ---------------------------------------------
 
     async def compact(self, lease: Lease | None = None) -> "Round":
-        """Fold pending facts of every clinic into new shard generations."""
-        folded, backlog = 0, False
-        for clinic_id in await self.pending.distinct("clinic_id"):
-            facts, full = await self._compact_clinic(clinic_id, lease)
-            folded, backlog = folded + facts, backlog or full
-        return Round(folded, backlog)
+        """Fold pending facts of every clinic into new shard generations.
+
+        The pending records are read once for all clinics: on FerretDB a `distinct` of their
+        clinics ships every record from PostgreSQL as a read of them does."""
+        by_clinic: dict[str, tuple[list[str], list[Fact]]] = {}
+        taken = 0
+        async for record in self.pending.find({}, batch_size=50).limit(ROUND_RECORDS):
+            ids, facts = by_clinic.setdefault(record["clinic_id"], ([], []))
+            ids.append(record["_id"])
+            facts.extend(unpack(record["blob"]))
+            taken += 1
+        folded = 0
+        for clinic_id, (record_ids, facts) in by_clinic.items():
+            folded += await self._compact_records(clinic_id, record_ids, facts, lease)
+        return Round(folded, backlog=taken >= ROUND_RECORDS)
 
     async def compact_clinic(self, clinic_id: str, lease: Lease | None = None) -> int:
         """One round over one clinic's pending facts; the facts folded."""
-        return (await self._compact_clinic(clinic_id, lease))[0]
-
-    async def _compact_clinic(self, clinic_id: str, lease: Lease | None) -> tuple[int, bool]:
-        """(facts folded, whether more were pending than one round takes)."""
         record_ids, facts = await self._pending_facts(clinic_id, ROUND_RECORDS)
+        return await self._compact_records(clinic_id, record_ids, facts, lease)
+
+    async def _compact_records(
+        self, clinic_id: str, record_ids: list[str], facts: list[Fact], lease: Lease | None
+    ) -> int:
+        """Fold these pending records of the clinic; the facts folded."""
         if not facts:
-            return 0, False
-        full = len(record_ids) >= ROUND_RECORDS
+            return 0
         by_shard: dict[int, list[Fact]] = defaultdict(list)
         for fact in facts:
             pids = fact.get("pids")
@@ -285,7 +283,7 @@ class Projection:
                 clinic_id, by_shard, current, previous_rows, round_id=uuid.uuid4().hex[:8]
             )
         if lease is not None and not lease.held():
-            return 0, False
+            return 0
         await insert_new(self.states, new_states, batch=16)
         await insert_new(self.rows_by_shard, new_rows, batch=16)
         stored_bytes = {
@@ -303,13 +301,13 @@ class Projection:
             # Another compactor (an overlapping lease) took these generations: its heads stand,
             # and the facts stay pending until a round folds them onto its generations.
             log.warning("projection.generations_lost", clinic_id=clinic_id, lost=won.duplicate_ids)
-            return 0, False
+            return 0
         await self.pending.delete_many({"clinic_id": clinic_id, "_id": {"$in": record_ids}})
         await self._forget_older(clinic_id, {head["shard"]: head["gen"] for head in heads})
         log.info(
             "projection.compacted", clinic_id=clinic_id, facts=len(facts), shards=len(by_shard)
         )
-        return len(facts), full
+        return len(facts)
 
     async def _forget_older(self, clinic_id: str, newest: dict[int, int]) -> None:
         """Every older generation of the rewritten shards (more than one after a crash)."""
@@ -328,9 +326,36 @@ class Projection:
         self._forget(records)
 
 
+def _fold_touched(
+    facts: list[Fact],
+    touched: dict[int, set[str]],
+    stored: dict[int, tuple[int, dict[str, State]]],
+    latest: dict[int, dict[str, Any]],
+    by_record: dict[str, Any],
+) -> list[Any]:
+    """Rows of the touched shards: their touched patients folded again (into copies), the
+    others as stored."""
+    with without_gc():
+        states = {
+            pid: _copy(held[pid])
+            for shard, pids in touched.items()
+            for held in [stored.get(shard, (0, {}))[1]]
+            for pid in pids
+            if pid in held
+        }
+        fold(states, facts)
+        rows = [row for state in states.values() if (row := targeting_row(state)) is not None]
+        for shard, pids in touched.items():
+            head = latest.get(shard)
+            columns = by_record.get(head["record"]) if head else None
+            if columns:  # the shard's other patients, as stored
+                rows.extend(row for row in zip(*columns, strict=True) if row[R_ID] not in pids)
+    return rows
+
+
 @dataclass(frozen=True)
 class Round:
-    """A compaction round: facts folded, and whether a clinic had more pending than it took."""
+    """A compaction round: facts folded, and whether more were pending than one round takes."""
 
     folded: int
     backlog: bool
