@@ -43,12 +43,20 @@ def headers() -> Iterator[tuple[str, str]]:
 
 
 async def test_a_graphql_body_over_one_megabyte_is_413_over_a_real_port(gateway) -> None:
-    answer = await gateway.post(
-        "/graphql", content=b"{" + b" " * ONE_MB + b"}", headers=dict(headers())
-    )
+    try:
+        answer = await gateway.post(
+            "/graphql", content=b"{" + b" " * ONE_MB + b"}", headers=dict(headers())
+        )
+    except (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError):
+        # Refused from its Content-Length before a byte of the body was read; a client still
+        # writing the rest may see the reset before the 413 (uvicorn has no lingering close).
+        # The 413's body is asserted in-process (gateway/tests/test_body_limits.py).
+        pass
+    else:
+        assert answer.status_code == 413
+        assert answer.json()["error"]["code"] == "TOO_LARGE"
 
-    assert answer.status_code == 413
-    assert answer.json()["error"]["code"] == "TOO_LARGE"
+    assert (await gateway.get("/healthz")).status_code == 200
 
 
 async def test_an_endless_chunked_body_is_cut_off(gateway) -> None:
