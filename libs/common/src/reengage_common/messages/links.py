@@ -138,6 +138,10 @@ def _open(secret: str, token: str, purpose: LinkPurpose) -> tuple[int, LinkClaim
         sealed = base64.b64decode(padded, altchars=b"-_", validate=True)
     except (binascii.Error, ValueError) as exc:
         raise BadLinkToken("tampered", "not a token") from exc
+    # One spelling per token: the last character's low bits are padding the decoder ignores,
+    # so another spelling of a genuine link would still decrypt.
+    if base64.urlsafe_b64encode(sealed).rstrip(b"=").decode() != token:
+        raise BadLinkToken("tampered", "not a token as made")
     if sealed[:1] != _VERSION or len(sealed) < 1 + _NONCE_BYTES + 16 + _ISSUED.size:
         raise BadLinkToken("tampered", "not a token")
     nonce, body = sealed[1 : 1 + _NONCE_BYTES], sealed[1 + _NONCE_BYTES :]
