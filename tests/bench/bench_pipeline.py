@@ -74,6 +74,8 @@ SERVICE_GROUPS = ("audience-svc", "dispatch-svc", "tracking-svc")
 README_SUBJECT = "We miss you, {{ patient.firstName }}"
 README_BODY = "Your last visit was {{ patient.lastVisitDate | ago }}. Book: {{ bookingLink }}"
 TARGETING = {"inactiveDays": 180}
+# Longer than audience-svc's ESTIMATE_FRESH_SECONDS, so every poll sees a newer computation.
+POLL_SECONDS = 16.0
 # The campaign's zone; the seeded patients live in US zones, so a US afternoon sends at once.
 ZONE = ZoneInfo("America/Chicago")
 PROFILE = {
@@ -225,14 +227,18 @@ async def seed_and_settle(settings: Settings, client: httpx.AsyncClient, args: A
     run.seed_seconds = time.monotonic() - started
     seeded = time.monotonic()
     print(f"seed: {published:,} events in {run.seed_seconds:.1f} s", flush=True)
-    previous, steady = -1, 0
-    while steady < 3:  # the same figure three polls in a row, 2 s apart
-        await asyncio.sleep(2)
+    # audience-svc answers an estimate asked again within ESTIMATE_FRESH_SECONDS (15) as it
+    # computed it, and a staler one while it computes the next: polled less often than that,
+    # each answer is one computed at the poll before. Stable: the same figure twice in a row.
+    previous, first_equal = -1, 0.0
+    while True:
+        await asyncio.sleep(POLL_SECONDS)
         current = await estimate(client)
-        steady = steady + 1 if current == previous else 0
-        previous = current
         print(f"  estimate {current:,} at +{time.monotonic() - seeded:.0f} s", flush=True)
-    run.estimate_stable_after = time.monotonic() - seeded - 4  # it was stable from the first
+        if current == previous:
+            break
+        previous, first_equal = current, time.monotonic()
+    run.estimate_stable_after = max(0.0, first_equal - POLL_SECONDS - seeded)
     run.targeted = previous
     while True:
         lag = await consumer_lag(settings)

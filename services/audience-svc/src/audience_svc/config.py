@@ -21,8 +21,8 @@ class AudienceSettings(Settings):
     enrolment_interval_seconds: float = Field(default=60.0, gt=0)
     # An estimate asked again within the first is answered as computed; within the second, as
     # computed while a fresher one is (reengage_common.recent); 0 computes every one.
-    estimate_fresh_seconds: float = Field(default=5.0, ge=0)
-    estimate_stale_seconds: float = Field(default=60.0, ge=0)
+    estimate_fresh_seconds: float = Field(default=15.0, ge=0)
+    estimate_stale_seconds: float = Field(default=120.0, ge=0)
     # Rows of an import stored per pending record (and parsed per slice, off the loop).
     import_chunk_rows: int = Field(default=2000, ge=1)
     # Rows one import takes (a 50 MB body, MAX_IMPORT_BODY_BYTES, holds ~300,000 real ones).
