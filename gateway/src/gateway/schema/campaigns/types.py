@@ -9,6 +9,7 @@ from strawberry.types import Info
 from gateway.context import GatewayContext
 from gateway.operations import tracking
 from gateway.operations.errors import NotAvailable, ServiceFailed
+from gateway.operations.service_calls import JSONDocument
 from gateway.schema.enums import CampaignStatus, Channel
 from gateway.schema.pagination import PageInfo, edge_cursors
 from gateway.schema.permissions import VIEW
@@ -149,7 +150,7 @@ class Campaign:
     async def stats_available(self, info: Info[GatewayContext, None]) -> bool:
         if not tracking.ever_launched(self.status.value):
             return True  # a draft's figures are known: none
-        return await _stats_of(info, self) is not None
+        return await _stats_document_of(info, self) is not None
 
     @classmethod
     def from_wire(cls, doc: dict[str, Any]) -> "Campaign":
@@ -187,10 +188,12 @@ async def _figures(info: Info[GatewayContext, None], campaign: Campaign) -> Camp
     return await info.context.loaders.stats_by_campaign_id.load(campaign_id)
 
 
-async def _stats_of(info: Info[GatewayContext, None], campaign: Campaign) -> CampaignStats | None:
-    """The campaign's stats; None while tracking-svc does not answer."""
+async def _stats_document_of(
+    info: Info[GatewayContext, None], campaign: Campaign
+) -> JSONDocument | None:
+    """A launched campaign's stats as tracking-svc answered them; None while it does not."""
     try:
-        return await _figures(info, campaign)
+        return await info.context.loaders.stats_document_by_campaign_id.load(str(campaign.id))
     except (NotAvailable, ServiceFailed):
         return None
 
@@ -199,8 +202,8 @@ async def _figure(info: Info[GatewayContext, None], campaign: Campaign, name: st
     """One of the campaign's counters; 0 for a draft, and while tracking-svc does not answer."""
     if not tracking.ever_launched(campaign.status.value):
         return 0
-    stats = await _stats_of(info, campaign)
-    return getattr(stats, name) if stats is not None else 0
+    document = await _stats_document_of(info, campaign)
+    return int((document or {}).get(name) or 0)
 
 
 @strawberry.type
