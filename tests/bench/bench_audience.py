@@ -29,7 +29,7 @@ from audience_svc.blobs import without_gc
 from audience_svc.config import AudienceSettings
 from audience_svc.domain.targeting import evaluate
 from audience_svc.fanout import audience_of
-from audience_svc.projection import Projection
+from audience_svc.projection import STATES, Projection
 from reengage_common.auth import generate_signing_key, issue_token
 from reengage_common.bus import EventPublisher, make_producer
 from reengage_common.db import make_mongo_client
@@ -193,7 +193,7 @@ async def raw_read(projection: Projection) -> float:
     """The clinic's shard blobs read alone (no decoding)."""
     started = time.perf_counter()
     read = 0
-    async for doc in projection.states.find({"clinic_id": CLINIC}, batch_size=8):
+    async for doc in projection.blobs_of(STATES, CLINIC).find({}, batch_size=8):
         read += len(doc["blob"])
     return time.perf_counter() - started
 

@@ -22,26 +22,11 @@ class PendingFacts(Document):
 
 
 class ShardHead(Document):
-    """Generation `gen` of one shard exists: which state and row records hold it."""
+    """Generation `gen` of one shard exists: which state and row records hold it (those
+    records live in a collection per clinic and kind: `Projection.blobs_of`)."""
 
     class Settings:
         name = "shard_heads"
-        indexes = [IndexModel([("clinic_id", ASCENDING)])]
-
-
-class ShardState(Document):
-    """Generation `gen` of one shard of a clinic's patients: their full folded states."""
-
-    class Settings:
-        name = "shard_states"
-        indexes = [IndexModel([("clinic_id", ASCENDING)])]
-
-
-class ShardRows(Document):
-    """The same generation as compact targeting rows: what estimates and evaluations read."""
-
-    class Settings:
-        name = "shard_rows"
         indexes = [IndexModel([("clinic_id", ASCENDING)])]
 
 
@@ -96,8 +81,6 @@ class PlanProgress(Document):
 DOCUMENTS = [
     PendingFacts,
     ShardHead,
-    ShardState,
-    ShardRows,
     CampaignRun,
     CampaignStatusRecord,
     Plan,

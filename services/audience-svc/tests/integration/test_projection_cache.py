@@ -8,7 +8,7 @@ import pytest
 from pymongo import AsyncMongoClient
 
 from audience_svc.domain.facts import fact_of, fold
-from audience_svc.projection import Projection
+from audience_svc.projection import ROWS, STATES, Projection
 from reengage_common.events import AppointmentUpdated, Envelope, PatientUpserted
 from reengage_common.settings import Settings
 
@@ -38,9 +38,10 @@ async def test_the_shard_cache_is_bounded_and_reads_stay_exact(infra: Settings) 
             await writer.append(f"batch-{clinic}", clinic, clinic_facts)
             await writer.compact_clinic(clinic)
         stored = 0
-        for name in ("shard_states", "shard_rows"):
-            async for doc in database[name].find({}, {"blob": 1}):
-                stored += len(doc["blob"])
+        for clinic in CLINICS:
+            for kind in (STATES, ROWS):
+                async for doc in writer.blobs_of(kind, clinic).find({}, {"blob": 1}):
+                    stored += len(doc["blob"])
 
         # given a reader keeping about a third of what the clinics' shards take
         reader = Projection(database, shards=8, cache_bytes=stored // 3)
