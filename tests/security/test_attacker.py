@@ -1011,11 +1011,6 @@ async def csv_past(limit: int) -> AsyncIterator[bytes]:
         yield piece
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="audience-svc stores an import's rows as they stream in (api.import_patients): a "
-    "file cut at the body limit keeps the rows before the cut, and the 413 does not say so",
-)
 async def test_an_import_past_its_limit_stores_no_patient(system: System) -> None:
     # given a manager's well-formed patient file, larger than the import's limit
     before = await system.settled()

@@ -30,7 +30,7 @@ from audience_svc.domain.import_stream import (
 )
 from audience_svc.domain.messages import patient_merge_data
 from audience_svc.domain.targeting import Audience, Evaluation, evaluate
-from audience_svc.handlers import AudienceHandlers
+from audience_svc.handlers import AudienceHandlers, pending_records
 from audience_svc.off_loop import blocking_chunks, next_slice
 from audience_svc.projection import Projection, Rows
 from reengage_common.auth import MANAGE_REMINDERS, VIEW_ANALYTICS, AuthError, PermissionDenied
@@ -242,6 +242,9 @@ async def import_patients(request: Request) -> Response:
     reader = ImportReader(chunks, "json" in request.headers.get("content-type", ""), limits)
     outcomes = iter(reader)
     report, imported = RejectionReport(limits), 0
+    # Kept (compressed) until the whole file is read: a file refused part-way, by a limit or
+    # a body cut at MAX_IMPORT_BODY_BYTES, stores nothing.
+    staged: list[dict[str, Any]] = []
 
     def prepared(outcome: Row | Rejected) -> Envelope[PatientUpserted] | Rejected:
         # in the worker too: building an event validates it again, which is CPU as well
@@ -256,12 +259,13 @@ async def import_patients(request: Request) -> Response:
             if isinstance(item, Rejected):
                 report.add(item)
         if batch:
-            await handlers.ingest(batch)
+            staged += pending_records(batch)
             imported += len(batch)
         if stopped is not None:
             raise _refusal(stopped, imported)
         if not taken:
             break
+    await handlers.projection.append(staged)
     log.info(
         "patients.imported", clinic_id=identity.clinic_id, imported=imported, rejected=report.count
     )
@@ -275,16 +279,16 @@ async def import_patients(request: Request) -> Response:
     )
 
 
-def _refusal(stopped: Exception, imported: int) -> Invalid:
-    """The file as a whole refused. The rows before the problem were stored as they streamed
-    in: the message says how many, so a clinic knows what a corrected file must repeat."""
+def _refusal(stopped: Exception, read: int) -> Invalid:
+    """The file as a whole refused: none of its rows is stored, which the message says when
+    some were read before the problem."""
     if isinstance(stopped, TooManyRows):
         code = AudienceErrorCode.TOO_LARGE
     elif isinstance(stopped, BadImport):
         code = AudienceErrorCode.UNREADABLE_FILE
     else:
         raise stopped
-    message = f"{stopped} ({imported} rows before it were imported)" if imported else str(stopped)
+    message = f"{stopped} (nothing was imported)" if read else str(stopped)
     return Invalid([field_error("file", message, code)])
 
 

@@ -11,12 +11,26 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from audience_svc.domain.facts import fact_of
 from audience_svc.fanout import LAUNCH, Fanout
-from audience_svc.projection import Projection, batch_record_id
+from audience_svc.projection import Projection, batch_record_id, pending_record
 from reengage_common.events import CampaignLaunched, CampaignStatusChanged, Envelope
 from reengage_common.storage import insert_new
 
 log = structlog.get_logger(__name__)
 Clock = Callable[[], datetime]
+
+
+def pending_records(envelopes: list[Envelope[Any]]) -> list[dict[str, Any]]:
+    """The pending records of a consumer batch or an import chunk: one per clinic."""
+    by_clinic: dict[str, list[Envelope[Any]]] = defaultdict(list)
+    for envelope in envelopes:
+        by_clinic[envelope.clinic_id].append(envelope)
+    records = []
+    for clinic_id, events in by_clinic.items():
+        facts = [fact for e in events if (fact := fact_of(e)) is not None]
+        if facts:
+            record_id = batch_record_id(events[0].type, (e.id for e in events))
+            records.append(pending_record(record_id, clinic_id, facts))
+    return records
 
 
 @dataclass
@@ -26,17 +40,8 @@ class AudienceHandlers:
     fanout: Fanout
 
     async def ingest(self, envelopes: list[Envelope[Any]]) -> int:
-        """Patient facts of a consumer batch (or an import chunk): one record per clinic."""
-        by_clinic: dict[str, list[Envelope[Any]]] = defaultdict(list)
-        for envelope in envelopes:
-            by_clinic[envelope.clinic_id].append(envelope)
-        stored = 0
-        for clinic_id, events in by_clinic.items():
-            facts = [fact for e in events if (fact := fact_of(e)) is not None]
-            record_id = batch_record_id(events[0].type, (e.id for e in events))
-            if await self.projection.append(record_id, clinic_id, facts):
-                stored += len(facts)
-        return stored
+        """Patient facts of a consumer batch: one pending record per clinic; records stored."""
+        return await self.projection.append(pending_records(envelopes))
 
     async def on_campaign_launched(self, envelope: Envelope[CampaignLaunched]) -> None:
         launched = envelope.data

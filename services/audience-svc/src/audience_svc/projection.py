@@ -67,6 +67,11 @@ def batch_record_id(kind: str, event_ids: Iterable[str]) -> str:
     return str(uuid.uuid5(BATCH_NAMESPACE, kind + "/" + ",".join(sorted(event_ids))))
 
 
+def pending_record(record_id: str, clinic_id: str, facts: list[Fact]) -> dict[str, Any]:
+    """Facts of one clinic as one pending record (its id derived from the events')."""
+    return {"_id": record_id, "clinic_id": clinic_id, "n": len(facts), "blob": pack(facts)}
+
+
 class Projection:
     def __init__(
         self, database: AsyncDatabase, shards: int = 64, cache_bytes: int = DEFAULT_CACHE_BYTES
@@ -92,12 +97,9 @@ class Projection:
 
     # --- writing facts ----------------------------------------------------------------------
 
-    async def append(self, record_id: str, clinic_id: str, facts: list[Fact]) -> bool:
-        """Store facts of one clinic as one pending record; False if it was stored already."""
-        if not facts:
-            return False
-        document = {"_id": record_id, "clinic_id": clinic_id, "n": len(facts), "blob": pack(facts)}
-        return (await insert_new(self.pending, [document])).inserted == 1
+    async def append(self, records: list[dict[str, Any]]) -> int:
+        """Store pending records (`pending_record`); those stored already are skipped."""
+        return (await insert_new(self.pending, records)).inserted if records else 0
 
     # --- reading ----------------------------------------------------------------------------
 

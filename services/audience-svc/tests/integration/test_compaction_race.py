@@ -10,7 +10,7 @@ import pytest
 from pymongo import AsyncMongoClient
 
 from audience_svc.domain.facts import fact_of, fold
-from audience_svc.projection import Projection
+from audience_svc.projection import Projection, pending_record
 from reengage_common.events import AppointmentUpdated, Envelope, PatientUpserted
 from reengage_common.settings import Settings
 
@@ -42,7 +42,9 @@ async def test_racing_compactors_lose_no_fact(infra: Settings) -> None:
 
         async def write() -> None:
             for start in range(0, len(stream), 37):
-                await replicas[0].append(f"batch-{start}", CLINIC, stream[start : start + 37])
+                await replicas[0].append(
+                    [pending_record(f"batch-{start}", CLINIC, stream[start : start + 37])]
+                )
                 await asyncio.sleep(0)
 
         async def compact(replica: Projection) -> None:

@@ -53,7 +53,7 @@ async def test_a_file_of_more_rows_than_an_import_takes_is_refused_naming_the_li
     assert answer.json()["error"]["fields"] == [
         {
             "field": "file",
-            "message": "more than 5 rows: split the file (5 rows before it were imported)",
+            "message": "more than 5 rows: split the file (nothing was imported)",
             "code": "TOO_LARGE",
         }
     ]

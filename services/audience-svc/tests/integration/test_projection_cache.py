@@ -8,7 +8,7 @@ import pytest
 from pymongo import AsyncMongoClient
 
 from audience_svc.domain.facts import fact_of, fold
-from audience_svc.projection import ROWS, STATES, Projection
+from audience_svc.projection import ROWS, STATES, Projection, pending_record
 from reengage_common.events import AppointmentUpdated, Envelope, PatientUpserted
 from reengage_common.settings import Settings
 
@@ -35,7 +35,7 @@ async def test_the_shard_cache_is_bounded_and_reads_stay_exact(infra: Settings) 
     facts = {clinic: facts_of(clinic, 400) for clinic in CLINICS}
     try:
         for clinic, clinic_facts in facts.items():
-            await writer.append(f"batch-{clinic}", clinic, clinic_facts)
+            await writer.append([pending_record(f"batch-{clinic}", clinic, clinic_facts)])
             await writer.compact_clinic(clinic)
         stored = 0
         for clinic in CLINICS:
