@@ -15,6 +15,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from audience_svc.app import create_app
 from audience_svc.config import AudienceSettings
+from audience_svc.domain.facts import fact_of
 from reengage_common.auth import generate_signing_key, issue_token
 from reengage_common.bus import EventPublisher, make_producer
 from reengage_common.db import make_mongo_client
@@ -23,6 +24,7 @@ from reengage_common.events import (
     CampaignLaunched,
     Envelope,
     Event,
+    PatientUpserted,
     parse,
 )
 from reengage_common.settings import Settings
@@ -71,6 +73,17 @@ def visit(patient_id: str, at: datetime, status: str = "COMPLETED", n: int = 1) 
         "scheduledAt": at.isoformat(),
         "valueCents": 20000,
     }
+
+
+def facts_of_patients(clinic: str, count: int) -> list[dict[str, Any]]:
+    """The projection's facts of `count` adult patients of the clinic, each seen once."""
+    envelopes = []
+    for n in range(count):
+        pid = f"{clinic}-{n:04d}"
+        seen = AppointmentUpdated.model_validate(visit(pid, days_ago(200 + n % 50)))
+        for event in (PatientUpserted.model_validate(patient(pid)), seen):
+            envelopes.append(Envelope.wrap(event, source="pms", clinic_id=clinic, at=NOW))
+    return [fact for envelope in envelopes if (fact := fact_of(envelope)) is not None]
 
 
 @dataclass

@@ -9,32 +9,21 @@ import uuid
 import pytest
 from pymongo import AsyncMongoClient
 
-from audience_svc.domain.facts import fact_of, fold
+from audience_svc.domain.facts import fold
 from audience_svc.projection import Projection, pending_record
-from reengage_common.events import AppointmentUpdated, Envelope, PatientUpserted
 from reengage_common.settings import Settings
 
-from .conftest import NOW, days_ago, patient, visit
+from .conftest import facts_of_patients
 
 pytestmark = pytest.mark.infra
 CLINIC = "clinic-race"
-
-
-def facts_of_patients(count: int) -> list[dict]:
-    envelopes = []
-    for n in range(count):
-        pid = f"p{n:04d}"
-        seen = AppointmentUpdated.model_validate(visit(pid, days_ago(200 + n % 50)))
-        for event in (PatientUpserted.model_validate(patient(pid)), seen):
-            envelopes.append(Envelope.wrap(event, source="pms", clinic_id=CLINIC, at=NOW))
-    return [fact for envelope in envelopes if (fact := fact_of(envelope)) is not None]
 
 
 async def test_racing_compactors_lose_no_fact(infra: Settings) -> None:
     mongo: AsyncMongoClient = AsyncMongoClient(infra.mongo_url)
     database = mongo[f"{infra.mongo_db_prefix}race_{uuid.uuid4().hex[:6]}"]
     replicas = [Projection(database, shards=8), Projection(database, shards=8)]
-    facts = facts_of_patients(300)
+    facts = facts_of_patients(CLINIC, 300)
     chance = random.Random(11)
     stream = facts + chance.sample(facts, len(facts) // 3)  # redeliveries
     chance.shuffle(stream)

@@ -7,32 +7,21 @@ import uuid
 import pytest
 from pymongo import AsyncMongoClient
 
-from audience_svc.domain.facts import fact_of, fold
+from audience_svc.domain.facts import fold
 from audience_svc.projection import ROWS, STATES, Projection, pending_record
-from reengage_common.events import AppointmentUpdated, Envelope, PatientUpserted
 from reengage_common.settings import Settings
 
-from .conftest import NOW, days_ago, patient, visit
+from .conftest import facts_of_patients
 
 pytestmark = pytest.mark.infra
 CLINICS = ("clinic-cache-a", "clinic-cache-b", "clinic-cache-c")
-
-
-def facts_of(clinic: str, count: int) -> list[dict]:
-    envelopes = []
-    for n in range(count):
-        pid = f"{clinic[-1]}{n:04d}"
-        seen = AppointmentUpdated.model_validate(visit(pid, days_ago(200 + n % 50)))
-        for event in (PatientUpserted.model_validate(patient(pid)), seen):
-            envelopes.append(Envelope.wrap(event, source="pms", clinic_id=clinic, at=NOW))
-    return [fact for envelope in envelopes if (fact := fact_of(envelope)) is not None]
 
 
 async def test_the_shard_cache_is_bounded_and_reads_stay_exact(infra: Settings) -> None:
     mongo: AsyncMongoClient = AsyncMongoClient(infra.mongo_url)
     database = mongo[f"{infra.mongo_db_prefix}cache_{uuid.uuid4().hex[:6]}"]
     writer = Projection(database, shards=8)
-    facts = {clinic: facts_of(clinic, 400) for clinic in CLINICS}
+    facts = {clinic: facts_of_patients(clinic, 400) for clinic in CLINICS}
     try:
         for clinic, clinic_facts in facts.items():
             await writer.append([pending_record(f"batch-{clinic}", clinic, clinic_facts)])
