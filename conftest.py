@@ -46,7 +46,7 @@ def _use_containers() -> bool:
     choice = os.environ.get("REENGAGE_INFRA", "")
     if choice:
         return choice == "containers"
-    from reengage_common.containers import docker_engine_answers
+    from reengage_testing.containers import docker_engine_answers
 
     return docker_engine_answers()
 
@@ -57,7 +57,7 @@ def containers() -> Iterator[None]:
     if not _use_containers():
         yield
         return
-    from reengage_common.containers import start_containers
+    from reengage_testing.containers import start_containers
 
     kafka, mongo = start_containers()
     os.environ["KAFKA_BOOTSTRAP_SERVERS"] = kafka.bootstrap_server()

@@ -29,7 +29,7 @@ from reengage_common.events import (
     message_id,
 )
 from reengage_common.settings import Settings
-from reengage_common.testing import (
+from reengage_testing import (
     COMPLETE_CLINIC_PROFILE,
     ServiceProcess,
     eventually,

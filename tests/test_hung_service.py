@@ -22,7 +22,7 @@ import pytest
 
 from reengage_common.auth import generate_signing_key, issue_token
 from reengage_common.settings import Settings
-from reengage_common.testing import ServiceProcess, eventually, free_port
+from reengage_testing import ServiceProcess, eventually, free_port
 
 pytestmark = pytest.mark.infra
 

@@ -11,7 +11,7 @@ from campaign_svc.config import CampaignSettings
 from dispatch_svc.app import create_app as dispatch_app
 from gateway.app import create_app as gateway_app
 from reengage_common.settings import Settings
-from reengage_common.testing import eventually, serving
+from reengage_testing import eventually, serving
 from tracking_svc.app import create_app as tracking_app
 
 pytestmark = pytest.mark.infra

@@ -19,7 +19,7 @@ from pymongo import AsyncMongoClient
 from reengage_common.auth import generate_signing_key, issue_token
 from reengage_common.events import parse
 from reengage_common.settings import Settings
-from reengage_common.testing import COMPLETE_CLINIC_PROFILE, ServiceProcess, eventually, read_topic
+from reengage_testing import COMPLETE_CLINIC_PROFILE, ServiceProcess, eventually, read_topic
 
 pytestmark = pytest.mark.infra
 

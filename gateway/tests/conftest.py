@@ -25,7 +25,7 @@ from reengage_common.auth import (
     verifier_for,
 )
 from reengage_common.settings import Settings, load_settings
-from reengage_common.testing import serving
+from reengage_testing import serving
 
 CLINIC = "clinic-a"
 # The identity service of these tests: it alone mints; the gateway and fakes hold the public key.

@@ -11,7 +11,7 @@ import pytest
 from audience_svc.app import create_app as audience_app
 from audience_svc.config import AudienceSettings
 from gateway.app import create_app
-from reengage_common.testing import serving
+from reengage_testing import serving
 
 from .conftest import SIGNING_KEY, Services
 

@@ -7,7 +7,7 @@ import httpx
 
 from gateway.app import create_app
 from reengage_common.settings import load_settings
-from reengage_common.testing import serving
+from reengage_testing import serving
 
 from .conftest import SIGNING_KEY, Services
 

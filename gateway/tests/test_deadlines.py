@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 
 from gateway.app import create_app
 from reengage_common.settings import Settings
-from reengage_common.testing import serving
+from reengage_testing import serving
 
 TIMEOUTS = [httpx.ReadTimeout, httpx.WriteTimeout, httpx.PoolTimeout, httpx.ConnectTimeout]
 PAGE = "{ campaigns(first: 5) { totalCount } }"

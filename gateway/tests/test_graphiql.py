@@ -10,7 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from gateway.graphiql import ASSETS_PATH, ONE_YEAR, GraphiQLPage
-from reengage_common.testing import serving
+from reengage_testing import serving
 
 PAGE = f'<script type="module" src="{ASSETS_PATH}/graphiql-ABC123.js"></script>'
 

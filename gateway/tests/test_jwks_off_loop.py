@@ -14,7 +14,7 @@ from typing import Any
 from gateway.app import create_app
 from reengage_common.auth import SigningKey, generate_signing_key, issue_token
 from reengage_common.settings import load_settings
-from reengage_common.testing import serving
+from reengage_testing import serving
 
 from .conftest import Services
 

@@ -5,7 +5,7 @@ import pytest
 from starlette.routing import Route
 
 from gateway.app import create_app
-from reengage_common.testing import serving
+from reengage_testing import serving
 
 BASE = "/api/booking/campaigns"
 CAMPAIGN = {

@@ -6,7 +6,7 @@ import pytest
 from gateway.app import create_app
 from reengage_common.auth import generate_signing_key, issue_token
 from reengage_common.settings import load_settings
-from reengage_common.testing import serving
+from reengage_testing import serving
 
 HOSTILE_IDS = ["../healthz", "../../metrics", "..", "x?ids=a,b", "a/launch", "%2e%2e/readyz"]
 CAMPAIGN = "query Campaign($id: ID!) { campaign(id: $id) { id } }"

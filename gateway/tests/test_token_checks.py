@@ -6,8 +6,8 @@ import pytest
 from gateway.app import create_app
 from reengage_common.auth import generate_signing_key, issue_token, verifier_for
 from reengage_common.settings import load_settings
-from reengage_common.testing import serving
-from reengage_common.token_testing import refused_tokens, serving_jwks
+from reengage_testing import serving
+from reengage_testing.tokens import refused_tokens, serving_jwks
 
 CAMPAIGNS = "query { campaigns { totalCount } }"
 REST_CAMPAIGNS = "/api/booking/campaigns"

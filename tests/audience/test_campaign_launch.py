@@ -23,7 +23,7 @@ from campaign_svc.config import CampaignSettings
 from reengage_common.auth import generate_signing_key, issue_token
 from reengage_common.bus import EventPublisher, make_producer
 from reengage_common.events import parse
-from reengage_common.testing import COMPLETE_CLINIC_PROFILE, eventually, read_topic, serving
+from reengage_testing import COMPLETE_CLINIC_PROFILE, FakeClock, eventually, read_topic, serving
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "deploy" / "local"))
 from seed import clinic_events
@@ -51,14 +51,6 @@ CAMPAIGN: dict[str, Any] = {
     "holdoutPercent": 10,
     "schedule": {"startDate": NOW.isoformat(), "sendTimes": ["10:00"], "timezone": "UTC"},
 }
-
-
-class FakeClock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 async def test_a_campaign_launched_through_campaign_svc_reaches_its_estimate(

@@ -4,7 +4,6 @@ every recipient gets exactly one distinct message.due, none is missing."""
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import uuid
@@ -20,19 +19,13 @@ from reengage_common.auth import generate_signing_key, issue_token
 from reengage_common.bus import EventPublisher, make_producer
 from reengage_common.events import CampaignLaunched, Envelope
 from reengage_common.settings import Settings
-from reengage_common.testing import eventually
+from reengage_testing import eventually, free_port
 
 pytestmark = pytest.mark.infra
 RECIPIENTS = 20_000
 CHUNK = 200
 KEY = generate_signing_key()
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class AudienceProcess:

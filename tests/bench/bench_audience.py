@@ -25,17 +25,17 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from audience_svc.api import EstimateRequest
 from audience_svc.app import create_app
-from audience_svc.blobs import without_gc
 from audience_svc.config import AudienceSettings
 from audience_svc.domain.targeting import evaluate
 from audience_svc.fanout import audience_of
 from audience_svc.projection import STATES, Projection
 from reengage_common.auth import generate_signing_key, issue_token
 from reengage_common.bus import EventPublisher, make_producer
+from reengage_common.cpu import without_gc
 from reengage_common.db import make_mongo_client
 from reengage_common.events import CampaignLaunched, Envelope
 from reengage_common.logging import configure_logging
-from reengage_common.testing import serving
+from reengage_testing import serving
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "deploy" / "local"))
 from seed import clinic_events

@@ -27,7 +27,7 @@ from campaign_svc.config import CampaignSettings
 from gateway.app import create_app as gateway_app
 from reengage_common.auth import generate_signing_key, issue_token
 from reengage_common.settings import Settings
-from reengage_common.testing import COMPLETE_CLINIC_PROFILE, eventually, serving
+from reengage_testing import COMPLETE_CLINIC_PROFILE, eventually, serving
 from tracking_svc.app import create_app as tracking_app
 from tracking_svc.config import TrackingSettings
 

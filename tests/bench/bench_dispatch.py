@@ -27,7 +27,6 @@ import argparse
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -65,6 +64,7 @@ from reengage_common.events import (
     message_id,
 )
 from reengage_common.settings import Settings
+from reengage_testing import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SMTP_HOST = os.environ.get("SMTP_HOST", "127.0.0.1")
@@ -202,12 +202,6 @@ def awake_zone(now: datetime) -> str:
         if 9 <= now.astimezone(ZoneInfo(name)).hour < 20:
             return name
     return "Asia/Kolkata"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def campaign_events(

@@ -21,7 +21,7 @@ from gateway.schema import build_schema
 from reengage_common.auth import generate_signing_key, issue_token
 from reengage_common.logging import configure_logging
 from reengage_common.settings import Settings, load_settings
-from reengage_common.testing import serving
+from reengage_testing import serving
 
 ONE_FIELD = "{ __typename }"
 SERVICES = ["campaign-svc", "audience-svc", "dispatch-svc", "tracking-svc"]

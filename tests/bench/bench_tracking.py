@@ -34,7 +34,7 @@ from reengage_common.events import (
     SendOutcome,
     message_id,
 )
-from reengage_common.testing import serving
+from reengage_testing import serving
 from tracking_svc.app import create_app
 from tracking_svc.config import TrackingSettings
 

@@ -10,7 +10,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -20,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
+from reengage_testing import free_port
 
 PG_PORT = int(os.environ.get("PG_PORT", "5432"))
 SENDER = "hello@brightsmiles.example"
@@ -71,12 +72,6 @@ def psql(conninfo: str, sql: str) -> str:
     if done.returncode:
         raise RuntimeError(f"psql: {done.stderr.strip()}")
     return done.stdout.strip()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def write_config(directory: Path, port: int, database: str, password: str, pg_port: int) -> Path:

@@ -27,7 +27,7 @@ import pytest
 
 from reengage_common.auth import generate_signing_key, issue_token
 from reengage_common.settings import Settings
-from reengage_common.testing import ServiceProcess
+from reengage_testing import ServiceProcess
 
 pytestmark = pytest.mark.infra
 

@@ -20,7 +20,7 @@ from kit import (
 
 from dispatch_svc import store
 from reengage_common.events import CampaignStatus, Channel, ResponseKind, SendOutcome
-from reengage_common.testing import eventually
+from reengage_testing import eventually
 
 pytestmark = pytest.mark.infra
 

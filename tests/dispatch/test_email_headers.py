@@ -25,7 +25,7 @@ from kit import (
 from reengage_common.clinic import postal_lines
 from reengage_common.events import Channel, message_id
 from reengage_common.messages import BOOKING_CLICK, UNSUBSCRIBE, read_link_token
-from reengage_common.testing import eventually
+from reengage_testing import eventually
 
 pytestmark = pytest.mark.infra
 

@@ -27,7 +27,7 @@ from dispatch_svc.channels.base import Outgoing
 from dispatch_svc.channels.mail import PdfMailChannel
 from dispatch_svc.config import DispatchSettings
 from reengage_common.events import Channel, SendOutcome
-from reengage_common.testing import eventually
+from reengage_testing import eventually
 
 pytestmark = pytest.mark.infra
 

@@ -25,7 +25,7 @@ from gateway.app import create_app as gateway_app
 from reengage_common.auth import generate_signing_key, issue_token
 from reengage_common.events import AppointmentUpdated, PatientUpserted, SendOutcome
 from reengage_common.settings import Settings
-from reengage_common.testing import COMPLETE_CLINIC_PROFILE, eventually, serving
+from reengage_testing import COMPLETE_CLINIC_PROFILE, eventually, serving
 
 pytestmark = pytest.mark.infra
 

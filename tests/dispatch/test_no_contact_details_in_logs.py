@@ -27,7 +27,7 @@ from kit import (
 )
 
 from reengage_common.events import SendOutcome
-from reengage_common.testing import eventually
+from reengage_testing import eventually
 
 pytestmark = pytest.mark.infra
 

@@ -9,7 +9,7 @@ from kit import CLINIC, EMAIL_STEP, FakeClock, dispatch_stack, due, launched, se
 
 from dispatch_svc import store
 from reengage_common.events import Envelope, PatientUpserted, SendOutcome
-from reengage_common.testing import eventually
+from reengage_testing import eventually
 
 pytestmark = pytest.mark.infra
 

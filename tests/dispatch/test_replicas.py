@@ -25,7 +25,7 @@ from kit import (
 
 from dispatch_svc.app import create_app
 from reengage_common.events import Channel, SendOutcome
-from reengage_common.testing import eventually, serving
+from reengage_testing import eventually, serving
 
 pytestmark = pytest.mark.infra
 

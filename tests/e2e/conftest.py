@@ -35,7 +35,7 @@ from reengage_common.auth import (
 )
 from reengage_common.events import Envelope, Event, parse
 from reengage_common.settings import Settings
-from reengage_common.testing import COMPLETE_CLINIC_PROFILE, free_port, serving
+from reengage_testing import COMPLETE_CLINIC_PROFILE, FakeClock, free_port, serving
 from tracking_svc.app import create_app as tracking_app
 
 CLINIC_A = "clinic-a"
@@ -112,14 +112,6 @@ def campaign_input(**changes: Any) -> dict[str, Any]:
         else:
             body[key] = value
     return body
-
-
-class FakeClock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclass

@@ -29,7 +29,7 @@ from reengage_common.events import (
     Event,
     PatientUpserted,
 )
-from reengage_common.testing import eventually
+from reengage_testing import eventually
 
 pytestmark = pytest.mark.infra
 

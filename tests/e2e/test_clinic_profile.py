@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from reengage_common.testing import COMPLETE_CLINIC_PROFILE
+from reengage_testing import COMPLETE_CLINIC_PROFILE
 
 pytestmark = pytest.mark.infra
 

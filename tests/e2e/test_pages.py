@@ -21,7 +21,7 @@ from playwright.async_api import Page, expect
 
 from gateway.app import create_app as gateway_app
 from gateway.graphiql import DEFAULT_DIST
-from reengage_common.testing import eventually, free_port
+from reengage_testing import eventually, free_port
 
 pytestmark = pytest.mark.infra
 

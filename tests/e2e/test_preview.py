@@ -9,7 +9,7 @@ import pytest
 
 from reengage_common.bus import EventPublisher, make_producer
 from reengage_common.events import AppointmentUpdated, Envelope, PatientUpserted
-from reengage_common.testing import eventually
+from reengage_testing import eventually
 
 pytestmark = pytest.mark.infra
 

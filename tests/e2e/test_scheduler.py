@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from reengage_common.testing import eventually
+from reengage_testing import eventually
 
 pytestmark = pytest.mark.infra
 

@@ -5,7 +5,7 @@ campaign-svc itself when called directly, so a leaked internal route is no way a
 import pytest
 
 from reengage_common.auth import generate_signing_key
-from reengage_common.token_testing import refused_tokens
+from reengage_testing.tokens import refused_tokens
 
 pytestmark = pytest.mark.infra
 

@@ -80,8 +80,8 @@ from reengage_common.settings import (
     DEVELOPMENT_TWILIO_AUTH_TOKEN,
     Settings,
 )
-from reengage_common.testing import COMPLETE_CLINIC_PROFILE, free_port, serving
-from reengage_common.token_testing import hs256_signed_with
+from reengage_testing import COMPLETE_CLINIC_PROFILE, free_port, serving
+from reengage_testing.tokens import hs256_signed_with
 from tracking_svc.app import create_app as tracking_app
 from tracking_svc.config import TrackingSettings
 from tracking_svc.domain.replies import twilio_signature

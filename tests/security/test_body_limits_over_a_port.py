@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 
-from reengage_common.testing import ServiceProcess, eventually
+from reengage_testing import ServiceProcess, eventually
 
 ONE_MB = 1024 * 1024
 

@@ -12,7 +12,7 @@ import httpx
 
 from reengage_common.auth import generate_signing_key
 from reengage_common.settings import DEVELOPMENT_JWT_SECRET, DEVELOPMENT_LINK_SECRET
-from reengage_common.testing import ServiceProcess, eventually
+from reengage_testing import ServiceProcess, eventually
 
 # What a deployment might inherit from copying the local defaults: every development value.
 DEVELOPMENT_VALUES = {

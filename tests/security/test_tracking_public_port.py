@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from reengage_common.settings import Settings
-from reengage_common.testing import ServiceProcess, eventually
+from reengage_testing import ServiceProcess, eventually
 
 pytestmark = pytest.mark.infra
 

@@ -5,7 +5,6 @@ travelling through the real Kafka and figures stored in the real FerretDB."""
 import asyncio
 import contextlib
 import json
-import socket
 import uuid
 from datetime import UTC, datetime
 
@@ -27,7 +26,7 @@ from reengage_common.events import (
     SendOutcome,
     message_id,
 )
-from reengage_common.testing import eventually, serving
+from reengage_testing import eventually, free_port, serving
 from tracking_svc.app import create_app as tracking_app
 from tracking_svc.config import TrackingSettings
 
@@ -48,12 +47,6 @@ subscription Live($id: ID!) {
   campaignStats(id: $id) { __typename ... on CampaignStats { sent recipients } }
 }
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wave(campaign_id: str, patients: range) -> list[Envelope]:

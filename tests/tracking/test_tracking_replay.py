@@ -26,7 +26,7 @@ from reengage_common.events import (
     SendOutcome,
     message_id,
 )
-from reengage_common.testing import eventually, serving
+from reengage_testing import eventually, serving
 from tracking_svc.app import create_app
 from tracking_svc.config import TrackingSettings
 from tracking_svc.domain.facts import unique_facts

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from reengage_common.auth import generate_signing_key, issue_token
-from reengage_common.testing import serving
+from reengage_testing import serving
 from tracking_svc.app import create_app
 from tracking_svc.config import TrackingSettings
 from tracking_svc.domain import facts as f

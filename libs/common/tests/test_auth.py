@@ -19,7 +19,7 @@ from reengage_common.auth import (
 )
 from reengage_common.jwt_keys import development_public_key, development_signing_key
 from reengage_common.settings import DEVELOPMENT_JWT_SECRET, Settings
-from reengage_common.token_testing import hs256_signed_with, refused_tokens, serving_jwks
+from reengage_testing.tokens import hs256_signed_with, refused_tokens, serving_jwks
 
 KEY = generate_signing_key("ES256")
 SETTINGS = Settings(env="test", jwt_public_key=KEY.public_pem)

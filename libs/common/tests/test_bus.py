@@ -16,7 +16,7 @@ from reengage_common.db import init_documents, make_mongo_client
 from reengage_common.events import Envelope, PatientUpserted, parse
 from reengage_common.logging import TRACE_HEADER, traced
 from reengage_common.storage import insert_new
-from reengage_common.testing import eventually, read_topic
+from reengage_testing import eventually, read_topic
 
 pytestmark = pytest.mark.infra
 

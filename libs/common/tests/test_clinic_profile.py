@@ -17,7 +17,7 @@ from reengage_common.clinic import (
     sending_hours,
 )
 from reengage_common.events import Address, Channel, ClinicProfile, QuietHours
-from reengage_common.testing import COMPLETE_CLINIC_PROFILE
+from reengage_testing import COMPLETE_CLINIC_PROFILE
 
 
 def errors_of(**changes: Any) -> dict[str, ProfileErrorCode]:

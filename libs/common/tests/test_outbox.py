@@ -15,7 +15,7 @@ from reengage_common.events import Envelope, PatientUpserted, parse
 from reengage_common.leases import Leases, run_under_lease
 from reengage_common.outbox import OutboxRelay, WithOutbox
 from reengage_common.settings import Settings
-from reengage_common.testing import read_topic
+from reengage_testing import read_topic
 
 pytestmark = pytest.mark.infra
 

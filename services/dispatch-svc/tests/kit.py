@@ -8,7 +8,6 @@ fakes; a dispatch subprocess reaches them over HTTP like the real providers.
 import asyncio
 import contextlib
 import os
-import socket
 import sys
 import uuid
 import zlib
@@ -44,7 +43,7 @@ from reengage_common.events import (
     message_id,
     parse,
 )
-from reengage_common.testing import serving
+from reengage_testing import FakeClock, free_port, serving
 
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "deploy" / "local"))
@@ -70,20 +69,6 @@ CLINIC_PROFILE = ClinicProfile(
     email_from="Bright Smiles Dental <hello@brightsmiles.example>",
     sms_from="+13125550100",  # not SMS_FROM: the clinic's own number must win
 )
-
-
-class FakeClock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass

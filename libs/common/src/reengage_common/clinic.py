@@ -19,7 +19,7 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import ValidationError
 from pydantic.alias_generators import to_camel
 
-from reengage_common.error_codes import ProfileErrorCode, code_of_pydantic_error
+from reengage_common.error_codes import ProfileErrorCode, field_problems
 from reengage_common.events import HH_MM, Address, Channel, ClinicProfile, QuietHours
 
 # The hours the law allows outreach; a clinic may narrow them, never widen them.
@@ -58,7 +58,12 @@ def parse_profile(document: Any) -> ClinicProfile:
     try:
         profile = ClinicProfile.model_validate(document)
     except ValidationError as exc:
-        raise InvalidProfile([_type_error(error) for error in exc.errors()]) from exc
+        raise InvalidProfile(
+            [
+                ProfileError(problem.field, problem.message, ProfileErrorCode(problem.code))
+                for problem in field_problems(exc, "clinic")
+            ]
+        ) from exc
     errors = profile_errors(profile)
     if errors:
         raise InvalidProfile(errors)
@@ -141,18 +146,6 @@ def _present_fields(profile: ClinicProfile | None) -> set[str]:
     if profile.sms_from:
         present.add("smsFrom")
     return present
-
-
-def _type_error(error: Any) -> ProfileError:
-    path = ".".join(
-        str(part) if isinstance(part, int) else to_camel(str(part)) for part in error["loc"]
-    )
-    code = ProfileErrorCode(code_of_pydantic_error(error["type"]))
-    if error["type"] == "missing":
-        return ProfileError(path or "clinic", "is required", code)
-    if error["type"] in {"model_type", "dict_type", "model_attributes_type"}:
-        return ProfileError(path or "clinic", "expected an object", code)
-    return ProfileError(path or "clinic", str(error["msg"]), code)
 
 
 def _name_errors(name: str) -> Iterator[ProfileError]:

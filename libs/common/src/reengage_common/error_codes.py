@@ -10,7 +10,11 @@ parameters, ids) that the gateway checks itself. The gateway passes each code on
 documented set.
 """
 
+from dataclasses import dataclass
 from enum import StrEnum
+
+from pydantic import ValidationError
+from pydantic.alias_generators import to_camel
 
 
 class CampaignErrorCode(StrEnum):
@@ -130,3 +134,39 @@ def code_of_pydantic_error(error_type: str) -> str:
     if error_type.endswith("_type") or error_type in _TYPE_ERRORS:
         return "INVALID_TYPE"
     return "INVALID"
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One of pydantic's complaints about a request, said for a client: `field` is the camelCase
+    path (`messageTemplates.1.subject`), or the document's own name when the whole is wrong;
+    `error_type` is pydantic's, for a domain's finer codes (see `code_of_pydantic_error`)."""
+
+    field: str
+    message: str
+    error_type: str
+
+    @property
+    def code(self) -> str:
+        return code_of_pydantic_error(self.error_type)
+
+
+# pydantic would name our Python classes in these messages, which mean nothing to a clinic.
+_OBJECT_ERRORS = frozenset({"model_type", "dict_type", "model_attributes_type"})
+
+
+def field_problems(exc: ValidationError, document: str) -> list[FieldProblem]:
+    """Each complaint of `exc` with its camelCase path; `document` names the whole."""
+    problems = []
+    for error in exc.errors():
+        path = ".".join(
+            str(part) if isinstance(part, int) else to_camel(str(part)) for part in error["loc"]
+        )
+        if error["type"] == "missing":
+            message = "is required"
+        elif error["type"] in _OBJECT_ERRORS:
+            message = "expected an object"
+        else:
+            message = str(error["msg"])
+        problems.append(FieldProblem(path or document, message, error["type"]))
+    return problems

@@ -20,11 +20,11 @@ from datetime import datetime, timedelta
 import structlog
 from pymongo import DESCENDING
 
+from reengage_common.clock import Clock
 from reengage_common.storage import Collection, claim
 
 log = structlog.get_logger(__name__)
 
-Clock = Callable[[], datetime]
 # Old epochs are kept for a while as an audit trail of who ran what, then pruned.
 KEEP_EPOCHS = 20
 

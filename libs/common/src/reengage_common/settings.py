@@ -199,6 +199,15 @@ def load_settings(service: str, **overrides: object) -> Settings:
 AnySettings = TypeVar("AnySettings", bound=Settings)
 
 
+def completed(settings_class: type[AnySettings], settings: Settings | None) -> AnySettings:
+    """A service's own settings: `settings` as given when it already is one, else the shared
+    settings a caller built (a test stack's) completed with the service's own from the
+    environment; none at all reads everything from the environment."""
+    if isinstance(settings, settings_class):
+        return settings
+    return settings_class(**(settings.model_dump() if settings else {}))
+
+
 def settings_or_exit(settings_class: type[AnySettings], **overrides: object) -> AnySettings:
     """A process's settings, or exit with a message naming every setting that is wrong.
 

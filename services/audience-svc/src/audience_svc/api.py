@@ -9,18 +9,15 @@ import asyncio
 import json
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, Literal
 
 import structlog
 from pydantic import Field, ValidationError
-from pydantic.alias_generators import to_camel
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from audience_svc.blobs import without_gc
 from audience_svc.domain.import_rows import BadImport, Rejected, Row
 from audience_svc.domain.import_stream import (
     ImportLimits,
@@ -33,8 +30,9 @@ from audience_svc.domain.targeting import Audience, Evaluation, evaluate
 from audience_svc.handlers import AudienceHandlers, pending_records
 from audience_svc.off_loop import blocking_chunks, next_slice
 from audience_svc.projection import Projection, Rows
-from reengage_common.auth import MANAGE_REMINDERS, VIEW_ANALYTICS, AuthError, PermissionDenied
-from reengage_common.error_codes import AudienceErrorCode, code_of_pydantic_error
+from reengage_common.auth import MANAGE_REMINDERS, VIEW_ANALYTICS, Identity
+from reengage_common.cpu import without_gc
+from reengage_common.error_codes import AudienceErrorCode, code_of_pydantic_error, field_problems
 from reengage_common.events import (
     Channel,
     Envelope,
@@ -44,9 +42,10 @@ from reengage_common.events import (
     Variant,
     Wire,
 )
+from reengage_common.internal_api import Answer, Endpoint, internal, invalid
 from reengage_common.messages import KNOWN_MERGE_FIELDS, TemplateRefused, compile_template
 from reengage_common.recent import RecentAnswers
-from reengage_common.web import error_response, identity_of, unauthenticated
+from reengage_common.web import error_response
 
 log = structlog.get_logger(__name__)
 IMPORT_NAMESPACE = uuid.UUID("5d1e0c3a-7b2f-4a9e-8c41-6f3b2a1d0e97")
@@ -111,23 +110,8 @@ class Invalid(ValueError):
         self.fields = fields
 
 
-Endpoint = Callable[[Request], Awaitable[Response]]
-
-
-def answering_errors(endpoint: Endpoint) -> Endpoint:
-    async def run(request: Request) -> Response:
-        try:
-            return await endpoint(request)
-        except AuthError as exc:
-            return unauthenticated(exc)
-        except PermissionDenied as exc:
-            return error_response(403, "FORBIDDEN", str(exc))
-        except Invalid as exc:
-            return error_response(
-                422, "VALIDATION", f"{len(exc.fields)} field(s) need attention", fields=exc.fields
-            )
-
-    return run
+def answering_errors(endpoint: Endpoint, requires: str) -> Answer:
+    return internal(endpoint, requires=requires, errors={Invalid: lambda exc: invalid(exc.fields)})
 
 
 def field_error(field: str, message: str, code: AudienceErrorCode) -> dict[str, str]:
@@ -149,17 +133,13 @@ def code_of(error_type: str) -> AudienceErrorCode:
 
 
 def field_errors(exc: ValidationError) -> list[dict[str, str]]:
-    errors = []
-    for error in exc.errors():
-        path = ".".join(str(p) if isinstance(p, int) else to_camel(str(p)) for p in error["loc"])
-        message = "is required" if error["type"] == "missing" else str(error["msg"])
-        errors.append(field_error(path or "body", message, code_of(error["type"])))
-    return errors
+    return [
+        field_error(problem.field, problem.message, code_of(problem.error_type))
+        for problem in field_problems(exc, "body")
+    ]
 
 
-async def estimate(request: Request) -> Response:
-    identity = identity_of(request)
-    identity.require(VIEW_ANALYTICS)
+async def estimate(request: Request, identity: Identity) -> Response:
     try:
         body = await request.json()
     except ValueError as exc:
@@ -215,12 +195,10 @@ async def _estimate(
     return answer
 
 
-async def merge_data(request: Request) -> Response:
+async def merge_data(request: Request, identity: Identity) -> Response:
     """`{"patient": {...}}`: the patient's merge data exactly as their message.due carries it,
     so a preview shows what the patient will get. Rendering with a patient's data is a manage
     action, as the preview that asks for it."""
-    identity = identity_of(request)
-    identity.require(MANAGE_REMINDERS)
     patient_id = request.path_params["patientId"]
     projection: Projection = request.state.projection
     state = await projection.patient_state(identity.clinic_id, patient_id)
@@ -229,11 +207,9 @@ async def merge_data(request: Request) -> Response:
     return JSONResponse({"patient": patient_merge_data(state)})
 
 
-async def import_patients(request: Request) -> Response:
+async def import_patients(request: Request, identity: Identity) -> Response:
     """JSON lines or CSV, streamed and parsed off the event loop; the first rejected rows with
     their line numbers and reasons, and how many more."""
-    identity = identity_of(request)
-    identity.require(MANAGE_REMINDERS)
     handlers: AudienceHandlers = request.state.handlers
     limits: ImportLimits = request.state.import_limits
     chunk_rows: int = request.state.import_chunk_rows
@@ -305,7 +281,11 @@ def _envelope(row: Row, clinic_id: str, import_id: str, now: datetime) -> Envelo
 
 
 routes = [
-    Route("/estimate", answering_errors(estimate), methods=["POST"]),
-    Route("/import", answering_errors(import_patients), methods=["POST"]),
-    Route("/patients/{patientId}/merge-data", answering_errors(merge_data), methods=["GET"]),
+    Route("/estimate", answering_errors(estimate, VIEW_ANALYTICS), methods=["POST"]),
+    Route("/import", answering_errors(import_patients, MANAGE_REMINDERS), methods=["POST"]),
+    Route(
+        "/patients/{patientId}/merge-data",
+        answering_errors(merge_data, MANAGE_REMINDERS),
+        methods=["GET"],
+    ),
 ]

@@ -2,19 +2,19 @@
 
 import asyncio
 import time
-from datetime import UTC, datetime
 
 from starlette.applications import Starlette
 
 from audience_svc import api
 from audience_svc.config import AudienceSettings
 from audience_svc.domain.import_stream import ImportLimits
-from audience_svc.enrolment import Clock, run_daily_enrolment
+from audience_svc.enrolment import run_daily_enrolment
 from audience_svc.fanout import Fanout
 from audience_svc.handlers import AudienceHandlers
 from audience_svc.projection import Projection
 from audience_svc.store import DOCUMENTS
 from reengage_common.bus import batch
+from reengage_common.clock import Clock, utc_now
 from reengage_common.events import (
     AppointmentUpdated,
     CampaignLaunched,
@@ -26,18 +26,13 @@ from reengage_common.events import (
 from reengage_common.leases import Lease
 from reengage_common.recent import RecentAnswers
 from reengage_common.service import Runtime, build_service_app
-from reengage_common.settings import Settings
+from reengage_common.settings import Settings, completed
 
 SERVICE = "audience-svc"
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Starlette:
-    if not isinstance(settings, AudienceSettings):
-        settings = AudienceSettings(**(settings.model_dump() if settings else {}))
+    settings = completed(AudienceSettings, settings)
     built: dict[int, AudienceHandlers] = {}
     estimates = RecentAnswers(settings.estimate_fresh_seconds, settings.estimate_stale_seconds)
 

@@ -4,7 +4,6 @@ excluded as ALREADY_ENROLLED). Runs under a lease with an injected clock; each d
 is a plan of its own (`<campaign>:<run>:day:<YYYY-MM-DD>`), so a crash resumes it."""
 
 import asyncio
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -12,11 +11,11 @@ import structlog
 from pymongo.asynchronous.database import AsyncDatabase
 
 from audience_svc.fanout import DAILY, Fanout
+from reengage_common.clock import Clock
 from reengage_common.events import CampaignLaunched, CampaignStatus
 from reengage_common.leases import Lease
 
 log = structlog.get_logger(__name__)
-Clock = Callable[[], datetime]
 
 
 def current_status(launched_at: datetime, changes: list[dict[str, Any]]) -> str:

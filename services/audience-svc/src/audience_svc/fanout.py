@@ -23,12 +23,13 @@ import structlog
 from aiokafka import AIOKafkaProducer
 from pymongo.asynchronous.database import AsyncDatabase
 
-from audience_svc.blobs import pack, unpack, without_gc
+from audience_svc.blobs import pack, unpack
 from audience_svc.domain.facts import new_state
 from audience_svc.domain.messages import PlanEvents, evaluated_event
 from audience_svc.domain.targeting import Audience, evaluate
 from audience_svc.projection import Projection
 from reengage_common.bus import EventPublisher, send_in_batches
+from reengage_common.cpu import without_gc
 from reengage_common.events import CampaignLaunched, MessageDue, RecipientHeldOut
 from reengage_common.logging import TRACE_HEADER
 from reengage_common.settings import Settings

@@ -1,9 +1,7 @@
 """One function per event of audience-svc; rules live in domain/, storage in projection/fanout."""
 
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import structlog
@@ -16,7 +14,6 @@ from reengage_common.events import CampaignLaunched, CampaignStatusChanged, Enve
 from reengage_common.storage import insert_new
 
 log = structlog.get_logger(__name__)
-Clock = Callable[[], datetime]
 
 
 def pending_records(envelopes: list[Envelope[Any]]) -> list[dict[str, Any]]:

@@ -36,7 +36,7 @@ import structlog
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-from audience_svc.blobs import pack, unpack, without_gc
+from audience_svc.blobs import pack, unpack
 from audience_svc.decoded_cache import DecodedCache
 from audience_svc.domain.facts import (
     R_ID,
@@ -47,6 +47,7 @@ from audience_svc.domain.facts import (
     new_state,
     targeting_row,
 )
+from reengage_common.cpu import without_gc
 from reengage_common.leases import Lease
 from reengage_common.storage import insert_new
 

@@ -28,19 +28,11 @@ from reengage_common.events import (
     parse,
 )
 from reengage_common.settings import Settings
-from reengage_common.testing import eventually, serving
+from reengage_testing import FakeClock, eventually, serving
 
 INBOUND = ("patient.upserted", "appointment.updated", "message.sent", "recipient.responded")
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
 KEY = generate_signing_key()
-
-
-class FakeClock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def days_ago(days: float, now: datetime = NOW) -> datetime:

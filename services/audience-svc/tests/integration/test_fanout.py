@@ -15,7 +15,7 @@ from reengage_common.events import (
     Envelope,
     PatientUpserted,
 )
-from reengage_common.testing import eventually
+from reengage_testing import eventually
 
 from .conftest import NOW, days_ago, patient, visit
 

@@ -9,7 +9,7 @@ import pytest
 from audience_svc.app import create_app
 from audience_svc.config import AudienceSettings
 from reengage_common.auth import issue_token
-from reengage_common.testing import serving
+from reengage_testing import serving
 
 from .conftest import KEY, NOW, FakeClock
 

@@ -3,7 +3,7 @@
 The gateway forwards the caller's token; it is verified again here and scopes everything.
 """
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from starlette.requests import Request
@@ -25,14 +25,14 @@ from campaign_svc.handlers import (
 from campaign_svc.launch_guard import LaunchUnderWay
 from campaign_svc.preview import preview_campaign
 from campaign_svc.store import BadCursor, encode_cursor
-from reengage_common.auth import AuthError, Identity, PermissionDenied
+from reengage_common.auth import Identity
 from reengage_common.clinic import InvalidProfile, ProfileError
 from reengage_common.error_codes import CampaignErrorCode
 from reengage_common.events import CampaignStatus, ClinicProfile
-from reengage_common.web import error_response, identity_of, unauthenticated
+from reengage_common.internal_api import Answer, Endpoint, ErrorAnswers, internal, invalid
+from reengage_common.web import error_response
 
 MAX_PAGE = 100
-Endpoint = Callable[[Request, Identity], Awaitable[Response]]
 
 
 def campaign_json(campaign: Campaign) -> dict[str, Any]:
@@ -43,40 +43,29 @@ def _commands(request: Request) -> CampaignCommands:
     return request.state.commands
 
 
-def answering_errors(endpoint: Endpoint) -> Callable[[Request], Awaitable[Response]]:
+# The failures a campaign-svc endpoint expects, and their answers.
+ERRORS: ErrorAnswers = {
+    (CampaignNotFound, ProfileNotFound): lambda exc: error_response(404, "NOT_FOUND", str(exc)),
+    TransitionNotAllowed: lambda exc: error_response(409, "NOT_ALLOWED", str(exc)),
+    (ChangedConcurrently, ProfileChangedConcurrently, LaunchUnderWay): lambda exc: error_response(
+        409, "CONFLICT", str(exc)
+    ),
+    (InvalidCampaign, InvalidProfile): lambda exc: _invalid(exc.errors),
+    BadCursor: lambda exc: _invalid([FieldError("after", str(exc), CampaignErrorCode.INVALID)]),
+}
+
+
+def answering_errors(endpoint: Endpoint) -> Answer:
     """Verify the caller, run the endpoint, and turn expected failures into clear answers."""
-
-    async def run(request: Request) -> Response:
-        try:
-            identity = identity_of(request)
-            return await endpoint(request, identity)
-        except AuthError as exc:
-            return unauthenticated(exc)
-        except PermissionDenied as exc:
-            return error_response(403, "FORBIDDEN", str(exc))
-        except (CampaignNotFound, ProfileNotFound) as exc:
-            return error_response(404, "NOT_FOUND", str(exc))
-        except TransitionNotAllowed as exc:
-            return error_response(409, "NOT_ALLOWED", str(exc))
-        except (ChangedConcurrently, ProfileChangedConcurrently, LaunchUnderWay) as exc:
-            return error_response(409, "CONFLICT", str(exc))
-        except InvalidCampaign as exc:
-            return _invalid(exc.errors)
-        except InvalidProfile as exc:
-            return _invalid(exc.errors)
-        except BadCursor as exc:
-            return _invalid([FieldError("after", str(exc), CampaignErrorCode.INVALID)])
-
-    return run
+    return internal(endpoint, errors=ERRORS)
 
 
 def _invalid(errors: Sequence[FieldError | ProfileError]) -> JSONResponse:
-    fields = [
-        {"field": error.field, "message": error.message, "code": error.code.value}
-        for error in errors
-    ]
-    return error_response(
-        422, "VALIDATION", f"{len(fields)} field(s) need attention", fields=fields
+    return invalid(
+        [
+            {"field": error.field, "message": error.message, "code": error.code.value}
+            for error in errors
+        ]
     )
 
 

@@ -1,24 +1,19 @@
 """Wiring of campaign-svc: documents, handlers, routes and the scheduler, owned by one lifespan."""
 
-from datetime import UTC, datetime
-
 from starlette.applications import Starlette
 
 from campaign_svc import api
 from campaign_svc.clinic.store import ClinicProfileRevision
 from campaign_svc.config import CampaignSettings
-from campaign_svc.handlers import CampaignCommands, Clock
+from campaign_svc.handlers import CampaignCommands
 from campaign_svc.launch_guard import LaunchGuard
 from campaign_svc.scheduler import run_scheduler
 from campaign_svc.store import CampaignRecord, CampaignRevision
+from reengage_common.clock import Clock, utc_now
 from reengage_common.leases import Lease
 from reengage_common.service import Runtime, build_service_app
 
 SERVICE = "campaign-svc"
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def create_app(settings: CampaignSettings | None = None, clock: Clock = utc_now) -> Starlette:

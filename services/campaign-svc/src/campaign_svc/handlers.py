@@ -5,7 +5,6 @@ as the campaign's next revision together with the event it implies (one insert, 
 `store.CampaignRevision`); of two writers of one campaign exactly one wins the revision.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -40,11 +39,11 @@ from campaign_svc.store import (
     save_revision,
 )
 from reengage_common.auth import CLINIC_ADMIN, MANAGE_REMINDERS, VIEW_ANALYTICS, Identity
+from reengage_common.clock import Clock
 from reengage_common.events import CampaignStatus, Envelope
 from reengage_common.outbox import OutboxRelay
 
 log = structlog.get_logger(__name__)
-Clock = Callable[[], datetime]
 
 
 class CampaignNotFound(LookupError):

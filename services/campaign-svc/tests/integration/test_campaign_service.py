@@ -11,7 +11,7 @@ from campaign_svc.app import create_app
 from campaign_svc.config import CampaignSettings
 from reengage_common.auth import generate_signing_key, issue_token
 from reengage_common.events import parse
-from reengage_common.testing import COMPLETE_CLINIC_PROFILE, eventually, read_topic, serving
+from reengage_testing import COMPLETE_CLINIC_PROFILE, FakeClock, eventually, read_topic, serving
 
 pytestmark = pytest.mark.infra
 
@@ -39,14 +39,6 @@ CAMPAIGN = {
         "timezone": "America/Chicago",
     },
 }
-
-
-class FakeClock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

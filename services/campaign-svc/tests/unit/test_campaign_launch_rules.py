@@ -11,7 +11,7 @@ from campaign_svc.domain.senders import VerifiedSenders
 from reengage_common.clinic import parse_profile
 from reengage_common.error_codes import CampaignErrorCode
 from reengage_common.events import CampaignStatus, Channel, ClinicProfile
-from reengage_common.testing import COMPLETE_CLINIC_PROFILE
+from reengage_testing import COMPLETE_CLINIC_PROFILE
 
 PROFILE = parse_profile(COMPLETE_CLINIC_PROFILE)
 CLINIC = "clinic-a"

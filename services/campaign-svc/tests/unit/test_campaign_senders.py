@@ -8,7 +8,7 @@ from campaign_svc.domain.senders import VerifiedSenders, sender_errors
 from reengage_common.clinic import parse_profile
 from reengage_common.error_codes import CampaignErrorCode
 from reengage_common.events import Channel
-from reengage_common.testing import COMPLETE_CLINIC_PROFILE
+from reengage_testing import COMPLETE_CLINIC_PROFILE
 
 PROFILE = parse_profile(COMPLETE_CLINIC_PROFILE)  # hello@brightsmiles.example, +15005550006
 BOTH = [Channel.EMAIL, Channel.SMS]

@@ -17,8 +17,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from dispatch_svc import store
-from reengage_common.auth import VIEW_ANALYTICS, AuthError, PermissionDenied
-from reengage_common.web import error_response, identity_of, unauthenticated
+from reengage_common.auth import VIEW_ANALYTICS, Identity
+from reengage_common.internal_api import internal
+from reengage_common.web import error_response
 
 STATES = ("QUEUED", "SENDING", "SENT", "FAILED", "SKIPPED")
 # A campaign of 100,000 patients is as many messages a step: an answer holds one page.
@@ -26,14 +27,7 @@ DEFAULT_PAGE = 100
 MAX_PAGE = 500
 
 
-async def campaign_messages(request: Request) -> Response:
-    try:
-        identity = identity_of(request)
-        identity.require(VIEW_ANALYTICS)
-    except AuthError as exc:
-        return unauthenticated(exc)
-    except PermissionDenied as exc:
-        return error_response(403, "FORBIDDEN", str(exc))
+async def campaign_messages(request: Request, identity: Identity) -> Response:
     wanted = request.query_params.get("state")
     if wanted is not None and wanted not in STATES:
         return error_response(
@@ -87,4 +81,10 @@ def page_of(
     return page, page[-1]["messageId"] if len(ordered) > limit else None
 
 
-routes = [Route("/campaigns/{campaign_id}/messages", campaign_messages, methods=["GET"])]
+routes = [
+    Route(
+        "/campaigns/{campaign_id}/messages",
+        internal(campaign_messages, requires=VIEW_ANALYTICS),
+        methods=["GET"],
+    )
+]

@@ -10,7 +10,6 @@ without replaying the campaign topics.
 """
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 from starlette.applications import Starlette
 
@@ -20,26 +19,13 @@ from dispatch_svc.config import DispatchSettings
 from dispatch_svc.handlers import make_handlers
 from dispatch_svc.sender.loop import Sender
 from dispatch_svc.store import DOCUMENTS
+from reengage_common.clock import Clock, utc_now
 from reengage_common.events import Channel
 from reengage_common.leases import Lease
 from reengage_common.service import Runtime, build_service_app
-from reengage_common.settings import Settings
+from reengage_common.settings import Settings, completed
 
 SERVICE = "dispatch-svc"
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def as_dispatch_settings(settings: Settings | None) -> DispatchSettings:
-    """The shared settings a caller built, completed with dispatch's own from the environment."""
-    if isinstance(settings, DispatchSettings):
-        return settings
-    if settings is None:
-        return DispatchSettings()
-    return DispatchSettings(**settings.model_dump())
 
 
 def create_app(
@@ -48,7 +34,7 @@ def create_app(
     channels: Callable[[DispatchSettings], dict[Channel, ChannelSender]] = channels_from,
 ) -> Starlette:
     """`clock` decides when slots and delays come due (tests simulate days with it)."""
-    settings = as_dispatch_settings(settings)
+    settings = completed(DispatchSettings, settings)
     senders: dict[int, Sender] = {}
 
     def sender_of(runtime: Runtime) -> Sender:

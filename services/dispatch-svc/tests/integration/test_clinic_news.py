@@ -22,7 +22,7 @@ from kit import (
 from dispatch_svc import store
 from dispatch_svc.handlers import make_handlers
 from reengage_common.events import Channel, Envelope, RecipientResponded, ResponseKind, SendOutcome
-from reengage_common.testing import eventually
+from reengage_testing import eventually
 
 pytestmark = pytest.mark.infra
 

@@ -14,7 +14,7 @@ from kit import (
 )
 
 from reengage_common.auth import generate_signing_key, issue_token
-from reengage_common.testing import eventually
+from reengage_testing import eventually
 
 pytestmark = pytest.mark.infra
 

@@ -7,7 +7,7 @@ from kit import EMAIL_STEP, FakeClock, dispatch_stack, due, launched, sent_of, u
 from dispatch_svc import store
 from dispatch_svc.handlers import message_document
 from reengage_common.events import Envelope, SendOutcome
-from reengage_common.testing import eventually
+from reengage_testing import eventually
 
 pytestmark = pytest.mark.infra
 

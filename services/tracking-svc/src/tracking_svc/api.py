@@ -4,17 +4,17 @@ The gateway forwards the caller's token; it is verified here and its clinic scop
 so another clinic's campaign answers exactly like one without any activity.
 """
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from reengage_common.auth import VIEW_ANALYTICS, AuthError, Identity, PermissionDenied
+from reengage_common.auth import VIEW_ANALYTICS, Identity
 from reengage_common.error_codes import TrackingErrorCode
+from reengage_common.internal_api import Answer, Endpoint, internal
 from reengage_common.recent import RecentAnswers
-from reengage_common.web import error_response, identity_of, unauthenticated
+from reengage_common.web import error_response
 from tracking_svc.reads import (
     BadInput,
     check_status,
@@ -26,24 +26,15 @@ from tracking_svc.snapshots import Snapshots
 
 MAX_PAGE = 100
 MAX_BATCH = 100
-Endpoint = Callable[[Request, Identity], Awaitable[Response]]
 
 
-def reading(endpoint: Endpoint) -> Callable[[Request], Awaitable[Response]]:
-    async def run(request: Request) -> Response:
-        try:
-            identity = identity_of(request)
-            identity.require(VIEW_ANALYTICS)
-            return await endpoint(request, identity)
-        except AuthError as exc:
-            return unauthenticated(exc)
-        except PermissionDenied as exc:
-            return error_response(403, "FORBIDDEN", str(exc))
-        except BadInput as exc:
-            fields = [{"field": exc.field, "message": exc.message, "code": exc.code}]
-            return error_response(422, "VALIDATION", str(exc), fields=fields)
+def _bad_input(exc: BadInput) -> Response:
+    fields = [{"field": exc.field, "message": exc.message, "code": exc.code}]
+    return error_response(422, "VALIDATION", str(exc), fields=fields)
 
-    return run
+
+def reading(endpoint: Endpoint) -> Answer:
+    return internal(endpoint, requires=VIEW_ANALYTICS, errors={BadInput: _bad_input})
 
 
 def _snapshots(request: Request) -> Snapshots:

@@ -2,11 +2,11 @@
 
 import asyncio
 import time
-from datetime import UTC, datetime
 
 from starlette.types import ASGIApp
 
 from reengage_common.bus import batch
+from reengage_common.clock import Clock, utc_now
 from reengage_common.events import (
     AppointmentUpdated,
     AudienceEvaluated,
@@ -19,10 +19,10 @@ from reengage_common.events import (
 from reengage_common.leases import Lease
 from reengage_common.recent import RecentAnswers
 from reengage_common.service import Runtime, build_service_app
-from reengage_common.settings import Settings
+from reengage_common.settings import Settings, completed
 from tracking_svc import api, public
 from tracking_svc.config import TrackingSettings
-from tracking_svc.handlers import Clock, TrackingHandlers
+from tracking_svc.handlers import TrackingHandlers
 from tracking_svc.inbound import UnmatchedInbound
 from tracking_svc.ports import split_by_port
 from tracking_svc.snapshots import Snapshots
@@ -31,14 +31,8 @@ from tracking_svc.store import DOCUMENTS
 SERVICE = "tracking-svc"
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> ASGIApp:
-    if not isinstance(settings, TrackingSettings):
-        # Shared settings (e.g. a test stack's) gain tracking's own, from the environment.
-        settings = TrackingSettings(**(settings.model_dump() if settings else {}))
+    settings = completed(TrackingSettings, settings)
 
     def tracking(runtime: Runtime) -> TrackingHandlers:
         return TrackingHandlers(settings, runtime.publisher, clock)

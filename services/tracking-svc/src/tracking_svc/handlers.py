@@ -8,7 +8,6 @@ and stored by this service's own consumer of that topic, the one writer of the p
 
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 import structlog
 
 from reengage_common.bus import EventPublisher
+from reengage_common.clock import Clock
 from reengage_common.events import (
     AppointmentStatus,
     AppointmentUpdated,
@@ -47,7 +47,6 @@ from tracking_svc.store import (
 )
 
 log = structlog.get_logger(__name__)
-Clock = Callable[[], datetime]
 # Appointment changes attribution cares about; COMPLETED and NO_SHOW visits concern no campaign.
 _ATTRIBUTED_STATUSES = frozenset({AppointmentStatus.BOOKED, AppointmentStatus.CANCELLED})
 RESPONSE_NAMESPACE = uuid.UUID("0c7f3f0e-8a5e-4a55-b1a8-7d1f6a4e2b90")

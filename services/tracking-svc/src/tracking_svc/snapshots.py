@@ -21,7 +21,6 @@ once per generation that changed it.
 """
 
 import asyncio
-import gc
 import json
 import uuid
 import zlib
@@ -33,6 +32,7 @@ from typing import Any, TypeVar
 import structlog
 from bson import Binary
 
+from reengage_common.cpu import call_without_gc
 from reengage_common.leases import Lease
 from reengage_common.storage import claim, insert_new
 from tracking_svc.domain.snapshot import Shard, State, fold_new, split_new
@@ -58,20 +58,8 @@ ZLIB_LEVEL = 1
 T = TypeVar("T")
 
 
-def without_gc(work: Callable[..., T], *args: Any) -> T:
-    """Folding many facts allocates millions of small objects that all stay alive until the
-    answer is made: the cyclic collector would rescan them over and over (half the time)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return work(*args)
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 async def _off_loop(work: Callable[..., T], *args: Any) -> T:
-    return await asyncio.to_thread(without_gc, work, *args)
+    return await asyncio.to_thread(call_without_gc, work, *args)
 
 
 class Stale(Exception):

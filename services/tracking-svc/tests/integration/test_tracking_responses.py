@@ -21,7 +21,7 @@ from reengage_common.events import (
     parse,
 )
 from reengage_common.messages import LinkClaims, booking_link, unsubscribe_link
-from reengage_common.testing import eventually, read_topic
+from reengage_testing import eventually, read_topic
 
 pytestmark = pytest.mark.infra
 

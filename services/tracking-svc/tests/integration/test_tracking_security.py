@@ -8,7 +8,7 @@ from tracking_support import BOOKING_URL, CLINIC, SMS_FROM, T0, launched, new_ca
 
 from reengage_common.events import AppointmentStatus, AppointmentUpdated, Channel, parse
 from reengage_common.messages import LinkClaims, booking_link, unsubscribe_link
-from reengage_common.testing import read_topic
+from reengage_testing import read_topic
 
 pytestmark = pytest.mark.infra
 OTHER = "clinic-b"

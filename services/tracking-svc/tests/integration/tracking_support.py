@@ -29,7 +29,7 @@ from reengage_common.events import (
     Variant,
     message_id,
 )
-from reengage_common.testing import eventually
+from reengage_testing import FakeClock, eventually
 from tracking_svc.app import create_app
 from tracking_svc.config import TrackingSettings
 from tracking_svc.domain.replies import twilio_signature
@@ -43,14 +43,6 @@ TWILIO_TOKEN = "test-twilio-token"
 EMAIL_SECRET = "test-email-secret"
 BOOKING_URL = "https://brightsmiles.example/book"
 SMS_FROM = "+15005550006"  # the clinic number its texts come from
-
-
-class FakeClock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclass

@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic.alias_generators import to_camel
 
-from reengage_common.error_codes import CampaignErrorCode, code_of_pydantic_error
+from reengage_common.error_codes import CampaignErrorCode, field_problems
 
 # The resource's shape is shared with the gateway's OpenAPI document (re-exported for the
 # service's modules); its rules live here.
@@ -54,12 +54,8 @@ class InvalidCampaign(ValueError):
 def field_errors(exc: ValidationError) -> list[FieldError]:
     """Translate pydantic's complaints into our field errors, with camelCase paths."""
     return [
-        FieldError(
-            field=_wire_path(error["loc"]),
-            message=_friendly_message(error),
-            code=CampaignErrorCode(code_of_pydantic_error(error["type"])),
-        )
-        for error in exc.errors()
+        FieldError(problem.field, problem.message, CampaignErrorCode(problem.code))
+        for problem in field_problems(exc, "campaign")
     ]
 
 
@@ -93,19 +89,3 @@ def apply_changes(current: CampaignInput, changes: Mapping[str, Any]) -> Campaig
         else:
             merged[name] = value
     return parse_campaign_input(merged)
-
-
-def _wire_path(loc: tuple[int | str, ...]) -> str:
-    if not loc:
-        return "campaign"
-    return ".".join(str(part) if isinstance(part, int) else to_camel(part) for part in loc)
-
-
-def _friendly_message(error: Any) -> str:
-    kind = error["type"]
-    if kind == "missing":
-        return "is required"
-    # pydantic would name our Python classes here, which mean nothing to a clinic.
-    if kind in {"model_type", "dict_type", "model_attributes_type"}:
-        return "expected an object"
-    return str(error["msg"])

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -46,6 +46,7 @@ from dispatch_svc.domain.events import next_step_due, sent_event
 from dispatch_svc.metrics import MESSAGES, PROVIDER_RETRIES, QUEUED, RETRIED_SENDS
 from dispatch_svc.sender.index import CampaignQueue, Entry
 from dispatch_svc.sender.recorder import BatchPublisher, OutcomeRecorder, StoredOutcome
+from reengage_common.clock import Clock
 from reengage_common.events import (
     CampaignLaunched,
     CampaignStatus,
@@ -57,7 +58,6 @@ from reengage_common.leases import Lease
 from reengage_common.storage import claim_many
 
 log = structlog.get_logger(__name__)
-Clock = Callable[[], datetime]
 DRAIN_SECONDS = 5.0
 # A claim about to expire is not used for a send: a successor may take it over meanwhile.
 CLAIM_MARGIN = timedelta(seconds=1)

@@ -1,4 +1,9 @@
-"""Helpers for tests against the real servers (imported by tests only)."""
+"""Test support for the workspace's suites (a dev dependency, never a service's): apps in-process
+and as OS processes, waiting for a condition, reading a topic, a fake clock, free ports.
+
+Tokens a resource server must refuse are in `reengage_testing.tokens`; Kafka and MongoDB in
+containers in `reengage_testing.containers`.
+"""
 
 import asyncio
 import os
@@ -10,6 +15,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from datetime import datetime
 
 import httpx
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
@@ -84,9 +90,20 @@ async def serving(app: ASGIApp, base_url: str = "http://test") -> AsyncIterator[
 
 
 def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on at this moment."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+class FakeClock:
+    """A clock a test sets: `clock.now = ...`; services take it where they take `utc_now`."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
 
 
 class ServiceProcess:
