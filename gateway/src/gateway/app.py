@@ -12,8 +12,8 @@ from starlette.routing import Route, WebSocketRoute
 from gateway.clients import ServiceClients, make_service_clients, timeout_of
 from gateway.graphiql import GraphiQLPage
 from gateway.graphql_app import make_graphql_app
+from gateway.live_stats import LiveStats
 from gateway.rest.routes import rest_routes
-from gateway.schema.tracking.live import LiveStats
 from gateway.schema.tracking.subscriptions import fetch_stats
 from reengage_common.logging import configure_logging
 from reengage_common.service import announce_mode

@@ -20,10 +20,10 @@ from strawberry.extensions import (
 )
 
 from gateway.clients import ServiceClients
-from gateway.context import GatewayContext
 from gateway.graphiql import GraphiQLPage
 from gateway.operation_cost import OperationCostRule
 from gateway.schema import build_schema
+from gateway.schema.context import GatewayContext
 from gateway.schema.errors import should_mask_error
 from gateway.schema.loaders import make_loaders
 from reengage_common.settings import Settings

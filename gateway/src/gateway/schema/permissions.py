@@ -6,18 +6,17 @@ They test the same `Requirement`s the operations enforce, so GraphQL and REST ag
 from typing import Any, ClassVar
 
 from strawberry.permission import BasePermission
-from strawberry.types import Info
 
-from gateway.context import GatewayContext
 from gateway.operations.access import LAUNCH, MANAGE, READ, Requirement
 from gateway.operations.errors import Forbidden, Unauthenticated
+from gateway.schema.info import GatewayInfo
 
 
 class IsAuthenticated(BasePermission):
     message = "Not signed in: send Authorization: Bearer <token>"
     error_extensions = {"code": Unauthenticated.code}
 
-    def has_permission(self, source: Any, info: Info[GatewayContext, Any], **kwargs: Any) -> bool:
+    def has_permission(self, source: Any, info: GatewayInfo, **kwargs: Any) -> bool:
         return info.context.identity_or_none() is not None
 
 
@@ -25,7 +24,7 @@ class _Meets(BasePermission):
     requirement: ClassVar[Requirement]
     error_extensions = {"code": Forbidden.code}
 
-    def has_permission(self, source: Any, info: Info[GatewayContext, Any], **kwargs: Any) -> bool:
+    def has_permission(self, source: Any, info: GatewayInfo, **kwargs: Any) -> bool:
         identity = info.context.identity_or_none()
         return identity is not None and self.requirement.allows(identity)
 

@@ -1,9 +1,8 @@
 """The caller as the verified token says."""
 
 import strawberry
-from strawberry.types import Info
 
-from gateway.context import GatewayContext
+from gateway.schema.info import GatewayInfo
 
 
 @strawberry.type
@@ -17,7 +16,7 @@ class Viewer:
 @strawberry.type
 class ViewerQueries:
     @strawberry.field(description="The caller as the verified token says; null without a token.")
-    def me(self, info: Info[GatewayContext, None]) -> Viewer | None:
+    def me(self, info: GatewayInfo) -> Viewer | None:
         identity = info.context.identity_or_none()
         if identity is None:
             return None

@@ -1,14 +1,13 @@
 """Audience estimate for a targeting, from audience-svc."""
 
 import strawberry
-from strawberry.types import Info
 
-from gateway.context import GatewayContext
 from gateway.operations import audience, errors
 from gateway.schema.audience.types import AudienceEstimate, AudienceEstimateResult
 from gateway.schema.campaigns.inputs import TargetingInput
 from gateway.schema.enums import Channel
 from gateway.schema.errors import result_of
+from gateway.schema.info import GatewayInfo
 from gateway.schema.permissions import VIEW
 from gateway.schema.wire import to_wire
 
@@ -23,7 +22,7 @@ class AudienceQueries:
     )
     async def audience_estimate(
         self,
-        info: Info[GatewayContext, None],
+        info: GatewayInfo,
         targeting: TargetingInput,
         channels: list[Channel] | None = None,
         merge_fields: list[str] | None = None,

@@ -1,14 +1,13 @@
 """Campaign reads: a Relay-style page, or one campaign."""
 
 import strawberry
-from strawberry.types import Info
 
-from gateway.context import GatewayContext
 from gateway.operations import campaigns
 from gateway.operations.errors import NotFound
 from gateway.schema.campaigns.types import Campaign, CampaignConnection
 from gateway.schema.enums import CampaignStatus
 from gateway.schema.errors import answer_of, result_of
+from gateway.schema.info import GatewayInfo
 from gateway.schema.permissions import VIEW
 
 
@@ -19,7 +18,7 @@ class CampaignQueries:
     )
     async def campaigns(
         self,
-        info: Info[GatewayContext, None],
+        info: GatewayInfo,
         status: CampaignStatus | None = None,
         first: int | None = None,
         after: str | None = None,
@@ -35,9 +34,7 @@ class CampaignQueries:
         return CampaignConnection.from_wire(page)
 
     @strawberry.field(permission_classes=VIEW, description="Null when not in your clinic.")
-    async def campaign(
-        self, info: Info[GatewayContext, None], id: strawberry.ID
-    ) -> Campaign | None:
+    async def campaign(self, info: GatewayInfo, id: strawberry.ID) -> Campaign | None:
         found = await result_of(
             campaigns.get_campaign(info.context.caller(), str(id)),
             Campaign.from_wire,

@@ -1,19 +1,21 @@
 """A campaign as GraphQL shows it, built from campaign-svc's camelCase JSON."""
 
+from collections.abc import Awaitable
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
-from strawberry.types import Info
 
-from gateway.context import GatewayContext
 from gateway.operations import tracking
 from gateway.operations.errors import NotAvailable, ServiceFailed
 from gateway.operations.service_calls import JSONDocument
 from gateway.schema.enums import CampaignStatus, Channel
+from gateway.schema.errors import NotAvailable as NotAvailableResult
+from gateway.schema.errors import NotFound, answer_of, result_of
+from gateway.schema.info import GatewayInfo
 from gateway.schema.pagination import PageInfo, edge_cursors
 from gateway.schema.permissions import VIEW
-from gateway.schema.tracking.types import CampaignStats, CampaignStatsResult, stats_result
+from gateway.schema.tracking.types import CampaignFigures
 from gateway.schema.wire import to_datetime
 
 
@@ -124,30 +126,30 @@ class Campaign:
     completed_at: datetime | None
 
     @strawberry.field(permission_classes=VIEW, description="Live figures from tracking-svc.")
-    async def stats(self, info: Info[GatewayContext, None]) -> CampaignStatsResult | None:
+    async def stats(self, info: GatewayInfo) -> "CampaignStatsResult | None":
         return await stats_result(_figures(info, self))
 
     @strawberry.field(permission_classes=VIEW, description="Patients targeted.")
-    async def target_count(self, info: Info[GatewayContext, None]) -> int:
+    async def target_count(self, info: GatewayInfo) -> int:
         return await _figure(info, self, "targeted")
 
     @strawberry.field(permission_classes=VIEW, description="Messages sent.")
-    async def sent_count(self, info: Info[GatewayContext, None]) -> int:
+    async def sent_count(self, info: GatewayInfo) -> int:
         return await _figure(info, self, "sent")
 
     @strawberry.field(permission_classes=VIEW, description="Recipients who responded.")
-    async def response_count(self, info: Info[GatewayContext, None]) -> int:
+    async def response_count(self, info: GatewayInfo) -> int:
         return await _figure(info, self, "responded")
 
     @strawberry.field(permission_classes=VIEW, description="Recipients who rebooked.")
-    async def rebooked_count(self, info: Info[GatewayContext, None]) -> int:
+    async def rebooked_count(self, info: GatewayInfo) -> int:
         return await _figure(info, self, "rebooked")
 
     @strawberry.field(
         permission_classes=VIEW,
         description="False while tracking-svc does not answer: the counts are 0 until it does.",
     )
-    async def stats_available(self, info: Info[GatewayContext, None]) -> bool:
+    async def stats_available(self, info: GatewayInfo) -> bool:
         if not tracking.ever_launched(self.status.value):
             return True  # a draft's figures are known: none
         return await _stats_document_of(info, self) is not None
@@ -180,17 +182,45 @@ class Campaign:
         )
 
 
-async def _figures(info: Info[GatewayContext, None], campaign: Campaign) -> CampaignStats:
+@strawberry.type(
+    name="CampaignStats",
+    description="A campaign's figures; ROI = (revenue from rebooked - cost) / cost.",
+)
+class CampaignStats(CampaignFigures):
+    """tracking-svc's figures and the campaign they are of: the one type that names both a
+    campaign and its stats lives with the campaign, so tracking's types need no campaign."""
+
+    @strawberry.field
+    async def campaign(self, info: GatewayInfo) -> Campaign | None:
+        loader = info.context.loaders.campaign_document_by_id
+        document = await answer_of(loader.load(str(self.campaign_id)))
+        return Campaign.from_wire(document) if document else None
+
+
+CampaignStatsResult = Annotated[
+    CampaignStats | NotFound | NotAvailableResult, strawberry.union("CampaignStatsResult")
+]
+
+
+async def stats_result(pending: Awaitable[CampaignStats]) -> CampaignStats | NotAvailableResult:
+    """Stats, or NotAvailable while tracking-svc cannot be reached; other errors stay errors."""
+    return await result_of(pending, _as_is, expected=(NotAvailable,))  # type: ignore[return-value]
+
+
+def _as_is(stats: CampaignStats) -> CampaignStats:
+    return stats
+
+
+async def _figures(info: GatewayInfo, campaign: Campaign) -> CampaignStats:
     """The campaign's stats, from one batched call per page for the launched ones only."""
     campaign_id = str(campaign.id)
     if not tracking.ever_launched(campaign.status.value):
         return CampaignStats.from_wire(tracking.no_activity(campaign_id))
-    return await info.context.loaders.stats_by_campaign_id.load(campaign_id)
+    loader = info.context.loaders.stats_document_by_campaign_id
+    return CampaignStats.from_wire(await loader.load(campaign_id))
 
 
-async def _stats_document_of(
-    info: Info[GatewayContext, None], campaign: Campaign
-) -> JSONDocument | None:
+async def _stats_document_of(info: GatewayInfo, campaign: Campaign) -> JSONDocument | None:
     """A launched campaign's stats as tracking-svc answered them; None while it does not."""
     try:
         return await info.context.loaders.stats_document_by_campaign_id.load(str(campaign.id))
@@ -198,7 +228,7 @@ async def _stats_document_of(
         return None
 
 
-async def _figure(info: Info[GatewayContext, None], campaign: Campaign, name: str) -> int:
+async def _figure(info: GatewayInfo, campaign: Campaign, name: str) -> int:
     """One of the campaign's counters; 0 for a draft, and while tracking-svc does not answer."""
     if not tracking.ever_launched(campaign.status.value):
         return 0

@@ -14,7 +14,6 @@ from strawberry.dataloader import DataLoader
 from gateway.operations import tracking
 from gateway.operations.access import Caller
 from gateway.operations.service_calls import JSONDocument
-from gateway.schema.tracking.types import CampaignStats
 
 
 class StatsDocumentByCampaignIdLoader(DataLoader[str, JSONDocument]):
@@ -24,13 +23,3 @@ class StatsDocumentByCampaignIdLoader(DataLoader[str, JSONDocument]):
 
     async def _load(self, campaign_ids: list[str]) -> list[JSONDocument]:
         return await tracking.stats_by_campaign_ids(self._caller(), campaign_ids)
-
-
-class StatsByCampaignIdLoader(DataLoader[str, CampaignStats]):
-    def __init__(self, documents: StatsDocumentByCampaignIdLoader, *, cache: bool = True) -> None:
-        super().__init__(load_fn=self._load, cache=cache)
-        self._documents = documents
-
-    async def _load(self, campaign_ids: list[str]) -> list[CampaignStats]:
-        documents = await self._documents.load_many(campaign_ids)
-        return [CampaignStats.from_wire(document) for document in documents]

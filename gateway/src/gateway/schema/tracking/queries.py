@@ -1,18 +1,13 @@
 """Campaign results: a campaign's stats and its recipients, from tracking-svc."""
 
 import strawberry
-from strawberry.types import Info
 
-from gateway.context import GatewayContext
 from gateway.operations import errors, tracking
+from gateway.schema.campaigns.types import CampaignStats, CampaignStatsResult
 from gateway.schema.errors import result_of
+from gateway.schema.info import GatewayInfo
 from gateway.schema.permissions import VIEW
-from gateway.schema.tracking.types import (
-    CampaignStats,
-    CampaignStatsResult,
-    RecipientConnection,
-    RecipientsResult,
-)
+from gateway.schema.tracking.types import RecipientConnection, RecipientsResult
 
 
 @strawberry.type
@@ -21,7 +16,7 @@ class TrackingQueries:
         permission_classes=VIEW, description="NotAvailable while tracking-svc cannot be reached."
     )
     async def campaign_stats(
-        self, info: Info[GatewayContext, None], id: strawberry.ID
+        self, info: GatewayInfo, id: strawberry.ID
     ) -> CampaignStatsResult | None:
         return await result_of(
             tracking.campaign_stats(info.context.caller(), str(id)),
@@ -35,7 +30,7 @@ class TrackingQueries:
     )
     async def campaign_recipients(
         self,
-        info: Info[GatewayContext, None],
+        info: GatewayInfo,
         campaign_id: strawberry.ID,
         status: str | None = None,
         first: int | None = None,

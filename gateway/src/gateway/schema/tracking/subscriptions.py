@@ -4,15 +4,14 @@ from collections.abc import AsyncGenerator
 from typing import Any
 
 import strawberry
-from strawberry.types import Info
 
-from gateway.context import GatewayContext
+from gateway.live_stats import LiveStats
 from gateway.operations import campaigns, errors, tracking
 from gateway.operations.access import Caller
+from gateway.schema.campaigns.types import CampaignStats, CampaignStatsResult
 from gateway.schema.errors import error_result, graphql_error
+from gateway.schema.info import GatewayInfo
 from gateway.schema.permissions import VIEW
-from gateway.schema.tracking.live import LiveStats
-from gateway.schema.tracking.types import CampaignStats, CampaignStatsResult
 
 
 async def fetch_stats(caller: Caller, campaign_id: str) -> dict[str, Any]:
@@ -30,7 +29,7 @@ class TrackingSubscriptions:
         ),
     )
     async def campaign_stats(
-        self, info: Info[GatewayContext, None], id: strawberry.ID
+        self, info: GatewayInfo, id: strawberry.ID
     ) -> AsyncGenerator[CampaignStatsResult, None]:
         caller = info.context.caller()
         campaign_id = str(id)

@@ -1,24 +1,20 @@
 """Stats and recipients as GraphQL shows them, built from tracking-svc's JSON."""
 
-from collections.abc import Awaitable
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any, Self
 
 import strawberry
 from pydantic.alias_generators import to_snake
 from strawberry.scalars import JSON
-from strawberry.types import Info
 
-from gateway.context import GatewayContext
 from gateway.operations.errors import NotAvailable as Unavailable
+from gateway.operations.errors import OperationError
 from gateway.operations.tracking import STAT_COUNTS
 from gateway.schema.enums import Channel
-from gateway.schema.errors import NotAvailable, NotFound, answer_of, result_of
+from gateway.schema.errors import NotAvailable, NotFound, graphql_error
+from gateway.schema.info import GatewayInfo
 from gateway.schema.pagination import PageInfo, edge_cursors
 from gateway.schema.wire import to_datetime
-
-if TYPE_CHECKING:
-    from gateway.schema.campaigns.types import Campaign
 
 
 @strawberry.type(description="Rates of a group of recipients; null where nothing was counted.")
@@ -147,8 +143,11 @@ class ExcludedCount:
     count: int
 
 
-@strawberry.type(description="A campaign's figures; ROI = (revenue from rebooked - cost) / cost.")
-class CampaignStats:
+@strawberry.type(name="CampaignFigures")
+class CampaignFigures:
+    """A campaign's figures as tracking-svc counts them. GraphQL shows them as `CampaignStats`
+    (gateway.schema.campaigns.types), which adds the campaign they are of."""
+
     campaign_id: strawberry.ID
     targeted: int
     held_out: int
@@ -183,14 +182,8 @@ class CampaignStats:
     lift: Lift
     status_counts: JSON = strawberry.field(description="Recipients (holdout excluded) by status")
 
-    @strawberry.field
-    async def campaign(
-        self, info: Info[GatewayContext, None]
-    ) -> Annotated["Campaign", strawberry.lazy("gateway.schema.campaigns.types")] | None:
-        return await answer_of(info.context.loaders.campaign_by_id.load(str(self.campaign_id)))
-
     @classmethod
-    def from_wire(cls, doc: dict[str, Any]) -> "CampaignStats":
+    def from_wire(cls, doc: dict[str, Any]) -> Self:
         roi = doc.get("roi")
         winner = doc.get("winner") or {}
         return cls(
@@ -210,20 +203,6 @@ class CampaignStats:
             status_counts=doc.get("statusCounts") or {},
             **_counts(doc),
         )
-
-
-CampaignStatsResult = Annotated[
-    CampaignStats | NotFound | NotAvailable, strawberry.union("CampaignStatsResult")
-]
-
-
-async def stats_result(pending: Awaitable[CampaignStats]) -> CampaignStats | NotAvailable:
-    """Stats, or NotAvailable while tracking-svc cannot be reached; other errors stay errors."""
-    return await result_of(pending, _as_is, expected=(Unavailable,))  # type: ignore[return-value]
-
-
-def _as_is(stats: CampaignStats) -> CampaignStats:
-    return stats
 
 
 @strawberry.type(description="One message step sent (or due) to a recipient.")
@@ -319,13 +298,16 @@ class RecipientConnection:
     status: strawberry.Private[str | None]
 
     @strawberry.field(description="Recipients with the status asked for (from the stats).")
-    async def total_count(self, info: Info[GatewayContext, None]) -> int | None:
+    async def total_count(self, info: GatewayInfo) -> int | None:
         if self.page_total is not None:
             return self.page_total
-        stats = await stats_result(info.context.loaders.stats_by_campaign_id.load(self.campaign_id))
-        if not isinstance(stats, CampaignStats):
+        try:
+            stats = await info.context.loaders.stats_document_by_campaign_id.load(self.campaign_id)
+        except Unavailable:
             return None
-        counts = stats.status_counts or {}
+        except OperationError as error:
+            raise graphql_error(error) from error
+        counts = stats.get("statusCounts") or {}
         return int(counts.get(self.status, 0)) if self.status else sum(counts.values())
 
     @classmethod

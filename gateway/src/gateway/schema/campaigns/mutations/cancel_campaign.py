@@ -3,12 +3,11 @@
 from typing import Annotated
 
 import strawberry
-from strawberry.types import Info
 
-from gateway.context import GatewayContext
 from gateway.operations import campaigns, errors
 from gateway.schema.campaigns.types import Campaign
 from gateway.schema.errors import NotAllowed, NotFound, ValidationError, result_of
+from gateway.schema.info import GatewayInfo
 from gateway.schema.permissions import MANAGE_CAMPAIGNS
 
 CancelCampaignResult = Annotated[
@@ -22,7 +21,7 @@ class CancelCampaignMutation:
         permission_classes=MANAGE_CAMPAIGNS, description="Stop the campaign for good."
     )
     async def cancel_campaign(
-        self, info: Info[GatewayContext, None], id: strawberry.ID
+        self, info: GatewayInfo, id: strawberry.ID
     ) -> CancelCampaignResult | None:
         return await result_of(
             campaigns.cancel_campaign(info.context.caller(), str(id)),

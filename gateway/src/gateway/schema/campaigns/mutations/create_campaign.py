@@ -3,13 +3,12 @@
 from typing import Annotated
 
 import strawberry
-from strawberry.types import Info
 
-from gateway.context import GatewayContext
 from gateway.operations import campaigns, errors
 from gateway.schema.campaigns.inputs import CampaignInput
 from gateway.schema.campaigns.types import Campaign
 from gateway.schema.errors import ValidationError, result_of
+from gateway.schema.info import GatewayInfo
 from gateway.schema.permissions import MANAGE_CAMPAIGNS
 from gateway.schema.wire import to_wire
 
@@ -22,7 +21,7 @@ CreateCampaignResult = Annotated[
 class CreateCampaignMutation:
     @strawberry.mutation(permission_classes=MANAGE_CAMPAIGNS, description="Save a new draft.")
     async def create_campaign(
-        self, info: Info[GatewayContext, None], input: CampaignInput
+        self, info: GatewayInfo, input: CampaignInput
     ) -> CreateCampaignResult | None:
         return await result_of(
             campaigns.create_campaign(info.context.caller(), to_wire(input)),

@@ -3,12 +3,11 @@
 from typing import Annotated
 
 import strawberry
-from strawberry.types import Info
 
-from gateway.context import GatewayContext
 from gateway.operations import campaigns, errors
 from gateway.schema.campaigns.types import DeletedCampaign
 from gateway.schema.errors import NotAllowed, NotFound, result_of
+from gateway.schema.info import GatewayInfo
 from gateway.schema.permissions import MANAGE_CAMPAIGNS
 
 DeleteCampaignResult = Annotated[
@@ -20,7 +19,7 @@ DeleteCampaignResult = Annotated[
 class DeleteCampaignMutation:
     @strawberry.mutation(permission_classes=MANAGE_CAMPAIGNS, description="Delete the campaign.")
     async def delete_campaign(
-        self, info: Info[GatewayContext, None], id: strawberry.ID
+        self, info: GatewayInfo, id: strawberry.ID
     ) -> DeleteCampaignResult | None:
         return await result_of(
             campaigns.delete_campaign(info.context.caller(), str(id)),

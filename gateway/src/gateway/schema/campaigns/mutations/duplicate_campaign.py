@@ -3,12 +3,11 @@
 from typing import Annotated
 
 import strawberry
-from strawberry.types import Info
 
-from gateway.context import GatewayContext
 from gateway.operations import campaigns, errors
 from gateway.schema.campaigns.types import Campaign
 from gateway.schema.errors import NotAllowed, NotFound, result_of
+from gateway.schema.info import GatewayInfo
 from gateway.schema.permissions import MANAGE_CAMPAIGNS
 
 DuplicateCampaignResult = Annotated[
@@ -22,7 +21,7 @@ class DuplicateCampaignMutation:
         permission_classes=MANAGE_CAMPAIGNS, description="Copy the campaign as a new draft."
     )
     async def duplicate_campaign(
-        self, info: Info[GatewayContext, None], id: strawberry.ID
+        self, info: GatewayInfo, id: strawberry.ID
     ) -> DuplicateCampaignResult | None:
         return await result_of(
             campaigns.duplicate_campaign(info.context.caller(), str(id)),

@@ -3,12 +3,11 @@
 from typing import Annotated
 
 import strawberry
-from strawberry.types import Info
 
-from gateway.context import GatewayContext
 from gateway.operations import campaigns, errors
 from gateway.schema.campaigns.types import Campaign
 from gateway.schema.errors import NotAllowed, NotFound, ValidationError, result_of
+from gateway.schema.info import GatewayInfo
 from gateway.schema.permissions import LAUNCH_CAMPAIGNS
 
 LaunchCampaignResult = Annotated[
@@ -23,7 +22,7 @@ class LaunchCampaignMutation:
         description="Start the campaign; needs role clinic_admin.",
     )
     async def launch_campaign(
-        self, info: Info[GatewayContext, None], id: strawberry.ID
+        self, info: GatewayInfo, id: strawberry.ID
     ) -> LaunchCampaignResult | None:
         return await result_of(
             campaigns.launch_campaign(info.context.caller(), str(id)),

@@ -3,12 +3,11 @@
 from typing import Annotated
 
 import strawberry
-from strawberry.types import Info
 
-from gateway.context import GatewayContext
 from gateway.operations import campaigns, errors
 from gateway.schema.campaigns.types import Campaign
 from gateway.schema.errors import NotAllowed, NotFound, ValidationError, result_of
+from gateway.schema.info import GatewayInfo
 from gateway.schema.permissions import MANAGE_CAMPAIGNS
 
 PauseCampaignResult = Annotated[
@@ -22,7 +21,7 @@ class PauseCampaignMutation:
         permission_classes=MANAGE_CAMPAIGNS, description="Hold an active campaign."
     )
     async def pause_campaign(
-        self, info: Info[GatewayContext, None], id: strawberry.ID
+        self, info: GatewayInfo, id: strawberry.ID
     ) -> PauseCampaignResult | None:
         return await result_of(
             campaigns.pause_campaign(info.context.caller(), str(id)),

@@ -7,12 +7,11 @@ from typing import Annotated
 
 import strawberry
 from strawberry.scalars import JSON
-from strawberry.types import Info
 
-from gateway.context import GatewayContext
 from gateway.operations import campaigns, errors
 from gateway.schema.campaigns.types import CampaignPreview
 from gateway.schema.errors import NotFound, ValidationError, result_of
+from gateway.schema.info import GatewayInfo
 from gateway.schema.permissions import MANAGE_CAMPAIGNS
 
 PreviewCampaignResult = Annotated[
@@ -27,7 +26,7 @@ class PreviewCampaignMutation:
     )
     async def preview_campaign(
         self,
-        info: Info[GatewayContext, None],
+        info: GatewayInfo,
         id: strawberry.ID,
         patient_id: strawberry.ID | None = None,
         sample_data: JSON | None = None,

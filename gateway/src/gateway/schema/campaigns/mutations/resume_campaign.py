@@ -3,12 +3,11 @@
 from typing import Annotated
 
 import strawberry
-from strawberry.types import Info
 
-from gateway.context import GatewayContext
 from gateway.operations import campaigns, errors
 from gateway.schema.campaigns.types import Campaign
 from gateway.schema.errors import NotAllowed, NotFound, ValidationError, result_of
+from gateway.schema.info import GatewayInfo
 from gateway.schema.permissions import MANAGE_CAMPAIGNS
 
 ResumeCampaignResult = Annotated[
@@ -22,7 +21,7 @@ class ResumeCampaignMutation:
         permission_classes=MANAGE_CAMPAIGNS, description="Resume a paused campaign."
     )
     async def resume_campaign(
-        self, info: Info[GatewayContext, None], id: strawberry.ID
+        self, info: GatewayInfo, id: strawberry.ID
     ) -> ResumeCampaignResult | None:
         return await result_of(
             campaigns.resume_campaign(info.context.caller(), str(id)),

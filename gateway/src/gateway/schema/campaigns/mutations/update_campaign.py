@@ -3,13 +3,12 @@
 from typing import Annotated
 
 import strawberry
-from strawberry.types import Info
 
-from gateway.context import GatewayContext
 from gateway.operations import campaigns, errors
 from gateway.schema.campaigns.inputs import CampaignInput
 from gateway.schema.campaigns.types import Campaign
 from gateway.schema.errors import NotAllowed, NotFound, ValidationError, result_of
+from gateway.schema.info import GatewayInfo
 from gateway.schema.permissions import MANAGE_CAMPAIGNS
 from gateway.schema.wire import to_wire
 
@@ -24,7 +23,7 @@ class UpdateCampaignMutation:
         permission_classes=MANAGE_CAMPAIGNS, description="Replace the editable definition."
     )
     async def update_campaign(
-        self, info: Info[GatewayContext, None], id: strawberry.ID, input: CampaignInput
+        self, info: GatewayInfo, id: strawberry.ID, input: CampaignInput
     ) -> UpdateCampaignResult | None:
         return await result_of(
             campaigns.update_campaign(info.context.caller(), str(id), to_wire(input)),

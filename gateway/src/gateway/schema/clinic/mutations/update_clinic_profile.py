@@ -1,9 +1,7 @@
 """updateClinicProfile: replace the caller's clinic profile (campaign-svc validates it)."""
 
 import strawberry
-from strawberry.types import Info
 
-from gateway.context import GatewayContext
 from gateway.operations import clinic, errors
 from gateway.schema.clinic.types import (
     ClinicProfileInput,
@@ -11,6 +9,7 @@ from gateway.schema.clinic.types import (
     profile_from_wire,
 )
 from gateway.schema.errors import result_of
+from gateway.schema.info import GatewayInfo
 from gateway.schema.permissions import MANAGE_CAMPAIGNS
 
 
@@ -21,7 +20,7 @@ class UpdateClinicProfileMutation:
         description="Replace your clinic's profile; ValidationError names each bad field.",
     )
     async def update_clinic_profile(
-        self, info: Info[GatewayContext, None], input: ClinicProfileInput
+        self, info: GatewayInfo, input: ClinicProfileInput
     ) -> UpdateClinicProfileResult | None:
         # Only types are checked here; campaign-svc applies the rules and names each bad field.
         body = input.to_pydantic().model_dump(mode="json", by_alias=True)

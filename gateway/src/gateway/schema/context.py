@@ -1,21 +1,22 @@
-"""Per-request GraphQL context: the verified caller, the service clients, fresh DataLoaders."""
+"""Per-request GraphQL context: the verified caller, the service clients, fresh DataLoaders.
+
+Made by the context getter (gateway.graphql_app); the schema's resolvers see it through
+`gateway.schema.info.GatewayInfo` and never import it at run time."""
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import Request
 from starlette.websockets import WebSocket
 
 from gateway.clients import ServiceClients
+from gateway.live_stats import LiveStats
 from gateway.operations.access import Caller
 from gateway.operations.errors import Unauthenticated
+from gateway.schema.loaders import Loaders
 from reengage_common.auth import AuthError, Identity, bearer_token, verifier_for
 from reengage_common.settings import Settings
-
-if TYPE_CHECKING:
-    from gateway.schema.loaders import Loaders
-    from gateway.schema.tracking.live import LiveStats
 
 STATS_POLL_SECONDS = 2.0
 
@@ -27,13 +28,13 @@ class GatewayContext:
     settings: Settings
     clients: ServiceClients
     authorization_header: str | None
-    loaders: "Loaders" = field(init=False)
+    loaders: Loaders = field(init=False)
     # Set by strawberry from a websocket's connection_init payload.
     connection_params: dict[str, Any] | None = None
     # A campaign's live figures also refresh this often without events (per campaign).
     stats_poll_seconds: float = STATS_POLL_SECONDS
     # The process's live-stats hub (one Kafka consumer for every subscription).
-    live_stats: "LiveStats | None" = None
+    live_stats: LiveStats | None = None
 
     @property
     def authorization(self) -> str | None:
