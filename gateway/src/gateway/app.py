@@ -6,10 +6,15 @@ from contextlib import asynccontextmanager
 
 import httpx
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.routing import Route, WebSocketRoute
 
 from gateway.clients import ServiceClients, make_service_clients, timeout_of
+from gateway.config import GatewaySettings, as_gateway_settings
+from gateway.console import ConsolePages
+from gateway.dev_sign_in import dev_sign_in_routes
 from gateway.graphiql import GraphiQLPage
 from gateway.graphql_app import make_graphql_app
 from gateway.live_stats import LiveStats
@@ -28,7 +33,7 @@ def create_app(
     settings: Settings | None = None,
     transports: dict[str, httpx.AsyncBaseTransport] | None = None,
 ) -> Starlette:
-    settings = settings or load_settings(SERVICE)
+    settings = as_gateway_settings(settings or load_settings(SERVICE))
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[dict[str, object]]:
@@ -60,6 +65,9 @@ def create_app(
     # GraphiQL (from gateway/graphiql-ui's build) everywhere but in production
     ide = GraphiQLPage() if settings.env != "production" else None
     graphql = make_graphql_app(settings, ide)
+    # The clinic console (console/'s build) in every environment; its development sign-in only
+    # with ENV=development.
+    console = ConsolePages(dev_sign_in=settings.env == "development")
     return Starlette(
         routes=[
             *health_routes(readiness, mode=settings.env),
@@ -67,8 +75,29 @@ def create_app(
             WebSocketRoute("/graphql", graphql),
             *(ide.routes() if ide is not None else []),
             *rest_routes(),
+            *dev_sign_in_routes(settings),
+            *console.routes(),
         ],
         # A patient import streams a whole file: its own, larger body limit.
-        middleware=shared_middleware(settings, {IMPORT_PATH: settings.max_import_body_bytes}),
+        middleware=[
+            *cors_middleware(settings),
+            *shared_middleware(settings, {IMPORT_PATH: settings.max_import_body_bytes}),
+        ],
         lifespan=lifespan,
     )
+
+
+def cors_middleware(settings: GatewaySettings) -> list[Middleware]:
+    """Browsers may call the API from a console hosted at one of CORS_ORIGINS; none by default.
+    Tokens travel in the Authorization header, never in cookies: no credentials mode."""
+    if not settings.cors_origins:
+        return []
+    return [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "DELETE"],
+            allow_headers=["authorization", "content-type", "x-trace-id"],
+            max_age=600,
+        )
+    ]

@@ -1,0 +1,104 @@
+import { describe, expect, it } from "vitest";
+import { describeComparison, describeLift } from "./abText";
+import { csvCell, toCsv } from "./csv";
+import { errorsByField, fieldErrorText, fieldName } from "./errorCodes";
+import { count, launchSentence, money, percent, roi } from "./format";
+import { abilitiesOf, actionsFor } from "./permissions";
+import { describeSms, smsSize } from "./sms";
+
+describe("field error codes", () => {
+  it("says each code in words, never the raw code", () => {
+    expect(fieldErrorText({ code: "REQUIRED" })).toBe("This is required.");
+    expect(fieldErrorText({ code: "OUTSIDE_LEGAL_HOURS" })).toContain("08:00 and 21:00");
+    expect(fieldErrorText({ code: "NOT_E164" })).not.toContain("E164");
+  });
+
+  it("names a step's field in words", () => {
+    expect(fieldName("messageTemplates.1.subject")).toBe("Step 2 subject");
+    expect(fieldName("schedule.sendTimes")).toBe("Send times");
+  });
+
+  it("groups errors by field", () => {
+    const grouped = errorsByField([
+      { field: "name", message: "m", code: "REQUIRED" },
+      { field: "name", message: "m", code: "TOO_LONG" },
+      { field: "schedule.timezone", message: "m", code: "INVALID_TIME_ZONE" },
+    ]);
+    expect(grouped.get("name")?.length).toBe(2);
+    expect(grouped.get("schedule.timezone")?.[0].code).toBe("INVALID_TIME_ZONE");
+  });
+});
+
+describe("SMS segments", () => {
+  it("counts GSM-7 in 160 / 153 septets, extension characters twice", () => {
+    expect(smsSize("")).toEqual({ encoding: "GSM-7", characters: 0, segments: 0 });
+    expect(smsSize("a".repeat(160)).segments).toBe(1);
+    expect(smsSize("a".repeat(161)).segments).toBe(2);
+    expect(smsSize("a".repeat(306)).segments).toBe(2);
+    expect(smsSize("a".repeat(307)).segments).toBe(3);
+    expect(smsSize("€").characters).toBe(2);
+  });
+
+  it("falls back to UCS-2 in 70 / 67 units for any other character", () => {
+    expect(smsSize("Hi 😀").encoding).toBe("UCS-2");
+    expect(smsSize("é".repeat(70)).encoding).toBe("GSM-7");
+    expect(smsSize("ê".repeat(70))).toEqual({ encoding: "UCS-2", characters: 70, segments: 1 });
+    expect(smsSize("ê".repeat(71)).segments).toBe(2);
+    expect(describeSms(smsSize("ê".repeat(71)))).toBe("71 characters, 2 segments (UCS-2, 67 per segment)");
+  });
+});
+
+describe("formatting", () => {
+  it("writes figures as a clinic reads them", () => {
+    expect(count(1284)).toBe("1,284");
+    expect(count(null)).toBe("—");
+    expect(percent(0.1234)).toBe("12.3%");
+    expect(money(123456)).toBe("$1,234.56");
+    expect(roi(2.5)).toBe("250%");
+    expect(roi(-0.5)).toBe("−50%");
+  });
+
+  it("says what a launch does", () => {
+    const now = new Date("2026-12-01T00:00:00Z");
+    const future = { startDate: "2026-12-03T16:00:00Z", sendTimes: ["10:00"], timezone: "America/Chicago" };
+    expect(launchSentence(1284, future, now)).toContain(
+      "Launching sends to 1,284 patients from Dec 3, 2026 at 10:00 America/Chicago",
+    );
+    expect(launchSentence(1, { ...future, startDate: null }, now)).toContain("1 patient starting now");
+  });
+
+  it("neutralises CSV formulas and quotes separators", () => {
+    expect(csvCell("=SUM(A1)")).toBe("'=SUM(A1)");
+    expect(csvCell('a,"b"')).toBe('"a,""b"""');
+    expect(toCsv(["a", "b"], [[1, null]])).toBe("a,b\r\n1,\r\n");
+  });
+});
+
+describe("permissions shape the actions", () => {
+  const admin = abilitiesOf({ userId: "u", clinicId: "c", role: "clinic_admin", permissions: ["booking:view_analytics", "booking:manage_reminders"] });
+  const manager = abilitiesOf({ userId: "u", clinicId: "c", role: "manager", permissions: ["booking:view_analytics", "booking:manage_reminders"] });
+  const staff = abilitiesOf({ userId: "u", clinicId: "c", role: "staff", permissions: ["booking:view_analytics"] });
+
+  it("offers launch to a clinic admin only, edits to managers, nothing to staff", () => {
+    expect(actionsFor("DRAFT", admin)).toEqual(["edit", "duplicate", "delete", "launch"]);
+    expect(actionsFor("DRAFT", manager)).toEqual(["edit", "duplicate", "delete"]);
+    expect(actionsFor("DRAFT", staff)).toEqual([]);
+    expect(actionsFor("ACTIVE", manager)).toEqual(["duplicate", "pause", "cancel"]);
+    expect(actionsFor("PAUSED", admin)).toEqual(["duplicate", "resume", "cancel"]);
+  });
+});
+
+describe("A/B and lift in plain words", () => {
+  it("names the higher variant and whether the difference is real", () => {
+    const text = describeComparison({ metric: "rebooked", variantA: "A", variantB: "B", rateA: 0.1, rateB: 0.2, pValue: 0.012, significant: true });
+    expect(text).toBe("B's rebooking rate is higher (20.0% against 10.0% for A); the difference is significant, p = 0.01.");
+    const chance = describeComparison({ metric: "responded", variantA: "A", variantB: "B", rateA: 0.3, rateB: 0.2, pValue: 0.4, significant: false });
+    expect(chance).toContain("could be chance, p = 0.40");
+  });
+
+  it("describes the holdout lift", () => {
+    expect(describeLift({ heldOut: 0, significant: false })).toContain("No holdout");
+    const lift = describeLift({ heldOut: 100, holdoutRebookRate: 0.05, treatedRebookRate: 0.12, absoluteLift: 0.07, incrementalRebookings: 63, pValue: 0.03, significant: true });
+    expect(lift).toContain("+7.0 points, about 63 extra rebookings — significant, p = 0.03");
+  });
+});
