@@ -186,6 +186,7 @@ async def _estimate(
         "patients": result.patients,
         "excluded": dict(result.excluded),
         "byChannel": dict(result.by_channel),
+        "reach": dict(result.reach),
     }
     if wanted.merge_fields is not None or wanted.message_templates:
         # Only when asked (fields, or templates using them): the answer is as before otherwise.

@@ -165,3 +165,20 @@ def test_a_shard_stored_before_the_gaps_column_reads_with_every_column() -> None
     assert [len(r) for r in rows] == [ROW_WIDTH, ROW_WIDTH]
     gaps = audience(merge_fields=("patient.lastVisitDate",))
     assert evaluate(gaps, rows, NOW).missing == {"patient.lastVisitDate": 2}
+
+
+def test_reach_counts_every_channel_a_selected_patient_can_receive() -> None:
+    # given three selected patients: email only, email and SMS (consented), SMS only
+    rows = [
+        row("email-only", 400),
+        row("both", 400, phone="+15125550101", consents={"sms": True}),
+        row("sms-only", 400, email=None, phone="+15125550102", consents={"sms": True}),
+    ]
+    sms_step = MessageTemplate(channel="SMS", body="b", sequence=2)
+    campaign = audience(channels=("EMAIL", "SMS"), steps=(EMAIL_STEP, sms_step))
+
+    result = evaluate(campaign, rows, NOW, keep=False)
+
+    # step 1 is email where it can be, so by_channel counts SMS once; reach counts it twice
+    assert result.by_channel == Counter({"EMAIL": 2, "SMS": 1})
+    assert result.reach == Counter({"EMAIL": 2, "SMS": 2})

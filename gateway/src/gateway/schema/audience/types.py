@@ -29,7 +29,14 @@ class MissingField:
 @strawberry.type(description="How many patients a targeting reaches now, in total and by channel.")
 class AudienceEstimate:
     total: int = strawberry.field(description="Patients selected (targeted and held out).")
-    by_channel: list[ChannelReach]
+    by_channel: list[ChannelReach] = strawberry.field(
+        description="Selected patients by the channel of their first step."
+    )
+    reach: list[ChannelReach] = strawberry.field(
+        default_factory=list,
+        description="Selected patients each of the channels asked for can reach (contact and "
+        "consent), whatever channel their first step uses.",
+    )
     targeted: int | None = None
     held_out: int | None = None
     patients: int | None = strawberry.field(
@@ -49,6 +56,10 @@ class AudienceEstimate:
             by_channel=[
                 ChannelReach(channel=Channel(name), patients=int(count))
                 for name, count in by_channel.items()
+            ],
+            reach=[
+                ChannelReach(channel=Channel(name), patients=int(count))
+                for name, count in (doc.get("reach") or {}).items()
             ],
             targeted=doc.get("targeted"),
             held_out=doc.get("heldOut"),
