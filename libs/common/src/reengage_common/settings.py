@@ -43,11 +43,13 @@ class Settings(BaseSettings):
     service: str = "common"
     # No ENV is production: a deployment that forgets it fails closed, not open.
     env: Literal["development", "test", "production"] = "production"
+    # Kafka brokers, comma-separated.
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     # Topic settings: the defaults suit one local broker; a cluster sets 3 replicas and more
     # partitions (a consumer group spreads over at most this many replicas).
     kafka_partitions: int = Field(default=3, ge=1)
     kafka_replication_factor: int = Field(default=1, ge=1)
+    # How long a producer gathers records into one batch.
     kafka_linger_ms: int = Field(default=5, ge=0)
     # Most records a consumer takes in one poll; a batch handler stores each partition's share
     # with one bulk write.
@@ -55,10 +57,13 @@ class Settings(BaseSettings):
     # A background loop's owner renews its lease every third of this; a dead owner's loop is
     # taken over by another replica within it.
     lease_ttl_seconds: float = Field(default=10.0, gt=0)
+    # How often a relay looks for pending outbox records (a local write nudges it at once).
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
     # A prefix on every topic and consumer group lets test runs share a broker with `./dev up`.
     kafka_topic_prefix: str = ""
+    # MongoDB or FerretDB.
     mongo_url: str = "mongodb://127.0.0.1:27017"
+    # Databases are <prefix>campaign, <prefix>audience, <prefix>dispatch, <prefix>tracking.
     mongo_db_prefix: str = "reengage_"
     # Tokens are RS256/ES256, checked with JWT_PUBLIC_KEY (PEM) or keys from JWT_JWKS_URL; in
     # development, with neither set, with the dev key pair `./dev token` signs with. An HS256
@@ -68,17 +73,17 @@ class Settings(BaseSettings):
     jwt_issuer: str = DEVELOPMENT_JWT_ISSUER
     jwt_audience: str = DEVELOPMENT_JWT_AUDIENCE
     jwt_secret: str | None = None
-    # Signs the unsubscribe and booking links in messages (reengage_common.messages.links).
-    link_secret: str = DEVELOPMENT_LINK_SECRET
-    # Where patients reach tracking-svc's public pages (/u/…, /b/…); an ingress in production.
-    public_base_url: str = "http://127.0.0.1:8104"
+    # The address the process listens on.
     host: str = "127.0.0.1"
+    # Unset: gateway 8000, campaign-svc 8101, audience-svc 8102, dispatch-svc 8103,
+    # tracking-svc 8104 (`./dev up`'s workers: 8202-8204).
     port: int | None = None
     # What this process of a service does (reengage_common.service): `all` of it, only its
     # internal `api`, or only its `worker` part (consumers and background loops). Split, a
     # consumer's backlog never holds an HTTP answer behind it on one event loop.
     service_role: Literal["all", "api", "worker"] = "all"
     log_level: str = "INFO"
+    # Where the gateway finds the services.
     campaign_svc_url: str = "http://127.0.0.1:8101"
     audience_svc_url: str = "http://127.0.0.1:8102"
     dispatch_svc_url: str = "http://127.0.0.1:8103"
@@ -139,12 +144,6 @@ class Settings(BaseSettings):
             problems.append("JWT_ISSUER: set the issuer of the platform's tokens")
         return problems
 
-    def link_problems(self) -> list[str]:
-        """For the services that make (dispatch) or check (tracking) patients' links."""
-        problems = secret_problems("LINK_SECRET", self.link_secret, DEVELOPMENT_LINK_SECRET)
-        problem = public_https_problem("PUBLIC_BASE_URL", self.public_base_url)
-        return problems + ([problem] if problem else [])
-
     @property
     def database_name(self) -> str:
         """One database per service: reengage_campaign, reengage_audience, ..."""
@@ -160,6 +159,30 @@ class Settings(BaseSettings):
 
     def group_id(self) -> str:
         return f"{self.kafka_topic_prefix}{self.service}"
+
+
+class PatientLinkSettings(Settings):
+    """What the two services patients and providers reach share: dispatch makes patients'
+    links and calls Twilio; tracking checks those links and Twilio's webhook signatures."""
+
+    # Signs the unsubscribe and booking links in messages (reengage_common.messages.links).
+    link_secret: str = DEVELOPMENT_LINK_SECRET
+    # Where patients reach tracking-svc's public pages (/u/…, /b/…); an ingress in production.
+    public_base_url: str = "http://127.0.0.1:8104"
+    # dispatch authenticates to Twilio with it; Twilio signs its webhooks to tracking with it
+    # (X-Twilio-Signature).
+    twilio_auth_token: str = DEVELOPMENT_TWILIO_AUTH_TOKEN
+
+    def production_problems(self) -> list[str]:
+        # With the development link secret or Twilio token anyone could forge links, STOPs,
+        # bounces and replies; the links lead patients to PUBLIC_BASE_URL.
+        problems = super().production_problems()
+        problems += secret_problems("LINK_SECRET", self.link_secret, DEVELOPMENT_LINK_SECRET)
+        problem = public_https_problem("PUBLIC_BASE_URL", self.public_base_url)
+        problems += [problem] if problem else []
+        return problems + secret_problems(
+            "TWILIO_AUTH_TOKEN", self.twilio_auth_token, DEVELOPMENT_TWILIO_AUTH_TOKEN
+        )
 
 
 def secret_problems(name: str, value: str | None, *development: str) -> list[str]:

@@ -9,13 +9,14 @@ from typing import Literal
 
 from pydantic import AliasChoices, Field
 
-from reengage_common.settings import DEVELOPMENT_TWILIO_AUTH_TOKEN, Settings, secret_problems
+from reengage_common.settings import PatientLinkSettings
 
 
-class DispatchSettings(Settings):
+class DispatchSettings(PatientLinkSettings):
     service: str = "dispatch-svc"
 
     # --- email over SMTP ---------------------------------------------------------------------
+    # The SMTP server (a local Mailpit in development) and its login, if it needs one.
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
     smtp_username: str | None = None
@@ -32,15 +33,17 @@ class DispatchSettings(Settings):
     email_unsubscribe_mailto: str | None = None
 
     # --- SMS through Twilio's Messages API ---------------------------------------------------
+    # Twilio's API (the local stand-in in development), the account, the sending number.
     twilio_api_base: str = "https://api.twilio.com"
     twilio_account_sid: str = "AC00000000000000000000000000000000"
-    twilio_auth_token: str = DEVELOPMENT_TWILIO_AUTH_TOKEN
+    # (TWILIO_AUTH_TOKEN is shared with tracking-svc: PatientLinkSettings)
     sms_from: str = Field(
         default="+15005550006", validation_alias=AliasChoices("sms_from", "twilio_from_number")
     )
     sms_connections: int = Field(default=64, ge=1)
 
     # --- postal mail: Lob's letters API, or PDFs + a CSV manifest for a print house ----------
+    # `lob`, or `pdf` for PDFs and a CSV manifest in MAIL_OUTBOX_DIR; Lob's API and key.
     mail_provider: Literal["lob", "pdf"] = "lob"
     lob_api_base: str = "https://api.lob.com"
     lob_api_key: str = "test_dev_lob_key"
@@ -48,9 +51,11 @@ class DispatchSettings(Settings):
     lob_from_address_id: str | None = None
     mail_outbox_dir: Path = Path("mail-outbox")
 
+    # One provider call's deadline (Twilio, Lob).
     provider_timeout_seconds: float = Field(default=15.0, gt=0)
 
     # --- cost on each message.sent ------------------------------------------------------------
+    # Cents per email, per SMS segment, per letter.
     email_cost_cents: int = Field(default=0, ge=0)
     sms_cost_cents_per_segment: int = Field(default=1, ge=0)
     mail_cost_cents: int = Field(default=85, ge=0)
@@ -79,10 +84,3 @@ class DispatchSettings(Settings):
     # gave ~1,050 emails/s, 30 ms ~1,220 (fewer commands: FerretDB 136 -> 100 µs, ours 570 ->
     # 480 µs per email), 100 ms ~870 (senders wait on their outcomes).
     outcome_linger_seconds: float = Field(default=0.03, ge=0)
-
-    def production_problems(self) -> list[str]:
-        # dispatch makes patients' links and authenticates to Twilio with the token
-        twilio = secret_problems(
-            "TWILIO_AUTH_TOKEN", self.twilio_auth_token, DEVELOPMENT_TWILIO_AUTH_TOKEN
-        )
-        return super().production_problems() + self.link_problems() + twilio

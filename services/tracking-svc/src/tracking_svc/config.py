@@ -2,24 +2,17 @@
 
 from pydantic import AwareDatetime, Field
 
-from reengage_common.settings import (
-    DEVELOPMENT_TWILIO_AUTH_TOKEN,
-    Settings,
-    public_https_problem,
-    secret_problems,
-)
+from reengage_common.settings import PatientLinkSettings, public_https_problem, secret_problems
 
 # The demo clinic's booking page: fine locally, never where a real patient is sent.
 DEVELOPMENT_BOOKING_URL = "https://brightsmiles.example/book"
 
 
-class TrackingSettings(Settings):
+class TrackingSettings(PatientLinkSettings):
     service: str = "tracking-svc"
     # The public routes (/u, /b, /webhooks) listen here, apart from the internal API on PORT:
     # the one port a deployment exposes (PUBLIC_BASE_URL leads to it). API role only.
     public_port: int = Field(default=8105, ge=1, le=65535)
-    # Twilio signs its webhooks with the account's auth token (X-Twilio-Signature).
-    twilio_auth_token: str = DEVELOPMENT_TWILIO_AUTH_TOKEN
     # The email provider's event webhook sends this in X-Webhook-Secret; unset refuses them all.
     email_webhook_secret: str | None = None
     # A booking this many days after a campaign's last contact is that campaign's rebooking.
@@ -42,12 +35,9 @@ class TrackingSettings(Settings):
     stats_stale_seconds: float = Field(default=10.0, ge=0)
 
     def production_problems(self) -> list[str]:
-        # With a public Twilio token or webhook secret anyone could forge STOPs, bounces and
-        # replies; the links and the booking fallback are what patients open.
-        problems = super().production_problems() + self.link_problems()
-        problems += secret_problems(
-            "TWILIO_AUTH_TOKEN", self.twilio_auth_token, DEVELOPMENT_TWILIO_AUTH_TOKEN
-        )
+        # With a public webhook secret anyone could forge bounces; the booking fallback is
+        # what patients open (links and the Twilio token: PatientLinkSettings).
+        problems = super().production_problems()
         problems += secret_problems("EMAIL_WEBHOOK_SECRET", self.email_webhook_secret)
         return problems + self._booking_fallback_problems()
 
