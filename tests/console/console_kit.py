@@ -41,7 +41,7 @@ from reengage_common.events import (
     Event,
     PatientUpserted,
 )
-from reengage_testing import FakeClock, eventually, free_port, serving
+from reengage_testing import COMPLETE_CLINIC_PROFILE, FakeClock, eventually, free_port, serving
 from tracking_svc.app import create_app as tracking_app
 from tracking_svc.config import TrackingSettings
 
@@ -76,17 +76,26 @@ class ConsoleStack:
     def headers(self, role: str = "clinic_admin", clinic: str = CLINIC) -> dict[str, str]:
         return {"authorization": f"Bearer {self.token(role, clinic)}"}
 
-    async def graphql(self, document: str, variables: dict[str, Any] | None = None) -> Any:
+    async def graphql(
+        self, document: str, variables: dict[str, Any] | None = None, clinic: str = CLINIC
+    ) -> Any:
         async with httpx.AsyncClient(base_url=self.url, timeout=30) as client:
             answer = await client.post(
                 "/graphql",
                 json={"query": document, "variables": variables or {}},
-                headers=self.headers(),
+                headers=self.headers("clinic_admin", clinic),
             )
         answer.raise_for_status()
         body = answer.json()
         assert "errors" not in body, body
         return body["data"]
+
+    async def give_profile(self, clinic: str) -> None:
+        """A complete clinic profile (every channel's needs), straight through campaign-svc."""
+        answer = await self.campaign_svc.put(
+            "/clinic", json=COMPLETE_CLINIC_PROFILE, headers=self.headers("clinic_admin", clinic)
+        )
+        assert answer.status_code == 200, answer.text
 
     @asynccontextmanager
     async def gateway_without_tracking(self) -> AsyncIterator[str]:
@@ -184,7 +193,9 @@ async def console(infra, settings_for, request) -> AsyncIterator[ConsoleStack]:
             yield stack
 
 
-async def publish_patients(stack: ConsoleStack, patients: list[dict[str, Any]]) -> None:
+async def publish_patients(
+    stack: ConsoleStack, patients: list[dict[str, Any]], clinic: str = CLINIC
+) -> None:
     """The clinic's systems publish patients: each dict has an id, names, contacts and the
     days since their last completed visit."""
     events: list[Envelope[Event]] = []
@@ -208,7 +219,7 @@ async def publish_patients(stack: ConsoleStack, patients: list[dict[str, Any]]) 
             value_cents=15_000,
         )
         for data in (profile, visit):
-            events.append(Envelope.wrap(data, source="clinic-pms", clinic_id=CLINIC, at=NOW))
+            events.append(Envelope.wrap(data, source="clinic-pms", clinic_id=clinic, at=NOW))
     producer = make_producer(stack.settings)
     await producer.start()
     try:
@@ -217,7 +228,9 @@ async def publish_patients(stack: ConsoleStack, patients: list[dict[str, Any]]) 
         await producer.stop()
 
 
-async def sign_in(browser: Browser, stack: ConsoleStack, role: str, url: str | None = None) -> Page:
+async def sign_in(
+    browser: Browser, stack: ConsoleStack, role: str, clinic: str = CLINIC, url: str | None = None
+) -> Page:
     """A fresh browser context signed in by pasting a token, as production does."""
     context = await browser.new_context(viewport={"width": 1280, "height": 800})
     page = await context.new_page()
@@ -229,7 +242,7 @@ async def sign_in(browser: Browser, stack: ConsoleStack, role: str, url: str | N
     )
     page.problems = problems  # type: ignore[attr-defined]
     await page.goto(f"{url or stack.url}/console/")
-    await page.get_by_label("Access token", exact=True).fill(stack.token(role))
+    await page.get_by_label("Access token", exact=True).fill(stack.token(role, clinic))
     await page.get_by_role("button", name="Sign in with token").click()
     await page.get_by_test_id("me").wait_for(timeout=SHOWN_WITHIN_MS)
     return page

@@ -8,15 +8,25 @@ dashboard's count changing.
 
 import gzip
 import time
+import uuid
+from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
 from console_kit import (
+    MAILPIT,
+    NOW,
     SHOWN_WITHIN_MS,
+    TWILIO_FAKE,
     axe_violations,
+    publish_patients,
     screenshot,
+    sign_in,
 )
 from playwright.async_api import expect
+
+from reengage_testing import COMPLETE_CLINIC_PROFILE, eventually
 
 pytestmark = pytest.mark.infra
 
@@ -77,3 +87,132 @@ async def test_the_campaigns_page_lists_fifty_campaigns_for_a_signed_in_admin(
     assert await axe_violations(page) == []
     await screenshot(page, "campaigns")
     await context.close()
+
+
+FLOW = "clinic-console-flow"
+COMPLETE_SMS_FROM = COMPLETE_CLINIC_PROFILE["smsFrom"]
+ESTIMATE = """
+query($t: TargetingInput!, $c: [Channel!]) {
+  audienceEstimate(targeting: $t, channels: $c) { __typename ... on AudienceEstimate { total } }
+}
+"""
+
+
+async def test_an_admin_creates_previews_launches_and_watches_a_campaign_live(
+    browser, console
+) -> None:
+    # given a clinic with a complete profile and eight lapsed patients: five by email and one
+    # by SMS last seen 400 days ago, two by email 200 days ago
+    run = uuid.uuid4().hex[:6]
+    email = {n: f"p{n}-{run}@patients.example" for n in (0, 1, 2, 3, 4, 6, 7)}
+    patients = [
+        {"id": f"p{n}", "first": name, "email": email[n], "days_since_visit": 400}
+        for n, name in enumerate(["Ada", "Ben", "Cy", "Dee", "Eve"])
+    ]
+    patients.append({"id": "p5", "first": "Sam", "phone": "+15125550155", "days_since_visit": 400})
+    patients += [
+        {"id": f"p{n}", "first": f"Recent{n}", "email": email[n], "days_since_visit": 200}
+        for n in (6, 7)
+    ]
+    await console.give_profile(FLOW)
+    await publish_patients(console, patients, clinic=FLOW)
+
+    async def api_estimate(days: int) -> int:
+        data = await console.graphql(
+            ESTIMATE, {"t": {"inactiveDays": days}, "c": ["EMAIL", "SMS"]}, clinic=FLOW
+        )
+        return data["audienceEstimate"].get("total", -1)
+
+    async def all_known() -> bool:
+        return await api_estimate(180) == 8
+
+    await eventually(all_known, within=30)
+
+    # when the admin writes a campaign, watching the estimate follow inactiveDays
+    page = await sign_in(browser, console, "clinic_admin", FLOW)
+    await page.get_by_role("link", name="New campaign").click()
+    await page.get_by_label("Name", exact=True).fill(f"Winter recall {run}")
+    total = page.get_by_test_id("estimate-total")
+    await page.get_by_label("Last visit at least this many days ago").fill("300")
+    await expect(total).to_have_text("6", timeout=SHOWN_WITHIN_MS)
+    assert await api_estimate(300) == 6
+    await page.get_by_label("Last visit at least this many days ago").fill("180")
+    await expect(total).to_have_text("8", timeout=SHOWN_WITHIN_MS)
+    assert await api_estimate(180) == 8
+    await expect(page.get_by_test_id("estimate-reach")).to_contain_text("SMS reaches 1 of 8")
+    await page.get_by_label("Holdout: share of patients").fill("0")
+    await page.get_by_label("Send times (HH:MM, comma-separated)").fill("10:05")
+    assert await axe_violations(page) == []
+
+    # the preview shows the patient's name and the SMS's STOP line
+    await page.get_by_label("Preview for patient id").fill("p0")
+    await page.get_by_role("button", name="Save and preview").click()
+    previews = page.get_by_test_id("preview-message")
+    await expect(previews.first).to_contain_text("Ada", timeout=SHOWN_WITHIN_MS)
+    await expect(previews.nth(1)).to_contain_text("STOP")
+    await screenshot(page, "editor")
+
+    # launch from the list, with a confirmation saying what happens
+    await page.get_by_role("link", name="Campaigns", exact=True).click()
+    name = f"Winter recall {run}"
+    await page.get_by_role("button", name=f"Launch {name}").click()
+    dialog = page.get_by_role("dialog")
+    await expect(dialog).to_contain_text("Launching sends to 8 patients")
+    await dialog.get_by_role("button", name="Launch").click()
+    await expect(page.locator("tr", has_text=name)).to_contain_text(
+        "active", timeout=SHOWN_WITHIN_MS
+    )
+
+    # the dashboard is open before anything is sent; at 10:05 the sent count rises, no reload
+    await page.get_by_role("link", name=name).click()
+    sent = page.get_by_test_id("figure-sent")
+    await expect(page.get_by_test_id("figure-targeted")).to_have_text("8", timeout=SHOWN_WITHIN_MS)
+    await expect(sent).to_have_text("0")
+    navigations: list[str] = []
+    page.on("framenavigated", lambda frame: navigations.append(frame.url))
+    console.clock.now = NOW + timedelta(minutes=5)
+    moved = time.perf_counter()
+    await expect(sent).not_to_have_text("0", timeout=30_000)
+    first_change_ms = (time.perf_counter() - moved) * 1000
+    # every patient's first reachable step: seven emails and Sam's SMS
+    await expect(sent).to_have_text("8", timeout=30_000)
+
+    async def emails_arrived() -> bool:
+        return all([await mailpit_has(address) for address in email.values()])
+
+    await eventually(emails_arrived, within=30)
+    print(f"\nclock at the send time -> dashboard's sent count changed: {first_change_ms:.0f} ms")
+    assert await axe_violations(page) == []
+    await screenshot(page, "dashboard")
+
+    # a reply through the Twilio stand-in's inbound route shows up live as a response
+    async with httpx.AsyncClient(timeout=10) as client:
+        posted = await client.post(
+            f"{TWILIO_FAKE}/_fake/inbound",
+            json={
+                "from": "+15125550155",
+                "to": COMPLETE_SMS_FROM,
+                "body": "YES please call me",
+                "url": f"{console.tracking_public}/webhooks/twilio/inbound",
+            },
+        )
+    assert posted.status_code == 200, posted.text
+    await expect(page.get_by_test_id("figure-responded")).to_have_text("1", timeout=30_000)
+    assert navigations == []  # no reload
+
+    # the recipients list shows it
+    await page.get_by_role("link", name="Recipients", exact=True).click()
+    await page.get_by_label("Status").select_option("RESPONDED")
+    table = page.locator("table[aria-label=Recipients] tbody tr")
+    await expect(table).to_have_count(1, timeout=SHOWN_WITHIN_MS)
+    await expect(table).to_contain_text("Sam")
+    assert await axe_violations(page) == []
+    await screenshot(page, "recipients")
+    assert page.problems == []  # type: ignore[attr-defined]
+    await page.context.close()
+
+
+async def mailpit_has(address: str) -> bool:
+    async with httpx.AsyncClient(base_url=MAILPIT, timeout=10) as client:
+        found = await client.get("/api/v1/search", params={"query": f"to:{address}"})
+    return found.status_code == 200 and found.json().get("messages_count", 0) >= 1

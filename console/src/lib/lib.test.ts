@@ -102,3 +102,41 @@ describe("A/B and lift in plain words", () => {
     expect(lift).toContain("+7.0 points, about 63 extra rebookings — significant, p = 0.03");
   });
 });
+
+import { formFieldOf, fromCampaign, isoToLocal, localToIso, newForm, toInput } from "./campaignForm";
+
+describe("the campaign form", () => {
+  it("numbers steps per variant and keeps what was typed through a round trip", () => {
+    const form = { ...newForm(), name: "Winter recall", hasIncentive: true, incentiveCode: "SMILE20", incentiveCost: "5.00" };
+    form.variants = [{ name: "A", weight: 1 }, { name: "B", weight: 1 }];
+    form.steps = [...form.steps, { ...form.steps[0], variant: "B" }];
+    const input = toInput(form);
+    expect(input.messageTemplates.map((t) => `${t.variant}${t.sequence}`)).toEqual(["A1", "A2", "B1"]);
+    expect(input.messageTemplates[1].subject).toBeNull(); // an SMS has no subject
+    expect(input.incentive?.incentiveCostCents).toBe(500);
+    const back = fromCampaign({
+      ...input,
+      description: input.description,
+      targeting: { ...input.targeting, treatmentStages: input.targeting.treatmentStages ?? [] } as never,
+      messageTemplates: input.messageTemplates.map((t) => ({ ...t, delayDays: t.delayDays ?? 0, variant: t.variant ?? "A" })),
+      variants: input.variants!.map((v) => ({ name: v.name, weight: v.weight ?? 1 })),
+      holdoutPercent: input.holdoutPercent ?? 0,
+      schedule: { ...input.schedule, sendTimes: input.schedule.sendTimes ?? [], timezone: input.schedule.timezone ?? "UTC" },
+      incentive: { hasIncentive: true, incentiveDetails: null, incentiveCode: "SMILE20", incentiveCostCents: 500 },
+    });
+    expect(back.steps.map((s) => s.variant)).toEqual(["A", "A", "B"]);
+    expect(back.incentiveCost).toBe("5.00");
+  });
+
+  it("reads dates in the campaign's time zone", () => {
+    expect(localToIso("2026-12-03T10:00", "America/Chicago")).toBe("2026-12-03T16:00:00.000Z");
+    expect(localToIso("2026-07-03T10:00", "America/Chicago")).toBe("2026-07-03T15:00:00.000Z");
+    expect(isoToLocal("2026-12-03T16:00:00Z", "America/Chicago")).toBe("2026-12-03T10:00");
+  });
+
+  it("puts a server error path on its form field", () => {
+    expect(formFieldOf("targeting.inactiveDays")).toBe("inactiveDays");
+    expect(formFieldOf("messageTemplates.0.body")).toBe("messageTemplates.0.body");
+    expect(formFieldOf("schedule.sendTimes.0")).toBe("sendTimes");
+  });
+});

@@ -1,0 +1,23 @@
+// The fields the editor loads a campaign with (a fragment, so the types follow the schema).
+import { graphql } from "../gql";
+
+export const CampaignFields = graphql(`
+  fragment CampaignFields on Campaign {
+    name
+    description
+    targeting {
+      inactiveDays
+      treatmentStages
+      includeNoShows
+      includeDropouts
+      excludeRecentContact
+      excludeContactDays
+    }
+    channels
+    messageTemplates { channel subject body sequence delayDays variant }
+    variants { name weight }
+    holdoutPercent
+    schedule { startDate endDate sendTimes timezone }
+    incentive { hasIncentive incentiveDetails incentiveCode incentiveCostCents }
+  }
+`);
