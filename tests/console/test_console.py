@@ -216,3 +216,90 @@ async def mailpit_has(address: str) -> bool:
     async with httpx.AsyncClient(base_url=MAILPIT, timeout=10) as client:
         found = await client.get("/api/v1/search", params={"query": f"to:{address}"})
     return found.status_code == 200 and found.json().get("messages_count", 0) >= 1
+
+
+async def test_permissions_shape_the_ui_staff_view_and_manager_edit_without_launch(
+    browser, console
+) -> None:
+    await console.graphql(CREATE, {"input": draft("Permission check")})
+    staff = await sign_in(browser, console, "staff")
+    await expect(staff.locator("table[aria-label=Campaigns] tbody tr").first).to_be_visible()
+    assert await staff.get_by_role("button", name="Edit Permission check").count() == 0
+    assert await staff.get_by_role("button", name="Launch Permission check").count() == 0
+    assert await staff.get_by_role("link", name="New campaign").count() == 0
+    await staff.context.close()
+
+    manager = await sign_in(browser, console, "manager")
+    await expect(manager.get_by_role("button", name="Edit Permission check")).to_be_visible()
+    assert await manager.get_by_role("button", name="Launch Permission check").count() == 0
+    await manager.context.close()
+
+
+async def test_a_validation_error_shows_in_words_beside_its_field(browser, console) -> None:
+    page = await sign_in(browser, console, "manager")
+    await page.get_by_role("link", name="New campaign").click()
+    await page.get_by_label("Name", exact=True).fill("Late-night recall")
+    await page.get_by_label("Send times (HH:MM, comma-separated)").fill("22:30")
+    await page.get_by_role("button", name="Save draft").click()
+
+    beside = page.locator("#err-sendTimes")
+    await expect(beside).to_have_text(
+        "Messages may only go between 08:00 and 21:00.", timeout=SHOWN_WITHIN_MS
+    )
+    # nothing typed is lost
+    await expect(page.get_by_label("Name", exact=True)).to_have_value("Late-night recall")
+    assert await axe_violations(page) == []
+    await page.context.close()
+
+
+async def test_an_import_reports_a_bad_line_with_its_number(browser, console) -> None:
+    page = await sign_in(browser, console, "clinic_admin")
+    await page.get_by_role("link", name="Import patients").click()
+    csv = (
+        b"patientId,firstName,email,createdAt\n"
+        b"imp-1,Ada,ada@example.com,2024-01-10T09:00:00Z\n"
+        b",Nameless,x@example.com,2024-01-10T09:00:00Z\n"
+        b"imp-2,Ben,ben@example.com,2024-01-10T09:00:00Z\n"
+    )
+    await page.get_by_label("Patients file").set_input_files(
+        files=[{"name": "patients.csv", "mimeType": "text/csv", "buffer": csv}]
+    )
+    await page.get_by_role("button", name="Upload").click()
+
+    await expect(page.get_by_test_id("import-accepted")).to_contain_text(
+        "2 patients accepted, 1 lines rejected", timeout=SHOWN_WITHIN_MS
+    )
+    rejected = page.locator("table[aria-label='Rejected lines'] tbody tr")
+    await expect(rejected).to_have_count(1)
+    await expect(rejected.locator("td").first).to_have_text("3")
+    assert await axe_violations(page) == []
+    await screenshot(page, "import")
+    await page.goto(f"{console.url}/console/settings")
+    await expect(page.get_by_label("Clinic name")).to_be_visible()
+    assert await axe_violations(page) == []
+    await screenshot(page, "settings")
+    await page.context.close()
+
+
+async def test_a_stopped_tracking_svc_shows_a_notice_on_the_dashboard_while_the_list_works(
+    browser, console
+) -> None:
+    launched = await console.graphql(
+        CREATE, {"input": draft("Shown while tracking is out")}, clinic=FLOW
+    )
+    campaign_id = launched["createCampaign"]["id"]
+    async with console.gateway_without_tracking() as url:
+        page = await sign_in(browser, console, "staff", FLOW, url=url)
+        await expect(page.locator("table[aria-label=Campaigns] tbody tr").first).to_be_visible(
+            timeout=SHOWN_WITHIN_MS
+        )
+        await expect(page.get_by_role("link", name="Shown while tracking is out")).to_be_visible()
+        await page.get_by_role("link", name="Shown while tracking is out").click()
+        await expect(page.get_by_role("status")).to_contain_text(
+            "Live figures are not available right now", timeout=SHOWN_WITHIN_MS
+        )
+        await expect(page.get_by_role("heading", level=1)).to_have_text(
+            "Shown while tracking is out"
+        )
+        assert campaign_id in page.url
+        await page.context.close()
