@@ -312,6 +312,7 @@ async def test_an_import_is_counted_by_the_estimate_that_follows_it(stack, opena
         "patients": 0,
         "excluded": {},
         "byChannel": {},
+        "reach": {"EMAIL": 0, "SMS": 0},
     }
     assert report["imported"] == 5 and report["rejectedCount"] == 2
     assert [row["line"] for row in report["rejected"]] == [7, 8]
@@ -319,6 +320,7 @@ async def test_an_import_is_counted_by_the_estimate_that_follows_it(stack, opena
     assert after["patients"] == 5 and after["total"] == after["targeted"] == 3
     assert after["excluded"] == {"TREATMENT_STAGE": 1, "DECEASED": 1}
     assert after["byChannel"] == {"EMAIL": 2, "SMS": 1}
+    assert after["reach"] == {"EMAIL": 2, "SMS": 2}  # Ben has both
     assert invalid.status_code == 422, invalid.text
     assert [(f["field"], f["code"]) for f in invalid.json()["error"]["fields"]] == [
         ("targeting.inactiveDays", "OUT_OF_RANGE")

@@ -40,6 +40,10 @@ class AudienceEstimate(Wire):
     patients: int = Field(description="The clinic's known patients: total plus every exclusion")
     excluded: dict[str, int] = Field(description="Reason (the first that applies) -> patients")
     by_channel: dict[str, int] = Field(description="Channel of each selected patient's step 1")
+    reach: dict[str, int] = Field(
+        default_factory=dict,
+        description="Selected patients each channel asked for can reach (contact and consent)",
+    )
     missing_fields: list[MissingField] = Field(
         default_factory=list, description="For each patient field asked for (or used)"
     )
