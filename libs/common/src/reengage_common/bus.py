@@ -118,19 +118,19 @@ class EventPublisher:
 
 async def ensure_topics(settings: Settings, names: Iterable[str] = TOPICS) -> None:
     """Create every contract topic and its DLQ if missing (idempotent, safe under races)."""
-    wanted = {settings.topic(name) for name in names}
-    wanted |= {topic + DLQ_SUFFIX for topic in wanted}
+    wanted = {settings.topic(name): settings.partitions_of(name) for name in names}
+    wanted |= {topic + DLQ_SUFFIX: partitions for topic, partitions in wanted.items()}
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
     await admin.start()
     try:
-        missing = wanted - set(await admin.list_topics())
+        missing = set(wanted) - set(await admin.list_topics())
         for topic in sorted(missing):
             with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(
                     [
                         NewTopic(
                             topic,
-                            num_partitions=settings.kafka_partitions,
+                            num_partitions=wanted[topic],
                             replication_factor=settings.kafka_replication_factor,
                         )
                     ]

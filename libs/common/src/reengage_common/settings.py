@@ -8,7 +8,7 @@ compose overlay, the test suite) sets `ENV=development` or `ENV=test`.
 
 import ipaddress
 import sys
-from typing import Literal, NoReturn, TypeVar
+from typing import Annotated, Literal, NoReturn, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, model_validator
@@ -25,6 +25,9 @@ DEVELOPMENT_TWILIO_AUTH_TOKEN = "dev-twilio-token"
 # Secrets that sign or authenticate must be long enough not to be guessed.
 MIN_SECRET_BYTES = 32
 PRODUCTION_REFUSED = "production refuses to start"
+# Partitions per topic when KAFKA_PARTITIONS is unset (see Settings.kafka_partitions).
+PRODUCTION_PARTITIONS = 24
+DEVELOPMENT_PARTITIONS = 3
 
 SERVICE_PORTS = {
     "gateway": 8000,
@@ -45,9 +48,14 @@ class Settings(BaseSettings):
     env: Literal["development", "test", "production"] = "production"
     # Kafka brokers, comma-separated.
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
-    # Topic settings: the defaults suit one local broker; a cluster sets 3 replicas and more
-    # partitions (a consumer group spreads over at most this many replicas).
-    kafka_partitions: int = Field(default=3, ge=1)
+    # Partitions of each topic this process creates (and of its .dlq); a consumer group spreads
+    # over at most this many replicas. Unset: 24 in production (divides evenly over 1, 2, 3, 4,
+    # 6, 8, 12 or 24 replicas; a topic's partitions can grow later only by moving keys), 3 in
+    # development and tests (one local broker). KAFKA_TOPIC_PARTITIONS overrides single topics
+    # as JSON {"message.due": 48}. Existing topics are never changed.
+    kafka_partitions: int = Field(default=PRODUCTION_PARTITIONS, ge=1)
+    kafka_topic_partitions: dict[str, Annotated[int, Field(ge=1)]] = Field(default_factory=dict)
+    # Copies of each partition: 1 suits one local broker; a cluster sets 3.
     kafka_replication_factor: int = Field(default=1, ge=1)
     # How long a producer gathers records into one batch.
     kafka_linger_ms: int = Field(default=5, ge=0)
@@ -104,6 +112,15 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     max_import_body_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _partitions_by_environment(cls, data: object) -> object:
+        if isinstance(data, dict) and data.get("kafka_partitions") in (None, ""):
+            production = data.get("env", "production") == "production"
+            default = PRODUCTION_PARTITIONS if production else DEVELOPMENT_PARTITIONS
+            data = {**data, "kafka_partitions": default}
+        return data
+
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> "Settings":
         if self.jwt_public_key:
@@ -156,6 +173,10 @@ class Settings(BaseSettings):
 
     def topic(self, name: str) -> str:
         return f"{self.kafka_topic_prefix}{name}"
+
+    def partitions_of(self, name: str) -> int:
+        """Partitions of the contract topic `name` (unprefixed; its .dlq has as many)."""
+        return self.kafka_topic_partitions.get(name, self.kafka_partitions)
 
     def group_id(self) -> str:
         return f"{self.kafka_topic_prefix}{self.service}"
