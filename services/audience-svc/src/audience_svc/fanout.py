@@ -11,11 +11,14 @@
    are functions of campaign, run, patient and step).
 3. Record who was targeted (one fact per chunk, inserted together, for the 30-day and
    daily-enrolment rules), publish `audience.evaluated` and mark the plan finished.
+
+Step 1 runs in the clinic's turn, and sees the patients of the clinic's plans whose step 3 is
+still to come: one fan-out of a clinic chooses at a time (`clinic_turns`).
 """
 
 import asyncio
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -24,13 +27,15 @@ from aiokafka import AIOKafkaProducer
 from pymongo.asynchronous.database import AsyncDatabase
 
 from audience_svc.blobs import pack, unpack
+from audience_svc.clinic_turns import ClinicTurns, TurnLost
 from audience_svc.domain.facts import new_state
 from audience_svc.domain.messages import PlanEvents, evaluated_event
-from audience_svc.domain.targeting import Audience, evaluate
+from audience_svc.domain.targeting import Audience, evaluate, with_targeted
 from audience_svc.projection import Projection
 from reengage_common.bus import EventPublisher, send_in_batches
 from reengage_common.cpu import without_gc
 from reengage_common.events import CampaignLaunched, MessageDue, RecipientHeldOut
+from reengage_common.leases import Lease
 from reengage_common.logging import TRACE_HEADER
 from reengage_common.settings import Settings
 from reengage_common.storage import insert_new
@@ -60,6 +65,10 @@ class Fanout:
     publisher: EventPublisher
     settings: Settings
     chunk_size: int = 2000
+    turns: ClinicTurns = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.turns = ClinicTurns(self.database, self.settings.lease_ttl_seconds)
 
     @property
     def plans(self) -> Any:
@@ -78,7 +87,12 @@ class Fanout:
         """Build the plan unless it exists, then publish whatever of it is not published."""
         plan = await self.plans.find_one({"_id": plan_id})
         if plan is None:
-            plan = await self._build(plan_id, clinic_id, launched, kind, now, trace_id)
+            async with self.turns.turn(clinic_id) as turn:
+                plan = await self.plans.find_one({"_id": plan_id})  # built while we waited
+                if plan is None:
+                    plan = await self._build(
+                        plan_id, clinic_id, launched, kind, now, trace_id, turn
+                    )
         if not plan.get("finished"):
             await self.publish(plan, launched)
         return plan
@@ -91,14 +105,21 @@ class Fanout:
         kind: str,
         now: datetime,
         trace_id: str | None,
+        turn: Lease,
     ) -> dict[str, Any]:
         chunks = self.database["plan_chunks"]
         await chunks.delete_many({"plan_id": plan_id})
         started = time.perf_counter()
+        # The marks first, the projection second: a plan unmarked meanwhile stored its facts.
+        in_flight = await self.turns.others_in_flight(clinic_id, plan_id)
         rows = await self.projection.rows(clinic_id)
         read_at = time.perf_counter()
         with without_gc():
-            evaluation = evaluate(audience_of(launched, daily=kind == DAILY), rows, now.timestamp())
+            evaluation = evaluate(
+                audience_of(launched, daily=kind == DAILY),
+                with_targeted(rows, in_flight),
+                now.timestamp(),
+            )
         evaluated_at = time.perf_counter()
         with without_gc():
             documents = []
@@ -119,6 +140,11 @@ class Fanout:
                     }
                 )
         await insert_new(chunks, documents, batch=20)
+        await self.turns.mark(
+            plan_id, clinic_id, launched.campaign_id, now, [s.patient_id for s in selected]
+        )
+        if not turn.held():
+            raise TurnLost(f"plan {plan_id}: the clinic's turn expired while choosing")
         plan = {
             "_id": plan_id,
             "clinic_id": clinic_id,
@@ -199,6 +225,7 @@ class Fanout:
         # (it rewrites every shard they touch) would otherwise take the CPU from the sends.
         # Before the plan is finished, so a resumed plan records them too (idempotent ids).
         await self._record_targeted(plan, chunks)
+        await self.turns.unmark(plan_id)
         evaluated = evaluated_event(
             launched,
             clinic_id,

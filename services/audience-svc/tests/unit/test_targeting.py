@@ -9,6 +9,7 @@ from audience_svc.domain.targeting import (
     evaluate,
     is_held_out,
     variant_for,
+    with_targeted,
 )
 from audience_svc.projection import Rows, _every_column
 from reengage_common.events import MessageTemplate, Targeting, Variant
@@ -182,3 +183,16 @@ def test_reach_counts_every_channel_a_selected_patient_can_receive() -> None:
     # step 1 is email where it can be, so by_channel counts SMS once; reach counts it twice
     assert result.by_channel == Counter({"EMAIL": 2, "SMS": 1})
     assert result.reach == Counter({"EMAIL": 2, "SMS": 2})
+
+
+def test_patients_of_another_campaigns_unfinished_plan_count_as_targeted_by_it() -> None:
+    rows = [row("busy", 400), row("free", 400), row("own", 400)]
+    in_flight = {"busy": {"other": NOW - DAY}, "own": {"c": NOW - DAY}}
+
+    launch = evaluate(audience(), with_targeted(rows, in_flight), NOW)
+    daily = evaluate(audience(enrolling_daily=True), with_targeted(rows, in_flight), NOW)
+
+    assert [s.patient_id for s in launch.selected] == ["free", "own"]
+    assert launch.excluded == {"TARGETED_BY_OTHER_CAMPAIGN": 1}
+    assert [s.patient_id for s in daily.selected] == ["free"]
+    assert daily.excluded == {"TARGETED_BY_OTHER_CAMPAIGN": 1, "ALREADY_ENROLLED": 1}

@@ -19,7 +19,7 @@ whose messages would lack each patient merge field, and so show its fallback.
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -250,3 +250,20 @@ def evaluate(
         for name in counted_fields
     }
     return result
+
+
+def with_targeted(
+    rows: Iterable[Sequence[Any]], also: Mapping[str, Mapping[str, float]]
+) -> Iterator[Sequence[Any]]:
+    """The rows with `also` ({patient: {campaign: at}}) added to who targeted each patient:
+    the patients of plans whose "targeted" facts are not stored yet (`clinic_turns`)."""
+    if not also:
+        yield from rows
+        return
+    for row in rows:
+        extra = also.get(row[R_ID])
+        if extra is None:
+            yield row
+        else:
+            targeted = {**(row[R_TARGETED] or {}), **extra}
+            yield (*row[:R_TARGETED], targeted, *row[R_TARGETED + 1 :])
