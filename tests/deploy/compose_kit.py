@@ -111,6 +111,23 @@ def secret_names(service: dict[str, Any]) -> list[str]:
     ]
 
 
+# A part's settings class builds itself from the environment and prints what it became; a
+# production part with anything unsafe exits naming it (reengage_common.settings).
+BUILD_SETTINGS = """
+import importlib, sys
+module, name = sys.argv[1].rsplit(".", 1)
+settings = getattr(importlib.import_module(module), name)()
+print(settings.env, settings.service_role, settings.listen_port, bool(settings.jwt_public_key))
+"""
+SETTINGS_CLASSES = {
+    "campaign_svc": "campaign_svc.config.CampaignSettings",
+    "audience_svc": "audience_svc.config.AudienceSettings",
+    "dispatch_svc": "dispatch_svc.config.DispatchSettings",
+    "tracking_svc": "tracking_svc.config.TrackingSettings",
+    "gateway": "gateway.config.GatewaySettings",
+}
+
+
 def dockerfile_env() -> dict[str, str]:
     """The ENV the runtime stage of deploy/Dockerfile sets (the last stage's ENV lines)."""
     text = (DEPLOY / "Dockerfile").read_text().replace("\\\n", " ")

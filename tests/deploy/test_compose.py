@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import yaml
 from compose_kit import (
+    BUILD_SETTINGS,
     DEPLOY,
     Override,
     dockerfile_env,
@@ -68,12 +69,6 @@ DEVELOPMENT_VALUES = [
     "brightsmiles.example",
     "development",
 ]
-BUILD_SETTINGS = """
-import importlib, sys
-module, name = sys.argv[1].rsplit(".", 1)
-settings = getattr(importlib.import_module(module), name)()
-print(settings.env, settings.service_role, settings.listen_port, bool(settings.jwt_public_key))
-"""
 
 
 def stack_secrets() -> ModuleType:
