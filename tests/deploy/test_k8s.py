@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from functools import cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,21 +22,43 @@ from reengage_common.settings import Settings
 
 K8S = DEPLOY / "k8s"
 OVERLAYS = ("dev", "prod")
-KUBERNETES_VERSION = "1.33.0"  # a version current clusters run; schemas ship in the package
+KUBERNETES_VERSION = "1.33.0"
+KUSTOMIZE_VERSION = "v5.5.0"  # a version current clusters run; schemas ship in the package
 WORKERS_SCALED_ON_LAG = {"dispatch-worker": "dispatch-svc", "tracking-worker": "tracking-svc"}
 APIS = {"campaign-svc", "audience-svc", "dispatch-svc", "tracking-svc"}
 PUBLIC_PATHS = {"/u", "/b", "/webhooks"}
 
 
 @cache
-def rendered(overlay: str) -> tuple[dict[str, Any], ...]:
-    """`kustomize build` of an overlay: kubectl's built-in kustomize, or a kustomize binary."""
+def kustomize() -> list[str]:
+    """kubectl's built-in kustomize, a kustomize on PATH, or kustomize built once with Go from
+    its module (KUSTOMIZE_VERSION, the one kubectl 1.32 embeds) into $REENGAGE_CACHE/bin."""
     if shutil.which("kubectl"):
-        command = ["kubectl", "kustomize", str(K8S / overlay)]
-    elif shutil.which("kustomize"):
-        command = ["kustomize", "build", str(K8S / overlay)]
-    else:
-        pytest.fail("no kubectl or kustomize on PATH to render deploy/k8s (install kubectl)")
+        return ["kubectl", "kustomize"]
+    if shutil.which("kustomize"):
+        return ["kustomize", "build"]
+    cache_bin = Path(os.environ.get("REENGAGE_CACHE") or Path.home() / ".cache/reengage") / "bin"
+    built = cache_bin / f"kustomize-{KUSTOMIZE_VERSION}"
+    if not built.exists():
+        if not shutil.which("go"):
+            pytest.fail("no kubectl, kustomize or go on PATH to render deploy/k8s")
+        work = cache_bin / f".kustomize-{os.getpid()}"
+        subprocess.run(
+            ["go", "install", f"sigs.k8s.io/kustomize/kustomize/v5@{KUSTOMIZE_VERSION}"],
+            env={**os.environ, "GOBIN": str(work)},
+            check=True,
+            capture_output=True,
+            timeout=600,
+        )
+        (work / "kustomize").rename(built)
+        work.rmdir()
+    return [str(built), "build"]
+
+
+@cache
+def rendered(overlay: str) -> tuple[dict[str, Any], ...]:
+    """`kustomize build` of an overlay."""
+    command = [*kustomize(), str(K8S / overlay)]
     output = subprocess.run(command, capture_output=True, text=True, check=True, timeout=60)
     return tuple(document for document in yaml.safe_load_all(output.stdout) if document)
 
