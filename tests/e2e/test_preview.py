@@ -20,7 +20,7 @@ mutation Preview($id: ID!, $patientId: ID, $sampleData: JSON) {
     __typename
     ... on CampaignPreview {
       campaignId
-      messages { channel sequence variant subject body sms { encoding characters segments } }
+      messages { channel sequence variant subject body html sms { encoding characters segments } }
     }
     ... on NotFound { message }
     ... on ValidationError { message fields { field message } }
@@ -64,7 +64,10 @@ async def test_a_preview_renders_every_step_with_sample_data(stack) -> None:
         "Hi Ada, your last visit was 8 months ago. 20% off your next cleaning with SMILE20."
     )
     assert email["body"].endswith(f"unsubscribe here: {UNSUBSCRIBE}")
-    assert email["sms"] is None
+    assert email["html"].startswith("<!DOCTYPE html>")  # the HTML part as sent, escaped
+    assert "<p>Hi Ada, your last visit was 8 months ago." in email["html"]
+    assert f'<a href="{UNSUBSCRIBE}">' in email["html"]
+    assert email["sms"] is None and sms["html"] is None
     assert (sms["channel"], sms["sequence"], sms["subject"]) == ("SMS", 2, None)
     assert sms["body"] == (
         "Bright Smiles Dental: book at https://book.example.com/preview\nReply STOP to opt out"

@@ -90,6 +90,7 @@ class PreviewMessage(Wire):
     variant: str
     subject: str | None = None
     body: str
+    html: str | None = Field(default=None, description="The email's HTML part; null otherwise")
     sms: SmsSize | None = None
 
 

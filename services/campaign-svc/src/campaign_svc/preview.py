@@ -107,6 +107,7 @@ def _rendered(
         "variant": step.variant,
         "subject": rendered.subject,
         "body": rendered.body,
+        "html": rendered.html,
         "sms": None
         if rendered.sms is None
         else {

@@ -291,6 +291,10 @@ class PreviewMessage:
     variant: str
     subject: str | None
     body: str
+    html: str | None = strawberry.field(
+        description="The email's HTML part as sent (escaped text, our links clickable); null "
+        "for an SMS or a letter"
+    )
     sms: SmsSize | None
 
 
@@ -308,6 +312,7 @@ class CampaignPreview:
                 variant=m.get("variant", "A"),
                 subject=m.get("subject"),
                 body=m["body"],
+                html=m.get("html"),
                 sms=SmsSize.from_wire(m["sms"]) if m.get("sms") else None,
             )
             for m in doc.get("messages", [])
