@@ -150,7 +150,7 @@ async def test_one_fetch_per_change_serves_every_subscriber(settings, services, 
         fetched.append(campaign_id)
         return dict(services.tracking.stats[campaign_id])
 
-    hub = LiveStats(settings, fetch, kafka=False, min_interval=0.01)
+    hub = LiveStats(settings, fetch, kafka=False, min_interval=0.01, follow_ups=())
     async with (
         hub.subscribe(caller, "c-1", refresh=60) as first,
         hub.subscribe(caller, "c-1", refresh=60) as second,
@@ -167,6 +167,37 @@ async def test_one_fetch_per_change_serves_every_subscriber(settings, services, 
     assert [u["sent"] for u in initial] == [1, 1] and calls_before == 1
     assert [u["sent"] for u in changed] == [2, 2]
     assert fetched == ["c-1", "c-1"]  # two subscribers, two changes: two fetches in all
+
+
+async def test_an_event_read_before_tracking_stored_it_shows_at_a_follow_up_not_the_refresh(
+    settings, services, headers_of
+) -> None:
+    # given a dashboard watching c-1, and tracking-svc that stores the event's fact only after
+    # the gateway's first fetch (both read the same topic)
+    caller = Caller(
+        identity=verifier_for(settings).verify(headers_of("viewer")["authorization"].split()[1]),
+        authorization=headers_of("viewer")["authorization"],
+        clients=None,  # type: ignore[arg-type]  (fetch below calls no service)
+    )
+    figures = {"campaignId": "c-1", "sent": 0}
+    fetches: list[int] = []
+
+    async def fetch(who: Caller, campaign_id: str) -> dict:
+        fetches.append(figures["sent"])
+        answer = dict(figures)
+        figures["sent"] = 1  # stored just after this fetch read the figures
+        return answer
+
+    hub = LiveStats(settings, fetch, kafka=False, min_interval=0.01, follow_ups=(0.0, 0.05))
+    async with hub.subscribe(caller, "c-1", refresh=60) as updates:
+        assert (await updates.get())["sent"] == 0
+        figures["sent"] = 0
+        # when the event arrives
+        hub.campaign_changed("c-1")
+        # then the count changes long before the next refresh (60 s), without another event
+        assert (await asyncio.wait_for(updates.get(), 5))["sent"] == 1
+    await hub.close()
+    assert fetches[:3] == [0, 0, 1]  # on subscribing, on the event (too early), a follow-up
 
 
 def test_the_campaign_of_an_event_is_read_from_its_envelope() -> None:

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +35,13 @@ LIVE_TOPICS = (
     "audience.evaluated",
 )
 MIN_INTERVAL_SECONDS = 0.25  # at most four pushes a second per campaign
+# After an event the figures are fetched at once, then again after each of these waits (plus
+# `min_interval`), then every `refresh`: the gateway reads an event when tracking-svc does, so
+# its first fetch often comes before tracking stored the fact. Without these follow-ups the last
+# events of a burst showed at the next slow refresh, up to 2 s later. While a campaign sends,
+# events keep coming and it is fetched every `min_interval` anyway; a lone event costs three
+# more fetches of that campaign.
+FOLLOW_UP_SECONDS = (0.0, 0.5, 1.0)
 Fetch = Callable[[Caller, str], Awaitable[dict[str, Any]]]
 Update = dict[str, Any] | OperationError
 
@@ -55,15 +62,24 @@ class _Subscriber:
 class CampaignFeed:
     """One campaign's figures, fetched once per change for all its subscribers."""
 
-    def __init__(self, campaign_id: str, fetch: Fetch, refresh: float, min_interval: float) -> None:
+    def __init__(
+        self,
+        campaign_id: str,
+        fetch: Fetch,
+        refresh: float,
+        min_interval: float,
+        follow_ups: Sequence[float] = FOLLOW_UP_SECONDS,
+    ) -> None:
         self.campaign_id = campaign_id
         self.subscribers: list[_Subscriber] = []
         self.changed = asyncio.Event()
         self.changed.set()
+        self.told = False  # an event said the figures changed (not only a new subscriber)
         self.latest: Update | None = None
         self._fetch = fetch
         self._refresh = refresh
         self._min_interval = min(min_interval, refresh)
+        self._follow_ups = tuple(follow_ups)
         self.task: asyncio.Task[None] | None = None
 
     def join(self, subscriber: _Subscriber) -> None:
@@ -72,10 +88,19 @@ class CampaignFeed:
             subscriber.offer(self.latest)
         self.changed.set()
 
+    def tell(self) -> None:
+        self.told = True
+        self.changed.set()
+
     async def run(self) -> None:
+        follow_ups: list[float] = []
         while self.subscribers:
+            wait = follow_ups.pop(0) if follow_ups else self._refresh
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.changed.wait(), timeout=self._refresh)
+                await asyncio.wait_for(self.changed.wait(), timeout=wait)
+            if self.told:
+                follow_ups = list(self._follow_ups)
+            self.told = False
             self.changed.clear()
             # The newest subscriber's token is the freshest; all of them may see this campaign.
             caller = self.subscribers[-1].caller
@@ -100,11 +125,13 @@ class LiveStats:
         *,
         kafka: bool = True,
         min_interval: float = MIN_INTERVAL_SECONDS,
+        follow_ups: Sequence[float] = FOLLOW_UP_SECONDS,
     ) -> None:
         self._settings = settings
         self._fetch = fetch
         self._kafka = kafka
         self._min_interval = min_interval
+        self._follow_ups = follow_ups
         self._feeds: dict[tuple[str, str], CampaignFeed] = {}
         self._consumer_task: asyncio.Task[None] | None = None
         self.events_seen = 0
@@ -118,7 +145,7 @@ class LiveStats:
         feed = self._feeds.get(key)
         if feed is None or feed.task is None or feed.task.done():
             feed = self._feeds[key] = CampaignFeed(
-                campaign_id, self._fetch, refresh, self._min_interval
+                campaign_id, self._fetch, refresh, self._min_interval, self._follow_ups
             )
         subscriber = _Subscriber(caller)
         feed.join(subscriber)
@@ -136,7 +163,7 @@ class LiveStats:
     def campaign_changed(self, campaign_id: str) -> None:
         for (_, watched), feed in self._feeds.items():
             if watched == campaign_id:
-                feed.changed.set()
+                feed.tell()
 
     def _start_consumer(self) -> None:
         if self._kafka and (self._consumer_task is None or self._consumer_task.done()):

@@ -70,3 +70,17 @@ async def test_off_computes_every_time_and_entries_are_bounded() -> None:
     for key in "abc":
         await small.answer(key, compute)
     assert list(small._answers) == ["b", "c"]
+
+
+async def test_an_answer_older_than_the_callers_max_age_waits_for_the_next() -> None:
+    clock, compute = Clock(), Counting()
+    cache = RecentAnswers(fresh_seconds=2, stale_seconds=30, clock=clock)
+    await cache.answer("k", compute)
+    clock.now = 0.5
+    # fresh for everyone else, too old for a caller told the figures changed 0.25 s ago
+    assert await cache.answer("k", compute, max_age=0.25) == {"run": 2}
+    assert await cache.answer("k", compute, max_age=0.25) == {"run": 2}
+    clock.now = 10
+    assert await cache.answer("k", compute) == {"run": 2}  # stale, while a refresh runs
+    await asyncio.sleep(0)
+    assert await cache.answer("k", compute, max_age=1) == {"run": 3}

@@ -1,6 +1,7 @@
 """Campaign results from tracking-svc: stats and recipients (NotAvailable while it is down)."""
 
 from collections.abc import Sequence
+from typing import Any
 
 from gateway.operations import campaigns
 from gateway.operations.access import READ, Caller, requires
@@ -64,13 +65,17 @@ def campaign_counts(stats: JSONDocument | None) -> JSONDocument:
 
 
 @requires(READ)
-async def stats_by_campaign_ids(caller: Caller, campaign_ids: Sequence[str]) -> list[JSONDocument]:
-    """One batch call for many campaigns, answered in their order."""
+async def stats_by_campaign_ids(
+    caller: Caller, campaign_ids: Sequence[str], *, max_age: float | None = None
+) -> list[JSONDocument]:
+    """One batch call for many campaigns, answered in their order; `max_age` (seconds): no
+    answer tracking-svc computed longer ago (by default its recent answers are fine)."""
     if not campaign_ids:
         return []
-    answer = await call_service(
-        caller, SERVICE, "POST", "/stats/batch", json={"campaignIds": list(campaign_ids)}
-    )
+    body: dict[str, Any] = {"campaignIds": list(campaign_ids)}
+    if max_age is not None:
+        body["maxAgeSeconds"] = max_age
+    answer = await call_service(caller, SERVICE, "POST", "/stats/batch", json=body)
     by_id = {item["campaignId"]: item for item in answer.get("items", [])}
     return [by_id.get(campaign_id) or no_activity(campaign_id) for campaign_id in campaign_ids]
 

@@ -8,6 +8,9 @@ is; up to `stale_seconds` it is answered too while one refresh computes the next
 (stale-while-revalidate); older, or never asked, the caller waits for the computation. At
 most one computation per key runs at a time, and at most `entries` answers are kept.
 `stale_seconds` 0 turns it off (the test suite, which expects every answer to be exact).
+
+A caller that knows the answer changed (the gateway's live figures, told by an event) passes
+`max_age`: an answer older than that is not answered, fresh or stale; it waits for the next.
 """
 
 import asyncio
@@ -29,15 +32,24 @@ class RecentAnswers:
     _answers: OrderedDict[Hashable, tuple[float, Answer]] = field(default_factory=OrderedDict)
     _computing: dict[Hashable, "asyncio.Task[Answer]"] = field(default_factory=dict)
 
-    async def answer(self, key: Hashable, compute: Callable[[], Awaitable[Answer]]) -> Answer:
+    async def answer(
+        self,
+        key: Hashable,
+        compute: Callable[[], Awaitable[Answer]],
+        *,
+        max_age: float | None = None,
+    ) -> Answer:
         if self.stale_seconds <= 0:
             return await compute()
         held = self._answers.get(key)
         age = self.clock() - held[0] if held else float("inf")
-        if held is not None and age <= self.fresh_seconds:
+        fresh, stale = self.fresh_seconds, self.stale_seconds
+        if max_age is not None:
+            fresh, stale = min(fresh, max_age), min(stale, max_age)
+        if held is not None and age <= fresh:
             return held[1]
         running = self._refresh(key, compute)
-        if held is not None and age <= self.stale_seconds:
+        if held is not None and age <= stale:
             return held[1]
         return await asyncio.shield(running)
 

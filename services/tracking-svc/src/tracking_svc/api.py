@@ -70,6 +70,14 @@ async def stats_batch(request: Request, identity: Identity) -> Response:
         raise BadInput(
             "campaignIds", f"at most {MAX_BATCH} at once", TrackingErrorCode.OUT_OF_RANGE
         )
+    # The gateway's live figures, told by an event that they changed, ask for no older answer.
+    max_age = body.get("maxAgeSeconds")
+    if max_age is not None and (
+        isinstance(max_age, bool) or not isinstance(max_age, int | float) or max_age < 0
+    ):
+        raise BadInput(
+            "maxAgeSeconds", "expected a number of seconds >= 0", TrackingErrorCode.INVALID_TYPE
+        )
     unique = list(dict.fromkeys(ids))
     clinic_id, snapshots = identity.clinic_id, _snapshots(request)
 
@@ -77,7 +85,7 @@ async def stats_batch(request: Request, identity: Identity) -> Response:
         return {"items": await stats_of_campaigns(clinic_id, unique, snapshots)}
 
     key = ("batch", clinic_id, tuple(unique))
-    return JSONResponse(await _recent(request).answer(key, items))
+    return JSONResponse(await _recent(request).answer(key, items, max_age=max_age))
 
 
 def page_size(raw: str | None) -> int:

@@ -5,7 +5,7 @@ from typing import Any
 
 import strawberry
 
-from gateway.live_stats import LiveStats
+from gateway.live_stats import MIN_INTERVAL_SECONDS, LiveStats
 from gateway.operations import campaigns, errors, tracking
 from gateway.operations.access import Caller
 from gateway.schema.campaigns.types import CampaignStats, CampaignStatsResult
@@ -15,7 +15,11 @@ from gateway.schema.permissions import VIEW
 
 
 async def fetch_stats(caller: Caller, campaign_id: str) -> dict[str, Any]:
-    (figures,) = await tracking.stats_by_campaign_ids(caller, [campaign_id])
+    # Fetched because an event said the figures changed: not tracking-svc's recent answer from
+    # before it (at most one computation per campaign and MIN_INTERVAL_SECONDS).
+    (figures,) = await tracking.stats_by_campaign_ids(
+        caller, [campaign_id], max_age=MIN_INTERVAL_SECONDS
+    )
     return figures
 
 
