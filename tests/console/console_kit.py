@@ -1,16 +1,18 @@
 """The whole system behind the clinic console, on real ports a browser can reach.
 
-One stack per test module: campaign-svc, audience-svc and dispatch-svc in-process; tracking-svc
-with uvicorn on two real sockets (its internal API, and its public port where the Twilio
-stand-in posts inbound SMS); the gateway serving console/'s build on a real port. Kafka,
+One stack for all the browser tests: campaign-svc, audience-svc and dispatch-svc in-process;
+tracking-svc with uvicorn on two real sockets (its internal API, and its public port where the
+Twilio stand-in posts inbound SMS); the gateway serving console/'s build on a real port. Kafka,
 FerretDB, Mailpit and the provider stand-ins are the local infrastructure's. Every service
 reads one clock the test holds, set to 10:00 in Chicago, the demo patients' time zone, so a
 campaign sending at 10:00 sends at once.
 """
 
 import asyncio
+import json
 import os
 import socket
+import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,7 +24,8 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from playwright.async_api import Browser, Page
+from aiokafka import AIOKafkaConsumer
+from playwright.async_api import Browser, Locator, Page
 
 from audience_svc.app import create_app as audience_app
 from campaign_svc.app import create_app as campaign_app
@@ -31,7 +34,7 @@ from dispatch_svc.app import create_app as dispatch_app
 from dispatch_svc.config import DispatchSettings
 from gateway.app import create_app as gateway_app
 from gateway.console import DEFAULT_DIST
-from reengage_common.auth import generate_signing_key, issue_token
+from reengage_common.auth import development_signing_key, issue_token
 from reengage_common.bus import EventPublisher, make_producer
 from reengage_common.events import (
     AppointmentStatus,
@@ -47,7 +50,9 @@ from tracking_svc.config import TrackingSettings
 
 NOW = datetime(2026, 11, 26, 16, 0, tzinfo=UTC)  # 10:00 in America/Chicago
 CLINIC = "clinic-console"
-SIGNING_KEY = generate_signing_key()
+# The development key pair (what `./dev token` and POST /console/dev-sign-in sign with), so a
+# gateway started with ENV=development in front of these services signs its users in too.
+SIGNING_KEY = development_signing_key()
 MAILPIT = os.environ.get("MAILPIT_API_BASE", "http://127.0.0.1:8025")
 TWILIO_FAKE = os.environ.get("TWILIO_API_BASE", "http://127.0.0.1:8030")
 LOB_FAKE = os.environ.get("LOB_API_BASE", "http://127.0.0.1:8031")
@@ -90,22 +95,25 @@ class ConsoleStack:
         assert "errors" not in body, body
         return body["data"]
 
-    async def give_profile(self, clinic: str) -> None:
+    async def give_profile(self, clinic: str, profile: dict[str, Any] | None = None) -> None:
         """A complete clinic profile (every channel's needs), straight through campaign-svc."""
         answer = await self.campaign_svc.put(
-            "/clinic", json=COMPLETE_CLINIC_PROFILE, headers=self.headers("clinic_admin", clinic)
+            "/clinic",
+            json=profile or COMPLETE_CLINIC_PROFILE,
+            headers=self.headers("clinic_admin", clinic),
         )
         assert answer.status_code == 200, answer.text
 
     @asynccontextmanager
-    async def gateway_without_tracking(self) -> AsyncIterator[str]:
-        """A second gateway, served on its own port, before the same services but a
-        tracking-svc that does not answer (its URL is a port nothing listens on)."""
-        settings = self.gateway_settings.model_copy(
-            update={"tracking_svc_url": f"http://127.0.0.1:{free_port()}"}
-        )
-        async with served(gateway_app(settings, self.transports)) as url:
+    async def another_gateway(self, **settings: Any) -> AsyncIterator[str]:
+        """A second gateway on its own port before the same services, its settings changed."""
+        changed = self.gateway_settings.model_copy(update=settings)
+        async with served(gateway_app(changed, self.transports)) as url:
             yield url
+
+    def gateway_without_tracking(self) -> Any:
+        """A gateway whose tracking-svc does not answer (a port nothing listens on)."""
+        return self.another_gateway(tracking_svc_url=f"http://127.0.0.1:{free_port()}")
 
 
 @asynccontextmanager
@@ -135,11 +143,12 @@ async def served(app: Any, *ports: int) -> AsyncIterator[str]:
         await task
 
 
-@pytest.fixture(scope="module")
-async def console(infra, settings_for, request) -> AsyncIterator[ConsoleStack]:
+@pytest.fixture(scope="package")
+async def console(infra, settings_for) -> AsyncIterator[ConsoleStack]:
+    """One stack for every browser test (starting one costs seconds); tests that need a clinic
+    of their own name one."""
     if not (DEFAULT_DIST / "index.html").exists():
         pytest.fail(f"the console is not built in {DEFAULT_DIST}: ./dev test builds it")
-    module = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
     own = uuid.uuid4().hex[:4]
     tracking_port, public_port = free_port(), free_port()
     public = f"http://127.0.0.1:{public_port}"
@@ -148,8 +157,8 @@ async def console(infra, settings_for, request) -> AsyncIterator[ConsoleStack]:
         return settings_for(
             service,
             settings_class,
-            kafka_topic_prefix=f"{infra.kafka_topic_prefix}console-{module}-{own}.",
-            mongo_db_prefix=f"{infra.mongo_db_prefix}console_{module}_{own}_",
+            kafka_topic_prefix=f"{infra.kafka_topic_prefix}console-{own}.",
+            mongo_db_prefix=f"{infra.mongo_db_prefix}console_{own}_",
             jwt_public_key=SIGNING_KEY.public_pem,
             public_base_url=public,
             **more,
@@ -165,7 +174,15 @@ async def console(infra, settings_for, request) -> AsyncIterator[ConsoleStack]:
         smtp_host=os.environ.get("SMTP_HOST", "127.0.0.1"),
         smtp_port=int(os.environ.get("SMTP_PORT", "1025")),
     )
-    tracking_settings = settings("tracking-svc", TrackingSettings, public_port=public_port)
+    # Stats answered as in production (recent answers kept 1 s, stale ones up to 10 s while
+    # one refresh runs): the live figure's measurement includes them.
+    tracking_settings = settings(
+        "tracking-svc",
+        TrackingSettings,
+        public_port=public_port,
+        stats_fresh_seconds=1.0,
+        stats_stale_seconds=10.0,
+    )
     async with (
         serving(campaign_app(campaign_settings, clock=clock)) as campaign,
         serving(audience_app(settings("audience-svc"), clock=clock)) as audience,
@@ -191,6 +208,48 @@ async def console(infra, settings_for, request) -> AsyncIterator[ConsoleStack]:
                 tracking_url=tracking_url,
             )
             yield stack
+
+
+@asynccontextmanager
+async def first_event_seen(
+    stack: ConsoleStack, topic: str, campaign_id: str
+) -> AsyncIterator["asyncio.Future[float]"]:
+    """When (time.perf_counter) the first `topic` event of the campaign could be read, as the
+    gateway's live consumer reads it: positioned at the end before the block starts."""
+    name = stack.settings.topic(topic)
+    consumer = AIOKafkaConsumer(
+        name,
+        bootstrap_servers=stack.settings.kafka_bootstrap_servers,
+        group_id=None,
+        auto_offset_reset="latest",
+        enable_auto_commit=False,
+        client_id=f"console-test-{uuid.uuid4().hex[:6]}",
+    )
+    await consumer.start()
+
+    async def assigned() -> bool:
+        return bool(consumer.assignment())
+
+    await eventually(assigned, within=30)
+    for partition in consumer.assignment():
+        await consumer.position(partition)  # the end, now: nothing before the block counts
+    seen: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+
+    async def watch() -> None:
+        while not seen.done():
+            batches = await consumer.getmany(timeout_ms=200)
+            for record in (r for records in batches.values() for r in records):
+                data = json.loads(record.value or b"{}").get("data") or {}
+                if data.get("campaignId") == campaign_id and not seen.done():
+                    seen.set_result(time.perf_counter())
+
+    task = asyncio.create_task(watch())
+    try:
+        yield seen
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await consumer.stop()
 
 
 async def publish_patients(
@@ -259,6 +318,21 @@ async def axe_violations(page: Page) -> list[str]:
         for v in results["violations"]
         if v["impact"] in {"serious", "critical"}
     ]
+
+
+async def focus_misses(page: Page, controls: list[Locator], presses: int = 150) -> list[str]:
+    """The controls that never had the focus while Tab was pressed from the top of the page
+    (a keyboard user's way through it): none, when every one is reachable."""
+    handles = [await control.element_handle(timeout=SHOWN_WITHIN_MS) for control in controls]
+    reached = [False] * len(handles)
+    for _ in range(presses):
+        await page.keyboard.press("Tab")
+        focused = await page.evaluate("(els) => els.indexOf(document.activeElement)", handles)
+        if focused >= 0:
+            reached[focused] = True
+        if all(reached):
+            break
+    return [str(control) for control, was in zip(controls, reached, strict=True) if not was]
 
 
 async def screenshot(page: Page, name: str) -> None:

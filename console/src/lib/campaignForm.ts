@@ -1,13 +1,14 @@
 // The editor's form state and its conversion to CampaignInput, so that nothing typed is lost on
 // an error and a saved campaign loads back the same.
 import type { CampaignInput, Channel } from "../gql/graphql";
+import { orderedStages } from "./stages";
 
 export type StepForm = { channel: Channel; subject: string; body: string; delayDays: number; variant: string };
 export type CampaignForm = {
   name: string;
   description: string;
   inactiveDays: number;
-  treatmentStages: string;
+  treatmentStages: string[]; // none: every stage
   includeNoShows: boolean;
   includeDropouts: boolean;
   excludeRecentContact: boolean;
@@ -45,7 +46,7 @@ export function newForm(timezone = "America/Chicago"): CampaignForm {
     name: "",
     description: "",
     inactiveDays: 180,
-    treatmentStages: "",
+    treatmentStages: [],
     includeNoShows: true,
     includeDropouts: false,
     excludeRecentContact: true,
@@ -77,7 +78,7 @@ export function newForm(timezone = "America/Chicago"): CampaignForm {
 export function targetingOf(form: CampaignForm) {
   return {
     inactiveDays: Number.isFinite(form.inactiveDays) ? Math.trunc(form.inactiveDays) : 0,
-    treatmentStages: splitList(form.treatmentStages),
+    treatmentStages: orderedStages(form.treatmentStages),
     includeNoShows: form.includeNoShows,
     includeDropouts: form.includeDropouts,
     excludeRecentContact: form.excludeRecentContact,
@@ -138,7 +139,7 @@ export function fromCampaign(c: Saved): CampaignForm {
     name: c.name,
     description: c.description ?? "",
     inactiveDays: c.targeting.inactiveDays,
-    treatmentStages: c.targeting.treatmentStages.join(", "),
+    treatmentStages: [...c.targeting.treatmentStages],
     includeNoShows: c.targeting.includeNoShows,
     includeDropouts: c.targeting.includeDropouts,
     excludeRecentContact: c.targeting.excludeRecentContact,

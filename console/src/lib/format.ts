@@ -15,7 +15,7 @@ export function money(cents: number | null | undefined): string {
 }
 
 export function roi(value: number | null | undefined): string {
-  return value == null ? "—" : `${value >= 0 ? "" : "−"}${Math.abs(value * 100).toFixed(0)}%`;
+  return value == null ? "—" : `${value >= 0 ? "" : "−"}${whole.format(Math.round(Math.abs(value * 100)))}%`;
 }
 
 /** A moment in a time zone, e.g. "Dec 3, 2026, 10:00 AM". */

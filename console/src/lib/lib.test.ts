@@ -56,6 +56,7 @@ describe("formatting", () => {
     expect(money(123456)).toBe("$1,234.56");
     expect(roi(2.5)).toBe("250%");
     expect(roi(-0.5)).toBe("−50%");
+    expect(roi(3935.17)).toBe("393,517%");
   });
 
   it("says what a launch does", () => {
@@ -138,5 +139,16 @@ describe("the campaign form", () => {
     expect(formFieldOf("targeting.inactiveDays")).toBe("inactiveDays");
     expect(formFieldOf("messageTemplates.0.body")).toBe("messageTemplates.0.body");
     expect(formFieldOf("schedule.sendTimes.0")).toBe("sendTimes");
+  });
+});
+
+import { orderedStages, stageLabel } from "./stages";
+
+describe("treatment stages", () => {
+  it("are sent in the known order whatever order they were ticked in, unknown ones kept last", () => {
+    expect(orderedStages(["RETENTION", "NEW_PATIENT"])).toEqual(["NEW_PATIENT", "RETENTION"]);
+    expect(orderedStages(["LEGACY_STAGE", "HYGIENE_RECALL"])).toEqual(["HYGIENE_RECALL", "LEGACY_STAGE"]);
+    expect(stageLabel("HYGIENE_RECALL")).toBe("Hygiene recall");
+    expect(stageLabel("LEGACY_STAGE")).toBe("legacy stage");
   });
 });

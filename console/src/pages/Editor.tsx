@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { Link, useParams } from "react-router-dom";
 import { useMutation, useQuery } from "urql";
+import { MessagePreview } from "../components/MessagePreview";
 import { UnavailableNotice } from "../components/Notice";
 import { graphql } from "../gql";
 import type { Channel } from "../gql/graphql";
@@ -9,6 +10,7 @@ import { formFieldOf, fromCampaign, MERGE_FIELDS, newForm, targetingOf, toInput,
 import { errorsByField, fieldErrorText, fieldName, type FieldError } from "../lib/errorCodes";
 import { count, plural } from "../lib/format";
 import { describeSms, smsSize } from "../lib/sms";
+import { TREATMENT_STAGES } from "../lib/stages";
 import { useSession } from "../session";
 
 const CHANNELS: Channel[] = ["EMAIL", "SMS", "MAIL"];
@@ -88,7 +90,7 @@ const Preview = graphql(`
     previewCampaign(id: $id, patientId: $patientId) {
       __typename
       ... on CampaignPreview {
-        messages { channel sequence variant subject body sms { encoding characters segments } }
+        messages { channel sequence variant subject body html sms { encoding characters segments } }
       }
       ... on ValidationError { message fields { field message code } }
       ... on NotFound { message }
@@ -198,7 +200,7 @@ function Editor({ id: loadedId, status, start }: { id?: string; status?: string;
   return (
     <main className="page">
       <div className="title-row">
-        <h1>{id ? `Edit “${start.name}”` : "New campaign"}</h1>
+        <h1>{id ? `Edit “${start.name || form.name}”` : "New campaign"}</h1>
         <Link to="/">Back to campaigns</Link>
       </div>
       {!editable && (
@@ -236,9 +238,27 @@ function Editor({ id: loadedId, status, start }: { id?: string; status?: string;
                   aria-describedby="err-inactiveDays"
                 />
               </Field>
-              <Field label="Treatment stages (comma-separated, empty for all)" error={fieldErrors("treatmentStages")}>
-                <input value={form.treatmentStages} onChange={(ev) => set("treatmentStages", ev.target.value)} placeholder="HYGIENE_RECALL, RETENTION" />
-              </Field>
+            </div>
+            <div role="group" aria-labelledby="stages-title">
+              <strong id="stages-title">Treatment stages (none checked: every stage)</strong>
+              <div className="chips">
+                {TREATMENT_STAGES.map((stage) => (
+                  <label className="inline" key={stage.value}>
+                    <input
+                      type="checkbox"
+                      checked={form.treatmentStages.includes(stage.value)}
+                      onChange={(ev) =>
+                        set(
+                          "treatmentStages",
+                          ev.target.checked ? [...form.treatmentStages, stage.value] : form.treatmentStages.filter((x) => x !== stage.value),
+                        )
+                      }
+                    />
+                    {stage.label}
+                  </label>
+                ))}
+              </div>
+              {fieldErrors("treatmentStages")}
             </div>
             <label className="inline">
               <input type="checkbox" checked={form.includeNoShows} onChange={(ev) => set("includeNoShows", ev.target.checked)} />
@@ -431,20 +451,7 @@ function Editor({ id: loadedId, status, start }: { id?: string; status?: string;
               </button>
             )}
             {previewData?.__typename === "CampaignPreview" &&
-              previewData.messages.map((m) => (
-                <div key={`${m.variant}-${m.sequence}`} className="step" data-testid="preview-message">
-                  <h3>
-                    Step {m.sequence} · {m.channel.toLowerCase()} · variant {m.variant}
-                  </h3>
-                  {m.subject && (
-                    <p>
-                      <strong>Subject:</strong> {m.subject}
-                    </p>
-                  )}
-                  {m.channel === "SMS" ? <p className="preview-sms">{m.body}</p> : <p className="preview-text">{m.body}</p>}
-                  {m.sms && <p className="muted">{describeSms({ encoding: m.sms.encoding as "GSM-7" | "UCS-2", characters: m.sms.characters, segments: m.sms.segments })}</p>}
-                </div>
-              ))}
+              previewData.messages.map((m) => <MessagePreview key={`${m.variant}-${m.sequence}`} message={m} />)}
             {previewData?.__typename === "ValidationError" && (
               <p className="field-error">{previewData.fields.map((f) => `${fieldName(f.field)}: ${fieldErrorText(f)}`).join(" ")}</p>
             )}
