@@ -63,7 +63,8 @@ async def test_a_preview_renders_every_step_with_sample_data(stack) -> None:
     assert email["body"].startswith(
         "Hi Ada, your last visit was 8 months ago. 20% off your next cleaning with SMILE20."
     )
-    assert email["body"].endswith(f"unsubscribe here: {UNSUBSCRIBE}")
+    footer = "\n\n--\nBright Smiles Dental\n100 Main Street"  # the sender's address, as sent
+    assert f"unsubscribe here: {UNSUBSCRIBE}{footer}" in email["body"]
     assert email["html"].startswith("<!DOCTYPE html>")  # the HTML part as sent, escaped
     assert "<p>Hi Ada, your last visit was 8 months ago." in email["html"]
     assert f'<a href="{UNSUBSCRIBE}">' in email["html"]

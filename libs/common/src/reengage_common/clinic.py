@@ -105,6 +105,13 @@ def postal_lines(address: Address | None) -> list[str]:
     return [line for line in lines if line]
 
 
+def email_footer(clinic: ClinicProfile) -> str:
+    """Who sent it and where: every marketing email carries the sender's postal address (what
+    dispatch-svc sends, and campaign-svc's preview shows)."""
+    lines = [clinic.name, *postal_lines(clinic.address), clinic.phone or "", clinic.website or ""]
+    return "\n\n--\n" + "\n".join(line for line in lines if line)
+
+
 def one_line_address(address: Address | None) -> str | None:
     """The address for a template's `{{ clinic.address }}`, e.g. in an SMS."""
     return ", ".join(postal_lines(address)) or None

@@ -23,6 +23,7 @@ from campaign_svc.clinic.store import current_profile
 from campaign_svc.domain.model import FieldError, InvalidCampaign
 from campaign_svc.handlers import find_campaign
 from reengage_common.auth import MANAGE_REMINDERS, Identity
+from reengage_common.clinic import email_footer
 from reengage_common.clinic import merge_data as clinic_merge_data
 from reengage_common.error_codes import CampaignErrorCode
 from reengage_common.events import MessageTemplate
@@ -54,7 +55,9 @@ async def preview_campaign(
         clinic_name=SAMPLE_CLINIC_NAME, now=now, incentive=record.definition.incentive
     )
     profile = await current_profile(identity.clinic_id)
+    footer = ""
     if profile is not None:
+        footer = email_footer(profile)  # as dispatch-svc adds it below each email
         # The clinic's own facts; a part the profile leaves out keeps its sample value.
         known = {name: value for name, value in clinic_merge_data(profile).items() if value}
         _overlay(merge_data, {"clinic": known})
@@ -65,7 +68,7 @@ async def preview_campaign(
     }
     _overlay(merge_data, _object(request, "sampleData"))
     steps = sorted(record.definition.message_templates, key=lambda s: (s.variant, s.sequence))
-    messages = [_rendered(index, step, merge_data, now) for index, step in enumerate(steps)]
+    messages = [_rendered(index, step, merge_data, now, footer) for index, step in enumerate(steps)]
     return {"campaignId": record.id, "mergeData": merge_data, "messages": messages}
 
 
@@ -85,10 +88,10 @@ def _object(request: Mapping[str, Any], field: str) -> Mapping[str, Any]:
 
 
 def _rendered(
-    index: int, step: MessageTemplate, merge_data: dict[str, Any], now: datetime
+    index: int, step: MessageTemplate, merge_data: dict[str, Any], now: datetime, footer: str
 ) -> dict[str, Any]:
     try:
-        rendered = render_step(step, merge_data, now)
+        rendered = render_step(step, merge_data, now, email_footer=footer)
     except RenderedTooLarge as exc:
         problem = FieldError(
             f"messageTemplates.{index}.{exc.part}",

@@ -7,8 +7,8 @@ from typing import Any
 
 from dispatch_svc.channels.base import Outgoing
 from dispatch_svc.domain.campaigns import step_of
+from reengage_common.clinic import email_footer
 from reengage_common.clinic import merge_data as clinic_merge_data
-from reengage_common.clinic import postal_lines
 from reengage_common.events import Address, CampaignLaunched, Channel, ClinicProfile
 from reengage_common.messages import (
     LinkClaims,
@@ -53,12 +53,6 @@ def recipient_name(message: Mapping[str, Any]) -> str | None:
     patient = (message.get("merge_data") or {}).get("patient") or {}
     name = " ".join(filter(None, [patient.get("firstName"), patient.get("lastName")]))
     return name or None
-
-
-def email_footer(clinic: ClinicProfile) -> str:
-    """Who sent it and where: every marketing email carries the sender's postal address."""
-    lines = [clinic.name, *postal_lines(clinic.address), clinic.phone or "", clinic.website or ""]
-    return "\n\n--\n" + "\n".join(line for line in lines if line)
 
 
 def compose(
