@@ -5,12 +5,14 @@ Every producer and consumer imports its event from here. A change is additive, o
 """
 
 import json
+import re
 import uuid
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -43,6 +45,32 @@ class Event(Wire):
         return str(getattr(self, self.key_field))
 
 
+# --- values every part can store and compute with ----------------------------------------------
+# A hostile or broken producer may send what JSON and the types allow but no part can use: an
+# integer past MongoDB's 64 bits, a time whose UTC lies outside the calendar Python computes in
+# (year 1 at +01:00). Such an event is malformed, its reason naming the field, instead of failing
+# a handler five times (or, stored, every fan-out of its clinic). Bounds only: the documents'
+# schemas are unchanged.
+EARLIEST = datetime(1800, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
+
+
+def _fits_64_bits(value: int) -> int:
+    if not -(2**63) <= value < 2**63:
+        raise ValueError("integer out of range: must fit in 64 bits")
+    return value
+
+
+def _within_calendar(moment: datetime) -> datetime:
+    if not EARLIEST <= moment < LATEST:
+        raise ValueError("time out of range: must lie between 1800 and 3000 (UTC)")
+    return moment
+
+
+Int64 = Annotated[int, AfterValidator(_fits_64_bits)]
+Moment = Annotated[AwareDatetime, AfterValidator(_within_calendar)]
+
+
 # --- campaign vocabulary, shared by the snapshot in campaign.launched --------------------------
 
 
@@ -73,32 +101,32 @@ HTTPS: dict[str, Any] = {"pattern": "^https://"}
 
 
 class Targeting(Wire):
-    inactive_days: int = Field(json_schema_extra=AT_LEAST_ONE)
+    inactive_days: Int64 = Field(json_schema_extra=AT_LEAST_ONE)
     treatment_stages: list[str] = Field(default_factory=list)
     include_no_shows: bool = True
     include_dropouts: bool = True
     exclude_recent_contact: bool = True
-    exclude_contact_days: int = Field(default=30, json_schema_extra=AT_LEAST_ONE)
+    exclude_contact_days: Int64 = Field(default=30, json_schema_extra=AT_LEAST_ONE)
 
 
 class MessageTemplate(Wire):
     channel: Channel
     subject: str | None = None
     body: str
-    sequence: int
-    delay_days: int = 0
+    sequence: Int64
+    delay_days: Int64 = 0
     variant: str = "A"
 
 
 class Variant(Wire):
     name: str
-    weight: int = 1
+    weight: Int64 = 1
 
 
 class Schedule(Wire):
     # None in a draft: launching it starts it now (the launch fills the date in).
-    start_date: AwareDatetime | None = None
-    end_date: AwareDatetime | None = None
+    start_date: Moment | None = None
+    end_date: Moment | None = None
     send_times: list[str] = Field(
         default_factory=lambda: ["10:00"],
         description="HH:MM within 08:00-21:00, the hours the law allows outreach",
@@ -115,7 +143,7 @@ class Incentive(Wire):
     has_incentive: bool = False
     incentive_details: str | None = None
     incentive_code: str | None = None
-    incentive_cost_cents: int = Field(default=0, json_schema_extra={"minimum": 0})
+    incentive_cost_cents: Int64 = Field(default=0, json_schema_extra={"minimum": 0})
 
 
 class Address(Wire):
@@ -204,8 +232,8 @@ class CampaignLaunched(Event):
     holdout_percent: float = 0
     schedule: Schedule
     incentive: Incentive = Field(default_factory=Incentive)
-    run_number: int = 1
-    launched_at: AwareDatetime
+    run_number: Int64 = 1
+    launched_at: Moment
     # Additive: enrol newly lapsed patients daily while ACTIVE; the clinic the messages speak for.
     refresh_daily: bool = False
     clinic: ClinicProfile | None = None
@@ -218,7 +246,7 @@ class CampaignStatusChanged(Event):
     campaign_id: str
     from_status: CampaignStatus = Field(alias="from")
     to: CampaignStatus
-    at: AwareDatetime
+    at: Moment
 
 
 class MessageDue(Event):
@@ -228,11 +256,11 @@ class MessageDue(Event):
     message_id: str
     campaign_id: str
     patient_id: str
-    run_number: int = 1
-    sequence: int
+    run_number: Int64 = 1
+    sequence: Int64
     channel: Channel
     variant: str = "A"
-    due_at: AwareDatetime
+    due_at: Moment
     contact: Contact
     merge_data: dict[str, Any] = Field(default_factory=dict)
     incentive_code: str | None = None
@@ -251,16 +279,16 @@ class MessageSent(Event):
     message_id: str
     campaign_id: str
     patient_id: str
-    sequence: int
+    sequence: Int64
     channel: Channel
     variant: str = "A"
     outcome: SendOutcome
     reason: str | None = None
     provider: str | None = None
     provider_message_id: str | None = None
-    cost_cents: int = 0
+    cost_cents: Int64 = 0
     retried: bool = False
-    at: AwareDatetime
+    at: Moment
 
 
 class RecipientHeldOut(Event):
@@ -271,9 +299,9 @@ class RecipientHeldOut(Event):
 
     campaign_id: str
     patient_id: str
-    run_number: int = 1
+    run_number: Int64 = 1
     variant: str | None = None
-    at: AwareDatetime
+    at: Moment
 
 
 class AudienceEvaluated(Event):
@@ -283,11 +311,11 @@ class AudienceEvaluated(Event):
     key_field: ClassVar[str] = "campaign_id"
 
     campaign_id: str
-    run_number: int = 1
-    targeted: int
-    held_out: int
+    run_number: Int64 = 1
+    targeted: Int64
+    held_out: Int64
     excluded: dict[str, int] = Field(default_factory=dict)
-    at: AwareDatetime
+    at: Moment
     # "LAUNCH": the launch's fan-out (the run's audience); "DAILY": one day's enrolment of a
     # refreshDaily campaign under the same run (its counts add to the run's), dated by `day`.
     enrolment: Literal["LAUNCH", "DAILY"] = "LAUNCH"
@@ -312,8 +340,8 @@ class RecipientResponded(Event):
     kind: ResponseKind
     channel: Channel | None = None
     appointment_id: str | None = None
-    revenue_cents: int = 0
-    at: AwareDatetime
+    revenue_cents: Int64 = 0
+    at: Moment
 
 
 # What a clinic's systems may say about a patient, bounded where it comes in (the import and
@@ -372,7 +400,7 @@ class PatientUpserted(Event):
     treatment_status: ShortCode | None = None
     do_not_contact: bool = False
     deceased: bool = False
-    created_at: AwareDatetime | None = None
+    created_at: Moment | None = None
 
 
 class AppointmentStatus(StrEnum):
@@ -391,8 +419,8 @@ class AppointmentUpdated(Event):
     appointment_id: str
     patient_id: str
     status: AppointmentStatus
-    scheduled_at: AwareDatetime
-    value_cents: int = 0
+    scheduled_at: Moment
+    value_cents: Int64 = 0
     incentive_code: str | None = None
 
 
@@ -421,9 +449,9 @@ E = TypeVar("E", bound=Event)
 class Envelope(Wire, Generic[E]):
     id: str
     type: str
-    version: int = 1
+    version: Int64 = 1
     source: str
-    time: AwareDatetime
+    time: Moment
     clinic_id: str
     trace_id: str | None = None
     data: E
@@ -463,8 +491,14 @@ class MalformedEvent(ValueError):
         self.reason = reason
 
 
+# A NUL character (JSON's \u0000, not preceded by an escaping backslash): PostgreSQL, under
+# FerretDB, refuses to store one in any text, so a handler storing the event would fail on it.
+_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
 def parse(raw: bytes | str | dict[str, Any], topic: str | None = None) -> Envelope[Event]:
     """Validate an envelope and its typed `data`, or raise MalformedEvent naming the field."""
+    _refuse_nul(raw)
     fast = _parse_on_topic(raw, topic)
     if fast is not None:
         return fast
@@ -498,6 +532,49 @@ def _parse_on_topic(raw: bytes | str | dict[str, Any], topic: str | None) -> Env
     except ValidationError:
         return None
     return envelope if envelope.type == topic else None
+
+
+def _refuse_nul(raw: bytes | str | dict[str, Any]) -> None:
+    if isinstance(raw, dict):
+        document: Any = raw
+    else:
+        data = raw.encode() if isinstance(raw, str) else raw
+        if b"\\u0000" not in data or not _NUL.search(data):
+            return
+        try:
+            document = json.loads(data)
+        except (ValueError, UnicodeDecodeError):
+            return  # not JSON: the parse says so
+    problem = nul_problem(document)
+    if problem is not None:
+        raise MalformedEvent(problem)
+
+
+def nul_problem(document: Any) -> str | None:
+    """Where a document (decoded JSON) holds a NUL character, as a field problem; else None."""
+    path = _nul_path(document, [])
+    if path is None:
+        return None
+    return f"{'.'.join(path) or 'value'}: text may not contain NUL (\\u0000)"
+
+
+def _nul_path(value: Any, path: list[str]) -> list[str] | None:
+    """Where the first NUL character is: the path of its text (or of the key holding it)."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if "\x00" in str(key):
+                return [*path, repr(key)]
+            found = _nul_path(item, [*path, str(key)])
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _nul_path(item, [*path, str(index)])
+            if found is not None:
+                return found
+    return None
 
 
 def describe_validation_error(exc: ValidationError) -> str:
