@@ -225,6 +225,8 @@ def adult_from(birth_date: str | None) -> float | None:
         born = date.fromisoformat(birth_date[:10])
     except ValueError:
         return None
+    if born.year + ADULT_AGE > date.max.year:  # past the calendar: a minor for all we know
+        return datetime.max.replace(tzinfo=UTC).timestamp()
     try:
         eighteenth = born.replace(year=born.year + ADULT_AGE)
     except ValueError:  # born on 29 February

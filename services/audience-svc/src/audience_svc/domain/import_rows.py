@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from reengage_common.events import PatientUpserted, describe_validation_error
+from reengage_common.events import PatientUpserted, describe_validation_error, nul_problem
 
 TRUE = {"true", "yes", "y", "1"}
 FALSE = {"false", "no", "n", "0"}
@@ -52,6 +52,9 @@ def _patient(line: int, document: Any) -> Row | Rejected:
         return Rejected(line, "expected a JSON object")
     if not document.get("patientId"):
         return Rejected(line, "patientId: is required")
+    problem = nul_problem(document)
+    if problem is not None:  # stored, it would stop every message to the patient at dispatch
+        return Rejected(line, problem)
     try:
         return Row(line, PatientUpserted.model_validate(document))
     except ValidationError as exc:
