@@ -1,6 +1,6 @@
 """The whole system behind the clinic console, on real ports a browser can reach.
 
-One stack for all the browser tests: campaign-svc, audience-svc and dispatch-svc in-process;
+One stack per test module: campaign-svc, audience-svc and dispatch-svc in-process;
 tracking-svc with uvicorn on two real sockets (its internal API, and its public port where the
 Twilio stand-in posts inbound SMS); the gateway serving console/'s build on a real port. Kafka,
 FerretDB, Mailpit and the provider stand-ins are the local infrastructure's. Every service
@@ -143,13 +143,16 @@ async def served(app: Any, *ports: int) -> AsyncIterator[str]:
         await task
 
 
-@pytest.fixture(scope="package")
-async def console(infra, settings_for) -> AsyncIterator[ConsoleStack]:
-    """One stack for every browser test (starting one costs seconds); tests that need a clinic
-    of their own name one."""
+@pytest.fixture(scope="module")
+async def console(infra, settings_for, request) -> AsyncIterator[ConsoleStack]:
+    """One stack per test module, gone before the next module's: campaign-svc's store is bound
+    to beanie's global state, so two in-process campaign-svc at once share one (an e2e
+    module's stack started beside a lingering console stack lost its database). Tests that
+    need a clinic of their own name one."""
     if not (DEFAULT_DIST / "index.html").exists():
         pytest.fail(f"the console is not built in {DEFAULT_DIST}: ./dev test builds it")
-    own = uuid.uuid4().hex[:4]
+    module = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
+    own = f"{module}-{uuid.uuid4().hex[:4]}"
     tracking_port, public_port = free_port(), free_port()
     public = f"http://127.0.0.1:{public_port}"
 
@@ -158,7 +161,7 @@ async def console(infra, settings_for) -> AsyncIterator[ConsoleStack]:
             service,
             settings_class,
             kafka_topic_prefix=f"{infra.kafka_topic_prefix}console-{own}.",
-            mongo_db_prefix=f"{infra.mongo_db_prefix}console_{own}_",
+            mongo_db_prefix=f"{infra.mongo_db_prefix}console_{own.replace('-', '_')}_",
             jwt_public_key=SIGNING_KEY.public_pem,
             public_base_url=public,
             **more,
