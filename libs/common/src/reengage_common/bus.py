@@ -216,6 +216,8 @@ class EventConsumer:
             auto_offset_reset="earliest",
             isolation_level="read_committed",
             max_partition_fetch_bytes=4 * 1024 * 1024,
+            fetch_min_bytes=self._settings.kafka_fetch_min_bytes,
+            fetch_max_wait_ms=self._settings.kafka_fetch_max_wait_ms,
         )
         await self._consumer.start()
         log.info("consumer.started", group=self._group_id, topics=topics)
@@ -225,11 +227,17 @@ class EventConsumer:
                     timeout_ms=500, max_records=self._settings.consumer_batch_size
                 )
                 self.ready.set()
+                if not batches:
+                    continue
                 await asyncio.gather(
                     *(
                         self._handle_partition_batch(partition, records)
                         for partition, records in batches.items()
                     )
+                )
+                # one commit for every partition of the poll, not one request per partition
+                await self._commit(
+                    {partition: records[-1].offset + 1 for partition, records in batches.items()}
                 )
         finally:
             await self._consumer.stop()
@@ -242,15 +250,16 @@ class EventConsumer:
         parsed = [item for record in records if (item := await self._parse(record, topic))]
         if parsed:
             await self._handle_batch(topic, parsed)
+
+    async def _commit(self, offsets: dict[TopicPartition, int]) -> None:
+        assert self._consumer is not None
         try:
-            await self._consumer.commit({partition: records[-1].offset + 1})
+            await self._consumer.commit(offsets)
         except CommitFailedError:
-            # A rebalance took the partition away; its new owner redelivers from the last commit.
-            log.warning(
-                "consumer.commit_failed", topic=partition.topic, partition=partition.partition
-            )
+            # A rebalance took a partition away; its new owner redelivers from the last commit.
+            log.warning("consumer.commit_failed", partitions=len(offsets))
         except KafkaError as exc:
-            log.warning("consumer.commit_error", topic=partition.topic, error=str(exc))
+            log.warning("consumer.commit_error", error=str(exc))
 
     def _logical_topic(self, topic: str) -> str:
         return topic.removeprefix(self._settings.kafka_topic_prefix)
