@@ -133,8 +133,6 @@ def message_record(message: Mapping[str, Any]) -> dict[str, Any]:
 
 def message_of(record: Mapping[str, Any]) -> dict[str, Any]:
     """The message document a stored record holds."""
-    if "due" not in record:  # stored before records had text fields: the document itself
-        return dict(record)
     message = {key: record[key] for key in _MESSAGE_KEYS}
     message.update(json.loads(record["due"]))
     message["due_at"] = datetime.fromisoformat(message["due_at"])
@@ -162,14 +160,11 @@ def claim_record(
 
 def claim_of(record: Mapping[str, Any]) -> dict[str, Any]:
     message_id, _, attempt = record["_id"].rpartition(":")
-    claim = _decoded(record.get("claim", record))
-    expires_at = claim["expires_at"]
+    claim = json.loads(record["claim"])
     return {
         "message_id": message_id,
         "attempt": int(attempt),
-        "expires_at": datetime.fromisoformat(expires_at)
-        if isinstance(expires_at, str)
-        else expires_at,
+        "expires_at": datetime.fromisoformat(claim["expires_at"]),
     }
 
 
@@ -211,18 +206,13 @@ def send_batch_record(batch: Mapping[str, Any]) -> dict[str, Any]:
 def send_batch_of(record: Mapping[str, Any]) -> dict[str, Any]:
     return {
         **record,
-        "outcomes": _decoded(record["outcomes"]),
-        "events": [EncodedEvent.of(event) for event in _decoded(record["events"])],
+        "outcomes": json.loads(record["outcomes"]),
+        "events": [EncodedEvent.of(event) for event in json.loads(record["events"])],
     }
 
 
 def _text(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
-
-
-def _decoded(value: Any) -> Any:
-    """A text field's value; records stored before text fields hold the value itself."""
-    return json.loads(value) if isinstance(value, str) else value
 
 
 # --- the consumer side (the one writer of each key) ---------------------------------------------
@@ -279,11 +269,8 @@ def launch_record(envelope: Envelope[CampaignLaunched]) -> dict[str, Any]:
 
 
 def snapshot_of(record: Mapping[str, Any]) -> CampaignLaunched:
-    """The snapshot a launch record holds (as a document in records stored before text)."""
-    data = record["data"]
-    if isinstance(data, str):
-        return CampaignLaunched.model_validate_json(data)
-    return CampaignLaunched.model_validate(data)
+    """The snapshot a launch record holds."""
+    return CampaignLaunched.model_validate_json(record["data"])
 
 
 async def store_campaign_events(records: Sequence[Mapping[str, Any]], at: datetime) -> None:
@@ -355,7 +342,7 @@ async def outcomes_of_campaign(campaign_id: str) -> list[dict[str, Any]]:
     batches = (
         await collection(SendBatch).find({"campaign_id": campaign_id}, {"outcomes": 1}).to_list()
     )
-    return [outcome for batch in batches for outcome in _decoded(batch["outcomes"])]
+    return [outcome for batch in batches for outcome in json.loads(batch["outcomes"])]
 
 
 async def unpublished_batches(campaign_id: str) -> list[dict[str, Any]]:

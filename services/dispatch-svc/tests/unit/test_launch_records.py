@@ -1,7 +1,4 @@
-"""A campaign's snapshot is stored as one text field and read back whole; launch records stored
-before (the snapshot as a document) still read."""
-
-import json
+"""A campaign's snapshot is stored as one text field and read back whole."""
 
 from kit import EMAIL_STEP, launched, utc
 
@@ -22,16 +19,4 @@ def test_a_launch_record_holds_the_snapshot_as_text_and_gives_it_back() -> None:
         "launched",
     )
     assert isinstance(record["data"], str)
-    assert store.snapshot_of(record) == snapshot
-
-
-def test_a_launch_record_stored_with_the_snapshot_as_a_document_still_reads() -> None:
-    snapshot = launched("c-old", [EMAIL_STEP], at=NOW)
-    record = {
-        "_id": "c-old:launched:1",
-        "campaign_id": "c-old",
-        "kind": "launched",
-        "data": json.loads(snapshot.model_dump_json(by_alias=True)),
-    }
-
     assert store.snapshot_of(record) == snapshot

@@ -8,7 +8,7 @@ and stored by this service's own consumer of that topic, the one writer of the p
 
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -142,6 +142,9 @@ class TrackingHandlers:
     settings: TrackingSettings
     publisher: EventPublisher
     clock: Clock
+    # Clinics known to have contacts: once true it stays true (contacts are never deleted),
+    # so each is asked once per process, not once per batch of an import's appointments.
+    contacted_clinics: set[str] = field(default_factory=set)
 
     # --- consumers ------------------------------------------------------------------------
 
@@ -180,7 +183,10 @@ class TrackingHandlers:
         patient's contacts once per batch."""
         relevant = [e for e in envelopes if e.data.status in _ATTRIBUTED_STATUSES]
         clinics = {envelope.clinic_id for envelope in relevant}
-        contacted = {clinic for clinic in clinics if await clinic_has_contacts(clinic)}
+        for clinic in clinics - self.contacted_clinics:
+            if await clinic_has_contacts(clinic):
+                self.contacted_clinics.add(clinic)
+        contacted = clinics & self.contacted_clinics
         contacts: dict[str, list[dict[str, Any]]] = {}
         for envelope in relevant:
             if envelope.clinic_id not in contacted:

@@ -362,5 +362,7 @@ async def unmatched_for(pmids: list[str]) -> list[dict[str, Any]]:
     if not pmids:
         return []
     # The collection holds only callbacks that raced their message.sent: nearly always empty.
-    found = await _collection(UnmatchedCallback).find({"pmid": {"$in": pmids}}).to_list()
-    return [{"pmid": d["pmid"], **json.loads(d["r"])} for d in found]
+    # Matched here, not by an `$in` that FerretDB evaluates per record and value.
+    wanted = set(pmids)
+    found = await _collection(UnmatchedCallback).find({}).to_list()
+    return [{"pmid": d["pmid"], **json.loads(d["r"])} for d in found if d["pmid"] in wanted]
