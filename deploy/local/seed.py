@@ -181,12 +181,15 @@ def _at(moment: datetime) -> str:
     return moment.isoformat()
 
 
-def clinic_events(clinic: str, patients: int, seed: int, today: date) -> Iterator[Envelope[Any]]:
-    """Every patient's events, in each patient's own time order."""
+def clinic_events(
+    clinic: str, patients: int, seed: int, today: date, zone: str | None = None
+) -> Iterator[Envelope[Any]]:
+    """Every patient's events, in each patient's own time order; every patient in `zone` when
+    one is given (a benchmark sends at once only where it is day for every patient)."""
     now = datetime(today.year, today.month, today.day, 12, tzinfo=UTC)
     for n in range(patients):
         chance = random.Random(f"{clinic}/{seed}/{n}")
-        yield from _patient_events(clinic, seed, n, chance, now)
+        yield from _patient_events(clinic, seed, n, chance, now, zone)
 
 
 def _envelope(clinic: str, seed: int, data: Event, key: str, at: datetime) -> Envelope[Any]:
@@ -197,11 +200,12 @@ def _envelope(clinic: str, seed: int, data: Event, key: str, at: datetime) -> En
 
 
 def _patient_events(
-    clinic: str, seed: int, n: int, chance: random.Random, now: datetime
+    clinic: str, seed: int, n: int, chance: random.Random, now: datetime, zone: str | None
 ) -> Iterator[Envelope[Any]]:
     patient_id = f"{clinic}-p{n:06d}"
     first, last = chance.choice(FIRST), chance.choice(LAST)
-    zone, _, cities = ZONES[chance.choices(range(len(ZONES)), [z[1] for z in ZONES])[0]]
+    home, _, cities = ZONES[chance.choices(range(len(ZONES)), [z[1] for z in ZONES])[0]]
+    zone = zone or home
     city, state, postal = chance.choice(cities)
     minor = chance.random() < 0.22
     age = chance.randint(7, 17) if minor else chance.randint(18, 84)
@@ -288,7 +292,9 @@ def _patient_events(
         yield _envelope(clinic, seed, booked, f"{patient_id}/next", now - timedelta(days=1))
 
 
-async def publish_clinic(clinic: str, patients: int, seed: int, today: date) -> int:
+async def publish_clinic(
+    clinic: str, patients: int, seed: int, today: date, zone: str | None = None
+) -> int:
     """Publish the clinic's events in Kafka batches; returns how many were published."""
     settings = load_settings("seed")
     await ensure_topics(settings)
@@ -298,7 +304,7 @@ async def publish_clinic(clinic: str, patients: int, seed: int, today: date) -> 
     try:
         publisher = EventPublisher(settings, producer)
         batch: list[Envelope[Any]] = []
-        for envelope in clinic_events(clinic, patients, seed, today):
+        for envelope in clinic_events(clinic, patients, seed, today, zone):
             batch.append(envelope)
             if len(batch) >= 5000:
                 await publisher.publish_many(batch)

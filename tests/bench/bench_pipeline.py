@@ -76,8 +76,29 @@ README_BODY = "Your last visit was {{ patient.lastVisitDate | ago }}. Book: {{ b
 TARGETING = {"inactiveDays": 180}
 # Longer than audience-svc's ESTIMATE_FRESH_SECONDS, so every poll sees a newer computation.
 POLL_SECONDS = 16.0
-# The campaign's zone; the seeded patients live in US zones, so a US afternoon sends at once.
-ZONE = ZoneInfo("America/Chicago")
+
+
+def daytime_zone(now: datetime) -> ZoneInfo:
+    """A zone where it is between 09:00 and 17:00 now: the clinic's, the campaign's and every
+    seeded patient's, so the whole send falls inside the 08:00-21:00 sending hours whenever
+    the bench runs (a US clinic's patients in the US evening wait for the next morning)."""
+    for key in (
+        "America/Chicago",
+        "Europe/London",
+        "Asia/Tokyo",
+        "America/Los_Angeles",
+        "Asia/Kolkata",
+        "Australia/Sydney",
+        "Europe/Berlin",
+        "Pacific/Honolulu",
+    ):
+        if 9 <= now.astimezone(ZoneInfo(key)).hour < 17:
+            return ZoneInfo(key)
+    raise AssertionError("some zone of the list is at work at any hour")
+
+
+# The campaign's, the clinic's and the seeded patients' zone.
+ZONE = daytime_zone(datetime.now(UTC))
 PROFILE = {
     "name": "Bench Dental",
     "phone": "(312) 555-0199",
@@ -89,7 +110,7 @@ PROFILE = {
         "postalCode": "62701",
         "country": "US",
     },
-    "timezone": "America/Chicago",
+    "timezone": ZONE.key,
     "bookingUrl": "https://bench-dental.example/book",
     "emailFrom": "Bench Dental <hello@bench-dental.example>",
     "smsFrom": "+15005550006",
@@ -223,7 +244,9 @@ class Phases:
 async def seed_and_settle(settings: Settings, client: httpx.AsyncClient, args: Any, run: Phases):
     before = process_table()
     started = time.monotonic()
-    published = await publish_clinic(args.clinic, args.patients, args.seed, date.today())
+    published = await publish_clinic(
+        args.clinic, args.patients, args.seed, date.today(), zone=ZONE.key
+    )
     run.seed_seconds = time.monotonic() - started
     seeded = time.monotonic()
     print(f"seed: {published:,} events in {run.seed_seconds:.1f} s", flush=True)
