@@ -1,11 +1,12 @@
 """The README's pictures of every page, at 1280x800, from the demo clinic `./dev up` seeds:
 deploy/local/demo_data.py's Bright Smiles Dental, the 2,000 patients of seed.py (seed 7) and its
 three campaigns, loaded into this stack. The recall sends at the stack's 10:00; some of its
-patients then book. Only with CONSOLE_SCREENSHOTS=1: publishing 2,000 patients and sending the
-recall costs about a minute that the rest of the suite does not need.
+patients then book. Run by hand (not collected by `./dev test`: publishing 2,000 patients and
+sending the recall costs about a minute the suite does not need):
+
+    CONSOLE_SCREENSHOTS=1 .venv/bin/pytest tests/console/demo_screenshots.py
 """
 
-import os
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -24,12 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "deploy" / "local")
 from demo_data import CLINIC, DEMO_PROFILE, PATIENTS, demo_campaigns
 from seed import clinic_events
 
-pytestmark = [
-    pytest.mark.infra,
-    pytest.mark.skipif(
-        os.environ.get("CONSOLE_SCREENSHOTS") != "1", reason="pictures: CONSOLE_SCREENSHOTS=1"
-    ),
-]
+pytestmark = pytest.mark.infra
 SEED = 7  # demo_data.publish_patients'
 STATS = """
 query($id: ID!) { campaignStats(id: $id) { ... on CampaignStats { recipients contacted sent } } }
