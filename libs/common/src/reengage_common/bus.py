@@ -59,7 +59,7 @@ async def send_in_batches(
 ) -> list["asyncio.Future[Any]"]:
     """Records as Kafka batches built here, one per partition (the producer's own partitioner,
     by key, so a key keeps its partition and order), submitted without waiting: the futures of
-    their acks. Measured: ~7x the rate of one `producer.send` per record, whose per-record
+    their acks. Several times the rate of one `producer.send` per record (docs/perf.md), whose per-record
     bookkeeping in Python is most of a small event's cost."""
     partitioner = producer._partitioner
     partitions: dict[str, list[int]] = {}

@@ -205,13 +205,13 @@ def serve(app: ASGIApp, settings: Settings, extra_ports: Sequence[int] = ()) -> 
 
     # What is imported and built by now lives as long as the process (modules, models, schemas:
     # ~125,000 objects in dispatch-svc): frozen out of the collector's sight, a full collection
-    # scans only what came after. In bench_dispatch's 20,000 emails, dispatch-svc's full
-    # collections took 0.2 s instead of 0.8 s (of ~8.6 s of CPU).
+    # scans only what came after: dispatch-svc's full collections
+    # took a quarter of the time (bench_dispatch, docs/perf.md).
     gc.collect()
     gc.freeze()
     # uvloop, not the stdlib loop: its transports and callbacks are C. dispatch-svc, which
-    # lives on socket round trips (4 per email over SMTP), spends ~10% less CPU per email and
-    # sends ~10% more per second (tests/bench/bench_dispatch.py: 1,214 -> 1,354 emails/s).
+    # lives on socket round trips (4 per email over SMTP), spends less CPU per email and
+    # sends more per second (tests/bench/bench_dispatch.py, docs/perf.md).
     config = uvicorn.Config(
         app,
         host=settings.host,

@@ -64,8 +64,8 @@ class Settings(BaseSettings):
     consumer_batch_size: int = Field(default=1000, ge=1)
     # A consumer's fetch returns once this many bytes wait, or after this long: under a stream
     # of events, fewer and larger fetches (and offset commits). Answered at once (1 byte), the
-    # broker spent 0.85 ms of CPU per email sent by the whole pipeline (bench_pipeline, 20,000
-    # patients), most of it on fetches and commits of a few records each.
+    # broker spent most of its CPU on fetches and commits of a few records each (bench_pipeline,
+    # docs/perf.md).
     kafka_fetch_min_bytes: int = Field(default=256 * 1024, ge=1)
     kafka_fetch_max_wait_ms: int = Field(default=100, ge=0)
     # A background loop's owner renews its lease every third of this; a dead owner's loop is

@@ -16,8 +16,8 @@ nothing; of two compactors racing for a generation exactly one head is inserted,
 loser keeps its pending facts for the next round. Why heads apart from the blobs: on FerretDB
 1.24 every query on a collection of blobs ships each matching document whole from PostgreSQL
 (projections are applied afterwards, in Go), so asking the blob collections which generations
-exist cost a clinic's every blob, on every estimate: measured 200-350 ms for 64 heads among
-150 KB blobs against 3-5 ms in a collection of heads alone. The records themselves live in a
+exist cost a clinic's every blob, on every estimate, where a collection of heads alone costs
+little (the figures: docs/perf.md). The records themselves live in a
 collection per clinic and kind (`blobs_of`), since PostgreSQL unpacks every document of a
 collection to test a filter: one clinic's round must not cost every clinic's blobs.
 """
@@ -91,8 +91,7 @@ class Projection:
         """The clinic's own collection of `STATES` or `ROWS` records. Per clinic, because on
         FerretDB a query over blobs costs every blob of its collection (PostgreSQL unpacks each
         document to test the filter): in one collection for all clinics, each compaction round
-        and read of one clinic cost every clinic's shards (measured: 272,000 TOAST blocks read
-        for 160 inserted during a 20,000-patient send, beside 239 MB of other clinics)."""
+        and read of one clinic cost every clinic's shards (the figures: docs/perf.md)."""
         key = hashlib.sha256(clinic_id.encode()).hexdigest()[:20]
         return self._database[f"{kind}_{key}"]
 

@@ -1,10 +1,9 @@
 """audience-svc's collections. Every record is inserted once (append-only); the few updates are
 by the one writer of a record (a plan's owner marks it finished).
 
-The projection is log-structured because of what FerretDB 1.24 costs here, measured on this
-machine: reading 100,000 projected patient documents with one query per clinic took ~25 s
-(~4,000 documents/s, whatever the batch size), and updates cost ~3.5 ms each, while 64
-documents holding 100 KB binary blobs read in 0.13 s. So patients live in per-clinic shards,
+The projection is log-structured because of what FerretDB 1.24 costs (the figures:
+docs/perf.md): reading a clinic's patients as one document each is slow whatever the batch
+size, and so is every update, while a few documents holding large binary blobs read fast. So patients live in per-clinic shards,
 each a compressed blob of many patients, rewritten by one compactor (`projection`); inbound
 facts are appended as one compressed record per consumer batch.
 """

@@ -5,8 +5,8 @@ owner per fact: audience-svc already projects every patient from `patient.upsert
 `appointment.updated`, and builds each message's merge data from that projection
 (`audience_svc.domain.messages.patient_merge_data`). campaign-svc used to keep a second
 projection (`preview_patients`) with one upsert per event; on FerretDB each is a scanning
-read-modify-write, so it ran at ~86 events/s and fell 80 minutes behind a 100,000-patient
-import with a PostgreSQL core busy, for a read that happens a few times a day. Now the gateway
+read-modify-write, so it fell far behind a large import
+(the figures: docs/perf.md), for a read that happens a few times a day. Now the gateway
 asks audience-svc for the patient (`GET /patients/{patientId}/merge-data`, which answers the
 patient's NotFound) and hands the answer over as `patientMergeData` (services talk to each other
 only over Kafka, so campaign-svc does not call audience-svc itself). The preview therefore shows

@@ -24,7 +24,7 @@ class DispatchSettings(PatientLinkSettings):
     smtp_starttls: bool = False
     # SMTP connections kept open and shared by the email senders (each sends many messages).
     # 64 keep a local Mailpit busy: it spends less CPU per message over more connections
-    # (bench_dispatch, interleaved runs: 32 gave 1,260-1,350 emails/s, 64 and 96 1,450-1,600).
+    # (bench_dispatch, docs/perf.md).
     # A real provider may allow fewer: set it to the provider's limit.
     smtp_connections: int = Field(default=64, ge=1)
     smtp_timeout_seconds: float = Field(default=20.0, gt=0)
@@ -80,7 +80,6 @@ class DispatchSettings(PatientLinkSettings):
     # Messages claimed per round trip.
     claim_batch: int = Field(default=500, ge=1)
     # How long outcomes gather before one insert stores them (and one publish sends their
-    # events): each flush is two FerretDB commands, whatever its size. bench_dispatch: 10 ms
-    # gave ~1,050 emails/s, 30 ms ~1,220 (fewer commands: FerretDB 136 -> 100 µs, ours 570 ->
-    # 480 µs per email), 100 ms ~870 (senders wait on their outcomes).
+    # events): each flush is two FerretDB commands, whatever its size. Shorter is more
+    # commands per email, longer leaves senders waiting on their outcomes (docs/perf.md).
     outcome_linger_seconds: float = Field(default=0.03, ge=0)

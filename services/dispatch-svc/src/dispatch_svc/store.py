@@ -25,10 +25,9 @@ claim, no outcome), then its outcome. No record is ever updated.
 
 Records carry what nobody queries by as one JSON text field (`due` of a message, `outcomes`
 and `events` of a send batch), beside the few fields queries filter on. FerretDB turns every
-BSON field into PostgreSQL JSONB and back, and that is most of a record's cost: measured on
-this server, 20,000 `message.due`-sized documents cost FerretDB 114 µs of CPU each to insert
-and 184 µs to read back with their fields spread out, 30 µs and 55 µs as one text field; a
-send batch with its `message.sent` events as documents 99 µs per message, as text 12 µs.
+BSON field into PostgreSQL JSONB and back, and that is most of a record's cost: as one text
+field a message costs FerretDB about a quarter of the CPU to insert and read back, a send
+batch's events about an eighth (the figures: docs/perf.md).
 
 The sender publishes a send batch's events itself, right after storing it, and then marks it
 published; when it wins its lease it first publishes what a predecessor stored but did not
@@ -255,8 +254,8 @@ async def announce_batch(
 
 
 def launch_record(envelope: Envelope[CampaignLaunched]) -> dict[str, Any]:
-    """A campaign's snapshot as one text field: as documents, 1,000 snapshots cost FerretDB
-    468 ms of CPU to read back, as text 96 ms (measured here)."""
+    """A campaign's snapshot as one text field: as documents, snapshots cost FerretDB about
+    five times the CPU to read back (docs/perf.md)."""
     launch = envelope.data
     return {
         "_id": f"{launch.campaign_id}:launched:{launch.run_number}",
@@ -330,9 +329,9 @@ async def messages_of_batch(batch_id: str) -> list[dict[str, Any]]:
 
 
 async def messages_of_campaign(campaign_id: str) -> list[dict[str, Any]]:
-    # Whole records: FerretDB reads a whole document even for a projection (measured here,
-    # 10,000 messages: 560 ms of its CPU, 510 ms for their ids alone). A sender winning its
-    # lease pays this for every message ever stored: ~1 min per million (left as it is).
+    # Whole records: FerretDB reads a whole document even for a projection (asking for the
+    # ids alone saves little: docs/perf.md). A sender winning its lease pays this for every
+    # message ever stored (left as it is).
     records = await collection(QueuedMessage).find({"campaign_id": campaign_id}).to_list()
     return [message_of(record) for record in records]
 

@@ -61,8 +61,8 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> ASGI
             # all of them, ~1-2 s of CPU however few facts it folds), so under a heavy stream
             # fewer and larger rounds cost less. It rests as long as the round took (about half
             # a core at most); readers fold the unfolded pages meanwhile, so answers stay exact.
-            # Resting 3x as long measured -31 % ingest instead of -37 % but a 92 s catch-up
-            # instead of 27 s at 100,000 recipients: not worth it.
+            # Resting 3x as long spared little ingest and tripled the catch-up: not worth it
+            # (docs/perf.md).
             took = time.monotonic() - started
             await asyncio.sleep(max(settings.compact_interval_seconds, took))
 

@@ -3,8 +3,8 @@
 Both answer from the campaign's latest snapshot plus the pages not folded into it yet
 (`snapshots.Snapshots.view`). Stats: the snapshot's tally (a few hundred sums) with the
 unfolded patients' shares replaced, then `stats.figures`. Before snapshots, a stats query read
-and folded every fact: ~3.8 s at 100,000 recipients (1.7 s reading, 2 s folding); the bench
-prints the figures now. A recipients page walks the snapshot's shards in (shard, patient id)
+and folded every fact: seconds at 100,000 recipients (the figures: docs/perf.md).
+A recipients page walks the snapshot's shards in (shard, patient id)
 order from the cursor's patient, skipping shards whose status counts say no patient matches,
 and folds only the recipients it returns.
 """
@@ -45,7 +45,7 @@ async def stats_of_campaigns(
     """Many campaigns' figures (a campaigns page's counters) with a fixed number of queries:
     their unfolded pages, their heads and their launch terms, each read once for all of them.
     A campaign whose pages are all folded costs no more than its head; asked one by one, 50
-    campaigns cost 150 queries (81-92 ms for 50 with no data at all)."""
+    campaigns cost 150 queries (docs/perf.md)."""
     if not campaign_ids:
         return []
     views, launches = await asyncio.gather(

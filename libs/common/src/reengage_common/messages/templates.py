@@ -138,7 +138,7 @@ def _ago(context: Context, value: Any) -> str:
 
 
 # Dates are whole days, so a campaign's thousands of messages share a few dozen phrases; babel
-# takes ~20 µs to word one.
+# is slow to word each (docs/perf.md).
 @lru_cache(maxsize=4096)
 def _relative_time(delta: timedelta, locale: str) -> str:
     return format_timedelta(delta, add_direction=True, locale=locale)

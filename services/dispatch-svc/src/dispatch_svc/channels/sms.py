@@ -2,7 +2,8 @@
 
 The connections are split over several small httpx clients, taken in turn: httpcore 1.0.9's
 pool scans every connection, several times, for each request (encode/httpcore#1035, unmerged),
-so one pool of 64 connections cost ~2 ms of CPU per SMS; pools of 8 keep that scan short.
+so one pool of 64 connections cost several times the CPU per SMS (docs/perf.md); pools of 8
+keep that scan short.
 """
 
 import itertools

@@ -65,7 +65,7 @@ def send_slot(
 
 
 # The messages of one launch share their due instant, campaign and mostly their time zone: one
-# slot computed serves thousands (it was ~5% of the sender's CPU per email, bench_dispatch).
+# slot computed serves thousands (it was a visible share of the sender's CPU: docs/perf.md).
 @lru_cache(maxsize=4096)
 def _send_slot(
     due_at: datetime,

@@ -285,7 +285,7 @@ class Sender:
             self._read_every_campaign = True
         elif campaign_ids:
             # Only the campaigns with new events: rereading every campaign ever launched each
-            # tick cost FerretDB ~470 ms of CPU per 1,000 launches (measured here).
+            # tick cost FerretDB CPU in proportion to every launch (docs/perf.md).
             await self._refresh_campaigns(campaign_ids)
         for batch in announced:
             if batch["_id"] in self._read_batches:
@@ -495,8 +495,8 @@ class Sender:
         now = self.clock()
         for item in await self._claim(queue, sendable):
             # composed here, a claim round at a time, rather than by each slot in turn: one
-            # tight loop over the same template, snapshot and signer (bench_dispatch, 3
-            # interleaved pairs: 409 -> 396 µs of CPU per email)
+            # tight loop over the same template, snapshot and signer (less CPU per
+            # email: docs/perf.md)
             try:
                 outgoing = compose(
                     item.entry.doc,
