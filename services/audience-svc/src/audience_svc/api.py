@@ -150,12 +150,20 @@ async def estimate(request: Request, identity: Identity) -> Response:
     except ValidationError as exc:
         raise Invalid(field_errors(exc)) from exc
     cache: RecentAnswers = request.state.estimates
-    key = (identity.clinic_id, json.dumps(body, sort_keys=True))
+    key = estimate_key(identity.clinic_id, wanted)
     clinic_id, projection = identity.clinic_id, request.state.projection
     now = request.state.clock().timestamp()
     return JSONResponse(
         await cache.answer(key, lambda: _estimate(clinic_id, wanted, projection, now))
     )
+
+
+def estimate_key(clinic_id: str, wanted: EstimateRequest) -> tuple[str, str]:
+    """Equal questions share one recent answer however they were spelled: the gateway's REST
+    and GraphQL paths write a targeting's defaults differently, and keyed by the raw body the
+    first GraphQL estimate under a 100,000-patient send was computed cold (1.8 s) although the
+    same one had just been answered through REST."""
+    return clinic_id, wanted.model_dump_json()
 
 
 def _evaluate(audience: Audience, rows: Rows, now: float) -> Evaluation:
