@@ -161,9 +161,9 @@ class Sender:
             return False
         for document in documents:
             campaign_id = document["campaign_id"]
-            if campaign_id in self._loaded or campaign_id not in self.states:
+            if campaign_id in self._loaded:
                 queue = self.campaigns.setdefault(campaign_id, CampaignQueue(campaign_id))
-                queue.add([document], self.states.get(campaign_id))
+                queue.add([document], self.states[campaign_id])
             else:  # its campaign is being loaded: the load may have read before this insert
                 self._handed.setdefault(campaign_id, []).append(document)
         self._wake.set()
