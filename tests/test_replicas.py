@@ -19,7 +19,13 @@ from pymongo import AsyncMongoClient
 from reengage_common.auth import generate_signing_key, issue_token
 from reengage_common.events import parse
 from reengage_common.settings import Settings
-from reengage_testing import COMPLETE_CLINIC_PROFILE, ServiceProcess, eventually, read_topic
+from reengage_testing import (
+    COMPLETE_CLINIC_PROFILE,
+    ServiceProcess,
+    eventually,
+    read_topic,
+    running,
+)
 
 pytestmark = pytest.mark.infra
 
@@ -64,15 +70,11 @@ async def replicas(
         "OUTBOX_POLL_SECONDS": "0.1",
     }
     processes = [
-        ServiceProcess("campaign_svc", env, str(tmp_path / f"campaign-svc-{n}.log")).start()
+        ServiceProcess("campaign_svc", env, str(tmp_path / f"campaign-svc-{n}.log"))
         for n in range(2)
     ]
-    try:
-        await asyncio.gather(*(process.wait_ready() for process in processes))
+    async with running(processes):
         yield processes
-    finally:
-        for process in processes:
-            process.stop()
 
 
 async def launch_scheduled(replica: ServiceProcess, names: list[str], start: datetime) -> list[str]:

@@ -26,6 +26,7 @@ from reengage_testing import (
     FakeClock,
     ServiceProcess,
     eventually,
+    running,
     serving,
 )
 
@@ -66,15 +67,10 @@ async def replicas(prefixes, tmp_path: Path) -> AsyncIterator[list[ServiceProces
         "LOG_LEVEL": "WARNING",
     }
     processes = [
-        ServiceProcess("audience_svc", env, str(tmp_path / f"audience-{n}.log")).start()
-        for n in range(2)
+        ServiceProcess("audience_svc", env, str(tmp_path / f"audience-{n}.log")) for n in range(2)
     ]
-    try:
-        await asyncio.gather(*(process.wait_ready() for process in processes))
+    async with running(processes):
         yield processes
-    finally:
-        for process in processes:
-            process.stop()
 
 
 def patient_events() -> list[Envelope[Any]]:

@@ -27,7 +27,7 @@ import pytest
 
 from reengage_common.auth import generate_signing_key, issue_token
 from reengage_common.settings import Settings
-from reengage_testing import ServiceProcess
+from reengage_testing import ServiceProcess, running
 
 pytestmark = pytest.mark.infra
 
@@ -66,15 +66,8 @@ async def gateway_url(
     }
     urls = {name.replace("-", "_").upper() + "_URL": p.url for name, p in services.items()}
     gateway = ServiceProcess("gateway", {**env, **urls}, str(logs / "gateway.log"))
-    processes = [*services.values(), gateway]
-    try:
-        for process in processes:
-            process.start()
-        await asyncio.gather(*(process.wait_ready() for process in processes))
+    async with running([*services.values(), gateway]):
         yield gateway.url
-    finally:
-        for process in processes:
-            process.stop()
 
 
 def schemathesis(location: str, report: Path, *options: str) -> subprocess.CompletedProcess[str]:

@@ -168,3 +168,18 @@ class ServiceProcess:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+
+@asynccontextmanager
+async def running(processes: Sequence[ServiceProcess]) -> AsyncIterator[Sequence[ServiceProcess]]:
+    """Start the processes (those not started yet), wait until each is ready, stop them all
+    when the block ends."""
+    try:
+        for process in processes:
+            if process.process is None:
+                process.start()
+        await asyncio.gather(*(process.wait_ready() for process in processes))
+        yield processes
+    finally:
+        for process in processes:
+            process.stop()
