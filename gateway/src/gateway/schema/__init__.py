@@ -10,7 +10,9 @@ import strawberry
 from strawberry.extensions import SchemaExtension
 from strawberry.tools import merge_types
 
+from gateway.schema.audience.mutations import SavedAudienceMutations
 from gateway.schema.audience.queries import AudienceQueries
+from gateway.schema.audience.saved_queries import SavedAudienceQueries
 from gateway.schema.campaigns.mutations import CampaignMutations
 from gateway.schema.campaigns.queries import CampaignQueries
 from gateway.schema.clinic.mutations.update_clinic_profile import UpdateClinicProfileMutation
@@ -20,9 +22,19 @@ from gateway.schema.tracking.subscriptions import TrackingSubscriptions
 from gateway.schema.viewer import ViewerQueries
 
 Query = merge_types(
-    "Query", (ViewerQueries, CampaignQueries, TrackingQueries, AudienceQueries, ClinicQueries)
+    "Query",
+    (
+        ViewerQueries,
+        CampaignQueries,
+        TrackingQueries,
+        AudienceQueries,
+        SavedAudienceQueries,
+        ClinicQueries,
+    ),
 )
-Mutation = merge_types("Mutation", (CampaignMutations, UpdateClinicProfileMutation))
+Mutation = merge_types(
+    "Mutation", (CampaignMutations, UpdateClinicProfileMutation, SavedAudienceMutations)
+)
 Subscription = merge_types("Subscription", (TrackingSubscriptions,))
 
 

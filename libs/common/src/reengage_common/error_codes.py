@@ -47,6 +47,8 @@ class CampaignErrorCode(StrEnum):
     RENDERED_TOO_LARGE = "RENDERED_TOO_LARGE"
     # Launch: `clinic.emailFrom` on no verified domain, `clinic.smsFrom` not the clinic's number.
     SENDER_NOT_VERIFIED = "SENDER_NOT_VERIFIED"
+    # A `savedAudienceId` naming no saved audience of the clinic.
+    UNKNOWN_AUDIENCE = "UNKNOWN_AUDIENCE"
 
 
 class ProfileErrorCode(StrEnum):

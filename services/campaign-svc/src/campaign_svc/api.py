@@ -10,6 +10,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from campaign_svc.audiences.api import audience_routes
+from campaign_svc.audiences.handlers import AudienceChangedConcurrently, SavedAudienceNotFound
 from campaign_svc.clinic.handlers import ProfileNotFound, read_profile, replace_profile
 from campaign_svc.clinic.store import ProfileChangedConcurrently
 from campaign_svc.domain.lifecycle import Action, TransitionNotAllowed
@@ -45,11 +47,16 @@ def _commands(request: Request) -> CampaignCommands:
 
 # The failures a campaign-svc endpoint expects, and their answers.
 ERRORS: ErrorAnswers = {
-    (CampaignNotFound, ProfileNotFound): lambda exc: error_response(404, "NOT_FOUND", str(exc)),
-    TransitionNotAllowed: lambda exc: error_response(409, "NOT_ALLOWED", str(exc)),
-    (ChangedConcurrently, ProfileChangedConcurrently, LaunchUnderWay): lambda exc: error_response(
-        409, "CONFLICT", str(exc)
+    (CampaignNotFound, ProfileNotFound, SavedAudienceNotFound): lambda exc: error_response(
+        404, "NOT_FOUND", str(exc)
     ),
+    TransitionNotAllowed: lambda exc: error_response(409, "NOT_ALLOWED", str(exc)),
+    (
+        ChangedConcurrently,
+        ProfileChangedConcurrently,
+        LaunchUnderWay,
+        AudienceChangedConcurrently,
+    ): lambda exc: error_response(409, "CONFLICT", str(exc)),
     (InvalidCampaign, InvalidProfile): lambda exc: _invalid(exc.errors),
     BadCursor: lambda exc: _invalid([FieldError("after", str(exc), CampaignErrorCode.INVALID)]),
 }
@@ -206,4 +213,5 @@ routes = [
         )
         for action in (Action.LAUNCH, Action.PAUSE, Action.RESUME, Action.CANCEL)
     ),
+    *audience_routes(answering_errors),
 ]

@@ -3,6 +3,8 @@
 from starlette.applications import Starlette
 
 from campaign_svc import api
+from campaign_svc.audiences.handlers import SavedAudiences
+from campaign_svc.audiences.store import DOCUMENTS as AUDIENCE_DOCUMENTS
 from campaign_svc.clinic.store import ClinicProfileRevision
 from campaign_svc.config import CampaignSettings
 from campaign_svc.handlers import CampaignCommands
@@ -33,8 +35,12 @@ def create_app(settings: CampaignSettings | None = None, clock: Clock = utc_now)
             CampaignRevision,
             ClinicProfileRevision,
             LaunchGuard,
+            *AUDIENCE_DOCUMENTS,
         ],
         outbox_documents=[CampaignRevision],
         background={"scheduler": scheduler},
-        state=lambda runtime: {"commands": commands(runtime)},
+        state=lambda runtime: {
+            "commands": commands(runtime),
+            "saved_audiences": SavedAudiences(clock),
+        },
     )

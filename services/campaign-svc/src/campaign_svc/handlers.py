@@ -11,6 +11,7 @@ from typing import Any
 
 import structlog
 
+from campaign_svc.audiences.handlers import linked_to_audience, with_named_audience
 from campaign_svc.clinic.store import current_profile
 from campaign_svc.config import CampaignSettings
 from campaign_svc.domain.clinic_rules import with_clinic_time_zone
@@ -65,6 +66,7 @@ class CampaignCommands:
         identity.require(MANAGE_REMINDERS)
         now = self.clock()
         profile = await current_profile(identity.clinic_id)
+        body = await with_named_audience(identity.clinic_id, body)
         definition = parse_campaign_input(with_clinic_time_zone(body, profile))
         _raise_if_invalid(validate_campaign(definition, now=now))
         record = CampaignRecord(
@@ -83,7 +85,10 @@ class CampaignCommands:
         record = await find_campaign(identity, campaign_id)
         require_allowed(Action.EDIT, record.status)
         now = self.clock()
-        definition = apply_changes(record.definition, body)
+        changes = await with_named_audience(identity.clinic_id, body)
+        definition = await linked_to_audience(
+            identity.clinic_id, apply_changes(record.definition, changes)
+        )
         _raise_if_invalid(validate_campaign(definition, now=now))
         record.definition = definition
         record.updated_at = now
@@ -133,7 +138,9 @@ class CampaignCommands:
         Launches sharing an incentive code take turns (`one_launch_per_code`), so this read
         of the live campaigns cannot miss one launched meanwhile.
         """
-        record.definition = starting_now_if_unset(record.definition, now)
+        record.definition = starting_now_if_unset(
+            await linked_to_audience(record.clinic_id, record.definition), now
+        )
         others = [
             other.to_campaign()
             for other in await live_campaigns_of_clinic(record.clinic_id)

@@ -57,10 +57,18 @@ class IncentiveInput:
 @strawberry.input(description="A campaign's editable definition; update replaces all of it.")
 class CampaignInput:
     name: str
-    targeting: TargetingInput
     channels: list[Channel]
     message_templates: list[MessageTemplateInput]
     schedule: ScheduleInput
+    targeting: TargetingInput | None = strawberry.field(
+        default=UNSET,
+        description="Required unless savedAudienceId names the audience to take it from.",
+    )
+    saved_audience_id: strawberry.ID | None = strawberry.field(
+        default=UNSET,
+        description="A saved audience: the campaign takes its targeting (on every save and at "
+        "launch, replacing any targeting given); null to edit the targeting by hand.",
+    )
     description: str | None = UNSET
     variants: list[VariantInput] | None = UNSET
     holdout_percent: float | None = UNSET

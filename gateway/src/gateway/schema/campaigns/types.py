@@ -118,6 +118,9 @@ class Campaign:
     schedule: Schedule
     incentive: Incentive
     refresh_daily: bool
+    saved_audience_id: strawberry.ID | None = strawberry.field(
+        description="The saved audience the targeting comes from, if any."
+    )
     run_number: int
     created_by: str | None
     created_at: datetime | None
@@ -173,6 +176,7 @@ class Campaign:
             schedule=Schedule.from_wire(doc["schedule"]),
             incentive=Incentive.from_wire(doc.get("incentive")),
             refresh_daily=bool(doc.get("refreshDaily", False)),
+            saved_audience_id=doc.get("savedAudienceId"),
             run_number=doc.get("runNumber", 1),
             created_by=doc.get("createdBy"),
             created_at=to_datetime(doc.get("createdAt")),

@@ -90,6 +90,11 @@ class CampaignInput(Wire):
         default=False,
         description="While ACTIVE, enrol once a day the patients who newly cross the inactivity line",
     )
+    saved_audience_id: str | None = Field(
+        default=None,
+        description="A saved audience of the clinic: the campaign takes its targeting from it "
+        "(on every save and at launch); null to edit the targeting by hand",
+    )
 
 
 class Campaign(CampaignInput):

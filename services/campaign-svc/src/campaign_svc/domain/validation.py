@@ -33,7 +33,7 @@ def validate_campaign(campaign: CampaignInput, *, now: datetime) -> list[FieldEr
     """
     return [
         *_name_errors(campaign.name),
-        *_targeting_errors(campaign.targeting),
+        *targeting_errors(campaign.targeting),
         *_channel_errors(campaign.channels),
         *_variant_errors(campaign.variants),
         *_holdout_errors(campaign.holdout_percent),
@@ -72,7 +72,8 @@ def _name_errors(name: str) -> Iterator[FieldError]:
         )
 
 
-def _targeting_errors(targeting: Targeting) -> Iterator[FieldError]:
+def targeting_errors(targeting: Targeting) -> Iterator[FieldError]:
+    """A campaign's targeting rules, also a saved audience's (each field under `targeting.`)."""
     if targeting.inactive_days <= 0:
         yield FieldError("targeting.inactiveDays", "must be at least 1 day", Code.OUT_OF_RANGE)
     if targeting.exclude_contact_days <= 0:

@@ -1,0 +1,1 @@
+"""Saved audiences: targetings kept by name and reused by campaigns."""
