@@ -14,6 +14,7 @@ const DashboardPage = lazy(() => import("./pages/Dashboard"));
 const RecipientsPage = lazy(() => import("./pages/Recipients"));
 const SettingsPage = lazy(() => import("./pages/Settings"));
 const ImportPage = lazy(() => import("./pages/Import"));
+const AudiencesPage = lazy(() => import("./pages/Audiences"));
 
 const Me = graphql(`
   query Me {
@@ -91,6 +92,7 @@ function SignedIn({ token, signOut }: { token: string; signOut: (why?: string) =
             <Route path="/campaigns/:id/edit" element={<EditorPage />} />
             <Route path="/campaigns/:id" element={<DashboardPage />} />
             <Route path="/campaigns/:id/recipients" element={<RecipientsPage />} />
+            <Route path="/audiences" element={<AudiencesPage />} />
             <Route path="/settings" element={<SettingsPage />} />
             <Route path="/import" element={<ImportPage />} />
             <Route path="/sign-in" element={<Navigate to="/" replace />} />
@@ -115,6 +117,7 @@ function Layout({ session, children }: { session: Session; children: React.React
           <NavLink to="/" end>
             Campaigns
           </NavLink>
+          <NavLink to="/audiences">Audiences</NavLink>
           <NavLink to="/settings">Clinic settings</NavLink>
           {can.manage && <NavLink to="/import">Import patients</NavLink>}
         </nav>

@@ -5,6 +5,7 @@ export const CampaignFields = graphql(`
   fragment CampaignFields on Campaign {
     name
     description
+    savedAudienceId
     targeting {
       inactiveDays
       treatmentStages

@@ -7,6 +7,7 @@ export type StepForm = { channel: Channel; subject: string; body: string; delayD
 export type CampaignForm = {
   name: string;
   description: string;
+  savedAudienceId: string; // "": the targeting below, by hand
   inactiveDays: number;
   treatmentStages: string[]; // none: every stage
   includeNoShows: boolean;
@@ -45,6 +46,7 @@ export function newForm(timezone = "America/Chicago"): CampaignForm {
   return {
     name: "",
     description: "",
+    savedAudienceId: "",
     inactiveDays: 180,
     treatmentStages: [],
     includeNoShows: true,
@@ -93,6 +95,7 @@ export function toInput(form: CampaignForm): CampaignInput {
     name: form.name,
     description: form.description || null,
     targeting: targetingOf(form),
+    savedAudienceId: form.savedAudienceId || null,
     channels: form.channels,
     messageTemplates: form.steps.map((s) => {
       next[s.variant] = (next[s.variant] ?? 0) + 1;
@@ -125,6 +128,7 @@ export function toInput(form: CampaignForm): CampaignInput {
 type Saved = {
   name: string;
   description?: string | null;
+  savedAudienceId?: string | null;
   targeting: ReturnType<typeof targetingOf> & { treatmentStages: readonly string[] };
   channels: readonly Channel[];
   messageTemplates: readonly { channel: Channel; subject?: string | null; body: string; delayDays: number; variant: string; sequence: number }[];
@@ -138,6 +142,7 @@ export function fromCampaign(c: Saved): CampaignForm {
   return {
     name: c.name,
     description: c.description ?? "",
+    savedAudienceId: c.savedAudienceId ?? "",
     inactiveDays: c.targeting.inactiveDays,
     treatmentStages: [...c.targeting.treatmentStages],
     includeNoShows: c.targeting.includeNoShows,

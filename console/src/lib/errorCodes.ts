@@ -37,6 +37,7 @@ const WORDS: Record<FieldErrorCode, string> = {
   TEMPLATE_RENDER_FAILED: "The message could not be filled in with sample data.",
   TOO_LARGE: "This is too large.",
   TOO_LONG: "This is too long.",
+  UNKNOWN_AUDIENCE: "This saved audience no longer exists; choose another or set the targeting by hand.",
   UNKNOWN_TREATMENT_STAGE: "This treatment stage is not one your clinic uses.",
   UNREADABLE_FILE: "The file cannot be read; check its columns.",
   UNUSED_VARIANT: "This variant has no message; add a step for it or remove it.",

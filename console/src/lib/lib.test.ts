@@ -118,7 +118,7 @@ describe("the campaign form", () => {
     const back = fromCampaign({
       ...input,
       description: input.description,
-      targeting: { ...input.targeting, treatmentStages: input.targeting.treatmentStages ?? [] } as never,
+      targeting: { ...input.targeting!, treatmentStages: input.targeting!.treatmentStages ?? [] } as never,
       messageTemplates: input.messageTemplates.map((t) => ({ ...t, delayDays: t.delayDays ?? 0, variant: t.variant ?? "A" })),
       variants: input.variants!.map((v) => ({ name: v.name, weight: v.weight ?? 1 })),
       holdoutPercent: input.holdoutPercent ?? 0,
@@ -150,5 +150,23 @@ describe("treatment stages", () => {
     expect(orderedStages(["LEGACY_STAGE", "HYGIENE_RECALL"])).toEqual(["HYGIENE_RECALL", "LEGACY_STAGE"]);
     expect(stageLabel("HYGIENE_RECALL")).toBe("Hygiene recall");
     expect(stageLabel("LEGACY_STAGE")).toBe("legacy stage");
+  });
+});
+
+import { targetingSummary } from "./audiences";
+
+describe("saved audiences", () => {
+  it("say their targeting in words", () => {
+    const t = { inactiveDays: 180, treatmentStages: ["HYGIENE_RECALL"], includeNoShows: true, includeDropouts: false };
+    expect(targetingSummary(t)).toBe("Last visit 180+ days ago · Hygiene recall · no dropouts");
+    expect(targetingSummary({ ...t, treatmentStages: [], includeNoShows: false, includeDropouts: true })).toBe(
+      "Last visit 180+ days ago · every stage · no no-shows",
+    );
+  });
+
+  it("travel with a campaign's form and back", () => {
+    const input = toInput({ ...newForm(), name: "Recall", savedAudienceId: "aud-1" });
+    expect(input.savedAudienceId).toBe("aud-1");
+    expect(toInput(newForm()).savedAudienceId).toBeNull();
   });
 });

@@ -65,6 +65,15 @@ const Estimate = graphql(`
     }
   }
 `);
+const Audiences = graphql(`
+  query EditorAudiences {
+    savedAudiences {
+      id
+      name
+      targeting { inactiveDays treatmentStages includeNoShows includeDropouts excludeRecentContact excludeContactDays }
+    }
+  }
+`);
 const Create = graphql(`
   mutation CreateCampaign($input: CampaignInput!) {
     createCampaign(input: $input) {
@@ -138,6 +147,13 @@ function Editor({ id: loadedId, status, start }: { id?: string; status?: string;
   }, [errors]);
 
   const set = <K extends keyof CampaignForm>(key: K, value: CampaignForm[K]) => setForm((f) => ({ ...f, [key]: value }));
+  const [audiences] = useQuery({ query: Audiences, requestPolicy: "cache-and-network" });
+  const savedAudiences = audiences.data?.savedAudiences ?? [];
+  // choosing a saved audience shows its targeting (the server takes it from the audience)
+  const chooseAudience = (audienceId: string) => {
+    const chosen = savedAudiences.find((a) => a.id === audienceId);
+    setForm((f) => (chosen ? { ...f, ...chosen.targeting, treatmentStages: [...chosen.targeting.treatmentStages], savedAudienceId: chosen.id } : { ...f, savedAudienceId: "" }));
+  };
   const setStep = (index: number, change: Partial<StepForm>) =>
     setForm((f) => ({ ...f, steps: f.steps.map((s, i) => (i === index ? { ...s, ...change } : s)) }));
 
@@ -228,6 +244,22 @@ function Editor({ id: loadedId, status, start }: { id?: string; status?: string;
 
           <fieldset disabled={!editable}>
             <legend>Who it reaches</legend>
+            <Field label="Saved audience" error={fieldErrors("savedAudienceId")}>
+              <select value={form.savedAudienceId} onChange={(ev) => chooseAudience(ev.target.value)} aria-describedby="err-savedAudienceId">
+                <option value="">None: the targeting below</option>
+                {savedAudiences.map((a) => (
+                  <option key={a.id} value={a.id}>
+                    {a.name}
+                  </option>
+                ))}
+              </select>
+            </Field>
+            {form.savedAudienceId && (
+              <p className="hint" data-testid="audience-note">
+                The targeting comes from this saved audience, again when the campaign is saved and launched; edit it on the Audiences page.
+              </p>
+            )}
+            <fieldset className="plain" disabled={!!form.savedAudienceId}>
             <div className="grid2">
               <Field label="Last visit at least this many days ago" error={fieldErrors("inactiveDays")}>
                 <input
@@ -277,6 +309,7 @@ function Editor({ id: loadedId, status, start }: { id?: string; status?: string;
                 <input type="number" min={0} value={form.excludeContactDays} onChange={(ev) => set("excludeContactDays", ev.target.valueAsNumber)} />
               </Field>
             </div>
+            </fieldset>
             <div role="group" aria-label="Channels">
               <strong>Channels</strong>
               <div className="chips">
