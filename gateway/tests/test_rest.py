@@ -158,12 +158,16 @@ async def test_the_openapi_document_lists_every_path_and_method(settings, servic
     assert document["openapi"].startswith("3.1")
     listed = {(path, method) for path, methods in document["paths"].items() for method in methods}
     assert listed == served
-    assert len(served) == 18  # 14 campaign paths, estimate, patient import, clinic GET and PUT
+    # 14 campaign paths, estimate, patient import, clinic GET and PUT, 4 export files
+    assert len(served) == 22
     for path, method in served - {("/api/openapi.json", "get")}:
         responses = document["paths"][path][method]["responses"]
         assert any(status.startswith("2") for status in responses)
         assert {"401", "403"} <= set(responses)
         for answer in responses.values():
+            if "application/json" not in answer["content"]:  # a file: CSV or PDF
+                assert set(answer["content"]) <= {"text/csv; charset=utf-8", "application/pdf"}
+                continue
             reference = answer["content"]["application/json"]["schema"]["$ref"]
             assert (
                 reference.removeprefix("#/components/schemas/") in document["components"]["schemas"]

@@ -57,7 +57,8 @@ class RestRoute:
     operation: Callable[..., Awaitable[Any]]
     handler: Handler
     summary: str
-    response: type[BaseModel]
+    # None for a file (`media_type` not JSON): the handler answers its own Response.
+    response: type[BaseModel] | None
     success_status: int = 200
     request_body: type[BaseModel] | None = None
     # Query parameter -> its JSON schema in the document.
@@ -66,6 +67,10 @@ class RestRoute:
     errors: Mapping[int, str] = field(kw_only=True)
     # The group the document lists the route under (its resource).
     tag: str = field(kw_only=True)
+    # Query parameters the route cannot do without (the others are optional).
+    required_query: Collection[str] = field(default=(), kw_only=True)
+    # What a success answers: JSON (`response`), or a file such as text/csv.
+    media_type: str = field(default="application/json", kw_only=True)
 
     @property
     def operation_id(self) -> str:
@@ -84,6 +89,8 @@ def endpoint(route: RestRoute) -> Callable[[Request], Awaitable[Response]]:
             body = await route.handler(request, caller)
         except OperationError as error:
             return error_response_of(error)
+        if isinstance(body, Response):  # a file, streamed or whole
+            return body
         return JSONResponse(body, status_code=route.success_status)
 
     answer.__name__ = route.operation.__name__

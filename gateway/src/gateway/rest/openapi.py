@@ -20,12 +20,18 @@ TAGS = [
     {"name": "tracking", "description": "A campaign's figures and recipients (tracking-svc)"},
     {"name": "audience", "description": "Who a targeting reaches, and the patients it reads"},
     {"name": "clinic", "description": "Your clinic's profile: what messages say about it"},
+    {
+        "name": "exports",
+        "description": "Files: recipients, stats and summaries as CSV, stats as PDF",
+    },
     {"name": "meta", "description": "This document"},
 ]
 QUERY_DESCRIPTIONS = {
     "status": "Only campaigns (or recipients) with this status",
     "first": "Page size (at most 100)",
     "after": "The `pageInfo.endCursor` of the previous page",
+    "from": "The first day of the range (YYYY-MM-DD, UTC)",
+    "to": "The last day of the range, included (YYYY-MM-DD, UTC)",
 }
 
 
@@ -41,7 +47,11 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 def _links(route: RestRoute, routes: tuple[RestRoute, ...]) -> dict[str, Any]:
     """From an answer that creates a resource to every operation on one resource by its id, so a
     client (and stateful testing) can follow the created id."""
-    if route.success_status != 201 or "id" not in route.response.model_fields:
+    if (
+        route.response is None
+        or route.success_status != 201
+        or "id" not in route.response.model_fields
+    ):
         return {}
     return {
         target.operation_id: {
@@ -65,12 +75,16 @@ def _operation(route: RestRoute, routes: tuple[RestRoute, ...], refs: Refs) -> d
             {
                 "name": name,
                 "in": "query",
-                "required": False,
+                "required": name in route.required_query,
                 "schema": schema,
                 "description": QUERY_DESCRIPTIONS[name],
             }
         )
-    success = _json(refs[(route.response, "serialization")], "Success")
+    if route.response is None:
+        schema = {"type": "string"} | ({} if "csv" in route.media_type else {"format": "binary"})
+        success = {"description": "Success", "content": {route.media_type: {"schema": schema}}}
+    else:
+        success = _json(refs[(route.response, "serialization")], "Success")
     links = _links(route, routes)
     responses: dict[str, Any] = {
         str(route.success_status): success | ({"links": links} if links else {})
@@ -96,7 +110,7 @@ def _operation(route: RestRoute, routes: tuple[RestRoute, ...], refs: Refs) -> d
 
 def _schemas(routes: tuple[RestRoute, ...]) -> tuple[Refs, dict[str, Any]]:
     uses: set[tuple[type[BaseModel], JsonSchemaMode]] = {(ErrorBody, "serialization")}
-    uses |= {(route.response, "serialization") for route in routes}
+    uses |= {(route.response, "serialization") for route in routes if route.response}
     uses |= {(route.request_body, "validation") for route in routes if route.request_body}
     refs, schemas = models_json_schema(
         sorted(uses, key=lambda use: (use[0].__name__, use[1])), ref_template=REF

@@ -6,9 +6,10 @@ from gateway.rest.audience import ROUTES as AUDIENCE_ROUTES
 from gateway.rest.campaigns import ROUTES as CAMPAIGN_ROUTES
 from gateway.rest.clinic import ROUTES as CLINIC_ROUTES
 from gateway.rest.endpoints import PathApp, RestRoute
+from gateway.rest.exports import ROUTES as EXPORT_ROUTES
 from gateway.rest.openapi import openapi_route
 
-ROUTES = CAMPAIGN_ROUTES + AUDIENCE_ROUTES + CLINIC_ROUTES
+ROUTES = CAMPAIGN_ROUTES + AUDIENCE_ROUTES + CLINIC_ROUTES + EXPORT_ROUTES
 
 
 def rest_routes() -> list[Route]:

@@ -17,6 +17,7 @@ from gateway.schema.campaigns.mutations import CampaignMutations
 from gateway.schema.campaigns.queries import CampaignQueries
 from gateway.schema.clinic.mutations.update_clinic_profile import UpdateClinicProfileMutation
 from gateway.schema.clinic.queries import ClinicQueries
+from gateway.schema.exports.queries import ExportQueries
 from gateway.schema.tracking.queries import TrackingQueries
 from gateway.schema.tracking.subscriptions import TrackingSubscriptions
 from gateway.schema.viewer import ViewerQueries
@@ -30,6 +31,7 @@ Query = merge_types(
         AudienceQueries,
         SavedAudienceQueries,
         ClinicQueries,
+        ExportQueries,
     ),
 )
 Mutation = merge_types(
