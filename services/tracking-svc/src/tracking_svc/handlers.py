@@ -35,6 +35,7 @@ from tracking_svc.domain import facts as f
 from tracking_svc.domain.attribution import Contact, attribute
 from tracking_svc.domain.facts import Fact, iso
 from tracking_svc.domain.intake import facts_of, response_fact
+from tracking_svc.domain.replies import provider_message_key
 from tracking_svc.store import (
     clinic_has_contacts,
     contact_document,
@@ -107,7 +108,8 @@ def _contacts_of(envelope: Envelope[Any]) -> list[dict[str, Any]]:
             )
         ]
     if isinstance(event, MessageSent) and event.outcome is SendOutcome.SENT:
-        extra = {"pmid": event.provider_message_id} if event.provider_message_id else {}
+        pmid = event.provider_message_id
+        extra = {"pmid": provider_message_key(pmid)} if pmid else {}
         return [
             contact_document(
                 f"sent:{event.message_id}",
@@ -167,7 +169,11 @@ class TrackingHandlers:
 
     async def on_message_sent(self, envelopes: list[Envelope[Any]]) -> None:
         await self.on_facts(envelopes)
-        pmids = [e.data.provider_message_id for e in envelopes if e.data.provider_message_id]
+        pmids = [
+            provider_message_key(e.data.provider_message_id)
+            for e in envelopes
+            if e.data.provider_message_id
+        ]
         for callback in await unmatched_for(pmids):
             await self.delivery_reported(
                 callback["pmid"], callback["outcome"], datetime.fromisoformat(callback["at"])

@@ -23,6 +23,7 @@ from tracking_svc.domain.replies import (
     ReplyMeaning,
     is_permanent_sms_failure,
     meaning_of,
+    provider_message_key,
     reply_text,
     signature_matches,
     twiml,
@@ -167,7 +168,7 @@ async def email_events(request: Request) -> Response:
         }:
             outcome = "bounced"
         if outcome is not None:
-            await _report(request, event["messageId"].strip("<>"), outcome)
+            await _report(request, provider_message_key(event["messageId"]), outcome)
             applied += 1
     return JSONResponse({"received": len(events), "applied": applied})
 

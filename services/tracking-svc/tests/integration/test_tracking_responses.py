@@ -151,6 +151,37 @@ async def test_delivery_callbacks_and_email_events(tracking) -> None:
     assert stats["rates"]["delivery"] == pytest.approx(2 / 6)
 
 
+async def test_email_events_find_a_message_by_its_message_id_header(tracking) -> None:
+    # dispatch-svc reports an email's provider id as its Message-ID header, angle brackets
+    # included; an email provider's webhook names it with or without them. Before the fix both
+    # were kept unmatched forever: the store held "<id@host>", the webhook looked up "id@host".
+    campaign = new_campaign()
+    events = []
+    for patient in ("bracketed", "bare"):
+        due, sent = step(campaign, patient, channel=Channel.EMAIL)
+        sent = sent.model_copy(
+            update={"provider_message_id": f"<{sent.message_id}@clinic.example>"}
+        )
+        events += [due, sent]
+    await tracking.emit(launched(campaign), *events)
+    await tracking.until(campaign, lambda s: s["sent"] == 2)
+    header = {e.patient_id: e.provider_message_id for e in events if hasattr(e, "outcome")}
+
+    answer = await tracking.public.post(
+        "/webhooks/email/events",
+        json=[
+            {"messageId": header["bracketed"], "type": "bounce", "bounceType": "hard"},
+            {"messageId": header["bare"].strip("<>"), "type": "delivered"},
+        ],
+        headers={"X-Webhook-Secret": EMAIL_SECRET},
+    )
+
+    assert answer.status_code == 200
+    stats = await tracking.until(campaign, lambda s: s["bounced"] == 1 and s["delivered"] == 1)
+    assert (await tracking.recipient(campaign, "bracketed"))["status"] == "BOUNCED"
+    assert stats["delivered"] == 1
+
+
 async def test_unsubscribe_and_booking_links(tracking) -> None:
     campaign = new_campaign()
     due, sent = step(campaign, "p1", channel=Channel.EMAIL)

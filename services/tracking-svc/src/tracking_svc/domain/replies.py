@@ -97,3 +97,10 @@ def signature_matches(
         return False
     expected = twilio_signature(auth_token, url, params)
     return hmac.compare_digest(expected.encode(), given.encode())
+
+
+def provider_message_key(provider_message_id: str) -> str:
+    """One key for a provider's message id however it is written: an email's is its Message-ID
+    header, which dispatch reports as `<id@host>` and email providers' webhooks send with or
+    without the angle brackets (a Twilio SID has none)."""
+    return provider_message_id.strip().strip("<>")
