@@ -15,6 +15,7 @@ const RecipientsPage = lazy(() => import("./pages/Recipients"));
 const SettingsPage = lazy(() => import("./pages/Settings"));
 const ImportPage = lazy(() => import("./pages/Import"));
 const AudiencesPage = lazy(() => import("./pages/Audiences"));
+const ReportsPage = lazy(() => import("./pages/Reports"));
 
 const Me = graphql(`
   query Me {
@@ -93,6 +94,7 @@ function SignedIn({ token, signOut }: { token: string; signOut: (why?: string) =
             <Route path="/campaigns/:id" element={<DashboardPage />} />
             <Route path="/campaigns/:id/recipients" element={<RecipientsPage />} />
             <Route path="/audiences" element={<AudiencesPage />} />
+            <Route path="/reports" element={<ReportsPage />} />
             <Route path="/settings" element={<SettingsPage />} />
             <Route path="/import" element={<ImportPage />} />
             <Route path="/sign-in" element={<Navigate to="/" replace />} />
@@ -118,6 +120,7 @@ function Layout({ session, children }: { session: Session; children: React.React
             Campaigns
           </NavLink>
           <NavLink to="/audiences">Audiences</NavLink>
+          <NavLink to="/reports">Reports</NavLink>
           <NavLink to="/settings">Clinic settings</NavLink>
           {can.manage && <NavLink to="/import">Import patients</NavLink>}
         </nav>

@@ -170,3 +170,17 @@ describe("saved audiences", () => {
     expect(toInput(newForm()).savedAudienceId).toBeNull();
   });
 });
+
+import { fileNameOf } from "./download";
+import { defaultRange } from "./reports";
+
+describe("exports", () => {
+  it("save under the gateway's file name", () => {
+    expect(fileNameOf('attachment; filename="stats-c1.pdf"', "x.pdf")).toBe("stats-c1.pdf");
+    expect(fileNameOf(null, "x.pdf")).toBe("x.pdf");
+  });
+
+  it("start the reports at this month so far", () => {
+    expect(defaultRange(new Date("2026-11-26T16:00:00Z"))).toEqual({ from: "2026-11-01", to: "2026-11-26" });
+  });
+});

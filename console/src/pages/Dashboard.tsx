@@ -1,4 +1,5 @@
 import { Link, useParams } from "react-router-dom";
+import { StatsFiles } from "../components/StatsFiles";
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { useQuery, useSubscription } from "urql";
 import { UnavailableNotice } from "../components/Notice";
@@ -81,6 +82,7 @@ export default function DashboardPage() {
         <h1>{c ? c.name : "Campaign"}</h1>
         <nav aria-label="Campaign pages" className="toolbar">
           <Link to={`/campaigns/${id}/recipients`}>Recipients</Link>
+          <StatsFiles campaignId={id} />
           <Link to="/">Back to campaigns</Link>
         </nav>
       </div>

@@ -1,11 +1,11 @@
 import { useState } from "react";
 import { Link, useParams } from "react-router-dom";
-import { useClient, useQuery } from "urql";
+import { useQuery } from "urql";
 import { ErrorNotice, UnavailableNotice } from "../components/Notice";
 import { graphql } from "../gql";
-import type { RecipientsQuery } from "../gql/graphql";
-import { toCsv } from "../lib/csv";
+import { download } from "../lib/download";
 import { count, dateTime } from "../lib/format";
+import { useSession } from "../session";
 
 const PAGE = 50;
 const STATUSES = ["PENDING", "CONTACTED", "RESPONDED", "REBOOKED", "UNSUBSCRIBED", "BOUNCED"];
@@ -41,7 +41,8 @@ const Recipients = graphql(`
 
 export default function RecipientsPage() {
   const { id = "" } = useParams();
-  const client = useClient();
+  const { token } = useSession();
+  const [exportError, setExportError] = useState<string | null>(null);
   const [status, setStatus] = useState("");
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const [exporting, setExporting] = useState(false);
@@ -51,30 +52,12 @@ export default function RecipientsPage() {
   });
   const answer = result.data?.campaignRecipients;
 
+  // the gateway streams every recipient (any number) as CSV, a page of tracking-svc at a time
   async function exportCsv() {
     setExporting(true);
-    const rows: unknown[][] = [];
-    let after: string | null = null;
-    for (let page = 0; page < 200; page++) {
-      const next: { data?: RecipientsQuery } = await client
-        .query(Recipients, { id, status: status || null, first: 100, after }, { requestPolicy: "network-only" })
-        .toPromise();
-      const part: RecipientsQuery["campaignRecipients"] | undefined = next.data?.campaignRecipients;
-      if (part?.__typename !== "RecipientConnection") break;
-      for (const { node: r } of part.edges)
-        rows.push([r.patientId, r.name, r.status, r.response, r.variant, r.channel, r.lastContactedAt, r.contactAttempts, r.respondedAt, r.rebookedAppointmentId, r.replies.map((x: { text: string }) => x.text).join(" | ")]);
-      if (!part.pageInfo.hasNextPage || !part.pageInfo.endCursor) break;
-      after = part.pageInfo.endCursor;
-    }
-    const csv = toCsv(
-      ["patientId", "name", "status", "response", "variant", "channel", "lastContactedAt", "contactAttempts", "respondedAt", "rebookedAppointmentId", "replies"],
-      rows,
-    );
-    const link = document.createElement("a");
-    link.href = URL.createObjectURL(new Blob([csv], { type: "text/csv" }));
-    link.download = `recipients-${id}${status ? `-${status.toLowerCase()}` : ""}.csv`;
-    link.click();
-    URL.revokeObjectURL(link.href);
+    const query = status ? `?status=${encodeURIComponent(status)}` : "";
+    const path = `/api/booking/campaigns/${encodeURIComponent(id)}/recipients.csv${query}`;
+    setExportError(await download(path, token, `recipients-${id}.csv`));
     setExporting(false);
   }
 
@@ -110,6 +93,7 @@ export default function RecipientsPage() {
           {exporting ? "Exporting…" : "Export CSV"}
         </button>
       </div>
+      {exportError && <ErrorNotice>The export failed: {exportError}</ErrorNotice>}
       {result.error && <ErrorNotice>Recipients could not be loaded: {result.error.message}</ErrorNotice>}
       {answer?.__typename === "NotAvailable" && <UnavailableNotice outage={answer} />}
       {answer?.__typename === "NotFound" && <p>No such campaign in your clinic.</p>}
