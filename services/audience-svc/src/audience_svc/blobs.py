@@ -1,15 +1,16 @@
 """Compressed JSON in a BSON binary field: how the projection stores many patients in one record."""
 
-import json
 import zlib
 from typing import Any
 
 from bson import Binary
 
+from reengage_common import codec
+
 
 def pack(value: Any) -> Binary:
-    return Binary(zlib.compress(json.dumps(value, separators=(",", ":")).encode(), 1))
+    return Binary(zlib.compress(codec.encode(value), 1))
 
 
 def unpack(blob: bytes) -> Any:
-    return json.loads(zlib.decompress(blob))
+    return codec.decode(zlib.decompress(blob))

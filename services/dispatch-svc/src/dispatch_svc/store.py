@@ -35,7 +35,6 @@ mark. (The shared relay would look for pending records by re-reading `send_batch
 flush: a scan of the largest collection, on PostgreSQL, per batch of ~60 messages.)
 """
 
-import json
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
@@ -44,6 +43,7 @@ from typing import Any, NamedTuple
 from beanie import Document
 from pymongo import ASCENDING, IndexModel
 
+from reengage_common import codec
 from reengage_common.events import CampaignLaunched, Envelope
 from reengage_common.storage import Collection, insert_new
 
@@ -133,7 +133,7 @@ def message_record(message: Mapping[str, Any]) -> dict[str, Any]:
 def message_of(record: Mapping[str, Any]) -> dict[str, Any]:
     """The message document a stored record holds."""
     message = {key: record[key] for key in _MESSAGE_KEYS}
-    message.update(json.loads(record["due"]))
+    message.update(codec.decode(record["due"]))
     message["due_at"] = datetime.fromisoformat(message["due_at"])
     return message
 
@@ -159,7 +159,7 @@ def claim_record(
 
 def claim_of(record: Mapping[str, Any]) -> dict[str, Any]:
     message_id, _, attempt = record["_id"].rpartition(":")
-    claim = json.loads(record["claim"])
+    claim = codec.decode(record["claim"])
     return {
         "message_id": message_id,
         "attempt": int(attempt),
@@ -205,13 +205,13 @@ def send_batch_record(batch: Mapping[str, Any]) -> dict[str, Any]:
 def send_batch_of(record: Mapping[str, Any]) -> dict[str, Any]:
     return {
         **record,
-        "outcomes": json.loads(record["outcomes"]),
-        "events": [EncodedEvent.of(event) for event in json.loads(record["events"])],
+        "outcomes": codec.decode(record["outcomes"]),
+        "events": [EncodedEvent.of(event) for event in codec.decode(record["events"])],
     }
 
 
 def _text(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"))
+    return codec.encode_text(value)
 
 
 # --- the consumer side (the one writer of each key) ---------------------------------------------
@@ -341,7 +341,7 @@ async def outcomes_of_campaign(campaign_id: str) -> list[dict[str, Any]]:
     batches = (
         await collection(SendBatch).find({"campaign_id": campaign_id}, {"outcomes": 1}).to_list()
     )
-    return [outcome for batch in batches for outcome in json.loads(batch["outcomes"])]
+    return [outcome for batch in batches for outcome in codec.decode(batch["outcomes"])]
 
 
 async def unpublished_batches(campaign_id: str) -> list[dict[str, Any]]:

@@ -21,7 +21,6 @@ once per generation that changed it.
 """
 
 import asyncio
-import json
 import uuid
 import zlib
 from collections import OrderedDict
@@ -32,6 +31,7 @@ from typing import Any, TypeVar
 import structlog
 from bson import Binary
 
+from reengage_common import codec
 from reengage_common.cpu import call_without_gc
 from reengage_common.leases import Lease
 from reengage_common.storage import claim, insert_new
@@ -88,7 +88,7 @@ class View:
 
 
 def _head_of(document: dict[str, Any]) -> Head:
-    body = json.loads(document["r"])
+    body = codec.decode(document["r"])
     shards = {int(k): (v[0], v[1]) for k, v in body["shards"].items()}
     return Head(document["_id"], document["gen"], State.decode(body), shards)
 
@@ -279,7 +279,7 @@ class Snapshots:
             "campaign_id": campaign_id,
             "clinic_id": clinic_id,
             "gen": gen,
-            "r": json.dumps(body, separators=(",", ":")),
+            "r": codec.encode_text(body),
         }
         won = (lease is None or lease.held()) and await claim(self._heads_collection(), document)
         if not won:
@@ -312,8 +312,8 @@ class Snapshots:
         old = [d for d in heads if d["gen"] < gen - 1]
         if not old:
             return
-        kept = {record for d in keep for record, _ in json.loads(d["r"])["shards"].values()}
-        gone = {record for d in old for record, _ in json.loads(d["r"])["shards"].values()}
+        kept = {record for d in keep for record, _ in codec.decode(d["r"])["shards"].values()}
+        gone = {record for d in old for record, _ in codec.decode(d["r"])["shards"].values()}
         stale_shards = sorted(gone - kept)
         if stale_shards:
             await self._shards_collection().delete_many({**query, "_id": {"$in": stale_shards}})

@@ -12,7 +12,6 @@
 """
 
 import hashlib
-import json
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -20,6 +19,7 @@ from typing import Any
 from beanie import Document
 from pymongo import ASCENDING, IndexModel
 
+from reengage_common import codec
 from reengage_common.events import CampaignLaunched, ClinicProfile
 from reengage_common.storage import Collection, insert_new
 from tracking_svc.domain.facts import CAMPAIGN_LEVEL, Fact, bucket_of
@@ -219,7 +219,7 @@ _SELECTED = ("clinic_id", "patient_id", "phone", "pmid")
 
 def contact_document(key: str, **fields: Any) -> dict[str, Any]:
     indexed = {name: fields.pop(name) for name in _SELECTED if name in fields}
-    return {"_id": key, **indexed, "r": json.dumps(fields, separators=(",", ":"), default=str)}
+    return {"_id": key, **indexed, "r": codec.encode_text_lenient(fields)}
 
 
 async def store_contacts(documents: list[dict[str, Any]]) -> None:
@@ -228,7 +228,7 @@ async def store_contacts(documents: list[dict[str, Any]]) -> None:
 
 
 def _contact(document: dict[str, Any]) -> dict[str, Any]:
-    rest = json.loads(document["r"])
+    rest = codec.decode(document["r"])
     return {"_id": document["_id"], **{k: document.get(k) for k in _SELECTED}, **rest}
 
 
@@ -271,7 +271,7 @@ async def store_launches(launches: list[tuple[str, CampaignLaunched]]) -> None:
             "campaign_id": event.campaign_id,
             "clinic_id": clinic_id,
             "run_number": event.run_number,
-            "r": json.dumps(
+            "r": codec.encode_text(
                 {
                     "incentiveCode": event.incentive.incentive_code
                     if event.incentive.has_incentive
@@ -299,7 +299,7 @@ async def launched(clinic_id: str, campaign_id: str) -> dict[str, Any] | None:
     )
     if not found:
         return None
-    return json.loads(max(found, key=lambda document: document["run_number"])["r"])
+    return codec.decode(max(found, key=lambda document: document["run_number"])["r"])
 
 
 async def launches_of(clinic_id: str, campaign_ids: list[str]) -> dict[str, dict[str, Any]]:
@@ -313,7 +313,7 @@ async def launches_of(clinic_id: str, campaign_ids: list[str]) -> dict[str, dict
         known = latest.get(document["campaign_id"])
         if known is None or document["run_number"] > known["run_number"]:
             latest[document["campaign_id"]] = document
-    return {campaign_id: json.loads(d["r"]) for campaign_id, d in latest.items()}
+    return {campaign_id: codec.decode(d["r"]) for campaign_id, d in latest.items()}
 
 
 async def sms_senders(campaigns: set[tuple[str, str]]) -> dict[tuple[str, str], set[str]]:
@@ -327,7 +327,7 @@ async def sms_senders(campaigns: set[tuple[str, str]]) -> dict[tuple[str, str], 
     for clinic_id, campaign_ids in by_clinic.items():
         found = _collection(LaunchedCampaign).find(of_campaigns(clinic_id, campaign_ids))
         async for document in found:
-            profile = clinic_of(json.loads(document["r"]))
+            profile = clinic_of(codec.decode(document["r"]))
             if profile is not None and profile.sms_from:
                 senders[(clinic_id, document["campaign_id"])].add(profile.sms_from)
     return senders
@@ -354,7 +354,7 @@ def clinic_of(launch: dict[str, Any] | None) -> ClinicProfile | None:
 async def keep_unmatched(pmid: str, key: str, callback: dict[str, Any]) -> None:
     await insert_new(
         _collection(UnmatchedCallback),
-        [{"_id": f"{pmid}:{key}", "pmid": pmid, "r": json.dumps(callback)}],
+        [{"_id": f"{pmid}:{key}", "pmid": pmid, "r": codec.encode_text(callback)}],
     )
 
 
@@ -365,4 +365,4 @@ async def unmatched_for(pmids: list[str]) -> list[dict[str, Any]]:
     # Matched here, not by an `$in` that FerretDB evaluates per record and value.
     wanted = set(pmids)
     found = await _collection(UnmatchedCallback).find({}).to_list()
-    return [{"pmid": d["pmid"], **json.loads(d["r"])} for d in found if d["pmid"] in wanted]
+    return [{"pmid": d["pmid"], **codec.decode(d["r"])} for d in found if d["pmid"] in wanted]

@@ -3,7 +3,7 @@ figures, so a stats query reads a few kB instead of folding every fact.
 
 - A **shard** holds the patients whose `shard_of` is its number: one entry per patient,
   `"<status>\\t<fact>\\t<fact>..."` (the patient's unique fact strings, sorted; a fact string
-  never holds a raw tab, `json.dumps` escapes it). The status is what the listing filters on
+  never holds a raw tab, JSON escapes it). The status is what the listing filters on
   (empty when the facts make no recipient, e.g. only a cancellation).
 - The **tally** is `stats.add_recipient` summed over every recipient (`stats.figures` makes the
   answer from it); **campaign facts** are the audience evaluations (facts about no patient).
@@ -19,12 +19,12 @@ records a cancellation for the patient whose booking it cancels, so both give th
 """
 
 import hashlib
-import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from reengage_common import codec
 from tracking_svc.domain import facts as f
 from tracking_svc.domain.facts import BUCKETS, unique
 from tracking_svc.domain.recipients import Recipient, fold
@@ -76,7 +76,7 @@ class Shard:
 
     def encode(self) -> bytes:
         return "\n".join(
-            json.dumps(pid) + "\t" + self.entries[pid] for pid in self.order()
+            codec.encode_text(pid) + "\t" + self.entries[pid] for pid in self.order()
         ).encode()
 
     @staticmethod
@@ -85,7 +85,7 @@ class Shard:
         order: list[str] = []
         for line in text.decode().split("\n") if text else ():
             quoted, entry = line.split("\t", 1)
-            pid = json.loads(quoted)
+            pid = codec.decode(quoted)
             entries[pid] = entry
             order.append(pid)
         return Shard(entries, order)
@@ -136,7 +136,7 @@ def split_new(raw: Iterable[str]) -> NewFacts:
     campaign: list[str] = []
     by_patient: dict[str, list[str]] = {}
     for item in set(raw):
-        document = json.loads(item)
+        document = codec.decode(item)
         if document["k"] == f.EVALUATED or not document["p"]:
             campaign.append(item)
         else:
