@@ -21,6 +21,7 @@ from gateway.schema.exports.queries import ExportQueries
 from gateway.schema.tracking.queries import TrackingQueries
 from gateway.schema.tracking.subscriptions import TrackingSubscriptions
 from gateway.schema.viewer import ViewerQueries
+from gateway.schema.webhooks.resolvers import WebhookMutations, WebhookQueries
 
 Query = merge_types(
     "Query",
@@ -32,10 +33,12 @@ Query = merge_types(
         SavedAudienceQueries,
         ClinicQueries,
         ExportQueries,
+        WebhookQueries,
     ),
 )
 Mutation = merge_types(
-    "Mutation", (CampaignMutations, UpdateClinicProfileMutation, SavedAudienceMutations)
+    "Mutation",
+    (CampaignMutations, UpdateClinicProfileMutation, SavedAudienceMutations, WebhookMutations),
 )
 Subscription = merge_types("Subscription", (TrackingSubscriptions,))
 

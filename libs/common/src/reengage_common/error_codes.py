@@ -88,6 +88,18 @@ class TrackingErrorCode(StrEnum):
     BAD_CURSOR = "BAD_CURSOR"
 
 
+class WebhookErrorCode(StrEnum):
+    """dispatch-svc's for an outbound webhook endpoint (its URL, events, description)."""
+
+    REQUIRED = "REQUIRED"
+    INVALID = "INVALID"
+    INVALID_TYPE = "INVALID_TYPE"
+    TOO_LONG = "TOO_LONG"
+    DUPLICATE = "DUPLICATE"
+    NOT_HTTPS = "NOT_HTTPS"
+    OUT_OF_RANGE = "OUT_OF_RANGE"
+
+
 class RequestErrorCode(StrEnum):
     REQUIRED = "REQUIRED"
     INVALID = "INVALID"
@@ -112,6 +124,7 @@ FieldErrorCode = StrEnum(  # type: ignore[misc]
                     ProfileErrorCode,
                     AudienceErrorCode,
                     TrackingErrorCode,
+                    WebhookErrorCode,
                     RequestErrorCode,
                 )
                 for c in kind

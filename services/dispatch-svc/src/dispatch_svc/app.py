@@ -9,8 +9,10 @@ group serves all topics, and a replica that takes the lease over knows every cam
 without replaying the campaign topics.
 """
 
+import ssl
 from collections.abc import Callable
 
+import httpx
 from starlette.applications import Starlette
 
 from dispatch_svc import api
@@ -19,6 +21,10 @@ from dispatch_svc.config import DispatchSettings
 from dispatch_svc.handlers import make_handlers
 from dispatch_svc.sender.loop import Sender
 from dispatch_svc.store import DOCUMENTS
+from dispatch_svc.webhooks import api as webhook_api
+from dispatch_svc.webhooks.deliverer import Deliverer
+from dispatch_svc.webhooks.handlers import WebhookEndpoints, with_webhook_deliveries
+from dispatch_svc.webhooks.store import DOCUMENTS as WEBHOOK_DOCUMENTS
 from reengage_common.clock import Clock, utc_now
 from reengage_common.events import Channel
 from reengage_common.leases import Lease
@@ -54,15 +60,33 @@ def create_app(
 
     def handlers(runtime: Runtime):
         sender = sender_of(runtime)
-        return make_handlers(sender.nudge, sender.responses_changed, clock, sender.hand_over)
+        made = make_handlers(sender.nudge, sender.responses_changed, clock, sender.hand_over)
+        return with_webhook_deliveries(made, clock)
 
+    deliverer = Deliverer(lambda: webhook_client(settings), clock, settings.webhook_tick_seconds)
+
+    async def webhook_loop(runtime: Runtime, lease: Lease) -> None:
+        await deliverer.run(lease)
+
+    endpoints = WebhookEndpoints(clock, settings.webhook_allow_private_hosts, deliverer.wake)
     app = build_service_app(
         settings,
-        routes=api.routes,
-        documents=DOCUMENTS,
+        routes=[*api.routes, *webhook_api.routes],
+        documents=[*DOCUMENTS, *WEBHOOK_DOCUMENTS],
         handlers=handlers,
-        background={"sender": sender_loop},
-        state=lambda runtime: {"sender": sender_of(runtime)},
+        background={"sender": sender_loop, "webhook-deliverer": webhook_loop},
+        state=lambda runtime: {"sender": sender_of(runtime), "webhook_endpoints": endpoints},
     )
     app.state.senders = senders  # for tests in-process: the sender of the running lifespan
     return app
+
+
+def webhook_client(settings: DispatchSettings) -> httpx.AsyncClient:
+    """Redirects are not followed (a moved endpoint is updated by the clinic, and a redirect
+    could point inside our network); the system CAs plus WEBHOOK_CA_FILE are trusted."""
+    trusted = ssl.create_default_context()
+    if settings.webhook_ca_file is not None:
+        trusted.load_verify_locations(cafile=str(settings.webhook_ca_file))
+    return httpx.AsyncClient(
+        timeout=settings.webhook_timeout_seconds, follow_redirects=False, verify=trusted
+    )

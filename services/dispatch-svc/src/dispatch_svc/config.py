@@ -83,3 +83,14 @@ class DispatchSettings(PatientLinkSettings):
     # events): each flush is two FerretDB commands, whatever its size. Shorter is more
     # commands per email, longer leaves senders waiting on their outcomes (docs/perf.md).
     outcome_linger_seconds: float = Field(default=0.03, ge=0)
+
+    # --- outbound webhooks (a clinic's endpoints for responses, rebookings, unsubscribes) ------
+    # One delivery's deadline; how often the deliverer looks for due deliveries.
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    webhook_tick_seconds: float = Field(default=1.0, gt=0)
+    # A PEM file of extra certificate authorities to trust for endpoints (a clinic's private
+    # CA; the tests' local receiver); the system's CAs are trusted always.
+    webhook_ca_file: Path | None = None
+    # Accept endpoints on localhost and private addresses (development and tests only: in
+    # production an endpoint must be a public https address).
+    webhook_allow_private_hosts: bool = False

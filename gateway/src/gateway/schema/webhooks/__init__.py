@@ -1,0 +1,1 @@
+"""Outbound webhooks: a clinic's endpoints for chosen events and their deliveries."""

@@ -1,0 +1,1 @@
+"""Outbound webhooks: endpoints a clinic registers, and the signed deliveries they receive."""
