@@ -204,3 +204,34 @@ async def test_a_batch_handler_stores_each_partitions_share_in_bulk_and_a_poison
     assert sorted(doc.event_id for doc in stored) == sorted(e.id for e in sent)
     assert [parse(r.value).data.patient_id for r in dead] == ["p-poison"]
     assert max(batch_sizes) > 1, "events were handed over in batches"
+
+
+async def test_a_consumer_tells_its_service_each_time_it_is_given_partitions(bus) -> None:
+    """What a service caches about the keys it alone writes is forgotten on a new assignment
+    (dispatch's known consent changes): the first join, and the rebalance a second member of
+    the group causes, each call `on_assigned`."""
+    settings, publisher = bus
+    assignments: list[str] = []
+
+    async def ignore(_: Envelope[PatientUpserted]) -> None:
+        return None
+
+    def member(name: str) -> EventConsumer:
+        def assigned() -> None:
+            assignments.append(name)
+
+        return EventConsumer(settings, {PatientUpserted: ignore}, publisher, on_assigned=assigned)
+
+    async def first_joined() -> bool:
+        return assignments == ["first"]
+
+    async def both_rebalanced() -> bool:
+        return assignments.count("first") >= 2 and "second" in assignments
+
+    first = asyncio.create_task(member("first").run())
+    await eventually(first_joined)
+    second = asyncio.create_task(member("second").run())
+    await eventually(both_rebalanced, within=60)
+    for task in (first, second):
+        task.cancel()
+    await asyncio.gather(first, second, return_exceptions=True)

@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka import (
+    AIOKafkaConsumer,
+    AIOKafkaProducer,
+    ConsumerRebalanceListener,
+    ConsumerRecord,
+    TopicPartition,
+)
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import CommitFailedError, KafkaError, TopicAlreadyExistsError
 from tenacity import AsyncRetrying, RetryError, stop_after_attempt, wait_exponential
@@ -176,6 +182,21 @@ class _Parsed:
     trace_id: str | None
 
 
+class _Assignments(ConsumerRebalanceListener):
+    """Tells the service when this member was given partitions: what a process cached about
+    the keys it alone writes may have been written by the previous owner of a new partition."""
+
+    def __init__(self, on_assigned: Callable[[], None] | None) -> None:
+        self._on_assigned = on_assigned
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        return None
+
+    async def on_partitions_assigned(self, assigned: Any) -> None:
+        if self._on_assigned is not None:
+            self._on_assigned()
+
+
 class EventConsumer:
     """One consumer group member: hands each topic-partition's batch to the matching handler.
 
@@ -195,6 +216,7 @@ class EventConsumer:
         max_attempts: int = 5,
         retry_wait_max: float = 5.0,
         group_id: str | None = None,
+        on_assigned: Callable[[], None] | None = None,
     ) -> None:
         self._settings = settings
         self._handlers = {model.topic: as_batch_handler(h) for model, h in handlers.items()}
@@ -203,12 +225,12 @@ class EventConsumer:
         self._retry_wait_max = retry_wait_max
         self._group_id = group_id or settings.group_id()
         self._consumer: AIOKafkaConsumer | None = None
+        self._on_assigned = on_assigned
         self.ready = asyncio.Event()
 
     async def run(self) -> None:
         topics = [self._settings.topic(name) for name in self._handlers]
         self._consumer = AIOKafkaConsumer(
-            *topics,
             bootstrap_servers=self._settings.kafka_bootstrap_servers,
             group_id=self._group_id,
             client_id=self._settings.service,
@@ -219,6 +241,7 @@ class EventConsumer:
             fetch_min_bytes=self._settings.kafka_fetch_min_bytes,
             fetch_max_wait_ms=self._settings.kafka_fetch_max_wait_ms,
         )
+        self._consumer.subscribe(topics, listener=_Assignments(self._on_assigned))
         await self._consumer.start()
         log.info("consumer.started", group=self._group_id, topics=topics)
         try:

@@ -62,6 +62,12 @@ class Runtime:
     relay: OutboxRelay
     leases: Leases
     consumers: list[EventConsumer] = field(default_factory=list)
+    # Called when this process's consumer is given partitions (see `bus._Assignments`).
+    on_partitions_assigned: list[Callable[[], None]] = field(default_factory=list)
+
+    def partitions_assigned(self) -> None:
+        for forget in self.on_partitions_assigned:
+            forget()
 
     async def check_kafka(self) -> None:
         await self.producer.client.fetch_all_metadata()
@@ -139,7 +145,9 @@ def build_service_app(
         loops: dict[str, Callable[[], Awaitable[None]]] = {}
         works = settings.service_role in ("all", "worker")
         if handlers is not None and works:
-            consumer = EventConsumer(settings, handlers(runtime), publisher)
+            consumer = EventConsumer(
+                settings, handlers(runtime), publisher, on_assigned=runtime.partitions_assigned
+            )
             runtime.consumers.append(consumer)
             loops["consumer"] = consumer.run
         singletons: dict[str, BackgroundLoop] = dict(background or {}) if works else {}

@@ -15,7 +15,7 @@ from collections.abc import Callable
 import httpx
 from starlette.applications import Starlette
 
-from dispatch_svc import api
+from dispatch_svc import api, consent_store
 from dispatch_svc.channels import ChannelSender, channels_from
 from dispatch_svc.config import DispatchSettings
 from dispatch_svc.handlers import make_handlers
@@ -60,7 +60,11 @@ def create_app(
 
     def handlers(runtime: Runtime):
         sender = sender_of(runtime)
-        made = make_handlers(sender.nudge, sender.responses_changed, clock, sender.hand_over)
+        with_changes = consent_store.PatientsWithChanges()
+        runtime.on_partitions_assigned.append(with_changes.forget)
+        made = make_handlers(
+            sender.nudge, sender.responses_changed, clock, sender.hand_over, with_changes
+        )
         return with_webhook_deliveries(made, clock)
 
     deliverer = Deliverer(lambda: webhook_client(settings), clock, settings.webhook_tick_seconds)

@@ -55,11 +55,14 @@ def make_handlers(
     responses_changed: Nudge = lambda: None,
     clock: Callable[[], datetime] | None = None,
     hand_over: HandOver = lambda _: False,
+    with_changes: consent_store.PatientsWithChanges | None = None,
 ) -> dict[type[Event], BatchHandler]:
     """The consumer's handlers; `nudge` wakes this process's sender, `responses_changed`
     drops its cached responses and consents, `hand_over` gives stored messages to it when it
-    is sending."""
+    is sending; `with_changes` is what the consumer knows of stored consent changes (its
+    `forget` belongs on the consumer's partition assignments)."""
     now = clock or (lambda: datetime.now(UTC))
+    known_changes = with_changes or consent_store.PatientsWithChanges()
 
     async def on_messages_due(envelopes: list[Envelope[MessageDue]]) -> None:
         batch_id = uuid.uuid4().hex
@@ -114,15 +117,14 @@ def make_handlers(
         records: list[dict[str, Any]] = []
         for clinic_id, upserts in _by_clinic(envelopes).items():
             changes = [consent_change(e.id, e.time, e.data) for e in upserts]
-            restricted_before = await consent_store.patients_with_changes(
-                clinic_id, patients_lifting(changes)
-            )
+            restricted_before = await known_changes.among(clinic_id, patients_lifting(changes))
             records += [
                 consent_store.consent_record(clinic_id, change)
                 for change in changes_to_keep(changes, restricted_before)
             ]
         if records:
             await store.store_clinic_changes(store.ConsentChangeRecord, records, now())
+            known_changes.stored(records)
             responses_changed()
 
     return {

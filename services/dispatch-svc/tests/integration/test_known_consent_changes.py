@@ -1,0 +1,56 @@
+"""The consumer remembers which patients have stored consent changes instead of reading the
+clinic's records for every batch of upserts; what it remembers is forgotten when it is given
+partitions, whose patients their previous owner may have restricted meanwhile."""
+
+import pytest
+from kit import CLINIC, FakeClock, dispatch_stack, unique, utc
+
+from dispatch_svc import consent_store
+from dispatch_svc.handlers import make_handlers
+from reengage_common.events import Channel, Consents, Envelope, PatientUpserted
+
+pytestmark = pytest.mark.infra
+
+
+def upserted(patient_id: str, *, email: bool) -> Envelope[PatientUpserted]:
+    event = PatientUpserted(
+        patient_id=patient_id, email=f"{patient_id}@example.com", consents=Consents(email=email)
+    )
+    return Envelope.wrap(event, source="tests", clinic_id=CLINIC)
+
+
+async def changes_of(patient_id: str) -> list[consent_store.ConsentChange]:
+    changes = await consent_store.consent_changes_of_clinic(CLINIC)
+    return [change for change in changes if change.patient_id == patient_id]
+
+
+async def test_a_lift_is_kept_after_the_partition_came_from_the_replica_that_restricted(
+    infra,
+) -> None:
+    async with dispatch_stack(infra, "known-changes", FakeClock(utc(2026, 11, 26, 16, 0))):
+        known = consent_store.PatientsWithChanges()
+        ours = make_handlers(with_changes=known)[PatientUpserted]
+        previous_owner = make_handlers()[PatientUpserted]
+        patient = unique("p")
+
+        await ours.handle([upserted(unique("p"), email=True)])  # the clinic's changes read once
+        await previous_owner.handle([upserted(patient, email=False)])
+        known.forget()  # the consumer is given the patient's partition
+        await ours.handle([upserted(patient, email=True)])
+
+        stored = sorted(await changes_of(patient), key=lambda change: change.at)
+        assert [change.withheld for change in stored] == [frozenset({Channel.EMAIL}), frozenset()]
+
+
+async def test_a_restriction_this_consumer_stored_is_known_without_reading_again(infra) -> None:
+    async with dispatch_stack(infra, "known-changes", FakeClock(utc(2026, 11, 26, 16, 0))):
+        known = consent_store.PatientsWithChanges()
+        ours = make_handlers(with_changes=known)[PatientUpserted]
+        patient = unique("p")
+
+        await ours.handle([upserted(patient, email=False)])
+        await ours.handle([upserted(patient, email=True)])
+
+        stored = sorted(await changes_of(patient), key=lambda change: change.at)
+        assert [change.withheld for change in stored] == [frozenset({Channel.EMAIL}), frozenset()]
+        assert await known.among(CLINIC, [patient]) == {patient}
