@@ -256,7 +256,11 @@ async def seed_and_settle(settings: Settings, client: httpx.AsyncClient, args: A
     previous, first_equal = -1, 0.0
     while True:
         await asyncio.sleep(POLL_SECONDS)
-        current = await estimate(client)
+        try:
+            current = await estimate(client)
+        except httpx.HTTPStatusError as error:  # 503: not answered within the gateway's deadline
+            print(f"  estimate {error.response.status_code} at +{time.monotonic() - seeded:.0f} s")
+            continue
         print(f"  estimate {current:,} at +{time.monotonic() - seeded:.0f} s", flush=True)
         if current == previous:
             break
