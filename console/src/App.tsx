@@ -16,6 +16,7 @@ const SettingsPage = lazy(() => import("./pages/Settings"));
 const ImportPage = lazy(() => import("./pages/Import"));
 const AudiencesPage = lazy(() => import("./pages/Audiences"));
 const ReportsPage = lazy(() => import("./pages/Reports"));
+const WebhooksPage = lazy(() => import("./pages/Webhooks"));
 
 const Me = graphql(`
   query Me {
@@ -95,6 +96,7 @@ function SignedIn({ token, signOut }: { token: string; signOut: (why?: string) =
             <Route path="/campaigns/:id/recipients" element={<RecipientsPage />} />
             <Route path="/audiences" element={<AudiencesPage />} />
             <Route path="/reports" element={<ReportsPage />} />
+            <Route path="/webhooks" element={<WebhooksPage />} />
             <Route path="/settings" element={<SettingsPage />} />
             <Route path="/import" element={<ImportPage />} />
             <Route path="/sign-in" element={<Navigate to="/" replace />} />
@@ -121,6 +123,7 @@ function Layout({ session, children }: { session: Session; children: React.React
           </NavLink>
           <NavLink to="/audiences">Audiences</NavLink>
           <NavLink to="/reports">Reports</NavLink>
+          <NavLink to="/webhooks">Webhooks</NavLink>
           <NavLink to="/settings">Clinic settings</NavLink>
           {can.manage && <NavLink to="/import">Import patients</NavLink>}
         </nav>

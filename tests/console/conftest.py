@@ -5,4 +5,4 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from console_kit import console  # noqa: F401  (the module-scoped stack fixture)
+from console_kit import console, receiver  # noqa: F401  (the module-scoped stack fixtures)

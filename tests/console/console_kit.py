@@ -45,6 +45,7 @@ from reengage_common.events import (
     PatientUpserted,
 )
 from reengage_testing import COMPLETE_CLINIC_PROFILE, FakeClock, eventually, free_port, serving
+from reengage_testing.webhook_receiver import WebhookReceiver, webhook_receiver
 from tracking_svc.app import create_app as tracking_app
 from tracking_svc.config import TrackingSettings
 
@@ -72,6 +73,7 @@ class ConsoleStack:
     gateway_settings: Any
     transports: dict[str, httpx.AsyncBaseTransport]
     tracking_url: str
+    receiver: WebhookReceiver  # a clinic system's https webhook endpoint
 
     def token(self, role: str = "clinic_admin", clinic: str = CLINIC) -> str:
         return issue_token(
@@ -144,7 +146,14 @@ async def served(app: Any, *ports: int) -> AsyncIterator[str]:
 
 
 @pytest.fixture(scope="module")
-async def console(infra, settings_for, request) -> AsyncIterator[ConsoleStack]:
+async def receiver(tmp_path_factory) -> AsyncIterator[WebhookReceiver]:
+    """A clinic system's https webhook endpoint, which the module's dispatch-svc trusts."""
+    async with webhook_receiver(tmp_path_factory.mktemp("webhooks")) as found:
+        yield found
+
+
+@pytest.fixture(scope="module")
+async def console(infra, settings_for, request, receiver) -> AsyncIterator[ConsoleStack]:
     """One stack per test module, gone before the next module's: campaign-svc's store is bound
     to beanie's global state, so two in-process campaign-svc at once share one (an e2e
     module's stack started beside a lingering console stack lost its database). Tests that
@@ -172,6 +181,9 @@ async def console(infra, settings_for, request) -> AsyncIterator[ConsoleStack]:
     dispatch_settings = settings(
         "dispatch-svc",
         DispatchSettings,
+        webhook_ca_file=receiver.ca_file,
+        webhook_allow_private_hosts=True,
+        webhook_tick_seconds=0.2,
         twilio_api_base=TWILIO_FAKE,
         lob_api_base=LOB_FAKE,
         smtp_host=os.environ.get("SMTP_HOST", "127.0.0.1"),
@@ -209,6 +221,7 @@ async def console(infra, settings_for, request) -> AsyncIterator[ConsoleStack]:
                 gateway_settings=gateway_settings,
                 transports=transports,
                 tracking_url=tracking_url,
+                receiver=receiver,
             )
             yield stack
 

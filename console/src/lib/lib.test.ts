@@ -184,3 +184,16 @@ describe("exports", () => {
     expect(defaultRange(new Date("2026-11-26T16:00:00Z"))).toEqual({ from: "2026-11-01", to: "2026-11-26" });
   });
 });
+
+import { endpointHealth } from "./webhooks";
+
+describe("webhook endpoints", () => {
+  it("say how their last delivery went", () => {
+    expect(endpointHealth(null)).toEqual({ text: "No deliveries yet", failing: false });
+    const at = "2026-11-26T16:00:00Z";
+    expect(endpointHealth({ outcome: "DELIVERED", statusCode: 200, at }, "UTC").text).toBe("Delivered Nov 26, 2026, 4:00 PM");
+    const failing = endpointHealth({ outcome: "RETRYING", statusCode: 500, at, nextAt: "2026-11-26T16:00:30Z" }, "UTC");
+    expect(failing).toEqual({ text: "Failing (HTTP 500), next try Nov 26, 2026, 4:00 PM", failing: true });
+    expect(endpointHealth({ outcome: "GAVE_UP", statusCode: null, error: "ConnectError", at }, "UTC").text).toBe("Gave up Nov 26, 2026, 4:00 PM (ConnectError)");
+  });
+});

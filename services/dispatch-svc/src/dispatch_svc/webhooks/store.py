@@ -13,10 +13,12 @@
 """
 
 import contextlib
+import time
 from datetime import datetime
 from typing import Any
 
 from beanie import Document
+from pydantic import Field
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
@@ -76,6 +78,9 @@ class WebhookAttempt(Document):
     duration_ms: int
     outcome: str  # DELIVERED, RETRYING (with next_at), GAVE_UP
     next_at: datetime | None = None
+    # The wall clock's when stored: orders attempts the service clock dates alike (tests hold
+    # that clock still).
+    recorded_at: float = Field(default_factory=time.time)
 
     class Settings:
         name = "webhook_attempts"
@@ -176,7 +181,7 @@ async def record_attempt(attempt: WebhookAttempt, pending: WebhookPending) -> No
 async def recent_attempts(endpoint_id: str, limit: int) -> list[WebhookAttempt]:
     return (
         await WebhookAttempt.find({"endpoint_id": endpoint_id})
-        .sort([("at", DESCENDING), ("attempt", DESCENDING)])
+        .sort([("at", DESCENDING), ("recorded_at", DESCENDING)])
         .limit(limit)
         .to_list()
     )
