@@ -29,6 +29,8 @@ from reengage_common.service import Runtime, build_service_app
 from reengage_common.settings import Settings, completed
 
 SERVICE = "audience-svc"
+# How often the compactor looks again while only contact facts are pending and may wait.
+CONTACTS_LOOK_SECONDS = 5.0
 
 
 def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Starlette:
@@ -40,7 +42,10 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Star
         if id(runtime) not in built:
             database = runtime.mongo[settings.database_name]
             projection = Projection(
-                database, settings.projection_shards, settings.projection_cache_bytes
+                database,
+                settings.projection_shards,
+                settings.projection_cache_bytes,
+                settings.projection_contacts_wait_seconds,
             )
             fanout = Fanout(
                 database,
@@ -81,6 +86,8 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Star
             # resting as long took half a core beside the send); readers fold the pending
             # facts of the patients they touch meanwhile, so answers stay exact.
             took = time.monotonic() - started if done.folded else 0.0
+            if done.waiting and not done.folded:  # a send's contacts wait (Projection): no hurry
+                took = CONTACTS_LOOK_SECONDS / 2
             await asyncio.sleep(max(settings.compact_interval_seconds, 2 * took))
 
     async def enrolment(runtime: Runtime, lease: Lease) -> None:

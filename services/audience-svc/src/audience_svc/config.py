@@ -17,6 +17,10 @@ class AudienceSettings(Settings):
     projection_cache_bytes: int = Field(default=32 * 1024 * 1024, ge=0)
     # How often the compactor looks for pending facts when it found none.
     compact_interval_seconds: float = Field(default=0.5, gt=0)
+    # How long pending facts that only say who was contacted or targeted (a send's
+    # message.sent) may wait to be folded: readers apply them to stored rows meanwhile, and a
+    # round rewrites every shard they touch, in a send all of them (projection.Projection).
+    projection_contacts_wait_seconds: float = Field(default=60.0, ge=0)
     # How often the daily-enrolment loop looks for ACTIVE refreshDaily campaigns due today.
     enrolment_interval_seconds: float = Field(default=60.0, gt=0)
     # An estimate asked again within the first is answered as computed; within the second, as

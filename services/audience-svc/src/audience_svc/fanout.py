@@ -261,6 +261,8 @@ class Fanout:
                 "_id": f"targeted:{chunk['_id']}",
                 "clinic_id": plan["clinic_id"],
                 "n": 1,
+                "at": time.time(),
+                "contacts": True,  # they may wait to be folded (`Projection`)
                 "blob": pack(
                     [
                         {

@@ -24,6 +24,7 @@ collection to test a filter: one clinic's round must not cost every clinic's blo
 
 import asyncio
 import hashlib
+import time
 import uuid
 import zlib
 from collections import defaultdict
@@ -44,8 +45,10 @@ from audience_svc.domain.facts import (
     Fact,
     State,
     fold,
+    is_contact,
     new_state,
     targeting_row,
+    with_contacts,
 )
 from reengage_common.cpu import without_gc
 from reengage_common.leases import Lease
@@ -69,14 +72,33 @@ def batch_record_id(kind: str, event_ids: Iterable[str]) -> str:
 
 
 def pending_record(record_id: str, clinic_id: str, facts: list[Fact]) -> dict[str, Any]:
-    """Facts of one clinic as one pending record (its id derived from the events')."""
-    return {"_id": record_id, "clinic_id": clinic_id, "n": len(facts), "blob": pack(facts)}
+    """Facts of one clinic as one pending record (its id derived from the events'), with when
+    it was stored (wall clock, epoch seconds): contact facts may wait (`Projection`)."""
+    return {
+        "_id": record_id,
+        "clinic_id": clinic_id,
+        "n": len(facts),
+        "at": time.time(),
+        "contacts": all(is_contact(fact) for fact in facts),
+        "blob": pack(facts),
+    }
 
 
 class Projection:
     def __init__(
-        self, database: AsyncDatabase, shards: int = 64, cache_bytes: int = DEFAULT_CACHE_BYTES
+        self,
+        database: AsyncDatabase,
+        shards: int = 64,
+        cache_bytes: int = DEFAULT_CACHE_BYTES,
+        contacts_wait_seconds: float = 0.0,
     ) -> None:
+        """`contacts_wait_seconds`: how long a clinic's pending facts may wait to be folded
+        when they only say who was contacted or targeted (a send's message.sent, a fan-out's
+        targeted facts). Readers apply those to the stored rows as they are (`rows`), so
+        folding them early buys nothing, and each round rewrites every shard they touch: in a
+        100,000-patient send, every shard of the clinic every few seconds (the compactor then
+        took 47 s of CPU beside the send, ~70 % of it such rounds)."""
+        self.contacts_wait_seconds = contacts_wait_seconds
         self.pending = database["pending_facts"]
         self.heads = database["shard_heads"]
         self._database = database
@@ -210,30 +232,29 @@ class Projection:
     async def rows(self, clinic_id: str) -> "Rows":
         """The targeting rows of every known patient of the clinic (see `facts.R_*`).
 
-        Pending facts are folded into copies of the patients they touch only, whose rows
-        replace theirs in the shards' stored rows: while a campaign sends, its message.sent
-        facts touch every shard between two compactions, and copying and folding a whole
-        clinic's states on every estimate cost seconds at 20,000 patients."""
+        Pending facts are applied to the patients they touch only, whose rows replace theirs
+        in the shards' stored rows. Contact facts (who was contacted or targeted: all a send
+        adds) are applied to the stored rows themselves (`facts.with_contacts`); only the
+        patients other facts touch are folded again, from copies of their states. While a
+        campaign sends its contact facts touch every shard: reading and decoding the states
+        of the whole clinic for them made an estimate ~2 s of CPU at 100,000 patients."""
         _, facts = await self._pending_facts(clinic_id)
         latest = await self._latest(clinic_id)
         by_record = await self._blobs(ROWS, clinic_id, [head["record"] for head in latest.values()])
-        touched: dict[int, set[str]] = defaultdict(set)
-        for fact in facts:
-            for pid in fact.get("pids") or [fact["pid"]]:
-                touched[self.shard_of(pid)].add(pid)
+        pending = PendingFacts.of(facts, self.shard_of)
         result = Rows(
             [
                 by_record[head["record"]]
                 for shard, head in latest.items()
-                if shard not in touched and head["record"] in by_record
+                if shard not in pending.shards and head["record"] in by_record
             ]
         )
         if not facts:
             return result
-        stored = await self._states_at(clinic_id, latest, touched, copies=False)
-        # Off the event loop: at 100,000 patients a send's pending facts make this seconds of
-        # CPU, which other requests of this process would otherwise wait behind.
-        rows = await asyncio.to_thread(_fold_touched, facts, touched, stored, latest, by_record)
+        stored = await self._states_at(clinic_id, latest, pending.refolded, copies=False)
+        # Off the event loop: at 100,000 patients a send's pending facts make this a fraction
+        # of a second of CPU, which other requests of this process would otherwise wait behind.
+        rows = await asyncio.to_thread(_rows_touched, pending, stored, latest, by_record)
         if rows:
             result.shards.append(_columns(rows))
         return result
@@ -245,17 +266,43 @@ class Projection:
 
         The pending records are read once for all clinics: on FerretDB a `distinct` of their
         clinics ships every record from PostgreSQL as a read of them does."""
+        due, waiting = await self._clinics_due()
         by_clinic: dict[str, tuple[list[str], list[Fact]]] = {}
         taken = 0
-        async for record in self.pending.find({}, batch_size=50).limit(ROUND_RECORDS):
-            ids, facts = by_clinic.setdefault(record["clinic_id"], ([], []))
-            ids.append(record["_id"])
-            facts.extend(unpack(record["blob"]))
-            taken += 1
+        if due:
+            query = {"clinic_id": due[0] if len(due) == 1 else {"$in": due}}
+            async for record in self.pending.find(query, batch_size=50).limit(ROUND_RECORDS):
+                ids, facts = by_clinic.setdefault(record["clinic_id"], ([], []))
+                ids.append(record["_id"])
+                facts.extend(unpack(record["blob"]))
+                taken += 1
         folded = 0
         for clinic_id, (record_ids, facts) in by_clinic.items():
             folded += await self._compact_records(clinic_id, record_ids, facts, lease)
-        return Round(folded, backlog=taken >= ROUND_RECORDS)
+        return Round(folded, backlog=taken >= ROUND_RECORDS, waiting=waiting)
+
+    async def _clinics_due(self) -> tuple[list[str], int]:
+        """The clinics whose pending facts a round folds now, and how many records wait.
+
+        Records holding contact facts alone wait until the oldest is `contacts_wait_seconds`
+        old, or until they fill half a round (so other clinics' records are never stuck
+        behind them). Asked without the blobs: the round then reads only the clinics due."""
+        found = self.pending.find({}, {"clinic_id": 1, "at": 1, "contacts": 1})
+        records: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        async for record in found.limit(ROUND_RECORDS):
+            records[record["clinic_id"]].append(record)
+        now, due, waiting = time.time(), [], 0
+        for clinic_id, held in records.items():
+            may_wait = (
+                len(held) < ROUND_RECORDS // 2
+                and all(record.get("contacts") for record in held)  # none on older records
+                and now - min(record["at"] for record in held) < self.contacts_wait_seconds
+            )
+            if may_wait:
+                waiting += len(held)
+            else:
+                due.append(clinic_id)
+        return due, waiting
 
     async def compact_clinic(self, clinic_id: str, lease: Lease | None = None) -> int:
         """One round over one clinic's pending facts; the facts folded."""
@@ -341,39 +388,79 @@ def _decode_record(blob: bytes, rows: bool) -> Any:
         return {state["id"]: state for state in value}
 
 
-def _fold_touched(
-    facts: list[Fact],
-    touched: dict[int, set[str]],
+@dataclass
+class PendingFacts:
+    """A clinic's pending facts as a reader applies them: the patients to fold again from
+    their states (touched by a fact other than a contact) with their facts, and the contact
+    facts of every other touched patient."""
+
+    refolded: dict[int, set[str]]  # shard -> patients folded again
+    refold_facts: list[Fact]  # every fact about them (contacts too), restricted to them
+    contacts: dict[str, list[Fact]]  # patient -> contact facts, for the others
+    shards: set[int]  # every shard a fact touches
+
+    @classmethod
+    def of(cls, facts: list[Fact], shard_of: Any) -> "PendingFacts":
+        again = {fact["pid"] for fact in facts if not is_contact(fact)}
+        refolded: dict[int, set[str]] = defaultdict(set)
+        for pid in again:
+            refolded[shard_of(pid)].add(pid)
+        refold_facts: list[Fact] = []
+        contacts: dict[str, list[Fact]] = defaultdict(list)
+        for fact in facts:
+            members = fact.get("pids") or [fact["pid"]]
+            ours = [pid for pid in members if pid in again]
+            if ours:
+                refold_facts.append({**fact, "pids": ours} if fact.get("pids") else fact)
+            if is_contact(fact):
+                for pid in members:
+                    if pid not in again:
+                        contacts[pid].append(fact)
+        shards = set(refolded) | {shard_of(pid) for pid in contacts}
+        return cls(dict(refolded), refold_facts, dict(contacts), shards)
+
+
+def _rows_touched(
+    pending: PendingFacts,
     stored: dict[int, tuple[int, dict[str, State]]],
     latest: dict[int, dict[str, Any]],
     by_record: dict[str, Any],
 ) -> list[Any]:
-    """Rows of the touched shards: their touched patients folded again (into copies), the
-    others as stored."""
+    """Rows of the touched shards: patients folded again (into copies of their states), rows
+    with their contact facts applied, the others as stored."""
     with without_gc():
         states = {
             pid: _copy(held[pid])
-            for shard, pids in touched.items()
+            for shard, pids in pending.refolded.items()
             for held in [stored.get(shard, (0, {}))[1]]
             for pid in pids
             if pid in held
         }
-        fold(states, facts)
+        fold(states, pending.refold_facts)
+        again = states.keys() | {pid for pids in pending.refolded.values() for pid in pids}
         rows = [row for state in states.values() if (row := targeting_row(state)) is not None]
-        for shard, pids in touched.items():
+        for shard in pending.shards:
             head = latest.get(shard)
             columns = by_record.get(head["record"]) if head else None
-            if columns:  # the shard's other patients, as stored
-                rows.extend(row for row in zip(*columns, strict=True) if row[R_ID] not in pids)
+            if not columns:  # no generation yet: its patients are all in `states`
+                continue
+            for row in zip(*columns, strict=True):
+                pid = row[R_ID]
+                if pid in again:
+                    continue
+                contacts = pending.contacts.get(pid)
+                rows.append(with_contacts(row, contacts) if contacts else row)
     return rows
 
 
 @dataclass(frozen=True)
 class Round:
-    """A compaction round: facts folded, and whether more were pending than one round takes."""
+    """A compaction round: facts folded, whether more were pending than one round takes, and
+    the pending records left to wait (contact facts, see `Projection._clinics_due`)."""
 
     folded: int
     backlog: bool
+    waiting: int = 0
 
 
 def _head_of(state_record: dict[str, Any]) -> dict[str, Any]:

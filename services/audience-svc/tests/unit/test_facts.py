@@ -1,5 +1,6 @@
 """The patient fold: any order, any repetition, one state."""
 
+import copy
 import itertools
 import random
 
@@ -13,8 +14,10 @@ from audience_svc.domain.facts import (
     R_REACH_MINOR,
     R_UNSUBSCRIBED,
     SMS,
+    apply,
     fold,
     targeting_row,
+    with_contacts,
 )
 
 PROFILE = {
@@ -78,3 +81,32 @@ def test_the_row_holds_what_targeting_needs() -> None:
 def test_a_patient_known_only_by_appointments_has_no_row_yet() -> None:
     assert targeting_row(folded(FACTS[2:4])["p"]) is None
     assert list(itertools.islice(folded(FACTS).keys(), 2)) == ["p", "q"]
+
+
+def test_contact_facts_applied_to_a_row_give_the_row_of_the_folded_state() -> None:
+
+    state = {
+        "id": "p-1",
+        "p": {"firstName": "Ada", "email": "a@example.com", "createdAt": "2019-03-01T10:00:00Z"},
+        "pt": [1.0, "e-1"],
+        "a": {},
+        "c": 50.0,
+        "g": {"old": 50.0, "c-1": 90.0},
+        "u": {},
+    }
+    contacts = [
+        {"k": "g", "c": "c-1", "t": 80.0, "pids": ["p-1"]},  # older than what the row holds
+        {"k": "s", "pid": "p-1", "t": 120.0, "c": "c-1"},
+        {"k": "s", "pid": "p-1", "t": 100.0, "c": "c-2"},
+        {"k": "g", "c": "c-3", "t": 130.0, "pids": ["p-1", "p-2"]},
+    ]
+    row = targeting_row(copy.deepcopy(state))
+    assert row is not None
+    as_stored = copy.deepcopy(row)
+
+    patched = with_contacts(tuple(row), contacts)
+    for fact in contacts:
+        apply(state, fact)
+
+    assert patched == targeting_row(state)
+    assert row == as_stored  # the stored row (a cached shard's) is left as it was

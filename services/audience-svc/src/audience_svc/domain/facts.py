@@ -97,6 +97,15 @@ def apply(state: State, fact: Fact) -> None:
         blocked[fact["ch"]] = min(blocked.get(fact["ch"], at), at)
 
 
+# Facts that change only when a patient was contacted or targeted: a row takes them as they
+# come (`with_contacts`), without the patient's state.
+CONTACT_KINDS = frozenset({"s", "g"})
+
+
+def is_contact(fact: Fact) -> bool:
+    return fact["k"] in CONTACT_KINDS
+
+
 def fold(states: dict[str, State], facts: list[Fact]) -> set[str]:
     """Apply `facts` to `states` (creating states as needed); the patient ids touched."""
     touched: set[str] = set()
@@ -176,6 +185,21 @@ def targeting_row(state: State) -> list[Any] | None:
         unsubscribed,
         merge_gaps(profile, visited=bool(completed)),
     ]
+
+
+def with_contacts(row: tuple[Any, ...] | list[Any], facts: list[Fact]) -> list[Any]:
+    """A copy of a patient's targeting row with contact facts applied, exactly as `apply`
+    then `targeting_row` would make it from the patient's state."""
+    patched = list(row)
+    campaigns = dict(patched[R_TARGETED])
+    contacted = patched[R_CONTACTED]
+    for fact in facts:
+        at = fact["t"]
+        campaigns[fact["c"]] = max(campaigns.get(fact["c"], at), at)
+        if fact["k"] == "s":
+            contacted = at if contacted is None else max(contacted, at)
+    patched[R_TARGETED], patched[R_CONTACTED] = campaigns, contacted
+    return patched
 
 
 def _lacks(value: Any) -> bool:
