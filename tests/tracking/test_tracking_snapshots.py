@@ -133,3 +133,36 @@ async def test_the_stats_batch_answers_every_campaign_as_its_own_stats_do(
     assert batch.status_code == 200, batch.text
     assert batch.json()["items"] == own
     assert [own[0]["recipients"], own[1]["recipients"], own[2]["recipients"]] == [200, 120, 0]
+
+
+async def test_stats_asked_again_while_pages_arrive_fold_only_the_new_pages_and_stay_exact(
+    infra, settings_for
+) -> None:
+    """The API keeps the view it made and folds only the pages it lacks (a send with the
+    compactor behind); every answer equals one full fold of the facts stored so far, including
+    repeats of facts already folded and a compaction in between."""
+    key = generate_signing_key()
+    settings = settings_for(
+        "tracking-svc", TrackingSettings, jwt_public_key=key.public_pem, compactor=False
+    )
+    token = issue_token(key, user_id="u-1", clinic_id=CLINIC, role="staff")
+    campaign_id = f"c-incr-{uuid.uuid4().hex[:6]}"
+    rng = random.Random(29)
+    facts = facts_of_campaign(rng, 300)
+    stream = facts + rng.sample(facts, 100)  # redeliveries land in later pages
+    rng.shuffle(stream)
+    stored: list[Fact] = []
+
+    async with serving(create_app(settings)) as client:
+        client.headers["authorization"] = f"Bearer {token}"
+        for start in range(0, len(stream), 90):
+            batch = stream[start : start + 90]
+            await store_facts({CLINIC: [(campaign_id, fact) for fact in batch]})
+            stored += batch
+            if start == 270:  # a compaction in between: a new head, fewer pages
+                await Snapshots().compact_campaign(campaign_id)
+            answer = (await client.get(f"/campaigns/{campaign_id}/stats")).json()
+            again = (await client.get(f"/campaigns/{campaign_id}/stats")).json()
+            so_far = fold(unique_facts([x.encode() for x in stored]))
+            expected = campaign_stats(campaign_id, so_far, CampaignTerms())
+            assert answer == again == json.loads(json.dumps(expected))

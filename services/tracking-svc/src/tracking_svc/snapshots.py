@@ -93,10 +93,21 @@ def _head_of(document: dict[str, Any]) -> Head:
     return Head(document["_id"], document["gen"], State.decode(body), shards)
 
 
+@dataclass(frozen=True)
+class _Overlay:
+    """A view made from a head and these pages."""
+
+    head_id: str | None
+    pages: frozenset[str]
+    view: View
+
+
 class Snapshots:
     def __init__(self) -> None:
         self._shards: OrderedDict[str, Shard] = OrderedDict()
         self._heads: dict[str, Head] = {}
+        # (clinic, campaign, page bucket or None) -> the view last made (`_overlay`)
+        self._overlays: OrderedDict[tuple[str, str, int | None], _Overlay] = OrderedDict()
 
     @staticmethod
     def _heads_collection() -> Any:
@@ -173,7 +184,7 @@ class Snapshots:
             try:
                 pages = await unfolded_pages(campaign_id, clinic_id, bucket)
                 head = await self.latest(clinic_id, campaign_id)
-                return await self._overlay(clinic_id, campaign_id, head, pages)
+                return await self._overlay(clinic_id, campaign_id, head, pages, bucket)
             except Stale:
                 if attempt == 4:
                     raise
@@ -199,15 +210,41 @@ class Snapshots:
         raise AssertionError("unreachable")
 
     async def _overlay(
-        self, clinic_id: str, campaign_id: str, head: Head, pages: list[dict[str, Any]]
+        self,
+        clinic_id: str,
+        campaign_id: str,
+        head: Head,
+        pages: list[dict[str, Any]],
+        bucket: int | None = None,
     ) -> View:
-        raw = [fact for page in pages for fact in page.get("facts") or []]
-        if not raw:
+        """The head with the pages folded in. The view last made for the campaign is kept:
+        when its head is still the newest and its pages are all still there, only the pages
+        it lacks are folded onto it (folding is incremental, `fold_new`). While a campaign
+        sends and the compactor is behind, every stats query and campaigns page folded every
+        unfolded page again: 65 % of tracking's API CPU in a 100,000-recipient send."""
+        if not pages:
             return View(head, head.state)
+        key = (clinic_id, campaign_id, bucket)
+        known = self._overlays.get(key)
+        ids = frozenset(page["_id"] for page in pages)
+        if known is not None and known.head_id == head.id and known.pages <= ids:
+            fresh = [page for page in pages if page["_id"] not in known.pages]
+            if not fresh:
+                return known.view
+            state, changed = known.view.state, known.view.changed
+        else:
+            fresh, state, changed = pages, head.state, {}
+        raw = [fact for page in fresh for fact in page.get("facts") or []]
         new = await _off_loop(split_new, raw)
-        shards = await self.shards(clinic_id, campaign_id, head, new.shards)
-        folded = await _off_loop(fold_new, head.state, shards, new)
-        return View(head, folded.state, folded.changed, len(pages))
+        from_head = await self.shards(clinic_id, campaign_id, head, new.shards - changed.keys())
+        shards = {**from_head, **{n: changed[n] for n in new.shards & changed.keys()}}
+        folded = await _off_loop(fold_new, state, shards, new)
+        view = View(head, folded.state, {**changed, **folded.changed}, len(pages))
+        self._overlays[key] = _Overlay(head.id, ids, view)
+        self._overlays.move_to_end(key)
+        while len(self._overlays) > CACHED_HEADS:
+            self._overlays.popitem(last=False)
+        return view
 
     # --- compaction (one replica, under a lease) --------------------------------------------
 
