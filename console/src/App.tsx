@@ -17,6 +17,7 @@ const ImportPage = lazy(() => import("./pages/Import"));
 const AudiencesPage = lazy(() => import("./pages/Audiences"));
 const ReportsPage = lazy(() => import("./pages/Reports"));
 const WebhooksPage = lazy(() => import("./pages/Webhooks"));
+const InboxPage = lazy(() => import("./pages/Inbox"));
 
 const Me = graphql(`
   query Me {
@@ -97,6 +98,7 @@ function SignedIn({ token, signOut }: { token: string; signOut: (why?: string) =
             <Route path="/audiences" element={<AudiencesPage />} />
             <Route path="/reports" element={<ReportsPage />} />
             <Route path="/webhooks" element={<WebhooksPage />} />
+            <Route path="/inbox" element={<InboxPage />} />
             <Route path="/settings" element={<SettingsPage />} />
             <Route path="/import" element={<ImportPage />} />
             <Route path="/sign-in" element={<Navigate to="/" replace />} />
@@ -121,6 +123,7 @@ function Layout({ session, children }: { session: Session; children: React.React
           <NavLink to="/" end>
             Campaigns
           </NavLink>
+          <NavLink to="/inbox">Inbox</NavLink>
           <NavLink to="/audiences">Audiences</NavLink>
           <NavLink to="/reports">Reports</NavLink>
           <NavLink to="/webhooks">Webhooks</NavLink>

@@ -1,8 +1,11 @@
 """Who may do what, through the gateway to the real services: every GraphQL operation and every
 REST path, for every kind of caller. Reads (campaigns, their stats and recipients, audience
-estimates, the clinic profile) need booking:view_analytics, writes (campaigns, patient imports,
-the clinic profile) booking:manage_reminders, launching also role clinic_admin; a refused call
-changes nothing, and an allowed one answers what the clinic asked for."""
+estimates, the clinic profile, saved audiences, exports, webhook endpoints, the inbox) need
+booking:view_analytics, writes (campaigns, patient imports, the clinic profile, saved
+audiences, webhook endpoints, inbox assignments and replies) booking:manage_reminders,
+launching also role clinic_admin; a refused call changes nothing, and an allowed one answers
+what the clinic asked for. Operations on an audience, endpoint or conversation are called with
+an id the clinic does not have: allowed, they answer NotFound (or null)."""
 
 import uuid
 from collections.abc import Callable
@@ -66,7 +69,9 @@ class GraphQLOperation:
     document: str
     needs: str
     on: str | None = None  # the status of the campaign it is called on; None: no campaign
-    answers: str = "Campaign"  # __typename of the answer when allowed
+    # __typename of the answer when allowed; None: null (a lookup of what the clinic lacks);
+    # "[]": a list
+    answers: str | None = "Campaign"
     then_status: str | None = None  # the campaign's status after an allowed call
     variables: dict[str, Any] = field(default_factory=dict)
     changes: bool = False  # an allowed call changes the campaign it is called on
@@ -202,6 +207,121 @@ GRAPHQL = [
         answers="ClinicProfile",
         variables={"p": COMPLETE_CLINIC_PROFILE},
     ),
+    GraphQLOperation(
+        "savedAudiences", "query { savedAudiences { __typename } }", "read", answers="[]"
+    ),
+    GraphQLOperation(
+        "savedAudience",
+        "query($a: ID!) { savedAudience(id: $a) { __typename } }",
+        "read",
+        answers=None,
+        variables={"a": "no-such-audience"},
+    ),
+    GraphQLOperation(
+        "createSavedAudience",
+        "mutation($input: SavedAudienceInput!) { createSavedAudience(input: $input) { __typename } }",
+        "manage",
+        answers="SavedAudience",
+        variables={"input": "a new audience"},
+    ),
+    GraphQLOperation(
+        "updateSavedAudience",
+        "mutation($a: ID!, $input: SavedAudienceInput!) {"
+        " updateSavedAudience(id: $a, input: $input) { __typename } }",
+        "manage",
+        answers="NotFound",
+        variables={"a": "no-such-audience", "input": "a new audience"},
+    ),
+    GraphQLOperation(
+        "deleteSavedAudience",
+        "mutation($a: ID!) { deleteSavedAudience(id: $a) { __typename } }",
+        "manage",
+        answers="NotFound",
+        variables={"a": "no-such-audience"},
+    ),
+    GraphQLOperation(
+        "campaignSummary",
+        'query { campaignSummary(from: "2026-11-01", to: "2026-11-30") { __typename } }',
+        "read",
+        answers="CampaignSummary",
+    ),
+    GraphQLOperation(
+        "webhookEndpoints", "query { webhookEndpoints { __typename } }", "read", answers="[]"
+    ),
+    GraphQLOperation(
+        "webhookEndpoint",
+        "query($w: ID!) { webhookEndpoint(id: $w) { __typename } }",
+        "read",
+        answers=None,
+        variables={"w": "no-such-endpoint"},
+    ),
+    GraphQLOperation(
+        "createWebhookEndpoint",
+        "mutation($input: WebhookEndpointInput!) { createWebhookEndpoint(input: $input) { __typename } }",
+        "manage",
+        answers="CreatedWebhookEndpoint",
+        variables={
+            "input": {
+                "url": "https://pms.example/hooks",
+                "events": ["PATIENT_REBOOKED"],
+                "enabled": False,
+            }
+        },
+    ),
+    GraphQLOperation(
+        "updateWebhookEndpoint",
+        "mutation($w: ID!, $input: WebhookEndpointInput!) {"
+        " updateWebhookEndpoint(id: $w, input: $input) { __typename } }",
+        "manage",
+        answers="NotFound",
+        variables={
+            "w": "no-such-endpoint",
+            "input": {"url": "https://pms.example/h", "events": ["PATIENT_REBOOKED"]},
+        },
+    ),
+    GraphQLOperation(
+        "deleteWebhookEndpoint",
+        "mutation($w: ID!) { deleteWebhookEndpoint(id: $w) { __typename } }",
+        "manage",
+        answers="NotFound",
+        variables={"w": "no-such-endpoint"},
+    ),
+    GraphQLOperation(
+        "sendTestWebhook",
+        "mutation($w: ID!) { sendTestWebhook(id: $w) { __typename } }",
+        "manage",
+        answers="NotFound",
+        variables={"w": "no-such-endpoint"},
+    ),
+    GraphQLOperation("inbox", "query { inbox { __typename } }", "read", answers="[]"),
+    GraphQLOperation(
+        "conversation",
+        "query($p: ID!) { conversation(patientId: $p) { __typename } }",
+        "read",
+        answers=None,
+        variables={"p": "no-such-patient"},
+    ),
+    GraphQLOperation(
+        "markConversationRead",
+        "mutation($p: ID!) { markConversationRead(patientId: $p) { __typename } }",
+        "read",
+        answers="NotFound",
+        variables={"p": "no-such-patient"},
+    ),
+    GraphQLOperation(
+        "assignConversation",
+        'mutation($p: ID!) { assignConversation(patientId: $p, assignee: "u-1") { __typename } }',
+        "manage",
+        answers="NotFound",
+        variables={"p": "no-such-patient"},
+    ),
+    GraphQLOperation(
+        "replyToPatient",
+        'mutation($p: ID!) { replyToPatient(patientId: $p, text: "See you Tuesday") { __typename } }',
+        "manage",
+        answers="NotFound",
+        variables={"p": "no-such-patient"},
+    ),
 ]
 
 
@@ -217,6 +337,7 @@ class RestOperation:
     creates: bool = False
     imports: bool = False  # the body is a CSV file of one new patient
     check: Callable[[dict[str, Any], dict[str, Any] | None], None] | None = None
+    query: str = ""  # a query string the call adds to the path
 
 
 def rest_stats(body: dict[str, Any], campaign: dict[str, Any] | None) -> None:
@@ -280,6 +401,15 @@ REST = [
     ),
     RestOperation("GET", "/api/booking/clinic", "read"),
     RestOperation("PUT", "/api/booking/clinic", "manage", body=COMPLETE_CLINIC_PROFILE),
+    RestOperation("GET", ONE + "/recipients.csv", "read", on="ACTIVE"),
+    RestOperation("GET", ONE + "/stats.csv", "read", on="ACTIVE"),
+    RestOperation("GET", ONE + "/stats.pdf", "read", on="ACTIVE"),
+    RestOperation(
+        "GET",
+        "/api/booking/reports/campaigns.csv",
+        "read",
+        query="?from=2026-11-01&to=2026-11-30",
+    ),
 ]
 
 
@@ -308,6 +438,15 @@ def expected_refusal(persona: str, needs: str) -> str | None:
     return None if persona in ALLOWED[needs] else "FORBIDDEN"
 
 
+def made(value: Any, new_campaign_input: Callable[..., dict[str, Any]]) -> Any:
+    """A variable's value: the valid documents named in the table made afresh for each call."""
+    if value == "a valid campaign":
+        return new_campaign_input(name="Spring recall")
+    if value == "a new audience":
+        return {"name": f"Audience {uuid.uuid4().hex[:8]}", "targeting": {"inactiveDays": 90}}
+    return value
+
+
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("operation", GRAPHQL, ids=[op.field for op in GRAPHQL])
 async def test_every_graphql_operation_lets_in_exactly_the_callers_it_should(
@@ -318,8 +457,7 @@ async def test_every_graphql_operation_lets_in_exactly_the_callers_it_should(
     fresh = operation.changes and refusal is None
     campaign = await campaign_for(stack, standing, operation.on, fresh=fresh)
     variables = {
-        name: new_campaign_input(name="Spring recall") if value == "a valid campaign" else value
-        for name, value in operation.variables.items()
+        name: made(value, new_campaign_input) for name, value in operation.variables.items()
     }
     if campaign is not None:
         variables["id"] = campaign["id"]
@@ -332,6 +470,9 @@ async def test_every_graphql_operation_lets_in_exactly_the_callers_it_should(
     result = answer["data"][operation.field]
     if refusal is None:
         assert "errors" not in answer, answer
+        if operation.answers is None or operation.answers == "[]":
+            assert result is None if operation.answers is None else isinstance(result, list)
+            return
         assert result["__typename"] == operation.answers, answer
         if operation.then_status is not None:
             assert result["status"] == operation.then_status
@@ -357,7 +498,9 @@ async def test_every_rest_path_lets_in_exactly_the_callers_it_should(
     refusal = expected_refusal(persona, operation.needs)
     fresh = operation.changes and refusal is None
     campaign = await campaign_for(stack, standing, operation.on, fresh=fresh)
-    path = operation.path.format(id=campaign["id"]) if campaign else operation.path
+    path = (
+        operation.path.format(id=campaign["id"]) if campaign else operation.path
+    ) + operation.query
     body = new_campaign_input() if operation.body == "a valid campaign" else operation.body
     before = await stack.count() if operation.creates and refusal is not None else None
     patients = await stack.patients() if operation.imports else None

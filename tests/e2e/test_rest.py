@@ -26,6 +26,10 @@ EXPECTED_PATHS = {
     BASE + "/estimate": {"post"},
     "/api/booking/patients/import": {"post"},
     "/api/booking/clinic": {"get", "put"},
+    ONE + "/recipients.csv": {"get"},
+    ONE + "/stats.csv": {"get"},
+    ONE + "/stats.pdf": {"get"},
+    "/api/booking/reports/campaigns.csv": {"get"},
     OPENAPI: {"get"},
 }
 NO_COUNTS = {"targetCount": 0, "sentCount": 0, "responseCount": 0, "rebookedCount": 0}
@@ -339,7 +343,7 @@ async def test_a_create_links_its_id_to_every_operation_on_one_campaign(openapi)
     # then creating (and duplicating) a campaign links its id to each of them
     for path in (BASE, ONE + "/duplicate"):
         links = openapi["paths"][path]["post"]["responses"]["201"]["links"]
-        assert set(links) == on_one and len(on_one) == 11
+        assert set(links) == on_one and len(on_one) == 14  # 11, and the 3 export files
         assert all(link["parameters"] == {"id": "$response.body#/id"} for link in links.values())
         assert {link["operationId"] for link in links.values()} == on_one
 

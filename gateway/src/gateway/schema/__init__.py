@@ -18,6 +18,7 @@ from gateway.schema.campaigns.queries import CampaignQueries
 from gateway.schema.clinic.mutations.update_clinic_profile import UpdateClinicProfileMutation
 from gateway.schema.clinic.queries import ClinicQueries
 from gateway.schema.exports.queries import ExportQueries
+from gateway.schema.inbox.resolvers import InboxMutations, InboxQueries
 from gateway.schema.tracking.queries import TrackingQueries
 from gateway.schema.tracking.subscriptions import TrackingSubscriptions
 from gateway.schema.viewer import ViewerQueries
@@ -34,11 +35,18 @@ Query = merge_types(
         ClinicQueries,
         ExportQueries,
         WebhookQueries,
+        InboxQueries,
     ),
 )
 Mutation = merge_types(
     "Mutation",
-    (CampaignMutations, UpdateClinicProfileMutation, SavedAudienceMutations, WebhookMutations),
+    (
+        CampaignMutations,
+        UpdateClinicProfileMutation,
+        SavedAudienceMutations,
+        WebhookMutations,
+        InboxMutations,
+    ),
 )
 Subscription = merge_types("Subscription", (TrackingSubscriptions,))
 

@@ -27,6 +27,7 @@ PRODUCERS: dict[str, tuple[str, ...]] = {
     "audience.evaluated": ("audience-svc",),
     "message.sent": ("dispatch-svc",),
     "recipient.responded": ("tracking-svc",),
+    "message.received": ("tracking-svc",),
     "patient.upserted": (CLINIC_SYSTEMS,),
     "appointment.updated": (CLINIC_SYSTEMS,),
 }
@@ -38,6 +39,7 @@ CONSUMERS: dict[str, tuple[str, ...]] = {
     "audience.evaluated": ("tracking-svc",),
     "message.sent": ("audience-svc", "tracking-svc"),
     "recipient.responded": ("audience-svc", "dispatch-svc", "tracking-svc"),
+    "message.received": ("dispatch-svc (the front-desk inbox)",),
     "patient.upserted": ("audience-svc", "dispatch-svc"),
     "appointment.updated": ("audience-svc", "tracking-svc"),
 }

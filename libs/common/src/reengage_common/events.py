@@ -341,6 +341,27 @@ class RecipientResponded(Event):
     at: Moment
 
 
+class MessageReceived(Event):
+    """An SMS a patient sent to a clinic's number, matched to the campaign whose message it
+    answers (tracking-svc, from Twilio's inbound webhook): what a front-desk inbox shows.
+    `meaning` is tracking's reading of it (STOP, HELP, INTERESTED, NOT_INTERESTED, OTHER); the
+    response it implies travels as `recipient.responded` as before."""
+
+    topic: ClassVar[str] = "message.received"
+    key_field: ClassVar[str] = "patient_id"
+
+    message_sid: Annotated[str, Field(max_length=64)]
+    campaign_id: str
+    patient_id: str
+    channel: Channel = Channel.SMS
+    sender: Annotated[str, Field(max_length=32)]  # the patient's number (Twilio's From)
+    clinic_number: Annotated[str, Field(max_length=32)]  # the clinic's number (To)
+    body: Annotated[str, Field(max_length=1600)]
+    meaning: Annotated[str, Field(max_length=32)]
+    timezone: Annotated[str, Field(max_length=64)] | None = None  # the clinic's, for replies
+    at: Moment
+
+
 # What a clinic's systems may say about a patient, bounded where it comes in (the import and
 # `patient.upserted`): every value may be merged into each message, so none may be a document.
 # Natural lengths: a name of 100 characters, an address per RFC 5321 (254), a phone number as
@@ -431,6 +452,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         AudienceEvaluated,
         MessageSent,
         RecipientResponded,
+        MessageReceived,
         PatientUpserted,
         AppointmentUpdated,
     )

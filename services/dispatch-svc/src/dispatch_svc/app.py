@@ -19,14 +19,18 @@ from dispatch_svc import api, consent_store
 from dispatch_svc.channels import ChannelSender, channels_from
 from dispatch_svc.config import DispatchSettings
 from dispatch_svc.handlers import make_handlers
+from dispatch_svc.inbox import api as inbox_api
+from dispatch_svc.inbox.handlers import InboxCommands, record_received
+from dispatch_svc.inbox.store import DOCUMENTS as INBOX_DOCUMENTS
 from dispatch_svc.sender.loop import Sender
 from dispatch_svc.store import DOCUMENTS
 from dispatch_svc.webhooks import api as webhook_api
 from dispatch_svc.webhooks.deliverer import Deliverer
 from dispatch_svc.webhooks.handlers import WebhookEndpoints, with_webhook_deliveries
 from dispatch_svc.webhooks.store import DOCUMENTS as WEBHOOK_DOCUMENTS
+from reengage_common.bus import batch
 from reengage_common.clock import Clock, utc_now
-from reengage_common.events import Channel
+from reengage_common.events import Channel, MessageReceived
 from reengage_common.leases import Lease
 from reengage_common.service import Runtime, build_service_app
 from reengage_common.settings import Settings, completed
@@ -65,7 +69,8 @@ def create_app(
         made = make_handlers(
             sender.nudge, sender.responses_changed, clock, sender.hand_over, with_changes
         )
-        return with_webhook_deliveries(made, clock)
+        # the front desk's inbox keeps each patient's SMS (message.received)
+        return {**with_webhook_deliveries(made, clock), MessageReceived: batch(record_received)}
 
     deliverer = Deliverer(lambda: webhook_client(settings), clock, settings.webhook_tick_seconds)
 
@@ -75,11 +80,15 @@ def create_app(
     endpoints = WebhookEndpoints(clock, settings.webhook_allow_private_hosts, deliverer.wake)
     app = build_service_app(
         settings,
-        routes=[*api.routes, *webhook_api.routes],
-        documents=[*DOCUMENTS, *WEBHOOK_DOCUMENTS],
+        routes=[*api.routes, *webhook_api.routes, *inbox_api.routes],
+        documents=[*DOCUMENTS, *WEBHOOK_DOCUMENTS, *INBOX_DOCUMENTS],
         handlers=handlers,
         background={"sender": sender_loop, "webhook-deliverer": webhook_loop},
-        state=lambda runtime: {"sender": sender_of(runtime), "webhook_endpoints": endpoints},
+        state=lambda runtime: {
+            "sender": sender_of(runtime),
+            "webhook_endpoints": endpoints,
+            "inbox": InboxCommands(settings, clock),
+        },
     )
     app.state.senders = senders  # for tests in-process: the sender of the running lifespan
     return app

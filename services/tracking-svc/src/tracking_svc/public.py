@@ -30,6 +30,7 @@ from tracking_svc.domain.replies import (
 )
 from tracking_svc.handlers import response_envelope
 from tracking_svc.inbound import keep_unmatched_inbound, match_sender, store_reply
+from tracking_svc.received import received_envelope
 from tracking_svc.store import clinic_of, keep_unmatched, launched
 
 log = structlog.get_logger(__name__)
@@ -106,6 +107,18 @@ async def twilio_inbound(request: Request) -> Response:
         )
     elif meaning is ReplyMeaning.OTHER:
         await store_reply(recipient, sid, text, now)
+    await tracking.publisher.publish(
+        received_envelope(
+            recipient,
+            sid=sid,
+            sender=sender,
+            clinic_number=texts["To"],
+            text=text,
+            meaning=meaning.value,
+            clinic=clinic,
+            at=now,
+        )
+    )
     log.info("twilio.inbound", meaning=meaning.value, campaign_id=recipient["campaign_id"])
     return _twiml(reply_text(meaning, clinic))
 

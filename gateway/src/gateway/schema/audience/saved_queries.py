@@ -13,7 +13,7 @@ from gateway.schema.permissions import VIEW
 @strawberry.type
 class SavedAudienceQueries:
     @strawberry.field(permission_classes=VIEW, description="Your clinic's saved audiences.")
-    async def saved_audiences(self, info: GatewayInfo) -> list[SavedAudience]:
+    async def saved_audiences(self, info: GatewayInfo) -> list[SavedAudience] | None:
         found = await answer_of(saved_audiences.list_saved_audiences(info.context.caller()))
         return [SavedAudience.from_wire(doc) for doc in found]
 

@@ -26,7 +26,7 @@ class WebhookQueries:
     @strawberry.field(
         permission_classes=VIEW, description="Your clinic's outbound webhook endpoints."
     )
-    async def webhook_endpoints(self, info: GatewayInfo) -> list[WebhookEndpoint]:
+    async def webhook_endpoints(self, info: GatewayInfo) -> list[WebhookEndpoint] | None:
         found = await answer_of(webhooks.list_endpoints(info.context.caller()))
         return [WebhookEndpoint.from_wire(doc) for doc in found]
 

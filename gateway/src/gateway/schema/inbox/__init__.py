@@ -1,0 +1,1 @@
+"""The front desk's inbox: patients' SMS replies and staff answers."""
