@@ -43,7 +43,7 @@ from peers import send_messages
 
 from dispatch_svc.channels.email import build_email
 from dispatch_svc.domain.compose import compose
-from dispatch_svc.handlers import message_document
+from dispatch_svc.domain.messages import queued_message
 from reengage_common.bus import (
     EventPublisher,
     ensure_topics,
@@ -102,12 +102,10 @@ def sample_emails(count: int, domain: str) -> list[bytes]:
     launched = events[0].data
     messages = []
     for envelope in events[1:]:
-        document = message_document(envelope, batch_id="raw")
-        document["contact"]["email"] = document["contact"]["email"].replace(
-            f"{campaign}.example", domain
-        )
+        message = queued_message(envelope, batch_id="raw")
+        message.contact["email"] = message.contact["email"].replace(f"{campaign}.example", domain)
         outgoing = compose(
-            document, launched, link_secret="bench", public_base_url=PUBLIC_BASE, now=now
+            message, launched, link_secret="bench", public_base_url=PUBLIC_BASE, now=now
         )
         messages.append(build_email(outgoing, sender="noreply@reengage.example", mailto=None))
     return messages

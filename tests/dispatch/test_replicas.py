@@ -13,6 +13,7 @@ from kit import (
     Bus,
     FakeClock,
     Mailpit,
+    dispatch_app,
     dispatch_settings,
     due,
     launched,
@@ -23,7 +24,6 @@ from kit import (
     utc,
 )
 
-from dispatch_svc.app import create_app
 from reengage_common.events import Channel, SendOutcome
 from reengage_testing import eventually, serving
 
@@ -47,7 +47,7 @@ async def test_two_replicas_send_each_message_of_a_campaign_once(infra) -> None:
         )
         async with Bus(settings) as bus:
             sent = await bus.watch("message.sent")
-            apps = [create_app(settings, clock=clock) for _ in range(2)]
+            apps = [dispatch_app(settings, clock) for _ in range(2)]
             replicas = [contextlib.AsyncExitStack() for _ in apps]
             try:
                 clients = [

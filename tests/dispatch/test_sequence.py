@@ -115,7 +115,7 @@ async def test_three_steps_arrive_on_their_days_and_a_response_stops_the_rest(in
 
 
 async def _queued(stack, campaign: str, count: int) -> bool:
-    stored = await store.collection(store.QueuedMessage).count_documents({"campaign_id": campaign})
+    stored = await store.collection(store.MessageRecord).count_documents({"campaign_id": campaign})
     return stored >= count
 
 

@@ -10,6 +10,7 @@ import contextlib
 import os
 import sys
 import uuid
+import weakref
 import zlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -22,7 +23,9 @@ import uvicorn
 from aiokafka import AIOKafkaConsumer
 
 from dispatch_svc.app import create_app
+from dispatch_svc.bootstrap import Dispatch
 from dispatch_svc.config import DispatchSettings
+from dispatch_svc.store import DispatchStore
 from reengage_common.bus import EventPublisher, ensure_topics, make_producer
 from reengage_common.events import (
     Address,
@@ -351,10 +354,28 @@ async def ticks_pass(sender: Any, count: int = 3) -> None:
     raise AssertionError("the sender stopped ticking")
 
 
+# What each app's running lifespan built (its `bootstrap`), for tests in-process.
+_BUILT: "weakref.WeakKeyDictionary[Any, Dispatch]" = weakref.WeakKeyDictionary()
+
+
+def dispatch_app(settings: DispatchSettings, clock: FakeClock, **overrides: Any) -> Any:
+    """dispatch-svc's app, whose sender and store a test reaches through `running_sender`."""
+
+    def keep(dispatch: Dispatch) -> None:
+        _BUILT[app] = dispatch
+
+    app = create_app(settings, clock=clock, built=keep, **overrides)
+    return app
+
+
+def running_dispatch(app: Any) -> Dispatch:
+    dispatch = _BUILT.get(app)
+    assert dispatch is not None, "the app's lifespan has not started"
+    return dispatch
+
+
 def running_sender(app: Any) -> Any:
-    senders = app.state.senders
-    assert senders, "the app's lifespan has not started"
-    return next(iter(senders.values()))
+    return running_dispatch(app).sender
 
 
 def utc(*args: int) -> datetime:
@@ -375,6 +396,10 @@ class Stack:
     def sender(self) -> Any:
         return running_sender(self.app)
 
+    @property
+    def store(self) -> DispatchStore:
+        return running_dispatch(self.app).store
+
     async def sms_to(self, phone: str) -> list[dict[str, Any]]:
         return [m for m in self.providers.twilio.messages.values() if m["to"] == phone]
 
@@ -385,14 +410,15 @@ class Stack:
 
 @contextlib.asynccontextmanager
 async def dispatch_stack(
-    infra: Any, name: str, clock: FakeClock, **overrides: Any
+    infra: Any, name: str, clock: FakeClock, store: Any = None, **overrides: Any
 ) -> AsyncIterator[Stack]:
-    """dispatch-svc in-process with its own topics, database and provider fakes."""
+    """dispatch-svc in-process with its own topics, database and provider fakes; `store`
+    (a factory of the runtime) replaces its store."""
     async with provider_fakes() as providers:
         settings = dispatch_settings(infra, providers, unique(name), **overrides)
         mailpit = Mailpit()
         async with Bus(settings) as bus:
-            app = create_app(settings, clock=clock)
+            app = dispatch_app(settings, clock, **({"store": store} if store else {}))
             async with serving(app) as client:
                 yield Stack(settings, providers, bus, mailpit, clock, app, client)
         await mailpit.close()

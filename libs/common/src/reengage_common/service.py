@@ -83,6 +83,21 @@ class Runtime:
 HandlersFactory = Callable[[Runtime], Mapping[type[Event], AnyHandler]]
 # A loop that one replica at a time runs, under the lease it is handed (see `leases`).
 BackgroundLoop = Callable[[Runtime, Lease], Awaitable[None]]
+
+
+@dataclass
+class ServiceParts:
+    """What a service's `bootstrap(runtime)` built once per lifespan, for the shell to run:
+    its consumer's handlers, its loops (each under its own lease) and what routes find in
+    `request.state`. One construction shares its objects between the three (cosmicpython's
+    `bootstrap`), with no cache keyed by the runtime."""
+
+    handlers: Mapping[type[Event], AnyHandler] | None = None
+    background: Mapping[str, Callable[[Lease], Awaitable[None]]] = field(default_factory=dict)
+    state: Mapping[str, Any] = field(default_factory=dict)
+
+
+Bootstrap = Callable[[Runtime], ServiceParts]
 LEASES_COLLECTION = "leases"
 
 
@@ -115,9 +130,11 @@ def build_service_app(
     background: Mapping[str, BackgroundLoop] | None = None,
     state: Callable[[Runtime], Mapping[str, Any]] | None = None,
     larger_bodies: Mapping[str, int] | None = None,
+    bootstrap: Bootstrap | None = None,
 ) -> Starlette:
     """`state(runtime)` adds service objects (e.g. command handlers) to every request's state;
-    `larger_bodies` maps a path that streams a file to its own body limit."""
+    `larger_bodies` maps a path that streams a file to its own body limit; `bootstrap(runtime)`
+    builds handlers, loops and state in one go (beside any given separately)."""
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[dict[str, Any]]:
@@ -142,19 +159,24 @@ def build_service_app(
             clock=lambda: datetime.now(UTC),
         )
         runtime = Runtime(settings, mongo, producer, publisher, relay, leases)
+        parts = bootstrap(runtime) if bootstrap is not None else ServiceParts()
         loops: dict[str, Callable[[], Awaitable[None]]] = {}
         works = settings.service_role in ("all", "worker")
-        if handlers is not None and works:
+        consumed = {**(handlers(runtime) if handlers and works else {}), **(parts.handlers or {})}
+        if consumed and works:
             consumer = EventConsumer(
-                settings, handlers(runtime), publisher, on_assigned=runtime.partitions_assigned
+                settings, consumed, publisher, on_assigned=runtime.partitions_assigned
             )
             runtime.consumers.append(consumer)
             loops["consumer"] = consumer.run
-        singletons: dict[str, BackgroundLoop] = dict(background or {}) if works else {}
+        singletons: dict[str, Callable[[Lease], Awaitable[None]]] = {}
+        if works:
+            singletons = {name: partial(loop, runtime) for name, loop in (background or {}).items()}
+            singletons.update(parts.background)
         if outbox_documents and settings.service_role in ("all", "api"):
-            singletons["outbox-relay"] = lambda _, lease: relay.run(lease)
+            singletons["outbox-relay"] = relay.run
         for name, loop in singletons.items():
-            loops[name] = partial(run_under_lease, leases, name, partial(loop, runtime))
+            loops[name] = partial(run_under_lease, leases, name, loop)
         tasks = [
             asyncio.create_task(_supervised(name, run), name=name) for name, run in loops.items()
         ]
@@ -166,7 +188,7 @@ def build_service_app(
             mode=settings.env,
         )
         try:
-            yield {"runtime": runtime, **(state(runtime) if state else {})}
+            yield {"runtime": runtime, **parts.state, **(state(runtime) if state else {})}
         finally:
             for task in tasks:
                 task.cancel()

@@ -16,7 +16,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from dispatch_svc import store
+from dispatch_svc.domain.message_states import MessageState, fold_message_states
+from dispatch_svc.store import DispatchStore
 from reengage_common.auth import VIEW_ANALYTICS, Identity
 from reengage_common.internal_api import internal
 from reengage_common.web import error_response
@@ -42,7 +43,7 @@ async def campaign_messages(request: Request, identity: Identity) -> Response:
             fields=[{"field": "limit"}],
         )
     campaign_id = request.path_params["campaign_id"]
-    messages = await store.message_states(identity.clinic_id, campaign_id)
+    messages = await message_states(request.state.store, identity.clinic_id, campaign_id)
     counts = Counter(message["state"] for message in messages)
     listed, following = page_of(
         [m for m in messages if wanted is None or m["state"] == wanted],
@@ -57,6 +58,33 @@ async def campaign_messages(request: Request, identity: Identity) -> Response:
             "next": following,
         }
     )
+
+
+async def message_states(
+    store: DispatchStore, clinic_id: str, campaign_id: str
+) -> list[dict[str, Any]]:
+    """Each message of a clinic's campaign with its state folded from the records."""
+    messages, outcomes, claims = (
+        await store.messages_of_campaign(campaign_id, clinic_id),
+        await store.outcomes_of_campaign(campaign_id),
+        await store.claims_of_campaign(campaign_id),
+    )
+    return [_message_json(state) for state in fold_message_states(messages, outcomes, claims)]
+
+
+def _message_json(state: MessageState) -> dict[str, Any]:
+    message = state.message
+    return {
+        "messageId": message.message_id,
+        "patientId": message.patient_id,
+        "sequence": message.sequence,
+        "channel": message.channel.value,
+        "variant": message.variant,
+        "dueAt": message.due_at.isoformat(),
+        "state": state.state,
+        "reason": state.reason,
+        "attempts": state.attempts,
+    }
 
 
 def _limit(given: str | None) -> int | None:

@@ -1,45 +1,14 @@
-"""The consent changes dispatch keeps (see `domain.consents`): stored by the consumer owning
-the patient's partition, read per clinic by the sender.
-
-A record carries the clinic and patient that queries filter on; the change itself travels as
-one JSON text field (why: the `store` module's docstring).
-"""
+"""What the `patient.upserted` consumer knows of stored consent changes (see
+`domain.consents`); the records' codec lives in `store.codecs` (re-exported here for the
+reply inbox of issue 22, which reads them)."""
 
 from collections.abc import Iterable
-from datetime import datetime
-from typing import Any
 
 from dispatch_svc.domain.consents import ConsentChange
-from dispatch_svc.store import ConsentChangeRecord, collection
-from reengage_common import codec
-from reengage_common.events import Channel
+from dispatch_svc.store.codecs import consent_change_of, consent_record
+from dispatch_svc.store.protocol import DispatchStore
 
-
-def consent_record(clinic_id: str, change: ConsentChange) -> dict[str, Any]:
-    stated = {
-        "at": change.at.isoformat(),
-        "withheld": sorted(channel.value for channel in change.withheld),
-        "doNotContact": change.do_not_contact,
-        "deceased": change.deceased,
-    }
-    return {
-        "_id": change.event_id,
-        "clinic_id": clinic_id,
-        "patient_id": change.patient_id,
-        "change": codec.encode_text(stated),
-    }
-
-
-def consent_change_of(record: dict[str, Any]) -> ConsentChange:
-    stated = codec.decode(record["change"])
-    return ConsentChange(
-        patient_id=record["patient_id"],
-        at=datetime.fromisoformat(stated["at"]),
-        event_id=record["_id"],
-        withheld=frozenset(Channel(channel) for channel in stated["withheld"]),
-        do_not_contact=stated["doNotContact"],
-        deceased=stated["deceased"],
-    )
+__all__ = ["ConsentChange", "PatientsWithChanges", "consent_change_of", "consent_record"]
 
 
 class PatientsWithChanges:
@@ -52,10 +21,10 @@ class PatientsWithChanges:
 
     Before, each batch of upserts read the clinic's records again: with ~20,000 restricted
     patients in a 100,000-patient import that kept dispatch's consumer ~60 s behind the seed's
-    end. (The records are read whole and matched here because FerretDB evaluates `$in` in Go
-    against every record the clinic's equality lets through, once per listed id.)"""
+    end."""
 
-    def __init__(self) -> None:
+    def __init__(self, store: DispatchStore) -> None:
+        self._store = store
         self._by_clinic: dict[str, set[str]] = {}
 
     def forget(self) -> None:
@@ -67,21 +36,13 @@ class PatientsWithChanges:
             return set()
         known = self._by_clinic.get(clinic_id)
         if known is None:
-            found = collection(ConsentChangeRecord).find(
-                {"clinic_id": clinic_id}, {"patient_id": 1}
-            )
-            known = {record["patient_id"] async for record in found}
+            known = await self._store.patients_with_consent_changes(clinic_id)
             self._by_clinic[clinic_id] = known
         return known & wanted
 
-    def stored(self, records: Iterable[dict[str, Any]]) -> None:
-        """Records now stored (call after the insert, never before)."""
-        for record in records:
-            known = self._by_clinic.get(record["clinic_id"])
+    def stored(self, changes: Iterable[tuple[str, ConsentChange]]) -> None:
+        """(clinic, change) pairs now stored (call after the insert, never before)."""
+        for clinic_id, change in changes:
+            known = self._by_clinic.get(clinic_id)
             if known is not None:
-                known.add(record["patient_id"])
-
-
-async def consent_changes_of_clinic(clinic_id: str) -> list[ConsentChange]:
-    records = await collection(ConsentChangeRecord).find({"clinic_id": clinic_id}).to_list()
-    return [consent_change_of(record) for record in records]
+                known.add(change.patient_id)

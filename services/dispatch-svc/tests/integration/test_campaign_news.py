@@ -19,7 +19,7 @@ from kit import (
     utc,
 )
 
-from dispatch_svc import store
+from dispatch_svc.store.mongo import MongoDispatchStore
 from reengage_common.events import CampaignStatus
 from reengage_testing import eventually
 
@@ -29,20 +29,22 @@ TEN_AM_CHICAGO = utc(2026, 11, 26, 16, 0)
 EMAIL_FIRST = EMAIL_STEP.model_copy(update={"sequence": 1, "delay_days": 0})
 
 
-async def test_after_its_first_read_the_sender_reads_only_campaigns_with_news(
-    infra, monkeypatch
-) -> None:
+async def test_after_its_first_read_the_sender_reads_only_campaigns_with_news(infra) -> None:
     reads: list[set[str] | None] = []
-    read_events = store.campaign_events
 
-    async def counted(*campaign_ids: Any) -> list[dict[str, Any]]:
-        reads.append(set(campaign_ids[0]) if campaign_ids and campaign_ids[0] is not None else None)
-        return await read_events(*campaign_ids)
+    class Counted(MongoDispatchStore):
+        async def campaign_events(self, *campaign_ids: Any) -> Any:
+            reads.append(
+                set(campaign_ids[0]) if campaign_ids and campaign_ids[0] is not None else None
+            )
+            return await super().campaign_events(*campaign_ids)
 
-    monkeypatch.setattr(store, "campaign_events", counted)
+    def counted(runtime: Any) -> Counted:
+        return Counted(runtime.mongo[runtime.settings.database_name])
+
     clock = FakeClock(TEN_AM_CHICAGO)
     first, second = unique("news-first"), unique("news-second")
-    async with dispatch_stack(infra, "campaign-news", clock) as stack:
+    async with dispatch_stack(infra, "campaign-news", clock, store=counted) as stack:
         sent = await stack.bus.watch("message.sent")
         await stack.bus.publish(
             launched(first, [EMAIL_FIRST], at=clock.now),

@@ -21,6 +21,7 @@ from kit import (
 
 from dispatch_svc import store
 from dispatch_svc.handlers import make_handlers
+from dispatch_svc.store.mongo import MongoDispatchStore
 from reengage_common.events import Channel, Envelope, RecipientResponded, ResponseKind, SendOutcome
 from reengage_testing import eventually
 
@@ -30,21 +31,21 @@ TEN_AM_CHICAGO = utc(2026, 11, 26, 16, 0)
 EMAIL_FIRST = EMAIL_STEP.model_copy(update={"sequence": 1, "delay_days": 0})
 
 
-async def test_a_clinics_responses_are_reread_only_after_news_of_that_clinic(
-    infra, monkeypatch
-) -> None:
+async def test_a_clinics_responses_are_reread_only_after_news_of_that_clinic(infra) -> None:
     reads: list[str] = []
-    read_responses = store.responses_of_clinic
 
-    async def counted(clinic_id: str) -> list[dict[str, Any]]:
-        reads.append(clinic_id)
-        return await read_responses(clinic_id)
+    class Counted(MongoDispatchStore):
+        async def responses_of_clinic(self, clinic_id: str) -> Any:
+            reads.append(clinic_id)
+            return await super().responses_of_clinic(clinic_id)
 
-    monkeypatch.setattr(store, "responses_of_clinic", counted)
+    def counted(runtime: Any) -> Counted:
+        return Counted(runtime.mongo[runtime.settings.database_name])
+
     clock = FakeClock(TEN_AM_CHICAGO)
     campaign = unique("clinic-news")
     patients = [unique("p") for _ in range(4)]
-    async with dispatch_stack(infra, "clinic-news", clock) as stack:
+    async with dispatch_stack(infra, "clinic-news", clock, store=counted) as stack:
         sent = await stack.bus.watch("message.sent")
         await stack.bus.publish(launched(campaign, [EMAIL_FIRST], at=clock.now))
         for count, patient in enumerate(patients[:3], start=1):
@@ -54,7 +55,7 @@ async def test_a_clinics_responses_are_reread_only_after_news_of_that_clinic(
         assert reads == [CLINIC]
 
         # another replica's consumer (no sender in its process) stores an unsubscribe
-        other_replica = make_handlers()[RecipientResponded]
+        other_replica = make_handlers(stack.store)[RecipientResponded]
         unsubscribed = responded(
             campaign, patients[3], ResponseKind.UNSUBSCRIBED, clock.now, Channel.EMAIL
         )

@@ -10,8 +10,9 @@ from dispatch_svc.domain.campaigns import (
     next_step,
     verdict,
 )
-from dispatch_svc.domain.decisions import Response, Responses
+from dispatch_svc.domain.decisions import Response, ResponsesAndConsents
 from dispatch_svc.domain.events import next_step_due, sent_event
+from dispatch_svc.domain.messages import QueuedMessage
 from reengage_common.events import (
     CampaignLaunched,
     CampaignStatus,
@@ -86,7 +87,7 @@ def test_verdicts() -> None:
 
 
 def test_responses_stop_the_sequence_and_opt_outs_hold_across_campaigns() -> None:
-    responses = Responses.of(
+    responses = ResponsesAndConsents.of(
         [
             Response("cl", "c-1", "p-answered", ResponseKind.NOT_INTERESTED, Channel.SMS),
             Response("cl", "c-1", "p-clicked", ResponseKind.CLICKED, Channel.EMAIL),
@@ -104,20 +105,22 @@ def test_responses_stop_the_sequence_and_opt_outs_hold_across_campaigns() -> Non
     assert responses.skip_reason("c-1", "p-all-off", Channel.MAIL) == "unsubscribed from MAIL"
 
 
-MESSAGE = {
-    "_id": message_id("c-1", "p-1", 1, 1),
-    "clinic_id": "cl",
-    "campaign_id": "c-1",
-    "patient_id": "p-1",
-    "run_number": 1,
-    "sequence": 1,
-    "channel": "EMAIL",
-    "variant": "A",
-    "contact": {"email": "p@x.example", "timezone": "America/New_York"},
-    "merge_data": {"patient": {"firstName": "Ada"}},
-    "incentive_code": "SMILE20",
-    "trace_id": "t-1",
-}
+MESSAGE = QueuedMessage(
+    message_id=message_id("c-1", "p-1", 1, 1),
+    clinic_id="cl",
+    campaign_id="c-1",
+    patient_id="p-1",
+    run_number=1,
+    sequence=1,
+    channel=Channel.EMAIL,
+    variant="A",
+    due_at=at(0),
+    contact={"email": "p@x.example", "timezone": "America/New_York"},
+    merge_data={"patient": {"firstName": "Ada"}},
+    incentive_code="SMILE20",
+    trace_id="t-1",
+    batch_id="b-1",
+)
 
 
 def test_the_next_step_is_due_delay_days_after_the_send_with_a_deterministic_id() -> None:

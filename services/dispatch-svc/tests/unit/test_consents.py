@@ -11,7 +11,7 @@ from dispatch_svc.domain.consents import (
     consent_change,
     patients_lifting,
 )
-from dispatch_svc.domain.decisions import Response, Responses
+from dispatch_svc.domain.decisions import Response, ResponsesAndConsents
 from reengage_common.events import Channel, PatientUpserted, ResponseKind
 
 T0 = datetime(2026, 11, 26, 15, tzinfo=UTC)
@@ -93,7 +93,7 @@ def test_only_restrictions_and_the_lifts_of_restricted_patients_are_kept() -> No
 
 
 def test_a_withdrawn_consent_skips_before_responses_are_looked_at() -> None:
-    responses = Responses.of(
+    responses = ResponsesAndConsents.of(
         [Response("clinic", "c-1", "p-1", ResponseKind.UNSUBSCRIBED, Channel.EMAIL)]
     )
     assert responses.skip_reason("c-1", "p-1", Channel.EMAIL) == "unsubscribed from EMAIL"

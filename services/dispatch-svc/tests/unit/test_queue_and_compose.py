@@ -12,6 +12,7 @@ from dispatch_svc.channels.email import build_email
 from dispatch_svc.channels.mail import lob_address
 from dispatch_svc.domain.campaigns import StatusChange, fold_campaign
 from dispatch_svc.domain.compose import CannotCompose, compose
+from dispatch_svc.domain.messages import QueuedMessage
 from dispatch_svc.sender.index import CampaignQueue, slot_for, window_of
 from reengage_common.events import (
     Address,
@@ -60,21 +61,23 @@ SNAPSHOT = CampaignLaunched(
 )
 
 
-def message(n: int, timezone: str = "America/Chicago") -> dict:
-    return {
-        "_id": f"m-{n}",
-        "clinic_id": "cl",
-        "campaign_id": "c-1",
-        "patient_id": f"p-{n}",
-        "run_number": 1,
-        "sequence": 1,
-        "channel": "EMAIL",
-        "variant": "A",
-        "due_at": NINE_AM_CHICAGO,
-        "contact": {"email": f"p{n}@x.example", "timezone": timezone},
-        "merge_data": {"patient": {"firstName": "Ada"}},
-        "incentive_code": None,
-    }
+def message(n: int, timezone: str = "America/Chicago") -> QueuedMessage:
+    return QueuedMessage(
+        message_id=f"m-{n}",
+        clinic_id="cl",
+        campaign_id="c-1",
+        patient_id=f"p-{n}",
+        run_number=1,
+        sequence=1,
+        channel=Channel.EMAIL,
+        variant="A",
+        due_at=NINE_AM_CHICAGO,
+        contact={"email": f"p{n}@x.example", "timezone": timezone},
+        merge_data={"patient": {"firstName": "Ada"}},
+        incentive_code=None,
+        trace_id=None,
+        batch_id="b-1",
+    )
 
 
 def test_messages_come_due_at_their_slot_once() -> None:

@@ -1,15 +1,15 @@
 """One stored message and its campaign into what a channel sends: merge data completed from
 the snapshot, signed links, the shared rendering, and the email's postal footer."""
 
-from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from dispatch_svc.channels.base import Outgoing
 from dispatch_svc.domain.campaigns import step_of
+from dispatch_svc.domain.messages import QueuedMessage
 from reengage_common.clinic import email_footer
 from reengage_common.clinic import merge_data as clinic_merge_data
-from reengage_common.events import Address, CampaignLaunched, Channel, ClinicProfile
+from reengage_common.events import Address, CampaignLaunched, ClinicProfile
 from reengage_common.messages import (
     LinkClaims,
     MessageLinks,
@@ -31,14 +31,14 @@ def clinic_of(snapshot: CampaignLaunched) -> ClinicProfile:
     return snapshot.clinic or DEFAULT_CLINIC
 
 
-def merge_data_for(message: Mapping[str, Any], snapshot: CampaignLaunched) -> dict[str, Any]:
+def merge_data_for(message: QueuedMessage, snapshot: CampaignLaunched) -> dict[str, Any]:
     """The message's merge data, with the clinic and incentive the snapshot knows filled in."""
-    data = dict(message.get("merge_data") or {})
+    data = dict(message.merge_data)
     clinic = clinic_of(snapshot)
     data["clinic"] = {**clinic_merge_data(clinic), **(data.get("clinic") or {})}
     incentive = snapshot.incentive
     data["incentive"] = {
-        "code": message.get("incentive_code") or incentive.incentive_code,
+        "code": message.incentive_code or incentive.incentive_code,
         "details": incentive.incentive_details,
         **(data.get("incentive") or {}),
     }
@@ -46,39 +46,38 @@ def merge_data_for(message: Mapping[str, Any], snapshot: CampaignLaunched) -> di
     return data
 
 
-def recipient_name(message: Mapping[str, Any]) -> str | None:
-    contact = message.get("contact") or {}
+def recipient_name(message: QueuedMessage) -> str | None:
+    contact = message.contact
     if contact.get("name"):
         return contact["name"]
-    patient = (message.get("merge_data") or {}).get("patient") or {}
+    patient = message.merge_data.get("patient") or {}
     name = " ".join(filter(None, [patient.get("firstName"), patient.get("lastName")]))
     return name or None
 
 
 def compose(
-    message: Mapping[str, Any],
+    message: QueuedMessage,
     snapshot: CampaignLaunched,
     *,
     link_secret: str,
     public_base_url: str,
     now: datetime,
 ) -> Outgoing:
-    channel = Channel(message["channel"])
-    step = step_of(snapshot, message["variant"], message["sequence"])
+    channel = message.channel
+    step = step_of(snapshot, message.variant, message.sequence)
     if step is None:
         raise CannotCompose(
-            f"template: the campaign has no step {message['sequence']} of variant "
-            f"{message['variant']!r}"
+            f"template: the campaign has no step {message.sequence} of variant {message.variant!r}"
         )
     if step.channel is not channel:
         raise CannotCompose(
             f"template: step {step.sequence} is {step.channel.value}, not {channel}"
         )
     claims = LinkClaims(
-        message_id=message["_id"],
-        campaign_id=message["campaign_id"],
-        patient_id=message["patient_id"],
-        clinic_id=message["clinic_id"],
+        message_id=message.message_id,
+        campaign_id=message.campaign_id,
+        patient_id=message.patient_id,
+        clinic_id=message.clinic_id,
         channel=channel,
     )
     links = MessageLinks(
@@ -96,13 +95,13 @@ def compose(
         )
     except ValueError as exc:  # TemplateRefused / TemplateRenderFailed
         raise CannotCompose(f"template: {exc}") from exc
-    contact = message.get("contact") or {}
+    contact = message.contact
     address = contact.get("address")
     return Outgoing(
-        message_id=message["_id"],
-        campaign_id=message["campaign_id"],
-        patient_id=message["patient_id"],
-        clinic_id=message["clinic_id"],
+        message_id=message.message_id,
+        campaign_id=message.campaign_id,
+        patient_id=message.patient_id,
+        clinic_id=message.clinic_id,
         channel=channel,
         recipient_name=recipient_name(message),
         email=contact.get("email"),

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from dispatch_svc.domain.campaigns import SEQUENCE_STOPPERS
-from dispatch_svc.domain.consents import ConsentRestrictions
+from dispatch_svc.domain.consents import ConsentChange, ConsentRestrictions
 from reengage_common.events import Channel, ResponseKind
 
 
@@ -21,20 +21,22 @@ class Response:
 
 
 @dataclass
-class Responses:
-    """The responses and consent restrictions of one clinic, indexed for the checks before
-    each send."""
+class ResponsesAndConsents:
+    """Everything of one clinic that stops a message just before its send: the patients'
+    responses (opt-outs, sequence stoppers) and the consent restrictions its systems sent."""
 
     # (patient, channel or None for every channel) that unsubscribed
     opted_out: set[tuple[str, Channel | None]] = field(default_factory=set)
     # (campaign, patient) -> the first response that ends the sequence
     stopped: dict[tuple[str, str], ResponseKind] = field(default_factory=dict)
-    # what the clinic's systems withdrew (`patient.upserted`), set beside the responses
+    # what the clinic's systems withdrew (`patient.upserted`)
     consents: ConsentRestrictions = field(default_factory=ConsentRestrictions)
 
     @classmethod
-    def of(cls, responses: Iterable[Response]) -> "Responses":
-        index = cls()
+    def of(
+        cls, responses: Iterable[Response], consent_changes: Iterable[ConsentChange] = ()
+    ) -> "ResponsesAndConsents":
+        index = cls(consents=ConsentRestrictions.of(consent_changes))
         for response in responses:
             if response.kind is ResponseKind.UNSUBSCRIBED:
                 index.opted_out.add((response.patient_id, response.channel))

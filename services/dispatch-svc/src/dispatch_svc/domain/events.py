@@ -1,15 +1,13 @@
 """The events an outcome implies, with deterministic envelope ids (a replay repeats them)."""
 
 import uuid
-from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
 
 from dispatch_svc.domain.campaigns import next_step
+from dispatch_svc.domain.messages import QueuedMessage
 from reengage_common.events import (
     MESSAGE_ID_NAMESPACE,
     CampaignLaunched,
-    Channel,
     Contact,
     Envelope,
     MessageDue,
@@ -26,7 +24,7 @@ def _envelope_id(kind: str, *parts: object) -> str:
 
 
 def sent_event(
-    message: Mapping[str, Any],
+    message: QueuedMessage,
     outcome: SendOutcome,
     *,
     at: datetime,
@@ -38,12 +36,12 @@ def sent_event(
     retried: bool = False,
 ) -> Envelope[MessageSent]:
     data = MessageSent(
-        message_id=message["_id"],
-        campaign_id=message["campaign_id"],
-        patient_id=message["patient_id"],
-        sequence=message["sequence"],
-        channel=Channel(message["channel"]),
-        variant=message["variant"],
+        message_id=message.message_id,
+        campaign_id=message.campaign_id,
+        patient_id=message.patient_id,
+        sequence=message.sequence,
+        channel=message.channel,
+        variant=message.variant,
         outcome=outcome,
         reason=reason,
         provider=provider,
@@ -53,44 +51,44 @@ def sent_event(
         at=at,
     )
     return Envelope[MessageSent](
-        id=_envelope_id("message.sent", message["_id"], attempt),
+        id=_envelope_id("message.sent", message.message_id, attempt),
         type=MessageSent.topic,
         source=SOURCE,
         time=at,
-        clinic_id=message["clinic_id"],
-        trace_id=message.get("trace_id"),
+        clinic_id=message.clinic_id,
+        trace_id=message.trace_id,
         data=data,
     )
 
 
 def next_step_due(
-    message: Mapping[str, Any], snapshot: CampaignLaunched, sent_at: datetime
+    message: QueuedMessage, snapshot: CampaignLaunched, sent_at: datetime
 ) -> Envelope[MessageDue] | None:
     """Step n+1 of the same variant, due `delayDays` after step n went; None after the last."""
-    step = next_step(snapshot, message["variant"], message["sequence"])
+    step = next_step(snapshot, message.variant, message.sequence)
     if step is None:
         return None
-    run = message.get("run_number", 1)
-    next_id = message_id(message["campaign_id"], message["patient_id"], run, step.sequence)
+    run = message.run_number
+    next_id = message_id(message.campaign_id, message.patient_id, run, step.sequence)
     data = MessageDue(
         message_id=next_id,
-        campaign_id=message["campaign_id"],
-        patient_id=message["patient_id"],
+        campaign_id=message.campaign_id,
+        patient_id=message.patient_id,
         run_number=run,
         sequence=step.sequence,
         channel=step.channel,
         variant=step.variant,
         due_at=sent_at + timedelta(days=step.delay_days),
-        contact=Contact.model_validate(message.get("contact") or {}),
-        merge_data=message.get("merge_data") or {},
-        incentive_code=message.get("incentive_code"),
+        contact=Contact.model_validate(message.contact),
+        merge_data=message.merge_data,
+        incentive_code=message.incentive_code,
     )
     return Envelope[MessageDue](
         id=_envelope_id("message.due", next_id),
         type=MessageDue.topic,
         source=SOURCE,
         time=sent_at,
-        clinic_id=message["clinic_id"],
-        trace_id=message.get("trace_id"),
+        clinic_id=message.clinic_id,
+        trace_id=message.trace_id,
         data=data,
     )

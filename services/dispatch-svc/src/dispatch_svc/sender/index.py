@@ -6,22 +6,22 @@ own outcomes, so a tick never rescans the message store.
 """
 
 import heapq
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from dispatch_svc.domain.campaigns import CampaignState
+from dispatch_svc.domain.messages import QueuedMessage
 from dispatch_svc.domain.send_window import Window, in_waking_hours, send_slot, zone
 from reengage_common.clinic import sending_hours
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
-    """One queued message: its stored document, when it goes, and its last claimed attempt."""
+    """One queued message, when it goes, and its last claimed attempt."""
 
-    doc: dict[str, Any]
+    message: QueuedMessage
     slot: datetime | None = None
     attempt: int = 0  # the highest attempt anyone claimed; ours is attempt + 1
     # a claim of ours, never used for a send: (expires at, retried), reusable until it expires
@@ -29,11 +29,11 @@ class Entry:
 
     @property
     def message_id(self) -> str:
-        return self.doc["_id"]
+        return self.message.message_id
 
     @property
     def channel(self) -> str:
-        return self.doc["channel"]
+        return self.message.channel
 
 
 @dataclass
@@ -47,13 +47,13 @@ class CampaignQueue:
     heaps: dict[str, list[tuple[datetime, str]]] = field(default_factory=dict)
     unscheduled: set[str] = field(default_factory=set)
 
-    def add(self, documents: Iterable[Mapping[str, Any]], state: CampaignState | None) -> int:
+    def add(self, messages: Iterable[QueuedMessage], state: CampaignState | None) -> int:
         added = 0
-        for document in documents:
-            message_id = document["_id"]
+        for message in messages:
+            message_id = message.message_id
             if message_id in self.done or message_id in self.queued:
                 continue
-            entry = Entry(dict(document))
+            entry = Entry(message)
             self.queued[message_id] = entry
             self._schedule(entry, state, not_before=None)
             added += 1
@@ -73,7 +73,7 @@ class CampaignQueue:
         if state is None:
             self.unscheduled.add(entry.message_id)
             return
-        entry.slot = slot_for(entry.doc, state, not_before)
+        entry.slot = slot_for(entry.message, state, not_before)
         heapq.heappush(self.heaps.setdefault(entry.channel, []), (entry.slot, entry.message_id))
 
     def due(
@@ -96,9 +96,9 @@ class CampaignQueue:
                 deferred.append((slot, message_id))  # claimed elsewhere until that expires
                 continue
             if slot < state.active_since or not in_waking_hours(
-                now, patient_zone(entry.doc, state), window_of(state)
+                now, patient_zone(entry.message, state), window_of(state)
             ):
-                entry.slot = slot_for(entry.doc, state, max(state.active_since, now))
+                entry.slot = slot_for(entry.message, state, max(state.active_since, now))
                 if entry.slot > now:
                     heapq.heappush(heap, (entry.slot, message_id))
                     continue
@@ -138,11 +138,11 @@ class CampaignQueue:
         return len(self.queued)
 
 
-def patient_zone(document: Mapping[str, Any], state: CampaignState) -> ZoneInfo:
+def patient_zone(message: QueuedMessage, state: CampaignState) -> ZoneInfo:
     """The patient's time zone; the clinic's when unknown."""
     snapshot = state.snapshot
     clinic_zone = snapshot.clinic.timezone if snapshot.clinic else snapshot.schedule.timezone
-    return zone((document.get("contact") or {}).get("timezone"), clinic_zone)
+    return zone(message.contact.get("timezone"), clinic_zone)
 
 
 def window_of(state: CampaignState) -> Window:
@@ -151,10 +151,8 @@ def window_of(state: CampaignState) -> Window:
     return sending_hours(clinic.quiet_hours if clinic else None)
 
 
-def slot_for(
-    document: Mapping[str, Any], state: CampaignState, not_before: datetime | None
-) -> datetime:
-    due_at = document["due_at"]
+def slot_for(message: QueuedMessage, state: CampaignState, not_before: datetime | None) -> datetime:
+    due_at = message.due_at
     if not_before is not None and not_before > due_at:
         due_at = not_before
     schedule = state.snapshot.schedule
@@ -162,6 +160,6 @@ def slot_for(
         due_at,
         send_times=schedule.send_times,
         campaign_zone=zone(schedule.timezone),
-        patient_zone=patient_zone(document, state),
+        patient_zone=patient_zone(message, state),
         window=window_of(state),
     )

@@ -11,14 +11,15 @@ import asyncio
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import structlog
 from aiokafka import AIOKafkaProducer
 
-from dispatch_svc import store
+from dispatch_svc.domain.message_states import Finished
+from dispatch_svc.domain.outcomes import Outcome
+from dispatch_svc.store import DispatchStore
+from dispatch_svc.store.codecs import EncodedEvent, SendBatchRecord
 from reengage_common.bus import event_headers, send_in_batches
 from reengage_common.metrics import EVENTS_PUBLISHED
 
@@ -27,44 +28,30 @@ SERVICE = "dispatch-svc"
 log = structlog.get_logger(__name__)
 
 
-@dataclass(frozen=True)
-class StoredOutcome:
-    """One message's outcome and the events it implies."""
-
-    message_id: str
-    campaign_id: str
-    clinic_id: str
-    channel: str
-    outcome: str
-    reason: str | None
-    attempt: int
-    provider_message_id: str | None
-    events: list[store.EncodedEvent]
-    provider: str | None = None
-    retried: bool = False
-
-    def record(self) -> dict[str, Any]:
-        entry: dict[str, Any] = {"m": self.message_id, "o": self.outcome, "a": self.attempt}
-        if self.reason:
-            entry["r"] = self.reason
-        if self.provider_message_id:
-            entry["p"] = self.provider_message_id
-        return entry
-
-
-def send_batch_records(outcomes: Sequence[StoredOutcome], at: datetime) -> list[dict[str, Any]]:
-    by_campaign: dict[str, list[StoredOutcome]] = defaultdict(list)
+def send_batch_records(outcomes: Sequence[Outcome], at: datetime) -> list[SendBatchRecord]:
+    """One record per campaign: its outcomes and their events, encoded once for the record and
+    for Kafka."""
+    by_campaign: dict[str, list[Outcome]] = defaultdict(list)
     for outcome in outcomes:
-        by_campaign[outcome.campaign_id].append(outcome)
+        by_campaign[outcome.message.campaign_id].append(outcome)
     return [
-        {
-            "_id": uuid.uuid4().hex,
-            "campaign_id": campaign_id,
-            "clinic_id": group[0].clinic_id,
-            "at": at,
-            "outcomes": [outcome.record() for outcome in group],
-            "events": [event for outcome in group for event in outcome.events],
-        }
+        SendBatchRecord(
+            batch_id=uuid.uuid4().hex,
+            campaign_id=campaign_id,
+            clinic_id=group[0].message.clinic_id,
+            at=at,
+            outcomes=[
+                Finished(
+                    o.message.message_id,
+                    o.outcome.value,
+                    o.attempt,
+                    o.reason,
+                    o.provider_message_id,
+                )
+                for o in group
+            ],
+            events=[EncodedEvent.encode(event) for o in group for event in o.events],
+        )
         for campaign_id, group in by_campaign.items()
     ]
 
@@ -72,25 +59,27 @@ def send_batch_records(outcomes: Sequence[StoredOutcome], at: datetime) -> list[
 class OutcomeRecorder:
     def __init__(
         self,
+        store: DispatchStore,
         clock: Callable[[], datetime],
-        on_stored: Callable[[Sequence[StoredOutcome]], None],
-        publish: Callable[[list[dict[str, Any]]], None],
+        on_stored: Callable[[Sequence[Outcome]], None],
+        publish: Callable[[list[SendBatchRecord]], None],
         max_batch: int = 2000,
         linger: float = 0.01,
     ) -> None:
+        self._store = store
         self._publish = publish
         self._clock = clock
         self._on_stored = on_stored
         self._max_batch = max_batch
         self._linger = linger
-        self._pending: list[tuple[StoredOutcome, asyncio.Future[None]]] = []
+        self._pending: list[tuple[Outcome, asyncio.Future[None]]] = []
         self._wake = asyncio.Event()
 
-    async def record(self, outcome: StoredOutcome) -> None:
+    async def record(self, outcome: Outcome) -> None:
         """Returns once `outcome` is stored."""
         await self.submit(outcome)
 
-    def submit(self, outcome: StoredOutcome) -> "asyncio.Future[None]":
+    def submit(self, outcome: Outcome) -> "asyncio.Future[None]":
         """Queue `outcome` for the next flush; the future resolves once it is stored."""
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._pending.append((outcome, done))
@@ -109,18 +98,18 @@ class OutcomeRecorder:
             del self._pending[: self._max_batch]
             outcomes = [outcome for outcome, _ in taken]
             records = send_batch_records(outcomes, self._clock())
-            await self._store(records)
+            await self._write(records)
             self._on_stored(outcomes)
             self._publish(records)
             for _, done in taken:
                 if not done.done():
                     done.set_result(None)
 
-    async def _store(self, records: list[dict[str, Any]]) -> None:
+    async def _write(self, records: list[SendBatchRecord]) -> None:
         delay = 0.1
         while True:
             try:
-                await store.store_send_batches(records)
+                await self._store.store_send_batches(records)
                 return
             except Exception:  # the database is away: outcomes wait, senders wait on them
                 log.exception("dispatch.outcomes_not_stored", count=len(records))
@@ -135,12 +124,15 @@ class BatchPublisher:
     patient), encoded once.
     """
 
-    def __init__(self, producer: AIOKafkaProducer, topic: Callable[[str], str]) -> None:
+    def __init__(
+        self, producer: AIOKafkaProducer, topic: Callable[[str], str], store: DispatchStore
+    ) -> None:
         self._producer = producer
         self._topic = topic
-        self._queue: asyncio.Queue[list[dict[str, Any]]] = asyncio.Queue()
+        self._store = store
+        self._queue: asyncio.Queue[list[SendBatchRecord]] = asyncio.Queue()
 
-    def submit(self, records: list[dict[str, Any]]) -> None:
+    def submit(self, records: list[SendBatchRecord]) -> None:
         self._queue.put_nowait(records)
 
     async def run(self) -> None:
@@ -158,8 +150,8 @@ class BatchPublisher:
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, 5.0)
 
-    async def publish(self, records: Sequence[dict[str, Any]]) -> None:
-        events = [event for record in records for event in record["events"]]
+    async def publish(self, records: Sequence[SendBatchRecord]) -> None:
+        events = [event for record in records for event in record.events]
         acks = await send_in_batches(
             self._producer,
             (
@@ -175,4 +167,4 @@ class BatchPublisher:
         await asyncio.gather(*acks)
         for kind, count in Counter(event.type for event in events).items():
             EVENTS_PUBLISHED.labels(SERVICE, kind).inc(count)
-        await store.mark_published(records)
+        await self._store.mark_published(records)

@@ -1,0 +1,53 @@
+"""A queued message as the sender holds it: what `message.due` said, typed.
+
+The hot path carries ~1,500 of these a second (consumer → queue → compose → outcome), so it is
+a msgspec Struct: built in ~1.8 µs (a frozen dataclass took ~8), read by attribute, and decoded
+from its stored text in one call (the dict it replaced took ~13 µs to read back, this ~7:
+measured in one process, docs/perf.md). `contact` and `merge_data` stay the JSON the event
+carried: compose reads a few keys of them, and `next_step_due` gives them back as they came.
+"""
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from reengage_common.events import Channel, Envelope, MessageDue
+
+
+# gc=False: a message holds only strings, numbers and JSON dicts, never a cycle back to itself.
+class QueuedMessage(msgspec.Struct, frozen=True, gc=False):
+    message_id: str
+    clinic_id: str
+    campaign_id: str
+    patient_id: str
+    run_number: int
+    sequence: int
+    channel: Channel
+    variant: str
+    due_at: datetime
+    contact: dict[str, Any]  # as `message.due` carried it (camelCase JSON, no nulls)
+    merge_data: dict[str, Any]
+    incentive_code: str | None
+    trace_id: str | None
+    batch_id: str  # the consumer batch that stored it (how another replica reads it back)
+
+
+def queued_message(envelope: Envelope[MessageDue], batch_id: str) -> QueuedMessage:
+    due = envelope.data
+    return QueuedMessage(
+        message_id=due.message_id,
+        clinic_id=envelope.clinic_id,
+        campaign_id=due.campaign_id,
+        patient_id=due.patient_id,
+        run_number=due.run_number,
+        sequence=due.sequence,
+        channel=due.channel,
+        variant=due.variant,
+        due_at=due.due_at,
+        contact=due.contact.model_dump(mode="json", exclude_none=True),
+        merge_data=due.merge_data,
+        incentive_code=due.incentive_code,
+        trace_id=envelope.trace_id,
+        batch_id=batch_id,
+    )

@@ -1,0 +1,123 @@
+"""What becomes of a claimed message, decided without I/O: skipped (with why), failed (with
+the provider's words), or sent (with the next step of its sequence).
+
+The sender makes the provider call and stores the outcome; these functions say what the
+outcome is and which events it implies (`message.sent`, the next step's `message.due`), with
+the deterministic ids that make a repeated outcome publish the same events.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from dispatch_svc.channels.base import PermanentProviderError, ProviderError, Receipt
+from dispatch_svc.domain.decisions import ResponsesAndConsents
+from dispatch_svc.domain.events import next_step_due, sent_event
+from dispatch_svc.domain.messages import QueuedMessage
+from reengage_common.events import CampaignLaunched, Envelope, SendOutcome
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One message's outcome, its attempt, and the events it implies."""
+
+    message: QueuedMessage
+    outcome: SendOutcome
+    attempt: int
+    retried: bool  # an attempt after another sender's claim expired: maybe a repeat
+    events: tuple[Envelope[Any], ...]
+    reason: str | None = None
+    provider: str | None = None
+    provider_message_id: str | None = None
+
+
+def skip_reasons(messages: Iterable[QueuedMessage], checks: ResponsesAndConsents) -> dict[str, str]:
+    """The messages that must not go now (a response, an opt-out, a consent withdrawn), by id,
+    with the reason each is skipped."""
+    reasons: dict[str, str] = {}
+    for message in messages:
+        reason = checks.skip_reason(message.campaign_id, message.patient_id, message.channel)
+        if reason is not None:
+            reasons[message.message_id] = reason
+    return reasons
+
+
+def not_sent(
+    message: QueuedMessage,
+    outcome: SendOutcome,
+    reason: str,
+    *,
+    attempt: int,
+    retried: bool,
+    at: datetime,
+    provider: str | None = None,
+) -> Outcome:
+    """SKIPPED (the campaign or the patient said no) or FAILED (no template, no provider)."""
+    event = sent_event(
+        message, outcome, at=at, attempt=attempt, reason=reason, provider=provider, retried=retried
+    )
+    return Outcome(message, outcome, attempt, retried, (event,), reason, provider)
+
+
+def provider_failed(
+    message: QueuedMessage,
+    error: ProviderError,
+    *,
+    provider: str,
+    attempts: int,
+    attempt: int,
+    retried: bool,
+    at: datetime,
+) -> Outcome:
+    """FAILED with the provider's reason: at once for a refusal, after `attempts` tries for a
+    transient error."""
+    reason = error.reason
+    if not isinstance(error, PermanentProviderError):
+        reason = f"gave up after {attempts} attempts: {error.reason}"
+    return not_sent(
+        message,
+        SendOutcome.FAILED,
+        reason,
+        attempt=attempt,
+        retried=retried,
+        at=at,
+        provider=provider,
+    )
+
+
+def sent(
+    message: QueuedMessage,
+    receipt: Receipt,
+    snapshot: CampaignLaunched,
+    *,
+    attempt: int,
+    retried: bool,
+    at: datetime,
+) -> Outcome:
+    """SENT, and the next step of the same variant due `delayDays` from now (none after the
+    last step)."""
+    events: list[Envelope[Any]] = [
+        sent_event(
+            message,
+            SendOutcome.SENT,
+            at=at,
+            attempt=attempt,
+            provider=receipt.provider,
+            provider_message_id=receipt.provider_message_id,
+            cost_cents=receipt.cost_cents,
+            retried=retried,
+        )
+    ]
+    following = next_step_due(message, snapshot, at)
+    if following is not None:
+        events.append(following)
+    return Outcome(
+        message,
+        SendOutcome.SENT,
+        attempt,
+        retried,
+        tuple(events),
+        provider=receipt.provider,
+        provider_message_id=receipt.provider_message_id,
+    )

@@ -1,0 +1,316 @@
+"""Stored records <-> what the service works with.
+
+Records keep what queries filter on as fields and the rest as one JSON text field (`due` of a
+message, `claim` of a claim, `outcomes` and `events` of a send batch, `data` of a launch,
+`change` of a consent change). FerretDB turns every BSON field into PostgreSQL JSONB and back,
+and that is most of a record's cost: as one text field a message costs FerretDB about a
+quarter of the CPU to insert and read back, a send batch's events about an eighth
+(docs/perf.md).
+"""
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, NamedTuple
+
+import msgspec
+
+from dispatch_svc.domain.campaigns import StatusChange
+from dispatch_svc.domain.consents import ConsentChange
+from dispatch_svc.domain.decisions import Response
+from dispatch_svc.domain.message_states import Claimed, Finished
+from dispatch_svc.domain.messages import QueuedMessage
+from reengage_common import codec
+from reengage_common.events import (
+    CampaignLaunched,
+    CampaignStatus,
+    CampaignStatusChanged,
+    Channel,
+    Envelope,
+    RecipientResponded,
+    ResponseKind,
+)
+
+# --- messages -----------------------------------------------------------------------------------
+
+
+class _Due(msgspec.Struct, gc=False):
+    """A message's `due` text: every field of the message but those queries filter on."""
+
+    patient_id: str
+    run_number: int
+    sequence: int
+    channel: Channel
+    variant: str
+    due_at: datetime
+    contact: dict[str, Any]
+    merge_data: dict[str, Any]
+    incentive_code: str | None = None
+    trace_id: str | None = None
+
+
+_due_text = msgspec.json.Decoder(_Due)
+_encoder = msgspec.json.Encoder()
+
+
+def message_record(message: QueuedMessage) -> dict[str, Any]:
+    due = _Due(
+        message.patient_id,
+        message.run_number,
+        message.sequence,
+        message.channel,
+        message.variant,
+        message.due_at,
+        message.contact,
+        message.merge_data,
+        message.incentive_code,
+        message.trace_id,
+    )
+    return {
+        "_id": message.message_id,
+        "campaign_id": message.campaign_id,
+        "clinic_id": message.clinic_id,
+        "batch_id": message.batch_id,
+        "due": _encoder.encode(due).decode(),
+    }
+
+
+def message_of(record: Mapping[str, Any]) -> QueuedMessage:
+    """The message a stored record holds (records written as dicts by json.dumps read alike)."""
+    due = _due_text.decode(record["due"])
+    return QueuedMessage(
+        message_id=record["_id"],
+        clinic_id=record["clinic_id"],
+        campaign_id=record["campaign_id"],
+        patient_id=due.patient_id,
+        run_number=due.run_number,
+        sequence=due.sequence,
+        channel=due.channel,
+        variant=due.variant,
+        due_at=due.due_at,
+        contact=due.contact,
+        merge_data=due.merge_data,
+        incentive_code=due.incentive_code,
+        trace_id=due.trace_id,
+        batch_id=record["batch_id"],
+    )
+
+
+# --- claims -------------------------------------------------------------------------------------
+
+
+def claim_record(
+    claim_id: str,
+    campaign_id: str,
+    *,
+    owner: str,
+    epoch: int,
+    claimed_at: datetime,
+    expires_at: datetime,
+) -> dict[str, Any]:
+    """A send claim, `claim_id` = "<messageId>:<attempt>" (its unique key is the claim)."""
+    claim = {
+        "owner": owner,
+        "epoch": epoch,
+        "claimed_at": claimed_at.isoformat(),
+        "expires_at": expires_at.isoformat(),
+    }
+    return {"_id": claim_id, "campaign_id": campaign_id, "claim": codec.encode_text(claim)}
+
+
+def claim_of(record: Mapping[str, Any]) -> Claimed:
+    message_id, _, attempt = record["_id"].rpartition(":")
+    claim = codec.decode(record["claim"])
+    return Claimed(message_id, int(attempt), datetime.fromisoformat(claim["expires_at"]))
+
+
+# --- send batches (outcomes and their events: the outbox) ---------------------------------------
+
+
+class EncodedEvent(NamedTuple):
+    """An envelope as JSON, made once for both the send batch and Kafka, and what the
+    producer needs beside it."""
+
+    type: str
+    key: str  # the patient: message.sent and message.due are keyed by patient
+    trace_id: str
+    json: str
+
+    @classmethod
+    def encode(cls, envelope: Envelope[Any]) -> "EncodedEvent":
+        return cls(
+            envelope.type,
+            envelope.key,
+            envelope.trace_id or "",
+            envelope.model_dump_json(by_alias=True),
+        )
+
+    @classmethod
+    def of(cls, envelope: Mapping[str, Any]) -> "EncodedEvent":
+        """From a stored envelope document (a predecessor's batch, read back)."""
+        return cls(
+            envelope["type"],
+            envelope["data"]["patientId"],
+            envelope.get("traceId") or "",
+            codec.encode_text(envelope),
+        )
+
+
+class SendBatchRecord(NamedTuple):
+    """One flush of outcomes of one campaign, with the events they imply."""
+
+    batch_id: str
+    campaign_id: str
+    clinic_id: str
+    at: datetime
+    outcomes: list[Finished]
+    events: list[EncodedEvent]
+
+
+def _finished_entry(outcome: Finished) -> dict[str, Any]:
+    entry: dict[str, Any] = {"m": outcome.message_id, "o": outcome.outcome, "a": outcome.attempt}
+    if outcome.reason:
+        entry["r"] = outcome.reason
+    if outcome.provider_message_id:
+        entry["p"] = outcome.provider_message_id
+    return entry
+
+
+def finished_of(entry: Mapping[str, Any]) -> Finished:
+    return Finished(entry["m"], entry["o"], entry.get("a", 1), entry.get("r"), entry.get("p"))
+
+
+def send_batch_record(batch: SendBatchRecord) -> dict[str, Any]:
+    return {
+        "_id": batch.batch_id,
+        "campaign_id": batch.campaign_id,
+        "clinic_id": batch.clinic_id,
+        "at": batch.at,
+        "outcomes": codec.encode_text([_finished_entry(o) for o in batch.outcomes]),
+        "events": "[" + ",".join(event.json for event in batch.events) + "]",
+    }
+
+
+def send_batch_of(record: Mapping[str, Any]) -> SendBatchRecord:
+    return SendBatchRecord(
+        batch_id=record["_id"],
+        campaign_id=record["campaign_id"],
+        clinic_id=record["clinic_id"],
+        at=record["at"],
+        outcomes=[finished_of(entry) for entry in codec.decode(record["outcomes"])],
+        events=[EncodedEvent.of(event) for event in codec.decode(record["events"])],
+    )
+
+
+# --- announcements ------------------------------------------------------------------------------
+
+
+class Announcement(NamedTuple):
+    """A `queued_batches` or `news` record: what it names has news for the sender."""
+
+    announcement_id: str
+    campaign_ids: tuple[str, ...]
+    clinic_ids: tuple[str, ...] = ()
+
+
+# --- campaign events ----------------------------------------------------------------------------
+
+
+class StoredCampaignEvent(NamedTuple):
+    """A launch (its snapshot still as text: decoded once per record by whoever holds it) or a
+    status change of a campaign."""
+
+    record_id: str
+    campaign_id: str
+    snapshot_json: str | None
+    change: StatusChange | None
+
+
+def launch_record(envelope: Envelope[CampaignLaunched]) -> dict[str, Any]:
+    """A campaign's snapshot as one text field: as documents, snapshots cost FerretDB about
+    five times the CPU to read back (docs/perf.md)."""
+    launch = envelope.data
+    return {
+        "_id": f"{launch.campaign_id}:launched:{launch.run_number}",
+        "campaign_id": launch.campaign_id,
+        "clinic_id": envelope.clinic_id,
+        "kind": "launched",
+        "at": launch.launched_at,
+        "data": launch.model_dump_json(by_alias=True),
+    }
+
+
+def status_record(envelope: Envelope[CampaignStatusChanged]) -> dict[str, Any]:
+    change = envelope.data
+    return {
+        "_id": f"{change.campaign_id}:status:{change.at.isoformat()}:{change.to.value}",
+        "campaign_id": change.campaign_id,
+        "clinic_id": envelope.clinic_id,
+        "kind": "status",
+        "at": change.at,
+        "to": change.to.value,
+    }
+
+
+def campaign_event_of(record: Mapping[str, Any]) -> StoredCampaignEvent:
+    if record["kind"] == "launched":
+        return StoredCampaignEvent(record["_id"], record["campaign_id"], record["data"], None)
+    change = StatusChange(record["at"], CampaignStatus(record["to"]))
+    return StoredCampaignEvent(record["_id"], record["campaign_id"], None, change)
+
+
+def snapshot_of(record: Mapping[str, Any]) -> CampaignLaunched:
+    """The snapshot a launch record holds."""
+    return CampaignLaunched.model_validate_json(record["data"])
+
+
+# --- what stops a send: responses and consent changes --------------------------------------------
+
+
+def response_record(envelope: Envelope[RecipientResponded]) -> dict[str, Any]:
+    responded = envelope.data
+    return {
+        "_id": envelope.id,
+        "clinic_id": envelope.clinic_id,
+        "campaign_id": responded.campaign_id,
+        "patient_id": responded.patient_id,
+        "kind": responded.kind.value,
+        "channel": responded.channel.value if responded.channel else None,
+        "at": responded.at,
+    }
+
+
+def response_of(clinic_id: str, record: Mapping[str, Any]) -> Response:
+    return Response(
+        clinic_id=clinic_id,
+        campaign_id=record["campaign_id"],
+        patient_id=record["patient_id"],
+        kind=ResponseKind(record["kind"]),
+        channel=Channel(record["channel"]) if record.get("channel") else None,
+    )
+
+
+def consent_record(clinic_id: str, change: ConsentChange) -> dict[str, Any]:
+    stated = {
+        "at": change.at.isoformat(),
+        "withheld": sorted(channel.value for channel in change.withheld),
+        "doNotContact": change.do_not_contact,
+        "deceased": change.deceased,
+    }
+    return {
+        "_id": change.event_id,
+        "clinic_id": clinic_id,
+        "patient_id": change.patient_id,
+        "change": codec.encode_text(stated),
+    }
+
+
+def consent_change_of(record: Mapping[str, Any]) -> ConsentChange:
+    stated = codec.decode(record["change"])
+    return ConsentChange(
+        patient_id=record["patient_id"],
+        at=datetime.fromisoformat(stated["at"]),
+        event_id=record["_id"],
+        withheld=frozenset(Channel(channel) for channel in stated["withheld"]),
+        do_not_contact=stated["doNotContact"],
+        deceased=stated["deceased"],
+    )

@@ -1,0 +1,98 @@
+"""What dispatch's handlers, sender and API need of storage: one narrow interface (listmonk's
+`store`, cosmicpython's repository), implemented on MongoDB/FerretDB by `MongoDispatchStore`
+and in memory by the unit tests' fake (services/dispatch-svc/tests/fake_store.py).
+
+Every write is an insert under a unique key; "published", "claimed" and "announced" are
+inserts too (the storage rules of `reengage_common.storage`).
+"""
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Protocol
+
+from dispatch_svc.domain.consents import ConsentChange
+from dispatch_svc.domain.decisions import Response
+from dispatch_svc.domain.message_states import Claimed, Finished
+from dispatch_svc.domain.messages import QueuedMessage
+from dispatch_svc.store.codecs import Announcement, SendBatchRecord, StoredCampaignEvent
+from reengage_common.events import (
+    CampaignLaunched,
+    CampaignStatusChanged,
+    Envelope,
+    RecipientResponded,
+)
+
+
+class DispatchStore(Protocol):
+    # --- the consumer side (the one writer of each key) --------------------------------------
+    async def store_messages(self, messages: Sequence[QueuedMessage]) -> list[str]: ...
+
+    async def announce_batch(
+        self,
+        messages: Sequence[QueuedMessage],
+        duplicates: Sequence[str],
+        batch_id: str,
+        at: datetime,
+    ) -> None: ...
+
+    async def store_launches(
+        self, envelopes: Sequence[Envelope[CampaignLaunched]], at: datetime
+    ) -> None: ...
+
+    async def store_status_changes(
+        self, envelopes: Sequence[Envelope[CampaignStatusChanged]], at: datetime
+    ) -> None: ...
+
+    async def store_responses(
+        self, envelopes: Sequence[Envelope[RecipientResponded]], at: datetime
+    ) -> None: ...
+
+    async def store_consent_changes(
+        self, changes: Sequence[tuple[str, ConsentChange]], at: datetime
+    ) -> None: ...
+
+    async def patients_with_consent_changes(self, clinic_id: str) -> set[str]: ...
+
+    # --- the sender side ---------------------------------------------------------------------
+    async def queued_batches(self) -> list[Announcement]: ...
+
+    async def news(self) -> list[Announcement]: ...
+
+    async def forget_batches(self, ids: Iterable[str]) -> None: ...
+
+    async def forget_news(self, ids: Iterable[str]) -> None: ...
+
+    async def campaign_events(
+        self, campaign_ids: Iterable[str] | None = None
+    ) -> list[StoredCampaignEvent]: ...
+
+    async def messages_of_batch(self, batch_id: str) -> list[QueuedMessage]: ...
+
+    async def messages_of_campaign(
+        self, campaign_id: str, clinic_id: str | None = None
+    ) -> list[QueuedMessage]: ...
+
+    async def outcomes_of_campaign(self, campaign_id: str) -> list[Finished]: ...
+
+    async def claims_of_campaign(self, campaign_id: str) -> list[Claimed]: ...
+
+    async def claim(
+        self,
+        campaign_id: str,
+        claim_ids: Sequence[str],
+        *,
+        owner: str,
+        epoch: int,
+        claimed_at: datetime,
+        expires_at: datetime,
+    ) -> set[str]: ...
+
+    async def store_send_batches(self, batches: Sequence[SendBatchRecord]) -> None: ...
+
+    async def unpublished_batches(self, campaign_id: str) -> list[SendBatchRecord]: ...
+
+    async def mark_published(self, batches: Sequence[SendBatchRecord]) -> None: ...
+
+    async def responses_of_clinic(self, clinic_id: str) -> list[Response]: ...
+
+    async def consent_changes_of_clinic(self, clinic_id: str) -> list[ConsentChange]: ...
