@@ -20,12 +20,17 @@ from dispatch_svc import api
 from dispatch_svc.bootstrap import ChannelsFactory, Dispatch, StoreFactory, bootstrap, mongo_store
 from dispatch_svc.channels import channels_from
 from dispatch_svc.config import DispatchSettings
+from dispatch_svc.inbox import api as inbox_api
+from dispatch_svc.inbox.handlers import InboxCommands, record_received
+from dispatch_svc.inbox.store import DOCUMENTS as INBOX_DOCUMENTS
 from dispatch_svc.store import DOCUMENTS
 from dispatch_svc.webhooks import api as webhook_api
 from dispatch_svc.webhooks.deliverer import Deliverer
 from dispatch_svc.webhooks.handlers import WebhookEndpoints
 from dispatch_svc.webhooks.store import DOCUMENTS as WEBHOOK_DOCUMENTS
+from reengage_common.bus import batch
 from reengage_common.clock import Clock, utc_now
+from reengage_common.events import MessageReceived
 from reengage_common.leases import Lease
 from reengage_common.service import Runtime, ServiceParts, build_service_app
 from reengage_common.settings import Settings, completed
@@ -58,11 +63,16 @@ def create_app(
     endpoints = WebhookEndpoints(clock, settings.webhook_allow_private_hosts, deliverer.wake)
     return build_service_app(
         settings,
-        routes=[*api.routes, *webhook_api.routes],
-        documents=[*DOCUMENTS, *WEBHOOK_DOCUMENTS],
+        routes=[*api.routes, *webhook_api.routes, *inbox_api.routes],
+        documents=[*DOCUMENTS, *WEBHOOK_DOCUMENTS, *INBOX_DOCUMENTS],
         bootstrap=parts,
+        # the front desk's inbox keeps each patient's SMS (message.received)
+        handlers=lambda runtime: {MessageReceived: batch(record_received)},
         background={"webhook-deliverer": webhook_loop},
-        state=lambda runtime: {"webhook_endpoints": endpoints},
+        state=lambda runtime: {
+            "webhook_endpoints": endpoints,
+            "inbox": InboxCommands(settings, clock),
+        },
     )
 
 
