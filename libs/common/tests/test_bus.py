@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 import structlog
 from beanie import Document, Indexed
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import AutoReconnect, DuplicateKeyError, OperationFailure
 
 from reengage_common.bus import EventConsumer, EventPublisher, batch, ensure_topics, make_producer
 from reengage_common.db import init_documents, make_mongo_client
@@ -122,6 +122,50 @@ async def test_a_malformed_or_failing_event_goes_to_the_dlq_and_the_consumer_car
     assert any(r.startswith("malformed:") and "clinicId: Field required" in r for r in reasons)
     # the reason says why, never to whom (issue 17 #10)
     assert not any("@" in r or "5551230001" in r for r in reasons), reasons
+
+
+@pytest.mark.parametrize(
+    "outage",
+    [
+        AutoReconnect("connection refused"),
+        # FerretDB up, PostgreSQL behind it gone (measured in tests/faults: 20 s of that
+        # dead-lettered message.due and message.sent in three services, and those steps were
+        # never sent)
+        OperationFailure(
+            "[msg_insert.go:168 handler.(*Handler).MsgInsert] failed to connect to `user=postgres"
+            " database=ferretdb`: dial tcp 127.0.0.1:5432: connect: connection refused",
+            code=1,
+        ),
+    ],
+    ids=["database unreachable", "ferretdb without postgresql"],
+)
+async def test_an_event_whose_database_is_gone_waits_for_it_and_never_goes_to_the_dlq(
+    bus, outage: Exception
+) -> None:
+    settings, publisher = bus
+    attempts: Counter[str] = Counter()
+    handled: list[str] = []
+
+    async def handle(envelope: Envelope[PatientUpserted]) -> None:
+        attempts[envelope.data.patient_id] += 1
+        if attempts[envelope.data.patient_id] <= 6:  # longer than every retry of a bad event
+            raise outage
+        handled.append(envelope.data.patient_id)
+
+    await publisher.publish(upsert("p-waits"))
+    consumer = EventConsumer(
+        settings, {PatientUpserted: handle}, publisher, max_attempts=2, retry_wait_max=0.05
+    )
+    task = asyncio.create_task(consumer.run())
+    await eventually(lambda: _true(handled == ["p-waits"]), within=60)
+    dead = await read_topic(
+        settings, settings.topic("patient.upserted") + ".dlq", count=1, within=2
+    )
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+    assert dead == []
+    assert attempts["p-waits"] == 7
 
 
 async def test_a_document_round_trips_and_its_unique_index_is_enforced(bus) -> None:

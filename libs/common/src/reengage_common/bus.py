@@ -2,7 +2,8 @@
 
 The consumer commits a partition's offset only after every event before it was handled (its
 effect stored), so a crash redelivers and idempotent handlers make that harmless. An event
-that cannot be parsed, or whose handler keeps failing, goes to `<topic>.dlq` with the reason.
+that cannot be parsed, or whose handler keeps failing, goes to `<topic>.dlq` with the reason;
+a handler failing because its database cannot be reached is retried until it can.
 """
 
 import asyncio
@@ -22,6 +23,7 @@ from aiokafka import (
 )
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import CommitFailedError, KafkaError, TopicAlreadyExistsError
+from pymongo.errors import ConnectionFailure, OperationFailure
 from tenacity import AsyncRetrying, RetryError, stop_after_attempt, wait_exponential
 
 from reengage_common.events import TOPICS, Envelope, Event, MalformedEvent, parse
@@ -197,6 +199,25 @@ class _Assignments(ConsumerRebalanceListener):
             self._on_assigned()
 
 
+# The longest pause between a batch's attempts while its database is unreachable.
+OUTAGE_WAIT_MAX = 5.0
+# How FerretDB says its PostgreSQL is gone (InternalError, code 1, naming the dial).
+_BACKEND_GONE = ("failed to connect to", "connection refused", "dial tcp")
+
+
+def unavailable(error: BaseException) -> bool:
+    """The database could not be reached, as opposed to refusing this event: a lost connection
+    or server (pymongo's ConnectionFailure: AutoReconnect, NetworkTimeout, no server selected),
+    or FerretDB answering that its PostgreSQL is gone."""
+    if isinstance(error, ConnectionFailure):
+        return True
+    return (
+        isinstance(error, OperationFailure)
+        and error.code == 1
+        and any(sign in str(error) for sign in _BACKEND_GONE)
+    )
+
+
 class EventConsumer:
     """One consumer group member: hands each topic-partition's batch to the matching handler.
 
@@ -303,6 +324,16 @@ class EventConsumer:
         # One trace per batch: the first event's, so a one-event batch keeps its exact trace.
         with traced(parsed[0].trace_id):
             error = await self._attempt(handler, topic, [item.envelope for item in parsed])
+            waited = 0
+            while error is not None and unavailable(error):
+                # Not the events' fault: the whole batch waits, its offsets uncommitted, until
+                # the database answers again (a dead letter here would lose it for good).
+                pause = min(OUTAGE_WAIT_MAX, 0.5 * 2**waited)
+                log.warning("event.store_unavailable", topic=topic, events=len(parsed),
+                            retry_in=pause, error=repr(error)[:300])  # fmt: skip
+                await asyncio.sleep(pause)
+                waited += 1
+                error = await self._attempt(handler, topic, [item.envelope for item in parsed])
         if error is None:
             HANDLER_SECONDS.labels(self._settings.service, topic).observe(
                 time.perf_counter() - started
