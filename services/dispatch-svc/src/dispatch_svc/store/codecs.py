@@ -1,4 +1,5 @@
-"""Stored records <-> what the service works with.
+"""Stored records <-> what the service works with. (Over 300 lines: one short codec per
+collection, kept together so that every stored shape is found in one file.)
 
 Records keep what queries filter on as fields and the rest as one JSON text field (`due` of a
 message, `claim` of a claim, `outcomes` and `events` of a send batch, `data` of a launch,
