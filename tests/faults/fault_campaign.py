@@ -22,6 +22,7 @@ from fault_run import (
     launch,
     seed_clinic,
     step_sent,
+    tracking_caught_up,
     until,
 )
 from fault_truth import Clinic, Plan, close_enough, expected_stats, observed
@@ -110,6 +111,10 @@ async def _after_email(run: Run, the_plan: Plan, publisher: Publisher, doors: Pu
         for p in sorted(the_plan.click)
     ]
     await _gather_some(clicks)
+    # A booking is attributed to the campaign only once tracking-svc has stored the message it
+    # follows: wait for its consumers, as a booking does not come seconds after an email.
+    # (Found by this suite: a booking taken in before its message.sent is never attributed.)
+    await tracking_caught_up(run)
     now = run.world.fleet.clock.now()
     await publisher.publish(
         booking_events(run.clinic, the_plan.bookings_after_click + the_plan.holdout_bookings, now)
@@ -161,9 +166,10 @@ async def _converge(run: Run) -> Outcome:
         await until(exact, "stats equal to the truth", run)
     except AssertionError:
         _explain(expected, seen)
+        _explain_sends(run)
         raise
     converged = time.monotonic() - last_fault
-    retried = {mid for mid, copies in run.watch.sent.items() if any(c.retried for c in copies)}
+    retried = {mid for mid in latest if any(c.retried for c in run.watch.sent[mid])}
     deliveries = await provider_deliveries(run)
     repeated = {mid for counts in deliveries.values() for mid, n in counts.items() if n > 1}
     return Outcome(run, expected, seen, converged, retried, repeated, deliveries)
@@ -175,6 +181,27 @@ def _explain(expected: dict[str, Any], seen: dict[str, Any]) -> None:
             print(
                 f"  {key}: expected {expected[key]!r}\n  {' ' * len(key)}  seen     {seen.get(key)!r}"
             )
+
+
+def _explain_sends(run: Run) -> None:
+    """Which patients got a step they should not have, and what the plan says of them."""
+    the_plan = run.the_plan
+    assert the_plan is not None
+    for fault in run.faults:
+        print(f"  fault: {fault.what} (ended at {fault.ended:.1f})")
+    wanted = {1: set(the_plan.treated), 2: set(the_plan.step_two), 3: set(the_plan.step_three)}
+    groups = {"bounce": the_plan.bounce, "click": the_plan.click, "stop": the_plan.stop,
+              "yes": the_plan.yes, "free": the_plan.free_text}  # fmt: skip
+    for sent in run.watch.latest_sent(run.campaign_id).values():
+        if str(sent.outcome) == "SENT" and sent.patient_id not in wanted[sent.sequence]:
+            group = [name for name, who in groups.items() if sent.patient_id in who]
+            copies = run.watch.sent[sent.message_id]
+            print(f"  unexpected: step {sent.sequence} to {sent.patient_id} {group} at {sent.at}"
+                  f" ({len(copies)} message.sent)")  # fmt: skip
+    for patient, kind in sorted(run.watch.responses(run.campaign_id)):
+        if patient in the_plan.stop | the_plan.yes:
+            stamps = [r.at for r in run.watch.responded if r.patient_id == patient]
+            print(f"  response {patient} {kind} at {stamps}")
 
 
 async def provider_deliveries(run: Run) -> dict[str, Counter[str]]:

@@ -6,6 +6,8 @@ so a SIGKILL takes the consumer, the sender or the fan-out down with the API, as
 """
 
 import asyncio
+import random
+import socket
 import subprocess
 import sys
 import time
@@ -23,8 +25,29 @@ SERVICES = ("campaign_svc", "audience_svc", "dispatch_svc", "tracking_svc")
 REPLICAS = 2
 
 
+def quiet_port() -> int:
+    """A free port below the kernel's ephemeral range: a killed replica's port must still be
+    free when it restarts, and the ephemeral range is where every outgoing connection of the
+    machine (Kafka, Mongo, HTTP clients) takes its local port from."""
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    while True:
+        port = random.randrange(max(1024, low - 12_000), low)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+
+
 class Replica(ServiceProcess):
-    """A ServiceProcess started through the launcher (the suite's clock, its delivery faults)."""
+    """A ServiceProcess started through the launcher (the suite's clock, its delivery faults),
+    on ports outside the ephemeral range."""
+
+    def __init__(self, module: str, env: Mapping[str, str], log_path: str) -> None:
+        super().__init__(module, env, log_path)
+        self.port, self.public_port = quiet_port(), quiet_port()
+        self._env["PORT"], self._env["PUBLIC_PORT"] = str(self.port), str(self.public_port)
 
     def start(self) -> "Replica":
         with open(self._log_path, "ab") as log:

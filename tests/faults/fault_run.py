@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -32,7 +32,7 @@ from fault_truth import (
     next_send_slot,
     plan,
 )
-from fault_watch import Watch, group_caught_up
+from fault_watch import Watch, group_caught_up, group_lag
 
 from reengage_common.auth import SigningKey, issue_token
 from reengage_common.events import message_id
@@ -50,7 +50,7 @@ PHASE_LIMIT = float(os.environ.get("FAULTS_PHASE_LIMIT", "240"))
 
 def patients() -> int:
     """The clinic's size: FAULTS_PATIENTS (by hand, e.g. 10000), else what fits ./dev test."""
-    return int(os.environ.get("FAULTS_PATIENTS", "1500"))
+    return int(os.environ.get("FAULTS_PATIENTS", "600"))
 
 
 @dataclass
@@ -215,6 +215,9 @@ async def step_sent(run: Run, sequence: int, patients: list[str]) -> datetime:
 
     await until(sent, f"step {sequence} sent to {len(wanted)}", run, missing)
     latest = run.watch.latest_sent(run.campaign_id)
+    print(
+        f"  {time.monotonic() - run.started:6.1f} s ({datetime.now(UTC):%H:%M:%S.%f}): step {sequence} sent ({run.phase})"
+    )
     return max(latest[mid].at for mid in wanted)
 
 
@@ -232,6 +235,29 @@ async def answers_taken_in(run: Run, expected: set[tuple[str, str]]) -> None:
         return sorted(expected - run.watch.responses(run.campaign_id))
 
     await until(taken, f"{len(expected)} answers taken in by dispatch-svc", run, missing)
+    print(
+        f"  {time.monotonic() - run.started:6.1f} s ({datetime.now(UTC):%H:%M:%S.%f}): {run.phase}"
+    )
+
+
+async def tracking_caught_up(run: Run) -> None:
+    """tracking-svc's consumers stored every message.sent and recipient.held_out so far."""
+    settings = run.world.settings
+    group = f"{settings.kafka_topic_prefix}tracking-svc"
+
+    async def stored() -> bool:
+        return await group_caught_up(settings, group, "message.sent") and await group_caught_up(
+            settings, group, "recipient.held_out"
+        )
+
+    lags: dict[str, object] = {}
+
+    async def lagging() -> bool:
+        for topic in ("message.sent", "recipient.held_out"):
+            lags[topic] = await group_lag(settings, group, topic)
+        return await stored()
+
+    await until(lagging, "tracking-svc took in every message.sent", run, lambda: lags)
 
 
 async def jump_to_next_slot(run: Run, last_sent: datetime) -> None:

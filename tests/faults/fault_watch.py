@@ -80,25 +80,36 @@ class Watch:
         return {(r.patient_id, str(r.kind)) for r in self.responded if r.campaign_id == campaign_id}
 
 
-async def group_caught_up(settings: Settings, group: str, topic: str) -> bool:
-    """Whether `group` has committed every record now on `topic` (its effects are stored: our
-    consumers commit only after storing)."""
+async def group_lag(settings: Settings, group: str, topic: str) -> dict[int, int] | None:
+    """Records on each partition of `topic` that `group` has not committed (its effects are
+    stored: our consumers commit only after storing); None while the topic is not known."""
     physical = settings.topic(topic)
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
     await admin.start()
     await consumer.start()
     try:
-        await consumer.topics()  # the cluster's metadata, with the topic's partitions
+        described = await admin.describe_topics([physical])
         partitions = [
-            TopicPartition(physical, p) for p in consumer.partitions_for_topic(physical) or ()
+            TopicPartition(physical, p["partition"])
+            for topic in described
+            if topic.get("error_code", 0) == 0
+            for p in topic.get("partitions", ())
         ]
+        if not partitions:
+            return None
         ends = await consumer.end_offsets(partitions)
         committed = await admin.list_consumer_group_offsets(group, partitions=partitions)
-        return all(
-            ends[tp] == 0 or (tp in committed and committed[tp].offset >= ends[tp])
+        return {
+            tp.partition: ends[tp] - max(0, committed[tp].offset if tp in committed else 0)
             for tp in partitions
-        )
+        }
     finally:
         await consumer.stop()
         await admin.close()
+
+
+async def group_caught_up(settings: Settings, group: str, topic: str) -> bool:
+    """Whether `group` has committed every record now on `topic`."""
+    lag = await group_lag(settings, group, topic)
+    return lag is not None and not any(lag.values())

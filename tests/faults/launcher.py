@@ -87,7 +87,10 @@ def deliver_twice_while(flag: str) -> None:
         if seed is None:
             await original(self, partition, records)
             return
-        chance = chances.setdefault(seed, random.Random(f"{seed}/{os.getpid()}"))
+        if seed not in chances:  # once per run: the log shows the fault was on
+            print(f"faults: every event delivered twice from now (seed {seed})", flush=True)
+            chances[seed] = random.Random(f"{seed}/{os.getpid()}")
+        chance = chances[seed]
         await original(self, partition, shuffled_across_keys(records, chance))
         await original(self, partition, records)
 
