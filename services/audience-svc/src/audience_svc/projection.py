@@ -57,6 +57,7 @@ from reengage_common.storage import insert_new
 log = structlog.get_logger(__name__)
 # The two kinds of a generation's records, each kept in a collection per clinic (`blobs_of`).
 STATES, ROWS = "shard_states", "shard_rows"
+PENDING = "pending_facts"  # the key kind of decoded pending records in the cache
 BATCH_NAMESPACE = uuid.UUID("0b3f3d7e-6a0c-4f6e-9a55-2d8e1f4c7b90")
 # Pending records one compaction round takes (each holds a consumer batch of facts, up to
 # 1,000): a round rewrites every shard it touches, so it folds as much as is pending at once.
@@ -133,8 +134,18 @@ class Projection:
             cursor = cursor.limit(limit)
         async for record in cursor:
             ids.append(record["_id"])
-            facts.extend(unpack(record["blob"]))
+            facts.extend(self._pending_of(record))
         return ids, facts
+
+    def _pending_of(self, record: dict[str, Any]) -> list[Fact]:
+        """A pending record's facts, decoded once per replica: a record is never changed, and
+        while a send's contact facts wait every estimate reads them all again (read only)."""
+        key = (PENDING, record["_id"])
+        facts = self._decoded.get(key)
+        if facts is None:
+            facts = unpack(record["blob"])
+            self._decoded.put(key, facts, len(record["blob"]))
+        return facts
 
     async def _latest(self, clinic_id: str) -> dict[int, dict[str, Any]]:
         """The newest generation of each shard: {shard: head} (`gen`, `record`)."""
@@ -354,6 +365,8 @@ class Projection:
             log.warning("projection.generations_lost", clinic_id=clinic_id, lost=won.duplicate_ids)
             return 0
         await self.pending.delete_many({"clinic_id": clinic_id, "_id": {"$in": record_ids}})
+        for record_id in record_ids:
+            self._decoded.pop((PENDING, record_id))
         await self._forget_older(clinic_id, {head["shard"]: head["gen"] for head in heads})
         log.info(
             "projection.compacted", clinic_id=clinic_id, facts=len(facts), shards=len(by_shard)
