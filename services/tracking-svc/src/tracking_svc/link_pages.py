@@ -9,13 +9,10 @@ known prefetcher (`domain.prefetch`) is counted in metrics and the log, never in
 
 from html import escape
 
-import structlog
-from prometheus_client import Counter
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from reengage_common.events import Channel, ResponseKind
 from reengage_common.messages import (
     BOOKING_CLICK,
     UNSUBSCRIBE,
@@ -25,15 +22,7 @@ from reengage_common.messages import (
     read_link_token,
 )
 from tracking_svc.bodies import BodyTooLarge, read_form, too_large, tracking_of
-from tracking_svc.domain.prefetch import is_prefetch
-from tracking_svc.handlers import TrackingHandlers, response_envelope
-from tracking_svc.store import clinic_of, contact_by_key, launched
-
-log = structlog.get_logger(__name__)
-LINK_PREFETCHES = Counter(
-    "tracking_link_prefetches_total",
-    "Booking links opened by a link scanner or a prefetch (not counted as clicks)",
-)
+from tracking_svc.public_handlers import on_booking_link, on_unsubscribe
 
 
 def page(title: str, message: str, status: int = 200, form: str = "") -> HTMLResponse:
@@ -97,18 +86,7 @@ async def unsubscribe(request: Request) -> Response:
         return bad_link(error)
     if form.get("List-Unsubscribe") != "One-Click":
         return page("Nothing was changed", "Use the Unsubscribe button to confirm.", 400)
-    tracking = tracking_of(request)
-    await tracking.publisher.publish(
-        response_envelope(
-            ResponseKind.UNSUBSCRIBED,
-            clinic_id=claims.clinic_id,
-            campaign_id=claims.campaign_id,
-            patient_id=claims.patient_id,
-            at=tracking.clock(),
-            dedupe=f"unsubscribe:{claims.clinic_id}:{claims.campaign_id}:{claims.patient_id}:{claims.channel}",
-            channel=claims.channel,
-        )
-    )
+    await on_unsubscribe(tracking_of(request), claims)
     return page("You are unsubscribed", "You will receive no more of these messages.")
 
 
@@ -118,35 +96,8 @@ async def booking_click(request: Request) -> Response:
         claims = _claims(request, BOOKING_CLICK)
     except BadLinkToken as error:
         return bad_link(error)
-    if request.method == "GET":
-        if is_prefetch(request.headers):
-            LINK_PREFETCHES.inc()
-            log.info("link.prefetched", campaign_id=claims.campaign_id)
-        else:
-            await _record_click(tracking_of(request), claims)
-    clinic = clinic_of(await launched(claims.clinic_id, claims.campaign_id))
-    target = (clinic.booking_url if clinic else None) or _fallback(request)
+    target = await on_booking_link(tracking_of(request), claims, request.method, request.headers)
     return RedirectResponse(target, status_code=303, headers={"Cache-Control": "no-store"})
-
-
-def _fallback(request: Request) -> str:
-    return tracking_of(request).settings.fallback_booking_url
-
-
-async def _record_click(tracking: TrackingHandlers, claims: LinkClaims) -> None:
-    sent = await contact_by_key(f"sent:{claims.message_id}")
-    channel = Channel(sent["channel"]) if sent and sent.get("channel") else None
-    await tracking.publisher.publish(
-        response_envelope(
-            ResponseKind.CLICKED,
-            clinic_id=claims.clinic_id,
-            campaign_id=claims.campaign_id,
-            patient_id=claims.patient_id,
-            at=tracking.clock(),
-            dedupe=f"click:{claims.clinic_id}:{claims.message_id}:{ResponseKind.CLICKED.value}",
-            channel=channel,
-        )
-    )
 
 
 routes = [

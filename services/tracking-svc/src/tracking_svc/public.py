@@ -1,9 +1,9 @@
 """Public endpoints, reached by patients and providers, never by staff (paths in the contract).
 
 They trust only a signed link token, the Twilio signature or the email webhook's shared
-secret. Any replica may serve them, so they never write a recipient: they publish
-`recipient.responded` (keyed by patient; its consumer stores it) or insert a unique record.
-Every one reads at most `max_public_body_bytes` (413 beyond) and answers bad input with 4xx.
+secret. Every one reads at most `max_public_body_bytes` (413 beyond), answers bad input with
+4xx, and hands what it parsed to one handler (`public_handlers`; the rules: `domain.
+public_responses`).
 """
 
 import hmac
@@ -16,22 +16,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from reengage_common.events import Channel, ResponseKind
 from tracking_svc import link_pages
 from tracking_svc.bodies import BodyTooLarge, read_body, read_form, too_large, tracking_of
-from tracking_svc.domain.replies import (
-    ReplyMeaning,
-    is_permanent_sms_failure,
-    meaning_of,
-    provider_message_key,
-    reply_text,
-    signature_matches,
-    twiml,
-)
-from tracking_svc.handlers import response_envelope
-from tracking_svc.inbound import keep_unmatched_inbound, match_sender, store_reply
-from tracking_svc.received import received_envelope
-from tracking_svc.store import clinic_of, keep_unmatched, launched
+from tracking_svc.domain.replies import signature_matches, twiml
+from tracking_svc.public_handlers import on_email_events, on_inbound_sms, on_sms_status
 
 log = structlog.get_logger(__name__)
 MAX_EMAIL_EVENTS = 500
@@ -77,50 +65,14 @@ async def twilio_inbound(request: Request) -> Response:
         if not isinstance(fields[name], str) or not fields[name]:
             return bad_request(name, "is required")
     texts = {name: value for name, value in fields.items() if isinstance(value, str)}
-    sender, sid, text = texts["From"], texts["MessageSid"], texts.get("Body", "")
-    tracking = tracking_of(request)
-    # The pair: the patient's number and the clinic number they wrote to (module inbound).
-    recipient = await match_sender(sender, texts["To"])
-    meaning = meaning_of(text)
-    if recipient is None:
-        log.info("twilio.inbound_unmatched", message_sid=sid)
-        await keep_unmatched_inbound(sid, texts, tracking.clock())
-        return _twiml(reply_text(meaning, None) if meaning is ReplyMeaning.STOP else None)
-    clinic = clinic_of(await launched(recipient["clinic_id"], recipient["campaign_id"]))
-    now = tracking.clock()
-    kinds = {
-        ReplyMeaning.STOP: ResponseKind.UNSUBSCRIBED,
-        ReplyMeaning.INTERESTED: ResponseKind.INTERESTED,
-        ReplyMeaning.NOT_INTERESTED: ResponseKind.NOT_INTERESTED,
-    }
-    if meaning in kinds:
-        await tracking.publisher.publish(
-            response_envelope(
-                kinds[meaning],
-                clinic_id=recipient["clinic_id"],
-                campaign_id=recipient["campaign_id"],
-                patient_id=recipient["patient"],
-                at=now,
-                dedupe=f"twilio:{sid}",
-                channel=Channel.SMS,
-            )
-        )
-    elif meaning is ReplyMeaning.OTHER:
-        await store_reply(recipient, sid, text, now)
-    await tracking.publisher.publish(
-        received_envelope(
-            recipient,
-            sid=sid,
-            sender=sender,
-            clinic_number=texts["To"],
-            text=text,
-            meaning=meaning.value,
-            clinic=clinic,
-            at=now,
-        )
+    answer = await on_inbound_sms(
+        tracking_of(request),
+        texts,
+        sender=texts["From"],
+        clinic_number=texts["To"],
+        sid=texts["MessageSid"],
     )
-    log.info("twilio.inbound", meaning=meaning.value, campaign_id=recipient["campaign_id"])
-    return _twiml(reply_text(meaning, clinic))
+    return _twiml(answer)
 
 
 def _twiml(message: str | None) -> Response:
@@ -137,25 +89,9 @@ async def twilio_status(request: Request) -> Response:
     if not isinstance(status, str) or not status:
         return bad_request("MessageStatus", "is required")
     error_code = form.get("ErrorCode")
-    outcome = None
-    if status == "delivered":
-        outcome = "delivered"
-    elif is_permanent_sms_failure(status, error_code if isinstance(error_code, str) else None):
-        outcome = "bounced"
-    if outcome is not None:
-        await _report(request, sid, outcome)
+    code = error_code if isinstance(error_code, str) else None
+    await on_sms_status(tracking_of(request), sid, status, code)
     return Response(status_code=204)
-
-
-async def _report(request: Request, pmid: str, outcome: str) -> None:
-    tracking = tracking_of(request)
-    now = tracking.clock()
-    if not await tracking.delivery_reported(pmid, outcome, now):
-        # The callback beat message.sent to us: kept, and applied when that event arrives.
-        await keep_unmatched(pmid, outcome, {"outcome": outcome, "at": now.isoformat()})
-
-
-EMAIL_OUTCOMES = {"delivered": "delivered", "complaint": "complained"}
 
 
 async def email_events(request: Request) -> Response:
@@ -172,17 +108,7 @@ async def email_events(request: Request) -> Response:
     problem = _email_events_problem(events)
     if problem:
         return bad_request(*problem, status=422)
-    applied = 0
-    for event in events:
-        outcome = EMAIL_OUTCOMES.get(event["type"])
-        if event["type"] == "bounce" and str(event.get("bounceType", "")).lower() in {
-            "hard",
-            "permanent",
-        }:
-            outcome = "bounced"
-        if outcome is not None:
-            await _report(request, provider_message_key(event["messageId"]), outcome)
-            applied += 1
+    applied = await on_email_events(tracking_of(request), events)
     return JSONResponse({"received": len(events), "applied": applied})
 
 
