@@ -4,7 +4,8 @@ patient's SMS reply (through the Twilio stand-in's signed inbound webhook to tra
 with the campaign it answered; a manager assigns it and replies, and the reply leaves through the
 clinic's number (the stand-in records it); after the patient's STOP no reply can be sent, and
 none outside the sending hours on the patient's clock.
-Pictures (CONSOLE_SCREENSHOTS=1): docs/console/inbox.png.
+The page learns of new replies from the `inboxReplies` subscription (the gateway's consumer of
+`message.received`), not by polling. Pictures (CONSOLE_SCREENSHOTS=1): docs/console/inbox.png.
 """
 
 import uuid
@@ -99,12 +100,14 @@ async def test_a_reply_reaches_the_inbox_and_the_front_desk_answers_it(browser, 
 
     await eventually(texted, within=30, interval=0.3)
 
-    # when the patient answers asking to book
-    await patient_writes(console, phone, "Could I book Tuesday afternoon?")
-
-    # then the manager's inbox shows it unread, wanting to book, with its campaign
+    # when the patient answers asking to book, while the manager has the inbox open
     page = await sign_in(browser, console, "manager", clinic)
     await page.get_by_role("link", name="Inbox").click()
+    await expect(page.get_by_role("table", name="Conversations")).to_contain_text("No replies yet")
+    await patient_writes(console, phone, "Could I book Tuesday afternoon?")
+
+    # then it appears there without a reload (the inboxReplies subscription): unread, wanting
+    # to book, with its campaign
     row = page.get_by_test_id("conversation").filter(has_text="p-ines")
     await expect(row).to_contain_text("1 new", timeout=SHOWN_WITHIN_MS)
     await expect(row).to_contain_text("wants to book")

@@ -1,9 +1,9 @@
-// The front desk's inbox: patients' SMS replies as conversations (unread first in the eye,
+// The front desk's inbox: patients' SMS replies as conversations, live (unread first in the eye,
 // "wants to book" marked, the campaign each answered), assignment, and replies sent through
 // the clinic's number (refused, with the reason, after a STOP or outside the sending hours).
 import { useCallback, useEffect, useRef, useState } from "react";
 import { Link } from "react-router-dom";
-import { useMutation, useQuery } from "urql";
+import { useMutation, useQuery, useSubscription } from "urql";
 import { ErrorNotice } from "../components/Notice";
 import { graphql } from "../gql";
 import { fieldErrorText } from "../lib/errorCodes";
@@ -56,17 +56,28 @@ const Reply = graphql(`
     }
   }
 `);
-// How often the list looks for new replies while the page is open.
-const REFRESH_MS = 5000;
+const FOLLOW_UPS_MS = [1000, 3000];
+const Replies = graphql(`
+  subscription InboxReplies {
+    inboxReplies { patientId at }
+  }
+`);
 
 export default function InboxPage() {
   const [list, refresh] = useQuery({ query: Conversations, requestPolicy: "cache-and-network" });
   const [open, setOpen] = useState<string | null>(null);
-  useEffect(() => {
-    const timer = setInterval(() => refresh({ requestPolicy: "network-only" }), REFRESH_MS);
-    return () => clearInterval(timer);
-  }, [refresh]);
   const reload = useCallback(() => refresh({ requestPolicy: "network-only" }), [refresh]);
+  // each new reply (the inboxReplies subscription, from Kafka) brings the list up to date: at
+  // once and twice more, since the gateway reads the event when dispatch-svc does and may ask
+  // before dispatch-svc stored it
+  const [live] = useSubscription({ query: Replies });
+  const latest = live.data?.inboxReplies;
+  useEffect(() => {
+    if (!latest) return;
+    reload();
+    const timers = FOLLOW_UPS_MS.map((ms) => setTimeout(reload, ms));
+    return () => timers.forEach(clearTimeout);
+  }, [latest, reload]);
   const conversations = list.data?.inbox ?? [];
   const unread = conversations.reduce((sum, c) => sum + c.unread, 0);
   return (

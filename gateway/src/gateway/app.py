@@ -17,6 +17,7 @@ from gateway.console import ConsolePages
 from gateway.dev_sign_in import dev_sign_in_routes
 from gateway.graphiql import GraphiQLPage
 from gateway.graphql_app import make_graphql_app
+from gateway.live_inbox import LiveInbox
 from gateway.live_stats import LiveStats
 from gateway.rest.routes import rest_routes
 from gateway.schema.tracking.subscriptions import fetch_stats
@@ -41,10 +42,18 @@ def create_app(
         announce_mode(settings)
         clients = make_service_clients(settings, transports)
         live_stats = LiveStats(settings, fetch_stats)  # its Kafka consumer starts on first use
+        live_inbox = LiveInbox(settings)
+        live_inbox.start()
         try:
-            yield {"clients": clients, "settings": settings, "live_stats": live_stats}
+            yield {
+                "clients": clients,
+                "settings": settings,
+                "live_stats": live_stats,
+                "live_inbox": live_inbox,
+            }
         finally:
             await live_stats.close()
+            await live_inbox.close()
             await clients.aclose()
 
     def readiness(request: Request) -> Mapping[str, ReadinessCheck]:

@@ -74,6 +74,7 @@ def make_context(
     )
     context.loaders = make_loaders(context.caller, cache=not isinstance(request, WebSocket))
     context.live_stats = getattr(getattr(request, "state", None), "live_stats", None)
+    context.live_inbox = getattr(getattr(request, "state", None), "live_inbox", None)
     return context
 
 

@@ -19,6 +19,7 @@ from gateway.schema.clinic.mutations.update_clinic_profile import UpdateClinicPr
 from gateway.schema.clinic.queries import ClinicQueries
 from gateway.schema.exports.queries import ExportQueries
 from gateway.schema.inbox.resolvers import InboxMutations, InboxQueries
+from gateway.schema.inbox.subscriptions import InboxSubscriptions
 from gateway.schema.tracking.queries import TrackingQueries
 from gateway.schema.tracking.subscriptions import TrackingSubscriptions
 from gateway.schema.viewer import ViewerQueries
@@ -48,7 +49,7 @@ Mutation = merge_types(
         InboxMutations,
     ),
 )
-Subscription = merge_types("Subscription", (TrackingSubscriptions,))
+Subscription = merge_types("Subscription", (TrackingSubscriptions, InboxSubscriptions))
 
 
 def build_schema(

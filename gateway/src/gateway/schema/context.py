@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.websockets import WebSocket
 
 from gateway.clients import ServiceClients
+from gateway.live_inbox import LiveInbox
 from gateway.live_stats import LiveStats
 from gateway.operations.access import Caller
 from gateway.operations.errors import Unauthenticated
@@ -35,6 +36,8 @@ class GatewayContext:
     stats_poll_seconds: float = STATS_POLL_SECONDS
     # The process's live-stats hub (one Kafka consumer for every subscription).
     live_stats: LiveStats | None = None
+    # The process's live inbox (one Kafka consumer of message.received for every subscription).
+    live_inbox: LiveInbox | None = None
 
     @property
     def authorization(self) -> str | None:

@@ -31,6 +31,13 @@ class InboxMessage:
     author: str | None = None  # an outbound message's staff member
     status: str | None = None  # an outbound message's: SENT or FAILED (with its reason)
     reason: str | None = None
+    # When it was stored (wall clock): orders messages whose `at` is alike (a test's clock
+    # held still, two SMS in one second).
+    seq: float = 0.0
+
+    @property
+    def order(self) -> tuple[datetime, float, str]:
+        return (self.at, self.seq, self.id)
 
 
 @dataclass(frozen=True)
@@ -65,7 +72,7 @@ def checked_reply(text: object) -> str:
 def said_stop(messages: Iterable[InboxMessage]) -> bool:
     """The patient's last STOP in this conversation came after anything they said since."""
     inbound = [m for m in messages if m.direction == INBOUND]
-    return bool(inbound) and max(inbound, key=lambda m: m.at).meaning == "STOP"
+    return bool(inbound) and max(inbound, key=lambda m: m.order).meaning == "STOP"
 
 
 def refuse_unless_allowed(
@@ -98,7 +105,7 @@ def conversations(
         by_patient.setdefault(message.patient_id, []).append(message)
     found = []
     for patient_id, theirs in by_patient.items():
-        theirs.sort(key=lambda m: (m.at, m.id))
+        theirs.sort(key=lambda m: m.order)
         read = read_up_to.get(patient_id)
         inbound = [m for m in theirs if m.direction == INBOUND]
         found.append(
@@ -112,4 +119,4 @@ def conversations(
                 stopped=said_stop(theirs),
             )
         )
-    return sorted(found, key=lambda c: (c.last.at, c.patient_id), reverse=True)
+    return sorted(found, key=lambda c: (c.last.order, c.patient_id), reverse=True)

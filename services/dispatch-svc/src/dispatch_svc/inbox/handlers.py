@@ -1,6 +1,7 @@
 """The inbox's consumer part (`message.received`), its reads, and the staff's commands: mark
 read, assign, reply through the clinic's SMS number (STOP and the sending hours checked)."""
 
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -52,6 +53,7 @@ async def record_received(envelopes: list[Envelope[MessageReceived]]) -> None:
             "sender": e.data.sender,
             "clinic_number": e.data.clinic_number,
             "timezone": e.data.timezone,
+            "recorded_at": time.time(),
         }
         for e in envelopes
     ]
@@ -92,7 +94,9 @@ async def read_conversation(identity: Identity, patient_id: str) -> dict[str, An
         "assignee": summary.assignee,
         "interested": summary.interested,
         "stopped": summary.stopped,
-        "messages": [_message_json(r.message()) for r in sorted(records, key=lambda r: r.at)],
+        "messages": [
+            _message_json(m) for m in sorted((r.message() for r in records), key=lambda m: m.order)
+        ],
     }
 
 
@@ -142,7 +146,7 @@ class InboxCommands:
         inbound = [r for r in records if r.direction == INBOUND]
         if not inbound:
             raise ConversationNotFound(patient_id)
-        latest = max(inbound, key=lambda r: r.at)
+        latest = max(inbound, key=lambda r: r.message().order)
         clinic = await _clinic_profile(latest.campaign_id)
         now = self.clock()
         refuse_unless_allowed(
@@ -210,7 +214,7 @@ async def _latest(clinic_id: str, patient_id: str) -> store.InboxRecord:
     records = await store.recent_messages(clinic_id, patient_id)
     if not records:
         raise ConversationNotFound(patient_id)
-    return max(records, key=lambda r: r.at)
+    return max(records, key=lambda r: r.message().order)
 
 
 async def _clinic_profile(campaign_id: str) -> ClinicProfile | None:

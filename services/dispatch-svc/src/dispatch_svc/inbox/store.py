@@ -40,6 +40,7 @@ class InboxRecord(Document):
     author: str | None = None
     status: str | None = None
     reason: str | None = None
+    recorded_at: float = Field(default_factory=time.time)  # see InboxMessage.seq
 
     class Settings:
         name = "inbox_messages"
@@ -58,6 +59,7 @@ class InboxRecord(Document):
             author=self.author,
             status=self.status,
             reason=self.reason,
+            seq=self.recorded_at,
         )
 
 
