@@ -40,6 +40,7 @@ from reengage_common.bus import (
     ensure_topics,
     make_producer,
 )
+from reengage_common.cpu import keep_long_lived_frozen
 from reengage_common.db import init_documents, make_mongo_client, ping
 from reengage_common.events import Event
 from reengage_common.leases import Lease, Leases, process_owner_id, run_under_lease
@@ -177,6 +178,7 @@ def build_service_app(
             singletons["outbox-relay"] = relay.run
         for name, loop in singletons.items():
             loops[name] = partial(run_under_lease, leases, name, loop)
+        loops["heap-freezer"] = keep_long_lived_frozen  # every process: see cpu.py
         tasks = [
             asyncio.create_task(_supervised(name, run), name=name) for name, run in loops.items()
         ]
