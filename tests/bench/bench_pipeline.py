@@ -252,29 +252,50 @@ async def seed_and_settle(settings: Settings, client: httpx.AsyncClient, args: A
     print(f"seed: {published:,} events in {run.seed_seconds:.1f} s", flush=True)
     # audience-svc answers an estimate asked again within ESTIMATE_FRESH_SECONDS (15) as it
     # computed it, and a staler one while it computes the next: polled less often than that,
-    # each answer is one computed at the poll before. Stable: the same figure twice in a row.
-    previous, first_equal = -1, 0.0
+    # each answer is one computed at the poll before. Settled: every consumer group at lag 0,
+    # and then the same figure twice in a row (an equal pair while audience-svc's consumer is
+    # still behind is not the clinic's figure). Stable: when the estimate first gave it.
+    answers: list[tuple[float, int]] = []
+    lag_zero_at: float | None = None
     while True:
-        await asyncio.sleep(POLL_SECONDS)
+        lag_zero_at = await _lag_zero_within(settings, POLL_SECONDS, lag_zero_at, seeded)
         try:
             current = await estimate(client)
         except httpx.HTTPStatusError as error:  # 503: not answered within the gateway's deadline
             print(f"  estimate {error.response.status_code} at +{time.monotonic() - seeded:.0f} s")
             continue
+        answers.append((time.monotonic(), current))
         print(f"  estimate {current:,} at +{time.monotonic() - seeded:.0f} s", flush=True)
-        if current == previous:
+        settled = [value for at, value in answers if lag_zero_at is not None and at > lag_zero_at]
+        if len(settled) >= 2 and settled[-1] == settled[-2]:
             break
-        previous, first_equal = current, time.monotonic()
-    run.estimate_stable_after = max(0.0, first_equal - POLL_SECONDS - seeded)
-    run.targeted = previous
-    while True:
-        lag = await consumer_lag(settings)
-        if not any(lag.values()):
-            break
-        print(f"  consumer lag {lag} at +{time.monotonic() - seeded:.0f} s", flush=True)
-        await asyncio.sleep(2)
-    run.lag_zero_after = time.monotonic() - seeded
+    run.targeted = answers[-1][1]
+    first_final = next(
+        at for n, (at, value) in enumerate(answers) if all(v == value for _, v in answers[n:])
+    )
+    # an answer is the one computed at the poll before: the figure existed one poll earlier
+    run.estimate_stable_after = max(0.0, first_final - POLL_SECONDS - seeded)
+    assert lag_zero_at is not None  # the loop ends only after it
+    run.lag_zero_after = lag_zero_at - seeded
     run.cpu["seed + projection"] = cpu_between(before, process_table())
+
+
+async def _lag_zero_within(
+    settings: Settings, seconds: float, lag_zero_at: float | None, seeded: float
+) -> float | None:
+    """Wait `seconds`, looking every 2 s whether every consumer group reached lag 0; when
+    they first did (monotonic), or None."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        await asyncio.sleep(2)
+        if lag_zero_at is not None:
+            continue
+        lag = await consumer_lag(settings)
+        if any(lag.values()):
+            print(f"  consumer lag {lag} at +{time.monotonic() - seeded:.0f} s", flush=True)
+        else:
+            lag_zero_at = time.monotonic()
+    return lag_zero_at
 
 
 async def create_campaign(client: httpx.AsyncClient, clinic: str, send_at: datetime) -> str:
