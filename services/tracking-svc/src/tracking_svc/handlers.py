@@ -39,7 +39,7 @@ from tracking_svc.domain.replies import provider_message_key
 from tracking_svc.store import (
     clinic_has_contacts,
     contact_document,
-    contacts_of_patient,
+    contacts_of_patients,
     message_by_provider_id,
     store_contacts,
     store_facts,
@@ -185,26 +185,26 @@ class TrackingHandlers:
     async def on_appointment_updated(self, envelopes: list[Envelope[AppointmentUpdated]]) -> None:
         """Bookings and cancellations that may concern a campaign. A clinic whose messages
         never went out has nothing to attribute: one query per clinic and batch answers that,
-        so importing a clinic's history costs no lookup per appointment. The rest read each
-        patient's contacts once per batch."""
+        so importing a clinic's history costs no lookup per appointment. The rest read their
+        patients' contacts in one query per clinic and batch."""
         relevant = [e for e in envelopes if e.data.status in _ATTRIBUTED_STATUSES]
         clinics = {envelope.clinic_id for envelope in relevant}
         for clinic in clinics - self.contacted_clinics:
             if await clinic_has_contacts(clinic):
                 self.contacted_clinics.add(clinic)
-        contacted = clinics & self.contacted_clinics
-        contacts: dict[str, list[dict[str, Any]]] = {}
+        contacts: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for clinic in clinics & self.contacted_clinics:
+            patients = {e.data.patient_id for e in relevant if e.clinic_id == clinic}
+            for patient_id, found in (await contacts_of_patients(clinic, patients)).items():
+                contacts[(clinic, patient_id)] = found
         for envelope in relevant:
-            if envelope.clinic_id not in contacted:
+            ours = contacts.get((envelope.clinic_id, envelope.data.patient_id))
+            if ours is None:  # a clinic none of whose messages went out yet
                 continue
-            patient_id = envelope.data.patient_id
-            if patient_id not in contacts:
-                contacts[patient_id] = await contacts_of_patient(patient_id)
-            ours = [c for c in contacts[patient_id] if c["clinic_id"] == envelope.clinic_id]
             if envelope.data.status is AppointmentStatus.BOOKED:
                 mark = await self._booked(envelope, ours)
                 if mark is not None:  # a later cancellation in this batch must find it
-                    contacts[patient_id].append(mark)
+                    ours.append(mark)
             else:
                 await self._cancelled(envelope, ours)
 

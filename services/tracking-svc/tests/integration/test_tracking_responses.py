@@ -1,6 +1,7 @@
 """Every response path, through real Kafka and FerretDB: the status, the event, the figures."""
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from tracking_support import (
@@ -324,3 +325,36 @@ def SendOutcome_for(n: int):
 
 async def eventually_true(check) -> None:
     await eventually(check, within=30)
+
+
+async def test_a_batch_of_bookings_is_attributed_from_one_read_of_the_clinics_contacts(
+    tracking,
+) -> None:
+    """More bookings in a batch than are asked for by id (store.FEW_PATIENTS): the clinic's
+    contacts are read once and matched by patient; a cancellation in the same batch still
+    finds the booking made before it."""
+    campaign = new_campaign()
+    patients = [f"{campaign}-p{n}" for n in range(20)]
+    events: list[Any] = [launched(campaign)]
+    for patient in patients:
+        events += step(campaign, patient, cost=50)
+    await tracking.emit(*events)
+    await tracking.until(campaign, lambda s: s["sent"] == 20)
+    day_5 = T0 + timedelta(days=5)
+
+    def appointment(patient: str, status: AppointmentStatus) -> AppointmentUpdated:
+        return AppointmentUpdated(
+            appointment_id=f"a-{patient}",
+            patient_id=patient,
+            status=status,
+            scheduled_at=T0 + timedelta(days=20),
+            value_cents=10000,
+        )
+
+    bookings = [appointment(patient, AppointmentStatus.BOOKED) for patient in patients]
+    await tracking.emit(*bookings, appointment(patients[0], AppointmentStatus.CANCELLED), at=day_5)
+    stats = await tracking.until(
+        campaign, lambda s: s["rebooked"] == 20 and s["revenueCents"] == 19 * 10000
+    )
+
+    assert stats["rebooked"] == 20
