@@ -178,7 +178,8 @@ def build_service_app(
             singletons["outbox-relay"] = relay.run
         for name, loop in singletons.items():
             loops[name] = partial(run_under_lease, leases, name, loop)
-        loops["heap-freezer"] = keep_long_lived_frozen  # every process: see cpu.py
+        if _serving_a_process:  # a service's own process (`serve`), not a test's
+            loops["heap-freezer"] = keep_long_lived_frozen
         tasks = [
             asyncio.create_task(_supervised(name, run), name=name) for name, run in loops.items()
         ]
@@ -230,6 +231,12 @@ def announce_mode(settings: Settings) -> None:
         log.info("service.starting", mode=settings.env)
 
 
+# Set by `serve`: the process is this service's alone, so it may keep what outlived a while
+# frozen out of the collector's sight (`cpu.keep_long_lived_frozen`). An app served inside a
+# test process does not: the tests' apps come and go, and what died frozen would wait an hour.
+_serving_a_process = False
+
+
 def serve(app: ASGIApp, settings: Settings, extra_ports: Sequence[int] = ()) -> None:
     """Run one service process with uvicorn (its own logging stays structlog's), listening on
     its port and any `extra_ports` (tracking's public port: the app tells them apart)."""
@@ -241,6 +248,8 @@ def serve(app: ASGIApp, settings: Settings, extra_ports: Sequence[int] = ()) -> 
     # took a quarter of the time (bench_dispatch, docs/perf.md).
     gc.collect()
     gc.freeze()
+    global _serving_a_process
+    _serving_a_process = True
     # uvloop, not the stdlib loop: its transports and callbacks are C. dispatch-svc, which
     # lives on socket round trips (4 per email over SMTP), spends less CPU per email and
     # sends more per second (tests/bench/bench_dispatch.py, docs/perf.md).
