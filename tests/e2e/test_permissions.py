@@ -304,7 +304,7 @@ GRAPHQL = [
     GraphQLOperation(
         "markConversationRead",
         "mutation($p: ID!) { markConversationRead(patientId: $p) { __typename } }",
-        "read",
+        "manage",
         answers="NotFound",
         variables={"p": "no-such-patient"},
     ),

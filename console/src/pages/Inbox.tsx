@@ -141,8 +141,8 @@ function ConversationPanel({ patientId, onChanged }: { patientId: string; onChan
   const changed = useRef(onChanged);
   changed.current = onChanged;
   useEffect(() => {
-    void markRead({ patientId }).then(() => changed.current());
-  }, [patientId, markRead]);
+    if (can.manage) void markRead({ patientId }).then(() => changed.current());
+  }, [patientId, markRead, can.manage]);
 
   async function send() {
     setProblem(null);

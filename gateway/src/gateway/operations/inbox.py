@@ -26,7 +26,7 @@ async def get_conversation(caller: Caller, patient_id: str) -> JSONDocument:
     return await call_service(caller, SERVICE, "GET", conversation_path(patient_id))
 
 
-@requires(READ)
+@requires(MANAGE)
 async def mark_read(caller: Caller, patient_id: str) -> JSONDocument:
     return await call_service(caller, SERVICE, "POST", conversation_path(patient_id, "read"))
 

@@ -39,7 +39,10 @@ class InboxQueries:
 
 @strawberry.type
 class InboxMutations:
-    @strawberry.mutation(permission_classes=VIEW, description="Mark a conversation read.")
+    @strawberry.mutation(
+        permission_classes=MANAGE_CAMPAIGNS,
+        description="Mark a conversation read (a write: view-only staff change nothing).",
+    )
     async def mark_conversation_read(
         self, info: GatewayInfo, patient_id: strawberry.ID
     ) -> ConversationResult | None:

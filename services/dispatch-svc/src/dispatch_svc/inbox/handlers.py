@@ -106,7 +106,7 @@ class InboxCommands:
     clock: Callable[[], datetime]
 
     async def mark_read(self, identity: Identity, patient_id: str) -> None:
-        identity.require(VIEW_ANALYTICS)  # reading a conversation is what staff do
+        identity.require(MANAGE_REMINDERS)  # a write like any other: view-only staff change nothing
         latest = await _latest(identity.clinic_id, patient_id)
         await store.add_mark(
             store.InboxMark(
