@@ -5,7 +5,7 @@ from collections.abc import Iterable
 import structlog
 from prometheus_client import Counter, Gauge
 
-from dispatch_svc.domain.outcomes import Outcome
+from dispatch_svc.sender.recorder import RecordedOutcome
 from reengage_common.events import SendOutcome
 
 log = structlog.get_logger(__name__)
@@ -25,7 +25,7 @@ PROVIDER_RETRIES = Counter(
 QUEUED = Gauge("dispatch_queued_messages", "Messages the sender holds, not yet sent or skipped")
 
 
-def count_stored(outcomes: Iterable[Outcome]) -> None:
+def count_stored(outcomes: Iterable[RecordedOutcome]) -> None:
     """Stored outcomes into the counters, and a FAILED one into the log."""
     for outcome in outcomes:
         message = outcome.message

@@ -24,7 +24,7 @@ from dispatch_svc.domain.outcomes import Outcome, not_sent, skip_reasons
 from dispatch_svc.metrics import QUEUED, count_stored
 from dispatch_svc.sender.claims import Claims, Work, wall_clock
 from dispatch_svc.sender.index import CampaignQueue, Entry
-from dispatch_svc.sender.recorder import BatchPublisher, OutcomeRecorder
+from dispatch_svc.sender.recorder import BatchPublisher, OutcomeRecorder, RecordedOutcome
 from dispatch_svc.sender.slots import Slots
 from dispatch_svc.sender.view import SenderView
 from dispatch_svc.store import DispatchStore
@@ -212,6 +212,6 @@ class Sender:
     async def _publish_unpublished(self, batches: Sequence[SendBatchRecord]) -> None:
         await self._publisher.publish(batches)
 
-    def _stored(self, outcomes: Sequence[Outcome]) -> None:
+    def _stored(self, outcomes: Sequence[RecordedOutcome]) -> None:
         self.view.finished(outcomes)
         count_stored(outcomes)

@@ -12,15 +12,18 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import NamedTuple
 
 import structlog
 from aiokafka import AIOKafkaProducer
 
 from dispatch_svc.domain.message_states import Finished
+from dispatch_svc.domain.messages import QueuedMessage
 from dispatch_svc.domain.outcomes import Outcome
 from dispatch_svc.store import DispatchStore
 from dispatch_svc.store.codecs import EncodedEvent, SendBatchRecord
 from reengage_common.bus import event_headers, send_in_batches
+from reengage_common.events import SendOutcome
 from reengage_common.metrics import EVENTS_PUBLISHED
 
 SERVICE = "dispatch-svc"
@@ -28,10 +31,45 @@ SERVICE = "dispatch-svc"
 log = structlog.get_logger(__name__)
 
 
-def send_batch_records(outcomes: Sequence[Outcome], at: datetime) -> list[SendBatchRecord]:
-    """One record per campaign: its outcomes and their events, encoded once for the record and
-    for Kafka."""
-    by_campaign: dict[str, list[Outcome]] = defaultdict(list)
+class RecordedOutcome(NamedTuple):
+    """An outcome waiting for its flush, its events already encoded: the envelopes (pydantic
+    models, a few dozen objects each) are dropped at once rather than living until the flush,
+    where the collector kept meeting them (measured in-process: ~20 us of CPU per message)."""
+
+    message: QueuedMessage
+    outcome: SendOutcome
+    finished: Finished
+    retried: bool
+    reason: str | None
+    provider: str | None
+    events: list[EncodedEvent]
+
+    @classmethod
+    def of(cls, outcome: Outcome) -> "RecordedOutcome":
+        message = outcome.message
+        finished = Finished(
+            message.message_id,
+            outcome.outcome.value,
+            outcome.attempt,
+            outcome.reason,
+            outcome.provider_message_id,
+        )
+        events = [EncodedEvent.encode(event) for event in outcome.events]
+        return cls(
+            message,
+            outcome.outcome,
+            finished,
+            outcome.retried,
+            outcome.reason,
+            outcome.provider,
+            events,
+        )
+
+
+def send_batch_records(outcomes: Sequence[RecordedOutcome], at: datetime) -> list[SendBatchRecord]:
+    """One record per campaign: its outcomes and their events (encoded once, for the record
+    and for Kafka)."""
+    by_campaign: dict[str, list[RecordedOutcome]] = defaultdict(list)
     for outcome in outcomes:
         by_campaign[outcome.message.campaign_id].append(outcome)
     return [
@@ -40,17 +78,8 @@ def send_batch_records(outcomes: Sequence[Outcome], at: datetime) -> list[SendBa
             campaign_id=campaign_id,
             clinic_id=group[0].message.clinic_id,
             at=at,
-            outcomes=[
-                Finished(
-                    o.message.message_id,
-                    o.outcome.value,
-                    o.attempt,
-                    o.reason,
-                    o.provider_message_id,
-                )
-                for o in group
-            ],
-            events=[EncodedEvent.encode(event) for o in group for event in o.events],
+            outcomes=[o.finished for o in group],
+            events=[event for o in group for event in o.events],
         )
         for campaign_id, group in by_campaign.items()
     ]
@@ -61,7 +90,7 @@ class OutcomeRecorder:
         self,
         store: DispatchStore,
         clock: Callable[[], datetime],
-        on_stored: Callable[[Sequence[Outcome]], None],
+        on_stored: Callable[[Sequence[RecordedOutcome]], None],
         publish: Callable[[list[SendBatchRecord]], None],
         max_batch: int = 2000,
         linger: float = 0.01,
@@ -72,7 +101,7 @@ class OutcomeRecorder:
         self._on_stored = on_stored
         self._max_batch = max_batch
         self._linger = linger
-        self._pending: list[tuple[Outcome, asyncio.Future[None]]] = []
+        self._pending: list[tuple[RecordedOutcome, asyncio.Future[None]]] = []
         self._wake = asyncio.Event()
 
     async def record(self, outcome: Outcome) -> None:
@@ -82,7 +111,7 @@ class OutcomeRecorder:
     def submit(self, outcome: Outcome) -> "asyncio.Future[None]":
         """Queue `outcome` for the next flush; the future resolves once it is stored."""
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._pending.append((outcome, done))
+        self._pending.append((RecordedOutcome.of(outcome), done))
         self._wake.set()
         return done
 

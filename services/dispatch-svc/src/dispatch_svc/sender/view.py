@@ -17,9 +17,9 @@ import structlog
 from dispatch_svc.domain.campaigns import CampaignState, StatusChange, fold_campaign
 from dispatch_svc.domain.decisions import ResponsesAndConsents
 from dispatch_svc.domain.messages import QueuedMessage
-from dispatch_svc.domain.outcomes import Outcome
 from dispatch_svc.sender.claims import adopt_claims, wall_clock
 from dispatch_svc.sender.index import CampaignQueue
+from dispatch_svc.sender.recorder import RecordedOutcome
 from dispatch_svc.store import DispatchStore
 from dispatch_svc.store.codecs import SendBatchRecord
 from reengage_common.events import CampaignLaunched
@@ -190,7 +190,7 @@ class SenderView:
                     queue.finish(outcome.message_id)
             adopt_claims(queue, claims, wall)
 
-    def finished(self, outcomes: Sequence[Outcome]) -> None:
+    def finished(self, outcomes: Sequence[RecordedOutcome]) -> None:
         """These outcomes are stored: their messages leave the queues for good."""
         for outcome in outcomes:
             queue = self.campaigns.get(outcome.message.campaign_id)
