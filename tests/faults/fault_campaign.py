@@ -58,7 +58,7 @@ async def run_campaign(world: World, size: int, seed: int, faults: FaultPlan | N
         async with Publisher(world.settings, random.Random(seed) if twice else None) as publisher:
             await _phases(run, publisher, doors)
         if fault_task is not None:
-            run.phase = "faults finishing"
+            await run.enter("faults finishing")
             await fault_task
         return await _converge(run)
     finally:
@@ -77,23 +77,23 @@ async def _phases(run: Run, publisher: Publisher, doors: PublicDoors) -> None:
     start = day.replace(hour=SEND_HOUR - 1, minute=58, second=0, microsecond=0)
     clock.set(start)
     await seed_clinic(run, publisher, start)
-    run.phase = "launch"
+    await run.enter("launch")
     await launch(run, start - timedelta(minutes=1))
     the_plan = run.the_plan
     assert the_plan is not None
     clock.set(start + timedelta(minutes=2, seconds=1))  # the send time: step 1 goes
-    run.phase = "step 1 (email)"
+    await run.enter("step 1 (email)")
     last = await step_sent(run, 1, the_plan.treated)
     await _after_email(run, the_plan, publisher, doors)
     await jump_to_next_slot(run, last)
-    run.phase = "step 2 (SMS)"
+    await run.enter("step 2 (SMS)")
     last = await step_sent(run, 2, the_plan.step_two)
     await _after_text(run, the_plan, doors)
     await jump_to_next_slot(run, last)
-    run.phase = "step 3 (mail)"
+    await run.enter("step 3 (mail)")
     await step_sent(run, 3, the_plan.step_three)
     await publisher.publish(booking_events(run.clinic, the_plan.bookings_after_letter, clock.now()))
-    run.phase = "last bookings"
+    await run.enter("last bookings")
 
 
 async def _after_email(run: Run, the_plan: Plan, publisher: Publisher, doors: PublicDoors) -> None:
@@ -121,7 +121,7 @@ async def _after_email(run: Run, the_plan: Plan, publisher: Publisher, doors: Pu
     )
     expected = {(p, "BOUNCED") for p in the_plan.bounce} | {(p, "CLICKED") for p in the_plan.click}
     expected |= {(b.patient_id, "REBOOKED") for b in the_plan.bookings_after_click}
-    run.phase = "email answers taken in"
+    await run.enter("email answers taken in")
     await answers_taken_in(run, expected)
 
 
@@ -136,7 +136,7 @@ async def _after_text(run: Run, the_plan: Plan, doors: PublicDoors) -> None:
     expected = {(p, "UNSUBSCRIBED") for p in the_plan.stop} | {
         (p, "INTERESTED") for p in the_plan.yes
     }
-    run.phase = "SMS answers taken in"
+    await run.enter("SMS answers taken in")
     await answers_taken_in(run, expected)
 
 
@@ -147,7 +147,7 @@ async def _gather_some(calls: list[Any], at_once: int = 16) -> None:
 
 async def _converge(run: Run) -> Outcome:
     assert run.the_plan is not None
-    run.phase = "converging"
+    await run.enter("converging")
     latest = run.watch.latest_sent(run.campaign_id)
     costs: Counter[str] = Counter()
     for sent in latest.values():

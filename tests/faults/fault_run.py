@@ -88,6 +88,16 @@ class Run:
     faults: list[Fault] = field(default_factory=list)
     phase: str = "seeding"
     started: float = field(default_factory=time.monotonic)
+    # phases the fault plan still has to strike in: the campaign does not leave one before
+    # (otherwise a restart that outlasts a phase lets the campaign run ahead of its faults)
+    fault_phases: set[str] = field(default_factory=set)
+
+    async def enter(self, phase: str) -> None:
+        """Leave the current phase once its faults are done, and enter `phase`."""
+        # the set is a plain attribute the fault plan changes as it goes
+        while any(self.phase.startswith(p) for p in self.fault_phases):  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+        self.phase = phase
 
     @property
     def headers(self) -> dict[str, str]:
@@ -112,6 +122,21 @@ class Run:
 
 
 FaultPlan = Callable[[Run], Awaitable[None]]
+# The phases of a run in order, by the start of their names (Run.phase).
+PHASES = ("seeding", "launch", "step 1", "email answers", "step 2", "SMS answers", "step 3",
+          "last bookings", "faults finishing", "converging")  # fmt: skip
+
+
+def phase_index(phase: str) -> int:
+    return next(n for n, name in enumerate(PHASES) if phase.startswith(name))
+
+
+async def phase_reached(run: Run, phase: str) -> None:
+    """Wait until the run is in `phase` or past it."""
+    wanted = phase_index(phase)
+    # the phase is a plain attribute the campaign's driver sets as it goes
+    while phase_index(run.phase) < wanted:  # noqa: ASYNC110
+        await asyncio.sleep(0.05)
 
 
 async def until(

@@ -21,7 +21,7 @@ import pytest
 from fault_campaign import Outcome, run_campaign
 from fault_fleet import Replica
 from fault_infra import wait_for_port
-from fault_run import Fault, Run, World, patients
+from fault_run import Fault, Run, World, patients, phase_reached
 from fault_truth import close_enough
 
 from reengage_common.events import message_id
@@ -32,12 +32,6 @@ SEED = int(os.environ.get("FAULTS_SEED", random.SystemRandom().randrange(1_000_0
 # the email senders' and texters' concurrency: at most this many calls in flight at a kill
 IN_FLIGHT = 64 + 32
 DB_OUTAGE_SECONDS = float(os.environ.get("FAULTS_DB_OUTAGE_SECONDS", "20"))
-
-
-async def phase_reached(run: Run, phase: str) -> None:
-    # the phase is a plain attribute the campaign's driver sets as it goes
-    while not run.phase.startswith(phase):  # noqa: ASYNC110
-        await asyncio.sleep(0.05)
 
 
 def report(name: str, seed: int, outcome: Outcome) -> None:
@@ -84,14 +78,19 @@ async def kill_and_restart(run: Run, chance: random.Random, victims: list[Replic
 def processes_killed(seed: int) -> Callable[[Run], Awaitable[None]]:
     async def plan(run: Run) -> None:
         chance = random.Random(seed)
-        await phase_reached(run, "launch")
         fleet = run.world.fleet
         singles = [chance.choice(group) for group in fleet.replicas.values()]
         chance.shuffle(singles)
         rounds = [[victim] for victim in singles] + [chance.sample(fleet.all, 2) for _ in range(2)]
-        for victims in rounds:
-            await asyncio.sleep(chance.uniform(0.5, 3.0))
+        # one round in each phase of the campaign, at a random moment into it (a phase the
+        # previous round's restart outlasted is hit as soon as the round can)
+        phases = ("launch", "step 1", "email answers", "step 2", "SMS answers", "step 3")
+        run.fault_phases.update(phases)
+        for phase, victims in zip(phases, rounds, strict=True):
+            await phase_reached(run, phase)
+            await asyncio.sleep(chance.uniform(0.0, 1.5))
             await kill_and_restart(run, chance, victims)
+            run.fault_phases.discard(phase)
 
     return plan
 
@@ -100,6 +99,7 @@ def brokers_killed(seed: int) -> Callable[[Run], Awaitable[None]]:
     async def plan(run: Run) -> None:
         chance = random.Random(seed)
         cluster = run.world.servers.cluster
+        run.fault_phases.update(("step 1", "step 2"))
         for phase, pick in (("step 1", lambda: chance.choice(cluster.brokers)),
                             ("step 2", cluster.controller)):  # fmt: skip
             await phase_reached(run, phase)
@@ -113,6 +113,7 @@ def brokers_killed(seed: int) -> Callable[[Run], Awaitable[None]]:
             cluster.start_broker(broker)
             await asyncio.to_thread(wait_for_port, broker.port, 120, "broker", broker.log)
             run.faults.append(Fault(f"{what}, down {down:.1f} s", time.monotonic()))
+            run.fault_phases.discard(phase)
 
     return plan
 
@@ -132,6 +133,7 @@ def database_gone(seed: int, outages: list[dict[str, bool]]) -> Callable[[Run], 
     async def plan(run: Run) -> None:
         chance = random.Random(seed)
         database = run.world.servers.database
+        run.fault_phases.update(("step 1", "step 2"))
         await phase_reached(run, "step 1")
         await asyncio.sleep(chance.uniform(0.0, 1.0))
         await asyncio.to_thread(database.stop_postgres)
@@ -139,6 +141,7 @@ def database_gone(seed: int, outages: list[dict[str, bool]]) -> Callable[[Run], 
         outages.append(await readiness_while(run, DB_OUTAGE_SECONDS))
         await asyncio.to_thread(database.start_postgres)
         run.faults.append(Fault(what, time.monotonic()))
+        run.fault_phases.discard("step 1")
         await phase_reached(run, "step 2")
         await asyncio.sleep(chance.uniform(0.0, 1.0))
         database.kill_ferretdb()
@@ -147,6 +150,7 @@ def database_gone(seed: int, outages: list[dict[str, bool]]) -> Callable[[Run], 
         outages.append(await readiness_while(run, down))
         await asyncio.to_thread(database.start_ferretdb)
         run.faults.append(Fault(f"{what}, down {down:.1f} s", time.monotonic()))
+        run.fault_phases.discard("step 2")
 
     return plan
 
