@@ -46,7 +46,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "deploy" / "local"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from peers import steady_rate  # noqa: E402  tests/bench/peers.py
+from peers import make_room, steady_rate  # noqa: E402  tests/bench/peers.py
 from seed import publish_clinic  # noqa: E402  deploy/local/seed.py
 
 from reengage_common.auth import development_signing_key, issue_token  # noqa: E402
@@ -317,10 +317,6 @@ async def create_campaign(client: httpx.AsyncClient, clinic: str, send_at: datet
     return answer.json()["id"]
 
 
-async def empty_mailpit(mailpit: httpx.AsyncClient) -> None:
-    (await mailpit.delete("/api/v1/messages")).raise_for_status()
-
-
 async def stats_of(client: httpx.AsyncClient, campaign_id: str) -> dict[str, Any]:
     answer = await client.get(f"/api/booking/campaigns/{campaign_id}/stats")
     answer.raise_for_status()
@@ -333,11 +329,11 @@ def _next_slot(now: datetime, lead_seconds: float) -> datetime:
     return slot + timedelta(minutes=1)
 
 
-async def launch_and_follow(
-    client: httpx.AsyncClient, mailpit: httpx.AsyncClient, args: Any, run: Phases
-) -> str:
-    # Mailpit keeps at most --max messages (100,000 here) and prunes beyond: not in the pass.
-    await empty_mailpit(mailpit)
+async def launch_and_follow(client: httpx.AsyncClient, args: Any, run: Phases) -> str:
+    # Mailpit keeps at most --max messages and prunes beyond: not in the pass (at most one
+    # email per patient is coming).
+    with httpx.Client() as blocking:
+        await asyncio.to_thread(make_room, blocking, MAILPIT, args.patients)
     slot = _next_slot(datetime.now(UTC), lead_seconds=20)
     campaign_id = await create_campaign(client, run.clinic, slot)
     # Launch a few seconds before the send time: the fan-out and queueing happen meanwhile,
@@ -549,15 +545,12 @@ async def main_async(args: Any) -> None:
     headers = {"Authorization": f"Bearer {token_for(settings, args.clinic)}"}
     run = Phases(clinic=args.clinic)
     print(f"clinic {args.clinic}, {args.patients:,} patients", flush=True)
-    async with (
-        httpx.AsyncClient(base_url=GATEWAY, headers=headers, timeout=60) as client,
-        httpx.AsyncClient(base_url=MAILPIT, timeout=30) as mailpit,
-    ):
+    async with httpx.AsyncClient(base_url=GATEWAY, headers=headers, timeout=60) as client:
         if args.skip_seed:
             run.targeted = await estimate(client)
         else:
             await seed_and_settle(settings, client, args, run)
-        await launch_and_follow(client, mailpit, args, run)
+        await launch_and_follow(client, args, run)
     peers = [] if args.skip_peers else await run_peers(max(run.emails, 1000), args)
     report(run, peers)
 
