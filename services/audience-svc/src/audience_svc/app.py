@@ -85,9 +85,10 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Star
             # as long as the round took keeps that to a third of a core (at 100,000 patients
             # resting as long took half a core beside the send); readers fold the pending
             # facts of the patients they touch meanwhile, so answers stay exact.
-            took = time.monotonic() - started if done.folded else 0.0
             if done.waiting and not done.folded:  # a send's contacts wait (Projection): no hurry
-                took = CONTACTS_LOOK_SECONDS / 2
+                await asyncio.sleep(CONTACTS_LOOK_SECONDS)
+                continue
+            took = time.monotonic() - started if done.folded else 0.0
             await asyncio.sleep(max(settings.compact_interval_seconds, 2 * took))
 
     async def enrolment(runtime: Runtime, lease: Lease) -> None:

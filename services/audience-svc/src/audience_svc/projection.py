@@ -28,7 +28,7 @@ import time
 import uuid
 import zlib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import chain
 from typing import Any
@@ -411,7 +411,7 @@ class PendingFacts:
     shards: set[int]  # every shard a fact touches
 
     @classmethod
-    def of(cls, facts: list[Fact], shard_of: Any) -> "PendingFacts":
+    def of(cls, facts: list[Fact], shard_of: Callable[[str], int]) -> "PendingFacts":
         again = {fact["pid"] for fact in facts if not is_contact(fact)}
         refolded: dict[int, set[str]] = defaultdict(set)
         for pid in again:
