@@ -40,6 +40,7 @@ from tracking_svc.store import (
     clinic_has_contacts,
     contact_document,
     contacts_of_patients,
+    mark_contacted,
     message_by_provider_id,
     store_contacts,
     store_facts,
@@ -165,7 +166,14 @@ class TrackingHandlers:
             by_clinic[envelope.clinic_id].append(facts_of(envelope))
             contacts.extend(_contacts_of(envelope))
         await store_contacts(contacts)
+        await self._mark_contacted({contact["clinic_id"] for contact in contacts})
         await store_facts(by_clinic)
+
+    async def _mark_contacted(self, clinics: set[str]) -> None:
+        """Each clinic once per process: its bookings look for contacts from then on."""
+        if fresh := clinics - self.contacted_clinics:
+            await mark_contacted(fresh)
+            self.contacted_clinics |= fresh
 
     async def on_message_sent(self, envelopes: list[Envelope[Any]]) -> None:
         await self.on_facts(envelopes)

@@ -56,6 +56,19 @@ class PatientContact(Document):
         ]
 
 
+class ContactedClinic(Document):
+    """"This clinic has contacts": one record per clinic, inserted after its first contacts.
+    A booking of a clinic none of whose messages went out is answered from this small
+    collection rather than by a scan of every clinic's contacts (no index serves a query on
+    FerretDB: during a 100,000-patient import beside 500,000 stored contacts each batch of
+    appointments scanned them all, 351 ms a batch, 145 s of PostgreSQL in all, measured)."""
+
+    id: str  # type: ignore[assignment]
+
+    class Settings:
+        name = "contacted_clinics"
+
+
 class LaunchedCampaign(Document):
     id: str  # type: ignore[assignment]
     campaign_id: str
@@ -111,6 +124,7 @@ class SnapshotShard(Document):
 DOCUMENTS = [
     FactPage,
     PatientContact,
+    ContactedClinic,
     LaunchedCampaign,
     UnmatchedCallback,
     SnapshotHead,
@@ -232,13 +246,16 @@ def _contact(document: dict[str, Any]) -> dict[str, Any]:
     return {"_id": document["_id"], **{k: document.get(k) for k in _SELECTED}, **rest}
 
 
+async def mark_contacted(clinic_ids: set[str]) -> None:
+    """Called after the clinics' contacts are stored, so whoever sees the mark finds them."""
+    if clinic_ids:
+        await insert_new(_collection(ContactedClinic), [{"_id": c} for c in sorted(clinic_ids)])
+
+
 async def clinic_has_contacts(clinic_id: str) -> bool:
     """Whether any message of the clinic was sent or held out: until then no booking can be
-    attributed, so an import's thousands of appointments need no lookup per patient (each one
-    a scan of this collection on FerretDB, where no index serves a query)."""
-    return (
-        await _collection(PatientContact).find_one({"clinic_id": clinic_id}, {"_id": 1}) is not None
-    )
+    attributed, so an import's thousands of appointments need no lookup per patient."""
+    return await _collection(ContactedClinic).find_one({"_id": clinic_id}) is not None
 
 
 # Up to this many patients of a batch are asked for by `$in` (which FerretDB evaluates in Go,
