@@ -1,7 +1,6 @@
 """Wiring of tracking-svc: documents, batch consumers, internal and public routes."""
 
 import asyncio
-import time
 
 from starlette.types import ASGIApp
 
@@ -25,7 +24,7 @@ from tracking_svc.config import TrackingSettings
 from tracking_svc.handlers import TrackingHandlers
 from tracking_svc.inbound import UnmatchedInbound
 from tracking_svc.ports import split_by_port
-from tracking_svc.snapshots import Snapshots
+from tracking_svc.snapshots import ROUND_PAGES, Snapshots
 from tracking_svc.store import DOCUMENTS
 
 SERVICE = "tracking-svc"
@@ -55,16 +54,11 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> ASGI
     async def compactor(runtime: Runtime, lease: Lease) -> None:
         """Fold new fact pages into campaign snapshots, on one replica at a time."""
         while lease.held():
-            started = time.monotonic()
-            await snapshots.compact(lease)
-            # A round rewrites every shard it touched (at 100,000 recipients during a fan-out:
-            # all of them, ~1-2 s of CPU however few facts it folds), so under a heavy stream
-            # fewer and larger rounds cost less. It rests as long as the round took (about half
-            # a core at most); readers fold the unfolded pages meanwhile, so answers stay exact.
-            # Resting 3x as long spared little ingest and tripled the catch-up: not worth it
-            # (docs/perf.md).
-            took = time.monotonic() - started
-            await asyncio.sleep(max(settings.compact_interval_seconds, took))
+            folded = await snapshots.compact(lease)
+            if folded >= ROUND_PAGES:
+                continue  # more wait than one round takes
+            rest = settings.compact_rest_seconds if folded else settings.compact_interval_seconds
+            await asyncio.sleep(rest)
 
     internal = build_service_app(
         settings,

@@ -57,7 +57,7 @@ class PatientContact(Document):
 
 
 class ContactedClinic(Document):
-    """"This clinic has contacts": one record per clinic, inserted after its first contacts.
+    """A clinic that has contacts: one record per clinic, inserted after its first contacts.
     A booking of a clinic none of whose messages went out is answered from this small
     collection rather than by a scan of every clinic's contacts (no index serves a query on
     FerretDB: during a 100,000-patient import beside 500,000 stored contacts each batch of
