@@ -97,6 +97,30 @@ E164 = r"^\+[1-9]\d{1,14}$"
 HTTPS: dict[str, Any] = {"pattern": "^https://"}
 
 
+# Overdue bounds of a recall targeting, in calendar months (a century at most).
+MAX_OVERDUE_MONTHS = 1200
+
+
+class RecallTargeting(Wire):
+    """Patients whose recall is due (the due date: audience-svc's `domain/recall.py`): due by
+    the end of this month, or `overdueByMonths` overdue at least; with `maxOverdueMonths`,
+    overdue by less than that; with `dueSince`, due on or after that date (UTC)."""
+
+    due_since: date | None = Field(
+        default=None, description="Only recalls that fell due on or after this date (UTC)"
+    )
+    overdue_by_months: Int64 = Field(
+        default=0,
+        description="At least this many months overdue; 0: due this month or overdue",
+        json_schema_extra={"minimum": 0, "maximum": MAX_OVERDUE_MONTHS},
+    )
+    max_overdue_months: Int64 | None = Field(
+        default=None,
+        description="Overdue by less than this many months (above overdueByMonths)",
+        json_schema_extra={"minimum": 1, "maximum": MAX_OVERDUE_MONTHS},
+    )
+
+
 class Targeting(Wire):
     inactive_days: Int64 = Field(json_schema_extra=AT_LEAST_ONE)
     treatment_stages: list[str] = Field(default_factory=list)
@@ -104,6 +128,8 @@ class Targeting(Wire):
     include_dropouts: bool = True
     exclude_recent_contact: bool = True
     exclude_contact_days: Int64 = Field(default=30, json_schema_extra=AT_LEAST_ONE)
+    # None (and absent, as in every snapshot before it): no recall criterion.
+    recall: RecallTargeting | None = None
 
 
 class MessageTemplate(Wire):
@@ -372,6 +398,10 @@ PhoneNumber = Annotated[str, Field(max_length=32)]
 PostalLine = Annotated[str, Field(max_length=200)]
 PatientId = Annotated[str, Field(max_length=128)]
 ShortCode = Annotated[str, Field(max_length=64)]  # zones, stages, dates, languages, postcodes
+# A practice system's recall interval, in months: 1 to 10 years. Stated, not enforced on the
+# event (a patient's consents must not be refused for it): audience-svc reads a value outside
+# as none, and its import refuses the row naming the field.
+RECALL_INTERVAL_MONTHS: dict[str, Any] = {"minimum": 1, "maximum": 120}
 
 
 class Guardian(Wire):
@@ -419,6 +449,12 @@ class PatientUpserted(Event):
     do_not_contact: bool = False
     deceased: bool = False
     created_at: Moment | None = None
+    recall_interval_months: Int64 | None = Field(
+        default=None,
+        description="The patient's own recall interval in months, when the practice system "
+        "keeps one; else the treatment stage's (audience-svc)",
+        json_schema_extra=RECALL_INTERVAL_MONTHS,
+    )
 
 
 class AppointmentStatus(StrEnum):

@@ -26,6 +26,7 @@ from audience_svc.domain.import_stream import (
     TooManyRows,
 )
 from audience_svc.domain.messages import patient_merge_data
+from audience_svc.domain.recall import recall_problems
 from audience_svc.domain.targeting import Audience, Evaluation, evaluate
 from audience_svc.handlers import AudienceHandlers, pending_records
 from audience_svc.off_loop import blocking_chunks, next_slice
@@ -34,10 +35,12 @@ from reengage_common.auth import MANAGE_REMINDERS, VIEW_ANALYTICS, Identity
 from reengage_common.cpu import without_gc
 from reengage_common.error_codes import AudienceErrorCode, code_of_pydantic_error, field_problems
 from reengage_common.events import (
+    MAX_OVERDUE_MONTHS,
     Channel,
     Envelope,
     MessageTemplate,
     PatientUpserted,
+    RecallTargeting,
     Targeting,
     Variant,
     Wire,
@@ -52,12 +55,29 @@ IMPORT_NAMESPACE = uuid.UUID("5d1e0c3a-7b2f-4a9e-8c41-6f3b2a1d0e97")
 MergeField = Literal[KNOWN_MERGE_FIELDS]  # type: ignore[valid-type]
 
 
+class EstimateRecall(RecallTargeting):
+    """A recall window as bounds (`targeting.recall.overdueByMonths`...), like campaign-svc's."""
+
+    overdue_by_months: int = Field(default=0, ge=0, le=MAX_OVERDUE_MONTHS)
+    max_overdue_months: int | None = Field(default=None, ge=1, le=MAX_OVERDUE_MONTHS)
+
+
 class EstimateTargeting(Targeting):
     """A targeting as bounds, so a day count below 1 is named at its own path
     (`targeting.inactiveDays`) as OUT_OF_RANGE, like campaign-svc names it."""
 
     inactive_days: int = Field(ge=1)
     exclude_contact_days: int = Field(default=30, ge=1)
+    recall: EstimateRecall | None = None
+
+    def problems(self) -> list[dict[str, str]]:
+        """What the bounds of each field cannot say (a recall window that selects no one)."""
+        if self.recall is None:
+            return []
+        return [
+            field_error(f"targeting.recall.{name}", message, AudienceErrorCode.OUT_OF_RANGE)
+            for name, message in recall_problems(self.recall)
+        ]
 
 
 class EstimateRequest(Wire):
@@ -149,6 +169,8 @@ async def estimate(request: Request, identity: Identity) -> Response:
         wanted = EstimateRequest.model_validate_json(json.dumps(body), strict=True)
     except ValidationError as exc:
         raise Invalid(field_errors(exc)) from exc
+    if problems := wanted.targeting.problems():
+        raise Invalid(problems)
     cache: RecentAnswers = request.state.estimates
     key = estimate_key(identity.clinic_id, wanted)
     clinic_id, projection = identity.clinic_id, request.state.projection
@@ -195,6 +217,7 @@ async def _estimate(
         "excluded": dict(result.excluded),
         "byChannel": dict(result.by_channel),
         "reach": dict(result.reach),
+        "recall": result.recall,
     }
     if wanted.merge_fields is not None or wanted.message_templates:
         # Only when asked (fields, or templates using them): the answer is as before otherwise.

@@ -2,7 +2,7 @@
 
 from collections import Counter
 
-from audience_svc.domain.facts import ROW_WIDTH, fold, targeting_row
+from audience_svc.domain.facts import R_GAPS, ROW_WIDTH, fold, targeting_row
 from audience_svc.domain.targeting import (
     DAY,
     Audience,
@@ -156,7 +156,7 @@ def test_a_row_stored_before_the_gaps_column_still_tells_the_visit_and_the_stage
 
 def test_a_shard_stored_before_the_gaps_column_reads_with_every_column() -> None:
     # given a shard's columns as a generation before R_GAPS stored them, and a new row
-    stored_before = [[value] for value in never_visited("old")[:-1]]
+    stored_before = [[value] for value in never_visited("old")[:R_GAPS]]
     padded = _every_column(stored_before)
 
     # when the projection reads it beside a shard of new rows

@@ -16,6 +16,7 @@ A state is a JSON-ready dict (it is stored compressed, see `projection`):
 from datetime import UTC, date, datetime
 from typing import Any
 
+from audience_svc.domain.recall import recall_due
 from reengage_common.events import (
     AppointmentUpdated,
     Envelope,
@@ -139,8 +140,9 @@ def fold(states: dict[str, State], facts: list[Fact]) -> set[str]:
     R_ADULT_FROM,
     R_UNSUBSCRIBED,
     R_GAPS,
-) = range(16)
-ROW_WIDTH = 16
+    R_RECALL_DUE,
+) = range(17)
+ROW_WIDTH = 17
 
 # The patient merge fields a record may lack, a bit each in a row's R_GAPS: an estimate counts
 # who would get a fallback for each field in the pass it makes anyway. Rows stored before the
@@ -184,6 +186,7 @@ def targeting_row(state: State) -> list[Any] | None:
         adult_from(profile.get("birthDate")),
         unsubscribed,
         merge_gaps(profile, visited=bool(completed)),
+        recall_due(anchor, profile.get("recallIntervalMonths"), profile.get("treatmentStage")),
     ]
 
 
@@ -224,6 +227,13 @@ def gaps_of(row: list[Any] | tuple[Any, ...]) -> int:
         return gaps
     gaps = 0 if row[R_VISITED] else PATIENT_FIELD_BITS["patient.lastVisitDate"]
     return gaps if row[R_STAGE] else gaps | PATIENT_FIELD_BITS["patient.treatmentStage"]
+
+
+def recall_due_of(row: list[Any] | tuple[Any, ...]) -> float:
+    """A row's R_RECALL_DUE; for a row stored before that column, from its visit and stage (no
+    patient's own interval can be in it: events carrying one were read without it then)."""
+    due = row[R_RECALL_DUE]
+    return due if due is not None else recall_due(row[R_ANCHOR], None, row[R_STAGE])
 
 
 def _unsubscribed_mask(blocked: dict[str, float]) -> int:

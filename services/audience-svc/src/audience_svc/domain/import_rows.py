@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from audience_svc.domain.recall import MAX_OWN_MONTHS, MIN_OWN_MONTHS
 from reengage_common.events import PatientUpserted, describe_validation_error, nul_problem
 
 TRUE = {"true", "yes", "y", "1"}
@@ -24,6 +25,7 @@ KNOWN_COLUMNS = frozenset(
         "createdAt", "address.line1", "address.line2", "address.city", "address.state",
         "address.postalCode", "address.country", "guardian.name", "guardian.email",
         "guardian.phone", "consents.email", "consents.sms", "consents.mail",
+        "recallIntervalMonths",
     }
 )  # fmt: skip
 # A cell longer than this rejects its row unread: far above any patient field (their own,
@@ -56,9 +58,15 @@ def _patient(line: int, document: Any) -> Row | Rejected:
     if problem is not None:  # stored, it would stop every message to the patient at dispatch
         return Rejected(line, problem)
     try:
-        return Row(line, PatientUpserted.model_validate(document))
+        patient = PatientUpserted.model_validate(document)
     except ValidationError as exc:
         return Rejected(line, describe_validation_error(exc))
+    months = patient.recall_interval_months
+    if months is not None and not MIN_OWN_MONTHS <= months <= MAX_OWN_MONTHS:
+        # An event is not refused for it (audience-svc reads it as none); a file is answered.
+        bounds = f"{MIN_OWN_MONTHS} to {MAX_OWN_MONTHS}"
+        return Rejected(line, f"recallIntervalMonths: must be {bounds} months, not {months}")
+    return Row(line, patient)
 
 
 def json_line(line: int, text: str) -> Row | Rejected | None:

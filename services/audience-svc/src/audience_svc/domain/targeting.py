@@ -9,6 +9,9 @@ Boundaries, in whole days of 24 hours before `now`:
 - inactive when the last completed visit (or `createdAt` if none) is at least `inactiveDays` ago;
 - recently contacted when the last sent message is less than `excludeContactDays` ago;
 - targeted by another campaign when that was less than 30 days ago.
+With a recall criterion (`targeting.recall`), a patient whose recall due date lies outside it
+is excluded as not due yet (or not overdue enough) or as overdue too long; due dates, the
+window and the estimate's buckets of the selected patients: `recall`.
 
 Assignment is a pure function of campaign id and patient id (two independent hashes): holdout
 first (`holdoutPercent`), then a variant by weight. A re-run assigns identically.
@@ -18,6 +21,7 @@ whose messages would lack each patient merge field, and so show its fallback.
 """
 
 import hashlib
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -37,11 +41,14 @@ from audience_svc.domain.facts import (
     R_NO_SHOW,
     R_REACH_ADULT,
     R_REACH_MINOR,
+    R_RECALL_DUE,
     R_STAGE,
     R_TARGETED,
     R_UNSUBSCRIBED,
     gaps_of,
+    recall_due_of,
 )
+from audience_svc.domain.recall import BUCKETS, RecallWindow, bucket_counts
 from reengage_common.events import MessageTemplate, Targeting, Variant
 
 DAY = 86_400.0
@@ -51,6 +58,8 @@ DECEASED = "DECEASED"
 DO_NOT_CONTACT = "DO_NOT_CONTACT"
 UNSUBSCRIBED = "UNSUBSCRIBED"
 VISITED_RECENTLY = "VISITED_RECENTLY"
+RECALL_NOT_DUE = "RECALL_NOT_DUE"
+RECALL_OVERDUE_TOO_LONG = "RECALL_OVERDUE_TOO_LONG"
 UPCOMING_APPOINTMENT = "UPCOMING_APPOINTMENT"
 TREATMENT_STAGE = "TREATMENT_STAGE"
 NO_SHOW = "NO_SHOW"
@@ -64,6 +73,8 @@ REASONS = (
     DO_NOT_CONTACT,
     UNSUBSCRIBED,
     VISITED_RECENTLY,
+    RECALL_NOT_DUE,
+    RECALL_OVERDUE_TOO_LONG,
     UPCOMING_APPOINTMENT,
     TREATMENT_STAGE,
     NO_SHOW,
@@ -119,6 +130,8 @@ class Evaluation:
     held_out: int = 0
     # Targeted patients lacking each counted patient merge field.
     missing: dict[str, int] = field(default_factory=dict)
+    # Selected patients by how overdue their recall is (`recall.BUCKETS`).
+    recall: dict[str, int] = field(default_factory=dict)
 
     @property
     def patients(self) -> int:
@@ -160,6 +173,10 @@ def evaluate(
     contacted_since = now - rules.exclude_contact_days * DAY
     other_since = now - CROSS_CAMPAIGN_DAYS * DAY
     stages = frozenset(rules.treatment_stages)
+    window = RecallWindow.of(now, rules.recall)
+    by_recall, recall_edges = rules.recall is not None, window.edges
+    due_before, due_from = window.due_before, window.due_from
+    recall_counts = [0] * len(BUCKETS)  # by bucket index: one increment per patient
     campaign_mask = sum(CHANNEL_BITS[c] for c in audience.channels)
     # Step 1 of a variant for each set of reachable channels (a 3-bit mask): one lookup per
     # patient instead of a search through the steps.
@@ -194,6 +211,10 @@ def evaluate(
             excluded[UNSUBSCRIBED] += 1
         elif row[R_ANCHOR] > inactive_before:
             excluded[VISITED_RECENTLY] += 1
+        elif by_recall and recall_due_of(row) >= due_before:
+            excluded[RECALL_NOT_DUE] += 1
+        elif by_recall and recall_due_of(row) < due_from:
+            excluded[RECALL_OVERDUE_TOO_LONG] += 1
         elif row[R_BOOKED] is not None and row[R_BOOKED] > now:
             excluded[UPCOMING_APPOINTMENT] += 1
         elif stages and row[R_STAGE] not in stages:
@@ -235,6 +256,10 @@ def evaluate(
             held_out += held
             channel_counts[step.channel] += 1
             reach_counts[reach] += 1
+            due = row[R_RECALL_DUE]
+            recall_counts[
+                bisect_left(recall_edges, recall_due_of(row) if due is None else due)
+            ] += 1
             if gap_bits and not held and (lacking := gaps_of(row) & gap_bits):
                 gap_counts[lacking] += 1
             if keep:
@@ -245,6 +270,7 @@ def evaluate(
     for channel in audience.channels:
         bit = CHANNEL_BITS[channel]
         result.reach[channel] = sum(n for mask, n in reach_counts.items() if mask & bit)
+    result.recall = bucket_counts(recall_counts)
     result.missing = {
         name: sum(n for lacking, n in gap_counts.items() if lacking & PATIENT_FIELD_BITS[name])
         for name in counted_fields
