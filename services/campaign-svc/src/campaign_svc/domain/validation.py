@@ -8,7 +8,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from campaign_svc.domain.model import NAME_MAX_LENGTH, CampaignInput, FieldError, TreatmentStage
 from campaign_svc.domain.template_rules import template_errors
 from reengage_common.error_codes import CampaignErrorCode as Code
-from reengage_common.events import Channel, Incentive, MessageTemplate, Schedule, Targeting, Variant
+from reengage_common.events import (
+    MAX_OVERDUE_MONTHS,
+    Channel,
+    Incentive,
+    MessageTemplate,
+    RecallTargeting,
+    Schedule,
+    Targeting,
+    Variant,
+)
 from reengage_common.resources.campaigns import MAX_HOLDOUT_PERCENT
 
 # The hours the law allows outreach, read in each patient's own time zone. "HH:MM" strings
@@ -90,6 +99,31 @@ def targeting_errors(targeting: Targeting) -> Iterator[FieldError]:
             )
 
 
+    if targeting.recall is not None:
+        yield from _recall_errors(targeting.recall)
+
+
+def _recall_errors(recall: RecallTargeting) -> Iterator[FieldError]:
+    """A recall window (audience-svc reads it): whole months within a century, and a top
+    above its bottom, or it selects no one."""
+    path = "targeting.recall."
+    least, most = recall.overdue_by_months, recall.max_overdue_months
+    if not 0 <= least <= MAX_OVERDUE_MONTHS:
+        yield FieldError(
+            path + "overdueByMonths", f"must be 0 to {MAX_OVERDUE_MONTHS} months", Code.OUT_OF_RANGE
+        )
+    if most is not None and not 1 <= most <= MAX_OVERDUE_MONTHS:
+        yield FieldError(
+            path + "maxOverdueMonths",
+            f"must be 1 to {MAX_OVERDUE_MONTHS} months",
+            Code.OUT_OF_RANGE,
+        )
+    elif most is not None and most <= least:
+        yield FieldError(
+            path + "maxOverdueMonths",
+            f"must be more than overdueByMonths ({least}), or the window is empty",
+            Code.OUT_OF_RANGE,
+        )
 def _channel_errors(channels: list[Channel]) -> Iterator[FieldError]:
     if not channels:
         yield FieldError("channels", "choose at least one channel", Code.REQUIRED)
