@@ -33,6 +33,17 @@ class MissingField(Wire):
     count: int = Field(description="Targeted patients whose record lacks it")
 
 
+class RecallBuckets(Wire):
+    """Selected patients by how overdue their recall is (the due date: the last visit plus the
+    patient's recall interval); every selected patient in one bucket."""
+
+    overdue_12_plus_months: int
+    overdue_3_to_12_months: int
+    overdue_1_to_3_months: int
+    due_this_month: int = Field(description="Due by the end of this month, less than a month ago")
+    not_due: int = Field(description="Due after this month")
+
+
 class AudienceEstimate(Wire):
     total: int = Field(description="Patients selected: targeted plus held out")
     targeted: int
@@ -47,6 +58,7 @@ class AudienceEstimate(Wire):
     missing_fields: list[MissingField] = Field(
         default_factory=list, description="For each patient field asked for (or used)"
     )
+    recall: RecallBuckets
 
 
 class RejectedRow(Wire):

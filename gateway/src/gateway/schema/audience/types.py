@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 import strawberry
 
+from gateway.schema.audience.recall import RecallBuckets
 from gateway.schema.enums import Channel
 from gateway.schema.errors import NotAvailable, ValidationError
 
@@ -47,6 +48,9 @@ class AudienceEstimate:
         default_factory=list,
         description="For each patient field of mergeFields: targeted patients lacking it.",
     )
+    recall: RecallBuckets | None = strawberry.field(
+        default=None, description="Selected patients by how overdue their recall is."
+    )
 
     @classmethod
     def from_wire(cls, doc: dict[str, Any]) -> "AudienceEstimate":
@@ -72,6 +76,7 @@ class AudienceEstimate:
                 MissingField(field=str(item["field"]), count=int(item["count"]))
                 for item in doc.get("missingFields") or []
             ],
+            recall=RecallBuckets.from_wire(doc.get("recall")),
         )
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 import strawberry
 from strawberry import UNSET
 
+from gateway.schema.audience.recall import RecallTargetingInput
 from gateway.schema.enums import Channel
 
 
@@ -19,6 +20,7 @@ class TargetingInput:
     include_dropouts: bool | None = UNSET
     exclude_recent_contact: bool | None = UNSET
     exclude_contact_days: int | None = UNSET
+    recall: RecallTargetingInput | None = UNSET
 
 
 @strawberry.input

@@ -9,6 +9,7 @@ import strawberry
 from gateway.operations import tracking
 from gateway.operations.errors import NotAvailable, ServiceFailed
 from gateway.operations.service_calls import JSONDocument
+from gateway.schema.audience.recall import RecallTargeting
 from gateway.schema.enums import CampaignStatus, Channel
 from gateway.schema.errors import NotAvailable as NotAvailableResult
 from gateway.schema.errors import NotFound, answer_of, result_of
@@ -27,6 +28,7 @@ class Targeting:
     include_dropouts: bool
     exclude_recent_contact: bool
     exclude_contact_days: int
+    recall: RecallTargeting | None
 
     @classmethod
     def from_wire(cls, doc: dict[str, Any]) -> "Targeting":
@@ -37,6 +39,7 @@ class Targeting:
             include_dropouts=doc.get("includeDropouts", True),
             exclude_recent_contact=doc.get("excludeRecentContact", True),
             exclude_contact_days=doc.get("excludeContactDays", 30),
+            recall=RecallTargeting.from_wire(doc.get("recall")),
         )
 
 
