@@ -49,6 +49,8 @@ class CampaignErrorCode(StrEnum):
     SENDER_NOT_VERIFIED = "SENDER_NOT_VERIFIED"
     # A `savedAudienceId` naming no saved audience of the clinic.
     UNKNOWN_AUDIENCE = "UNKNOWN_AUDIENCE"
+    # A `defaultLanguage` or a template's `language` that messages are not written in (en, es).
+    UNSUPPORTED_LANGUAGE = "UNSUPPORTED_LANGUAGE"
 
 
 class ProfileErrorCode(StrEnum):

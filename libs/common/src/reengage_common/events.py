@@ -132,6 +132,14 @@ class Targeting(Wire):
     recall: RecallTargeting | None = None
 
 
+class TemplateTranslation(Wire):
+    """A step's template in another language than the campaign's default one."""
+
+    language: str = Field(description="A language code messages are written in: en or es")
+    subject: str | None = None
+    body: str
+
+
 class MessageTemplate(Wire):
     channel: Channel
     subject: str | None = None
@@ -139,6 +147,12 @@ class MessageTemplate(Wire):
     sequence: Int64
     delay_days: Int64 = 0
     variant: str = "A"
+    # Additive: the step in other languages; `subject` and `body` are the default language's.
+    translations: list[TemplateTranslation] = Field(
+        default_factory=list,
+        description="The step's template in other languages than the campaign's default one; "
+        "a patient whose language has none gets the default one",
+    )
 
 
 class Variant(Wire):
@@ -186,6 +200,9 @@ class Contact(Wire):
     phone: str | None = None
     address: Address | None = None
     timezone: str | None = None
+    # Additive: the patient's preferred language as the clinic's systems state it (BCP 47,
+    # e.g. "es-MX"); None when unknown. Picks the template and the opt-out wording.
+    language: str | None = None
 
 
 class QuietHours(Wire):
@@ -260,6 +277,8 @@ class CampaignLaunched(Event):
     # Additive: enrol newly lapsed patients daily while ACTIVE; the clinic the messages speak for.
     refresh_daily: bool = False
     clinic: ClinicProfile | None = None
+    # Additive: the language of each step's own template (its translations name theirs).
+    default_language: str = "en"
 
 
 class CampaignStatusChanged(Event):

@@ -4,6 +4,15 @@ One implementation of the template sandbox, merge fields, opt-out text, SMS sizi
 links, so what a clinic previews is exactly what a patient receives.
 """
 
+from reengage_common.messages.languages import (
+    DEFAULT_LANGUAGE,
+    SUPPORTED_LANGUAGES,
+    MessageLanguages,
+    language_name,
+    language_of,
+    message_languages,
+    template_languages,
+)
 from reengage_common.messages.links import (
     BOOKING_CLICK,
     LINK_MAX_AGE,
@@ -44,16 +53,19 @@ from reengage_common.messages.templates import (
 
 __all__ = [
     "BOOKING_CLICK",
+    "DEFAULT_LANGUAGE",
     "KNOWN_MERGE_FIELDS",
     "LINK_MAX_AGE",
     "MAY_BE_MISSING",
     "SMS_OPT_OUT",
+    "SUPPORTED_LANGUAGES",
     "UNSUBSCRIBE",
     "BadLinkToken",
     "CompiledStep",
     "CompiledTemplate",
     "LinkClaims",
     "LinkPurpose",
+    "MessageLanguages",
     "MessageLinks",
     "RenderedMessage",
     "RenderedTooLarge",
@@ -63,7 +75,10 @@ __all__ = [
     "booking_link",
     "compile_step",
     "compile_template",
+    "language_name",
+    "language_of",
     "make_link_token",
+    "message_languages",
     "read_link_token",
     "render_message",
     "render_step",
@@ -71,6 +86,7 @@ __all__ = [
     "sample_merge_data",
     "sms_segments",
     "sparse_merge_data",
+    "template_languages",
     "template_problems",
     "unsubscribe_link",
 ]

@@ -3,10 +3,12 @@
 from collections.abc import Iterable
 from html import escape
 
-_PAGE = '<!DOCTYPE html>\n<html><body style="font-family: sans-serif">\n{}\n</body></html>\n'
+_PAGE = '<!DOCTYPE html>\n<html{}><body style="font-family: sans-serif">\n{}\n</body></html>\n'
 
 
-def email_html(text: str, *, clickable: Iterable[str | None] = ()) -> str:
+def email_html(
+    text: str, *, clickable: Iterable[str | None] = (), language: str | None = None
+) -> str:
     """`text` as paragraphs (blank lines) and line breaks; the `clickable` links become anchors.
 
     Everything is escaped, merge data included: a patient named `<script>` stays text. Only the
@@ -24,7 +26,9 @@ def email_html(text: str, *, clickable: Iterable[str | None] = ()) -> str:
         for paragraph in linked.split("\n\n")
         if paragraph.strip()
     )
-    return _PAGE.format(html)
+    # `lang` lets a screen reader speak the email in its own language.
+    lang = f' lang="{escape(language)}"' if language else ""
+    return _PAGE.format(lang, html)
 
 
 def _linked(escaped: str, links: list[str]) -> str:

@@ -67,10 +67,16 @@ class RenderedMessage:
     html: str | None = None
 
 
-def compile_step(step: MessageTemplate) -> CompiledStep:
-    """Compile a step's subject (ignored for SMS) and body once, to render for many patients."""
-    subject = step.subject if step.channel is not Channel.SMS else None
-    return _compile_parts(step.channel, subject or None, step.body)
+def compile_step(step: MessageTemplate, language: str | None = None) -> CompiledStep:
+    """Compile a step's subject (ignored for SMS) and body once, to render for many patients:
+    its template in `language` where it has one (`translations`), else its own."""
+    subject, body = step.subject, step.body
+    for translation in step.translations if language is not None else ():
+        if translation.language == language:
+            subject, body = translation.subject, translation.body
+            break
+    subject = subject if step.channel is not Channel.SMS else None
+    return _compile_parts(step.channel, subject or None, body)
 
 
 # Keyed by the step's text, so every campaign sharing a template shares its compiled form.
@@ -90,6 +96,7 @@ def render_message(
     currency: str = "USD",
     locale: str = "en",
     email_footer: str = "",
+    wording_language: str | None = None,
 ) -> RenderedMessage:
     """The message dispatch sends: `render_step` with this message's signed links merged in,
     and an email's `email_footer` (the sender's postal address) below its text.
@@ -98,7 +105,13 @@ def render_message(
     """
     merged = {**merge_data, "bookingLink": links.booking, "unsubscribeLink": links.unsubscribe}
     return render_step(
-        step, merged, now, currency=currency, locale=locale, email_footer=email_footer
+        step,
+        merged,
+        now,
+        currency=currency,
+        locale=locale,
+        email_footer=email_footer,
+        wording_language=wording_language,
     )
 
 
@@ -110,18 +123,23 @@ def render_step(
     currency: str = "USD",
     locale: str = "en",
     email_footer: str = "",
+    wording_language: str | None = None,
 ) -> RenderedMessage:
     """One patient's message, with the channel's opt-out added and an SMS's size counted.
+
+    `locale` is the template's language (its dates and amounts); `wording_language` that of
+    the opt-out texts added (`languages.MessageLanguages.wording`), `locale` when None.
 
     Raises TemplateRefused for a template that would not pass validation,
     TemplateRenderFailed when the merge data cannot fill it, and RenderedTooLarge (one of
     those) when a part would pass `rendered_limit`.
     """
-    compiled = step if isinstance(step, CompiledStep) else compile_step(step)
+    compiled = step if isinstance(step, CompiledStep) else compile_step(step, locale)
+    wording = wording_language or locale
     limit = BODY_MAX_CHARS[compiled.channel]
     body = _rendered(compiled.body, "body", limit, merge_data, now, currency, locale)
     if compiled.channel is Channel.SMS:
-        body = _within(with_sms_opt_out(body), "body", limit)
+        body = _within(with_sms_opt_out(body, wording), "body", limit)
         return RenderedMessage(subject=None, body=body, sms=sms_segments(body))
     subject = None
     if compiled.subject is not None:
@@ -135,15 +153,20 @@ def render_step(
         if compiled.channel is Channel.MAIL:
             clinic = merge_data.get("clinic")
             phone = clinic.get("phone") if isinstance(clinic, Mapping) else None
-            body = with_mail_opt_out(body, clinic_phone=phone, unsubscribe_link=unsubscribe_link)
+            body = with_mail_opt_out(
+                body, clinic_phone=phone, unsubscribe_link=unsubscribe_link, language=wording
+            )
             return RenderedMessage(subject=subject, body=_within(body, "body", limit), sms=None)
-        body = with_email_unsubscribe(body, unsubscribe_link) + email_footer
+        body = with_email_unsubscribe(body, unsubscribe_link, wording) + email_footer
     except ValueError as exc:
         raise TemplateRenderFailed(str(exc)) from exc
     body = _within(body, "body", limit)
     clickable = (unsubscribe_link, merge_data.get("bookingLink"))
     return RenderedMessage(
-        subject=subject, body=body, sms=None, html=email_html(body, clickable=clickable)
+        subject=subject,
+        body=body,
+        sms=None,
+        html=email_html(body, clickable=clickable, language=locale),
     )
 
 

@@ -95,6 +95,12 @@ class CampaignInput(Wire):
         description="A saved audience of the clinic: the campaign takes its targeting from it "
         "(on every save and at launch); null to edit the targeting by hand",
     )
+    default_language: Annotated[str, null_means_default(str)] = Field(
+        default="en",
+        description="The language of each step's own template (en or es); a step may add "
+        "templates in other languages (translations), and a patient whose language has none "
+        "gets this one",
+    )
 
 
 class Campaign(CampaignInput):
