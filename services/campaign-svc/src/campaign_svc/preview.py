@@ -12,6 +12,11 @@ patient's NotFound) and hands the answer over as `patientMergeData` (services ta
 only over Kafka, so campaign-svc does not call audience-svc itself). The preview therefore shows
 what that patient's message will say, gaps included: a patient without a completed visit reads
 "a while ago" here as in the message sent.
+
+A preview is in one language (`language`, else the patient's `patientLanguage`, else the
+campaign's default): each step in its template of that language where it has one, else its
+default one, and the opt-out texts as a patient of that language gets them
+(`reengage_common.messages.languages`). Each message says which template it shows.
 """
 
 import json
@@ -28,9 +33,13 @@ from reengage_common.clinic import merge_data as clinic_merge_data
 from reengage_common.error_codes import CampaignErrorCode
 from reengage_common.events import MessageTemplate
 from reengage_common.messages import (
+    MessageLanguages,
     RenderedTooLarge,
     TemplateRefused,
     TemplateRenderFailed,
+    compile_step,
+    language_of,
+    message_languages,
     render_step,
     sample_merge_data,
 )
@@ -41,16 +50,19 @@ SAMPLE_CLINIC_NAME = "Your clinic"
 # JSON: a patient's every field at its import limit fits many times over, while a value meant
 # to be repeated into a huge message does not.
 SAMPLE_DATA_MAX_BYTES = 16 * 1024
+LANGUAGE_TAG_MAX_LENGTH = 64
 
 
 async def preview_campaign(
     identity: Identity, campaign_id: str, body: Any, now: datetime
 ) -> dict[str, Any]:
-    """`body`: `sampleData` (the user's values) and `patientMergeData` (a real patient's, as
-    audience-svc answered it), both optional; the user's values win."""
+    """`body`: `sampleData` (the user's values), `patientMergeData` and `patientLanguage` (a
+    real patient's, as audience-svc answered them) and `language` (the one to preview in), all
+    optional; the user's values win."""
     identity.require(MANAGE_REMINDERS)
     record = await find_campaign(identity, campaign_id)
     request = body if isinstance(body, Mapping) else {}
+    language = _language(request, "language") or _language(request, "patientLanguage")
     merge_data = sample_merge_data(
         clinic_name=SAMPLE_CLINIC_NAME, now=now, incentive=record.definition.incentive
     )
@@ -67,9 +79,41 @@ async def preview_campaign(
         **_object(request, "patientMergeData"),
     }
     _overlay(merge_data, _object(request, "sampleData"))
-    steps = sorted(record.definition.message_templates, key=lambda s: (s.variant, s.sequence))
-    messages = [_rendered(index, step, merge_data, now, footer) for index, step in enumerate(steps)]
-    return {"campaignId": record.id, "mergeData": merge_data, "messages": messages}
+    definition = record.definition
+    steps = sorted(definition.message_templates, key=lambda s: (s.variant, s.sequence))
+    messages = [
+        _rendered(
+            index,
+            step,
+            message_languages(step, language, definition.default_language),
+            merge_data,
+            now,
+            footer,
+        )
+        for index, step in enumerate(steps)
+    ]
+    return {
+        "campaignId": record.id,
+        "language": language or definition.default_language,
+        "mergeData": merge_data,
+        "messages": messages,
+    }
+
+
+def _language(request: Mapping[str, Any], field: str) -> str | None:
+    """A language tag the request names (`es`, `es-MX`), or None; one babel cannot read is
+    refused naming the field."""
+    value = request.get(field)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value) > LANGUAGE_TAG_MAX_LENGTH:
+        raise InvalidCampaign(
+            [FieldError(field, "expected a language tag such as es", CampaignErrorCode.INVALID)]
+        )
+    if language_of(value) is None:
+        message = f"'{value}' is not a language tag such as es or es-MX"
+        raise InvalidCampaign([FieldError(field, message, CampaignErrorCode.INVALID)])
+    return value
 
 
 def _object(request: Mapping[str, Any], field: str) -> Mapping[str, Any]:
@@ -88,10 +132,22 @@ def _object(request: Mapping[str, Any], field: str) -> Mapping[str, Any]:
 
 
 def _rendered(
-    index: int, step: MessageTemplate, merge_data: dict[str, Any], now: datetime, footer: str
+    index: int,
+    step: MessageTemplate,
+    languages: MessageLanguages,
+    merge_data: dict[str, Any],
+    now: datetime,
+    footer: str,
 ) -> dict[str, Any]:
     try:
-        rendered = render_step(step, merge_data, now, email_footer=footer)
+        rendered = render_step(
+            compile_step(step, languages.template),
+            merge_data,
+            now,
+            email_footer=footer,
+            locale=languages.template,
+            wording_language=languages.wording,
+        )
     except RenderedTooLarge as exc:
         problem = FieldError(
             f"messageTemplates.{index}.{exc.part}",
@@ -108,6 +164,7 @@ def _rendered(
         "channel": step.channel.value,
         "sequence": step.sequence,
         "variant": step.variant,
+        "language": languages.template,
         "subject": rendered.subject,
         "body": rendered.body,
         "html": rendered.html,

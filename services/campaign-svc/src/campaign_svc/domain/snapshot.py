@@ -34,6 +34,7 @@ def launched_event(
         launched_at=launched_at,
         refresh_daily=snapshot.refresh_daily,
         clinic=clinic,
+        default_language=snapshot.default_language,
     )
 
 

@@ -4,7 +4,8 @@ A template compiles in the sandbox, uses only known merge fields (`incentive.*` 
 incentive), and renders within its part's size limit (`rendered_limit`) twice: with full sample data, and with sparse sample data in which
 every value a real patient may lack is missing (no completed visit, no name, no stage; no
 clinic phone or address). What passes here renders for every patient at send time, so no
-message is found unrenderable while it goes out.
+message is found unrenderable while it goes out. A step's templates in other languages
+(`translations`) meet the same rules, rendered in their own language (its dates and amounts).
 """
 
 from collections.abc import Iterator
@@ -14,7 +15,9 @@ from campaign_svc.domain.model import CampaignInput, FieldError
 from reengage_common.error_codes import CampaignErrorCode as Code
 from reengage_common.events import Channel, MessageTemplate
 from reengage_common.messages import (
+    DEFAULT_LANGUAGE,
     MAY_BE_MISSING,
+    SUPPORTED_LANGUAGES,
     CompiledTemplate,
     RenderedTooLarge,
     TemplateRenderFailed,
@@ -30,16 +33,17 @@ _SAMPLE_CLINIC = "Sample Dental"
 
 
 def template_errors(campaign: CampaignInput, now: datetime) -> Iterator[FieldError]:
-    """Every problem of every templated part, each at its path (`messageTemplates.0.body`)."""
+    """Every problem of every templated part, each at its path (`messageTemplates.0.body`,
+    `messageTemplates.0.translations.1.subject`)."""
     for index, step in enumerate(campaign.message_templates):
-        for part, source in _templated_parts(step):
-            path = f"messageTemplates.{index}.{part}"
+        for at, part, source, locale in _templated_parts(step, campaign.default_language):
+            path = f"messageTemplates.{index}.{at}{part}"
             limit = rendered_limit(step.channel, part)
-            yield from _part_errors(campaign, path, source, limit, now)
+            yield from _part_errors(campaign, path, source, limit, now, locale)
 
 
 def _part_errors(
-    campaign: CampaignInput, path: str, source: str, limit: int, now: datetime
+    campaign: CampaignInput, path: str, source: str, limit: int, now: datetime, locale: str
 ) -> Iterator[FieldError]:
     if len(source) > TEMPLATE_MAX_LENGTH:
         yield FieldError(path, f"must be at most {TEMPLATE_MAX_LENGTH} characters", Code.TOO_LONG)
@@ -57,15 +61,20 @@ def _part_errors(
                     f"uses {field}, but the campaign has no incentive",
                     Code.NOT_ALLOWED_MERGE_FIELD,
                 )
-    yield from _render_errors(campaign, path, compiled, limit, now)
+    yield from _render_errors(campaign, path, compiled, limit, now, locale)
 
 
 def _render_errors(
-    campaign: CampaignInput, path: str, compiled: CompiledTemplate, limit: int, now: datetime
+    campaign: CampaignInput,
+    path: str,
+    compiled: CompiledTemplate,
+    limit: int,
+    now: datetime,
+    locale: str,
 ) -> Iterator[FieldError]:
     full = sample_merge_data(clinic_name=_SAMPLE_CLINIC, now=now, incentive=campaign.incentive)
     try:
-        compiled.render(full, now=now, limit=limit)
+        compiled.render(full, now=now, limit=limit, locale=locale)
     except RenderedTooLarge:
         yield FieldError(
             path,
@@ -79,7 +88,7 @@ def _render_errors(
         return
     sparse = sparse_merge_data(clinic_name=_SAMPLE_CLINIC, now=now, incentive=campaign.incentive)
     try:
-        compiled.render(sparse, now=now, limit=limit)
+        compiled.render(sparse, now=now, limit=limit, locale=locale)
     except TemplateRenderFailed as exc:
         lacking = ", ".join(sorted(compiled.merge_fields & MAY_BE_MISSING))
         yield FieldError(
@@ -90,8 +99,25 @@ def _render_errors(
         )
 
 
-def _templated_parts(step: MessageTemplate) -> Iterator[tuple[str, str]]:
+def _templated_parts(
+    step: MessageTemplate, default_language: str
+) -> Iterator[tuple[str, str, str, str]]:
+    """(path prefix, part, template, locale) of the step's own template and its translations;
+    a language not supported (refused by `language_rules`) is tried in the default locale."""
+    yield from _parts("", step.channel, step.subject, step.body, _locale(default_language))
+    for index, translation in enumerate(step.translations):
+        prefix, locale = f"translations.{index}.", _locale(translation.language)
+        yield from _parts(prefix, step.channel, translation.subject, translation.body, locale)
+
+
+def _parts(
+    prefix: str, channel: Channel, subject: str | None, body: str, locale: str
+) -> Iterator[tuple[str, str, str, str]]:
     # An SMS has no subject: whatever is stored there is never rendered, so never checked.
-    if step.subject and step.channel is not Channel.SMS:
-        yield "subject", step.subject
-    yield "body", step.body
+    if subject and channel is not Channel.SMS:
+        yield prefix, "subject", subject, locale
+    yield prefix, "body", body, locale
+
+
+def _locale(language: str) -> str:
+    return language if language in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from campaign_svc.domain.language_rules import language_errors
 from campaign_svc.domain.model import NAME_MAX_LENGTH, CampaignInput, FieldError, TreatmentStage
 from campaign_svc.domain.template_rules import template_errors
 from reengage_common.error_codes import CampaignErrorCode as Code
@@ -50,6 +51,7 @@ def validate_campaign(campaign: CampaignInput, *, now: datetime) -> list[FieldEr
         *_sequence_errors(campaign.message_templates),
         *_schedule_errors(campaign.schedule),
         *_incentive_errors(campaign.incentive),
+        *language_errors(campaign),
         *template_errors(campaign, now),
     ]
 
@@ -97,8 +99,6 @@ def targeting_errors(targeting: Targeting) -> Iterator[FieldError]:
                 f"unknown treatment stage '{stage}' (known: {known})",
                 Code.UNKNOWN_TREATMENT_STAGE,
             )
-
-
     if targeting.recall is not None:
         yield from _recall_errors(targeting.recall)
 
@@ -124,6 +124,8 @@ def _recall_errors(recall: RecallTargeting) -> Iterator[FieldError]:
             f"must be more than overdueByMonths ({least}), or the window is empty",
             Code.OUT_OF_RANGE,
         )
+
+
 def _channel_errors(channels: list[Channel]) -> Iterator[FieldError]:
     if not channels:
         yield FieldError("channels", "choose at least one channel", Code.REQUIRED)
