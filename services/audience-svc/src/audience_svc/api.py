@@ -228,15 +228,17 @@ async def _estimate(
 
 
 async def merge_data(request: Request, identity: Identity) -> Response:
-    """`{"patient": {...}}`: the patient's merge data exactly as their message.due carries it,
-    so a preview shows what the patient will get. Rendering with a patient's data is a manage
-    action, as the preview that asks for it."""
+    """`{"patient": {...}, "language": "es-MX"}`: the patient's merge data exactly as their
+    message.due carries it, and their preferred language (its `contact.language`, null when
+    unknown), so a preview shows what the patient will get. Rendering with a patient's data is
+    a manage action, as the preview that asks for it."""
     patient_id = request.path_params["patientId"]
     projection: Projection = request.state.projection
     state = await projection.patient_state(identity.clinic_id, patient_id)
     if state is None:
         return error_response(404, "NOT_FOUND", f"patient {patient_id} not found")
-    return JSONResponse({"patient": patient_merge_data(state)})
+    language = (state["p"] or {}).get("preferredLanguage")
+    return JSONResponse({"patient": patient_merge_data(state), "language": language})
 
 
 async def import_patients(request: Request, identity: Identity) -> Response:

@@ -65,6 +65,9 @@ def contact_of(profile: dict[str, Any], *, minor: bool, clinic_timezone: str) ->
             "phone": source.get("phone"),
             "address": profile.get("address"),
             "timezone": profile.get("timezone") or clinic_timezone,
+            # For a minor too: the guardian's own language is not on file, the patient's is
+            # the household's best guess.
+            "language": profile.get("preferredLanguage"),
         }
     )
 
@@ -264,6 +267,7 @@ class PlanEvents:
                 "phone": source.get("phone"),
                 "address": {f: address.get(f) for f in ADDRESS_FIELDS} if address else None,
                 "timezone": profile.get("timezone") or self.clinic_timezone,
+                "language": profile.get("preferredLanguage"),
             },
             "mergeData": {
                 "patient": patient_merge_data(state),

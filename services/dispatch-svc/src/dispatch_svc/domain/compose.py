@@ -1,5 +1,7 @@
 """One stored message and its campaign into what a channel sends: merge data completed from
-the snapshot, signed links, the shared rendering, and the email's postal footer."""
+the snapshot, the step's template in the patient's language (`contact.language`, else the
+campaign's default one), signed links, the shared rendering with its opt-out texts in the
+patient's language, and the email's postal footer."""
 
 from datetime import datetime
 from typing import Any
@@ -15,6 +17,7 @@ from reengage_common.messages import (
     MessageLinks,
     booking_link,
     compile_step,
+    message_languages,
     render_message,
     unsubscribe_link,
 )
@@ -85,17 +88,20 @@ def compose(
         booking=booking_link(public_base_url, link_secret, claims, now=now),
     )
     clinic = clinic_of(snapshot)
+    contact = message.contact
+    languages = message_languages(step, contact.get("language"), snapshot.default_language)
     try:
         rendered = render_message(
-            compile_step(step),
+            compile_step(step, languages.template),
             merge_data_for(message, snapshot),
             links,
             now=now,
+            locale=languages.template,
+            wording_language=languages.wording,
             email_footer=email_footer(clinic),
         )
     except ValueError as exc:  # TemplateRefused / TemplateRenderFailed
         raise CannotCompose(f"template: {exc}") from exc
-    contact = message.contact
     address = contact.get("address")
     return Outgoing(
         message_id=message.message_id,
