@@ -106,6 +106,8 @@ def _contacts_of(envelope: Envelope[Any]) -> list[dict[str, Any]]:
                 patient=event.patient_id,
                 message_id=event.message_id,
                 at=iso(event.due_at),
+                # the language STOP and HELP are answered in
+                **({"language": event.contact.language} if event.contact.language else {}),
             )
         ]
     if isinstance(event, MessageSent) and event.outcome is SendOutcome.SENT:

@@ -29,6 +29,7 @@ from tracking_svc.domain.replies import (
     ReplyMeaning,
     meaning_of,
     provider_message_key,
+    reply_language,
     reply_text,
 )
 from tracking_svc.handlers import TrackingHandlers, response_envelope
@@ -55,8 +56,9 @@ async def on_inbound_sms(
     if recipient is None:
         log.info("twilio.inbound_unmatched", message_sid=sid)
         await keep_unmatched_inbound(sid, form, tracking.clock())
-        # no campaign of ours: only a STOP is answered
-        return reply_text(meaning, None) if meaning is ReplyMeaning.STOP else None
+        # no campaign of ours: only a STOP is answered, in the language of its keyword
+        language = reply_language(None, text)
+        return reply_text(meaning, None, language) if meaning is ReplyMeaning.STOP else None
     clinic = clinic_of(await launched(recipient["clinic_id"], recipient["campaign_id"]))
     now = tracking.clock()
     response = reply_response(
@@ -83,7 +85,7 @@ async def on_inbound_sms(
         )
     )
     log.info("twilio.inbound", meaning=meaning.value, campaign_id=recipient["campaign_id"])
-    return reply_text(meaning, clinic)
+    return reply_text(meaning, clinic, reply_language(recipient.get("language"), text))
 
 
 async def on_sms_status(

@@ -358,3 +358,37 @@ async def test_a_batch_of_bookings_is_attributed_from_one_read_of_the_clinics_co
     )
 
     assert stats["rebooked"] == 20
+
+
+async def test_a_spanish_patient_is_answered_in_spanish(tracking) -> None:
+    # given patients texted by one campaign: two prefer Spanish, one states no language
+    campaign = new_campaign()
+    patients = {"p-es": "es-MX", "p-es2": "es", "p-none": None}
+    phones = {patient: f"+1555200{n:04d}" for n, patient in enumerate(patients)}
+    events = [launched(campaign)]
+    for patient, language in patients.items():
+        events += step(campaign, patient, phone=phones[patient], language=language)
+    await tracking.emit(*events)
+    await tracking.until(campaign, lambda s: s["sent"] == 3)
+
+    # when they answer STOP, AYUDA and PARAR
+    replies = {"p-es": "STOP", "p-es2": "AYUDA", "p-none": "PARAR"}
+    answers = {
+        patient: await tracking.twilio(
+            "/webhooks/twilio/inbound",
+            {
+                "From": phones[patient],
+                "To": "+15005550006",
+                "Body": body,
+                "MessageSid": f"SM{patient}{campaign}",
+            },
+        )
+        for patient, body in replies.items()
+    }
+
+    # then each answer is in Spanish: by their language, or by the Spanish keyword
+    await tracking.until(campaign, lambda s: s["unsubscribed"] == 2)
+    assert "se ha dado de baja" in answers["p-es"].text
+    assert "contáctenos en (555) 010-0100" in answers["p-es2"].text
+    assert "Responda STOP para darse de baja" in answers["p-es2"].text
+    assert "se ha dado de baja" in answers["p-none"].text

@@ -180,6 +180,7 @@ def step(
     outcome: SendOutcome = SendOutcome.SENT,
     cost: int = 1,
     minutes: int = 0,
+    language: str | None = None,
 ) -> tuple[MessageDue, MessageSent]:
     """A message.due and its message.sent; SMS ones carry the phone and a Twilio sid."""
     mid = message_id(campaign_id, patient_id, 1, sequence)
@@ -192,7 +193,7 @@ def step(
         channel=channel,
         variant=variant,
         due_at=at,
-        contact=Contact(phone=phone, email=f"{patient_id}@example.com"),
+        contact=Contact(phone=phone, email=f"{patient_id}@example.com", language=language),
         merge_data={"patient": {"firstName": f"First-{patient_id}", "lastName": "Doe"}},
     )
     sent = MessageSent(

@@ -5,10 +5,13 @@ from pathlib import Path
 
 import pytest
 
+from reengage_common.events import ClinicProfile
 from tracking_svc.domain.replies import (
     ReplyMeaning,
     is_permanent_sms_failure,
     meaning_of,
+    reply_language,
+    reply_text,
     signature_matches,
     twilio_signature,
     twiml,
@@ -37,6 +40,51 @@ def test_every_stop_word_in_any_case_opts_out(body: str) -> None:
 )
 def test_replies_mean_what_the_patient_says(body: str, meaning: ReplyMeaning) -> None:
     assert meaning_of(body) is meaning
+
+
+@pytest.mark.parametrize(
+    ("body", "meaning"),
+    [
+        ("Parar", ReplyMeaning.STOP),
+        ("BAJA", ReplyMeaning.STOP),
+        ("ayuda", ReplyMeaning.HELP),
+        ("Sí", ReplyMeaning.INTERESTED),
+        ("no gracias", ReplyMeaning.NOT_INTERESTED),
+    ],
+)
+def test_spanish_replies_mean_what_the_patient_says(body: str, meaning: ReplyMeaning) -> None:
+    assert meaning_of(body) is meaning
+
+
+@pytest.mark.parametrize(
+    ("patient_language", "body", "language"),
+    [
+        ("es-MX", "STOP", "es"),
+        ("en", "PARAR", "en"),
+        (None, "PARAR", "es"),
+        ("fr", "STOP", "en"),
+        (None, "HELP", "en"),
+    ],
+)
+def test_we_answer_in_the_patients_language_else_their_keywords(
+    patient_language: str | None, body: str, language: str
+) -> None:
+    assert reply_language(patient_language, body) == language
+
+
+def test_spanish_answers_name_the_clinic_and_keep_stop() -> None:
+    clinic = ClinicProfile(name="Sonrisas", timezone="UTC", phone="(555) 010-0100")
+
+    assert reply_text(ReplyMeaning.STOP, clinic, "es") == (
+        "Sonrisas: se ha dado de baja y no recibirá más mensajes. Responda START para volver a "
+        "suscribirse."
+    )
+    assert reply_text(ReplyMeaning.HELP, clinic, "es") == (
+        "Sonrisas: contáctenos en (555) 010-0100. Responda STOP para darse de baja."
+    )
+    assert reply_text(ReplyMeaning.INTERESTED, None, "es") == (
+        "Su clínica dental: ¡gracias! Le llamaremos para reservar su visita."
+    )
 
 
 def test_the_signature_is_the_one_the_twilio_fake_makes() -> None:

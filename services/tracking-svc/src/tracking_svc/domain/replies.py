@@ -6,15 +6,24 @@ import hashlib
 import hmac
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from enum import StrEnum
 from xml.sax.saxutils import escape
 
 from reengage_common.events import ClinicProfile
+from reengage_common.messages import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, language_of
 
+# Spanish words beside the English ones: a patient answers in their own language (and the
+# Spanish messages' opt-out hint says "Responda STOP", which the English words catch).
+SPANISH_STOP_WORDS = {"PARAR", "ALTO", "BAJA", "CANCELAR", "DETENER"}
+SPANISH_HELP_WORDS = {"AYUDA"}
+SPANISH_YES_WORDS = {"SI", "SÍ", "CLARO", "RESERVAR"}
 STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
-HELP_WORDS = {"HELP", "INFO"}
-YES_WORDS = {"YES", "Y", "YEP", "YEAH", "SURE", "OK", "OKAY", "BOOK"}
-NO_WORDS = {"NO", "N", "NOPE", "NOT INTERESTED"}
+STOP_WORDS |= SPANISH_STOP_WORDS
+HELP_WORDS = {"HELP", "INFO"} | SPANISH_HELP_WORDS
+YES_WORDS = {"YES", "Y", "YEP", "YEAH", "SURE", "OK", "OKAY", "BOOK"} | SPANISH_YES_WORDS
+NO_WORDS = {"NO", "N", "NOPE", "NOT INTERESTED", "NO GRACIAS"}
+_SPANISH_WORDS = SPANISH_STOP_WORDS | SPANISH_HELP_WORDS | SPANISH_YES_WORDS | {"NO GRACIAS"}
 # "Can I book for Tuesday?", "I'd like an appointment": the patient asks to come in.
 ASKS_TO_BOOK = re.compile(r"\b(book|booking|appointment|appt|schedule|reschedule)\b", re.I)
 
@@ -30,8 +39,12 @@ class ReplyMeaning(StrEnum):
     OTHER = "OTHER"
 
 
+def _words(body: str) -> str:
+    return " ".join(body.strip().upper().rstrip(".!").split())
+
+
 def meaning_of(body: str) -> ReplyMeaning:
-    words = " ".join(body.strip().upper().rstrip(".!").split())
+    words = _words(body)
     if words in STOP_WORDS:
         return ReplyMeaning.STOP
     if words in HELP_WORDS:
@@ -49,11 +62,57 @@ def is_permanent_sms_failure(status: str, error_code: str | None) -> bool:
     return status in {"undelivered", "failed"} and (error_code or "") in PERMANENT_SMS_ERRORS
 
 
-def reply_text(meaning: ReplyMeaning, clinic: ClinicProfile | None) -> str | None:
-    """What we text back, if anything."""
-    name = clinic.name if clinic else "Your dental clinic"
+@dataclass(frozen=True)
+class ReplyWording:
+    """Our answers in one language; `{name}` is the clinic's, `{how}` and `{where}` its ways."""
+
+    unknown_clinic: str
+    stopped: str
+    help: str
+    no_contact: str
+    book_at: str
+    will_call: str
+
+
+WORDING: dict[str, ReplyWording] = {
+    "en": ReplyWording(
+        unknown_clinic="Your dental clinic",
+        stopped="{name}: you are unsubscribed and will receive no more messages. Reply START "
+        "to resubscribe.",
+        help="{name}: reach us at {how}. Reply STOP to opt out.",
+        no_contact="your clinic",
+        book_at="{name}: thank you! Book your visit at {where}",
+        will_call="{name}: thank you! We will call you to book your visit.",
+    ),
+    "es": ReplyWording(
+        unknown_clinic="Su clínica dental",
+        stopped="{name}: se ha dado de baja y no recibirá más mensajes. Responda START para "
+        "volver a suscribirse.",
+        help="{name}: contáctenos en {how}. Responda STOP para darse de baja.",
+        no_contact="su clínica",
+        book_at="{name}: ¡gracias! Reserve su visita en {where}",
+        will_call="{name}: ¡gracias! Le llamaremos para reservar su visita.",
+    ),
+}
+
+
+def reply_language(patient_language: str | None, body: str) -> str:
+    """The language we answer in: the patient's (their message.due's `contact.language`)
+    where we word answers in it; else Spanish for a Spanish keyword; else English."""
+    spoken = language_of(patient_language)
+    if spoken in SUPPORTED_LANGUAGES:
+        return spoken
+    return "es" if _words(body) in _SPANISH_WORDS else DEFAULT_LANGUAGE
+
+
+def reply_text(
+    meaning: ReplyMeaning, clinic: ClinicProfile | None, language: str = DEFAULT_LANGUAGE
+) -> str | None:
+    """What we text back, if anything, in `language`."""
+    words = WORDING.get(language) or WORDING[DEFAULT_LANGUAGE]
+    name = clinic.name if clinic else words.unknown_clinic
     if meaning is ReplyMeaning.STOP:
-        return f"{name}: you are unsubscribed and will receive no more messages. Reply START to resubscribe."
+        return words.stopped.format(name=name)
     if meaning is ReplyMeaning.HELP:
         contact = [
             part
@@ -64,13 +123,12 @@ def reply_text(meaning: ReplyMeaning, clinic: ClinicProfile | None) -> str | Non
             )
             if part
         ]
-        how = ", ".join(contact) or "your clinic"
-        return f"{name}: reach us at {how}. Reply STOP to opt out."
+        return words.help.format(name=name, how=", ".join(contact) or words.no_contact)
     if meaning is ReplyMeaning.INTERESTED:
         where = clinic.booking_url if clinic and clinic.booking_url else None
         if where:
-            return f"{name}: thank you! Book your visit at {where}"
-        return f"{name}: thank you! We will call you to book your visit."
+            return words.book_at.format(name=name, where=where)
+        return words.will_call.format(name=name)
     return None
 
 
