@@ -62,8 +62,9 @@ async def estimate_for_campaign(caller: Caller, definition: Any) -> JSONDocument
 
 
 @requires(MANAGE)
-async def patient_merge_data(caller: Caller, patient_id: Any) -> dict[str, Any]:
-    """The patient's merge data as their messages carry it (`{"firstName", ...}`), or NotFound.
+async def patient_merge_data(caller: Caller, patient_id: Any) -> JSONDocument:
+    """The patient's merge data as their messages carry it (`{"patient": {"firstName", ...},
+    "language": "es-MX"}`, their preferred language or null), or NotFound.
 
     Ids are printable single path segments: one with a `/` names no patient (sent on, it would
     reach no route and read as an outage); a non-text, empty or unprintable one is refused.
@@ -77,8 +78,7 @@ async def patient_merge_data(caller: Caller, patient_id: Any) -> dict[str, Any]:
     if "/" in patient_id:
         raise NotFound(f"patient {patient_id} not found")
     path = f"/patients/{segment(patient_id)}/merge-data"
-    answer = await call_service(caller, SERVICE, "GET", path)
-    return answer.get("patient") or {}
+    return await call_service(caller, SERVICE, "GET", path)
 
 
 def _bad_patient_id(message: str, code: RequestErrorCode) -> Invalid:

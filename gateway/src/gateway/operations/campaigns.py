@@ -116,17 +116,27 @@ async def duplicate_campaign(caller: Caller, campaign_id: str) -> JSONDocument:
 
 @requires(MANAGE)
 async def preview_campaign(
-    caller: Caller, campaign_id: str, *, patient_id: Any = None, sample_data: Any = None
+    caller: Caller,
+    campaign_id: str,
+    *,
+    patient_id: Any = None,
+    sample_data: Any = None,
+    language: Any = None,
 ) -> JSONDocument:
     """Renders with a real patient's data or the given sample: needs the manage permission.
 
-    audience-svc owns the patients: their merge data is read there first and handed to
-    campaign-svc's preview (`patientMergeData`), which renders the campaign's steps with it.
+    audience-svc owns the patients: their merge data and language are read there first and
+    handed to campaign-svc's preview (`patientMergeData`, `patientLanguage`), which renders the
+    campaign's steps with them, in `language` when given (campaign-svc checks it).
     """
     path = campaign_path(campaign_id, "preview")
     if sample_data is not None:
         _object_body(sample_data, field="sampleData")
     body: dict[str, Any] = {"sampleData": sample_data}
+    if language is not None:
+        body["language"] = language
     if patient_id is not None:
-        body["patientMergeData"] = await audience.patient_merge_data(caller, patient_id)
+        patient = await audience.patient_merge_data(caller, patient_id)
+        body["patientMergeData"] = patient.get("patient") or {}
+        body["patientLanguage"] = patient.get("language")
     return await call_service(caller, SERVICE, "POST", path, json=body)

@@ -141,7 +141,11 @@ async def duplicate_campaign(request: Request, caller: Caller) -> Any:
 async def preview_campaign(request: Request, caller: Caller) -> Any:
     body = await optional_object_body(request)
     return await campaigns.preview_campaign(
-        caller, _id(request), patient_id=body.get("patientId"), sample_data=body.get("sampleData")
+        caller,
+        _id(request),
+        patient_id=body.get("patientId"),
+        sample_data=body.get("sampleData"),
+        language=body.get("language"),
     )
 
 

@@ -76,6 +76,11 @@ class DeletedCampaign(Wire):
 class PreviewRequest(Wire):
     patient_id: str | None = Field(default=None, description="Render with this patient's data")
     sample_data: dict[str, Any] | None = Field(default=None, description="Or with these values")
+    language: str | None = Field(
+        default=None,
+        description="Preview in this language (es, es-MX): each step's template in it, else the "
+        "default one; default: the patient's language, else the campaign's default language",
+    )
 
 
 class SmsSize(Wire):
@@ -88,6 +93,7 @@ class PreviewMessage(Wire):
     channel: Channel
     sequence: int
     variant: str
+    language: str = Field(description="The language of the step's template shown")
     subject: str | None = None
     body: str
     html: str | None = Field(default=None, description="The email's HTML part; null otherwise")
@@ -96,6 +102,7 @@ class PreviewMessage(Wire):
 
 class CampaignPreview(Wire):
     campaign_id: str
+    language: str = Field(description="The language previewed")
     messages: list[PreviewMessage]
 
 
