@@ -272,7 +272,7 @@ async def publish_patients(
     stack: ConsoleStack, patients: list[dict[str, Any]], clinic: str = CLINIC
 ) -> None:
     """The clinic's systems publish patients: each dict has an id, names, contacts and the
-    days since their last completed visit."""
+    days since their last completed visit (and a recall interval in months, if any)."""
     events: list[Envelope[Event]] = []
     for p in patients:
         profile = PatientUpserted(
@@ -285,6 +285,7 @@ async def publish_patients(
             consents=Consents(sms=bool(p.get("phone"))),
             treatment_stage="HYGIENE_RECALL",
             created_at=NOW - timedelta(days=900),
+            recall_interval_months=p.get("recall_interval_months"),
         )
         visit = AppointmentUpdated(
             appointment_id=f"{p['id']}-visit",

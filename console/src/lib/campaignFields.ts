@@ -13,6 +13,7 @@ export const CampaignFields = graphql(`
       includeDropouts
       excludeRecentContact
       excludeContactDays
+      recall { dueSince overdueByMonths maxOverdueMonths }
     }
     channels
     messageTemplates { channel subject body sequence delayDays variant }

@@ -1,6 +1,7 @@
 // The editor's form state and its conversion to CampaignInput, so that nothing typed is lost on
 // an error and a saved campaign loads back the same.
 import type { CampaignInput, Channel } from "../gql/graphql";
+import { newRecall, recallFormOf, recallInput, type RecallForm, type SavedRecall } from "./recall";
 import { orderedStages } from "./stages";
 
 export type StepForm = { channel: Channel; subject: string; body: string; delayDays: number; variant: string };
@@ -14,6 +15,7 @@ export type CampaignForm = {
   includeDropouts: boolean;
   excludeRecentContact: boolean;
   excludeContactDays: number;
+  recall: RecallForm;
   channels: Channel[];
   steps: StepForm[];
   variants: { name: string; weight: number }[];
@@ -53,6 +55,7 @@ export function newForm(timezone = "America/Chicago"): CampaignForm {
     includeDropouts: false,
     excludeRecentContact: true,
     excludeContactDays: 30,
+    recall: newRecall(),
     channels: ["EMAIL", "SMS"],
     steps: [
       {
@@ -85,6 +88,7 @@ export function targetingOf(form: CampaignForm) {
     includeDropouts: form.includeDropouts,
     excludeRecentContact: form.excludeRecentContact,
     excludeContactDays: Math.trunc(form.excludeContactDays || 0),
+    recall: recallInput(form.recall),
   };
 }
 
@@ -129,7 +133,7 @@ type Saved = {
   name: string;
   description?: string | null;
   savedAudienceId?: string | null;
-  targeting: ReturnType<typeof targetingOf> & { treatmentStages: readonly string[] };
+  targeting: Omit<ReturnType<typeof targetingOf>, "recall"> & { treatmentStages: readonly string[]; recall?: SavedRecall | null };
   channels: readonly Channel[];
   messageTemplates: readonly { channel: Channel; subject?: string | null; body: string; delayDays: number; variant: string; sequence: number }[];
   variants: readonly { name: string; weight: number }[];
@@ -149,6 +153,7 @@ export function fromCampaign(c: Saved): CampaignForm {
     includeDropouts: c.targeting.includeDropouts,
     excludeRecentContact: c.targeting.excludeRecentContact,
     excludeContactDays: c.targeting.excludeContactDays,
+    recall: recallFormOf(c.targeting.recall),
     channels: [...c.channels],
     steps: [...c.messageTemplates]
       .sort((a, b) => (a.variant === b.variant ? a.sequence - b.sequence : a.variant.localeCompare(b.variant)))

@@ -3,12 +3,15 @@ import { Link, useParams } from "react-router-dom";
 import { useMutation, useQuery } from "urql";
 import { MessagePreview } from "../components/MessagePreview";
 import { UnavailableNotice } from "../components/Notice";
+import { RecallBuckets } from "../components/RecallBuckets";
+import { RecallFields } from "../components/RecallFields";
 import { graphql } from "../gql";
 import type { Channel } from "../gql/graphql";
 import "../lib/campaignFields";
 import { formFieldOf, fromCampaign, MERGE_FIELDS, newForm, targetingOf, toInput, type CampaignForm, type StepForm } from "../lib/campaignForm";
 import { errorsByField, fieldErrorText, fieldName, type FieldError } from "../lib/errorCodes";
 import { count, plural } from "../lib/format";
+import { recallFormOf } from "../lib/recall";
 import { describeSms, smsSize } from "../lib/sms";
 import { TREATMENT_STAGES } from "../lib/stages";
 import { useSession } from "../session";
@@ -19,6 +22,8 @@ const REASONS: Record<string, string> = {
   DO_NOT_CONTACT: "marked do-not-contact",
   UNSUBSCRIBED: "unsubscribed from these channels",
   VISITED_RECENTLY: "visited recently",
+  RECALL_NOT_DUE: "not due for recall yet (or not overdue enough)",
+  RECALL_OVERDUE_TOO_LONG: "overdue for recall longer than asked",
   UPCOMING_APPOINTMENT: "already have an appointment booked",
   TREATMENT_STAGE: "in another treatment stage",
   NO_SHOW: "missed their last appointment",
@@ -59,6 +64,7 @@ const Estimate = graphql(`
         patients
         reach { channel patients }
         excluded { reason patients }
+        recall { dueThisMonth overdue1To3Months overdue3To12Months overdue12PlusMonths notDue }
       }
       ... on ValidationError { message fields { field message code } }
       ... on NotAvailable { message service }
@@ -70,7 +76,10 @@ const Audiences = graphql(`
     savedAudiences {
       id
       name
-      targeting { inactiveDays treatmentStages includeNoShows includeDropouts excludeRecentContact excludeContactDays }
+      targeting {
+        inactiveDays treatmentStages includeNoShows includeDropouts excludeRecentContact excludeContactDays
+        recall { dueSince overdueByMonths maxOverdueMonths }
+      }
     }
   }
 `);
@@ -152,7 +161,11 @@ function Editor({ id: loadedId, status, start }: { id?: string; status?: string;
   // choosing a saved audience shows its targeting (the server takes it from the audience)
   const chooseAudience = (audienceId: string) => {
     const chosen = savedAudiences.find((a) => a.id === audienceId);
-    setForm((f) => (chosen ? { ...f, ...chosen.targeting, treatmentStages: [...chosen.targeting.treatmentStages], savedAudienceId: chosen.id } : { ...f, savedAudienceId: "" }));
+    setForm((f) =>
+      chosen
+        ? { ...f, ...chosen.targeting, treatmentStages: [...chosen.targeting.treatmentStages], recall: recallFormOf(chosen.targeting.recall), savedAudienceId: chosen.id }
+        : { ...f, savedAudienceId: "" },
+    );
   };
   const setStep = (index: number, change: Partial<StepForm>) =>
     setForm((f) => ({ ...f, steps: f.steps.map((s, i) => (i === index ? { ...s, ...change } : s)) }));
@@ -271,6 +284,7 @@ function Editor({ id: loadedId, status, start }: { id?: string; status?: string;
                 />
               </Field>
             </div>
+            <RecallFields value={form.recall} onChange={(recall) => set("recall", recall)} errorFor={fieldErrors} />
             <div role="group" aria-labelledby="stages-title">
               <strong id="stages-title">Treatment stages (none checked: every stage)</strong>
               <div className="chips">
@@ -453,6 +467,7 @@ function Editor({ id: loadedId, status, start }: { id?: string; status?: string;
                     </li>
                   ))}
                 </ul>
+                {e.recall && <RecallBuckets buckets={e.recall} />}
                 {e.excluded.length > 0 && (
                   <>
                     <h3>Left out</h3>
