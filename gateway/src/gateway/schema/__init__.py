@@ -13,6 +13,7 @@ from strawberry.tools import merge_types
 from gateway.schema.audience.mutations import SavedAudienceMutations
 from gateway.schema.audience.queries import AudienceQueries
 from gateway.schema.audience.saved_queries import SavedAudienceQueries
+from gateway.schema.campaigns.languages import LanguageQueries
 from gateway.schema.campaigns.mutations import CampaignMutations
 from gateway.schema.campaigns.queries import CampaignQueries
 from gateway.schema.clinic.mutations.update_clinic_profile import UpdateClinicProfileMutation
@@ -30,6 +31,7 @@ Query = merge_types(
     (
         ViewerQueries,
         CampaignQueries,
+        LanguageQueries,
         TrackingQueries,
         AudienceQueries,
         SavedAudienceQueries,

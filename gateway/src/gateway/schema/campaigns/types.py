@@ -296,6 +296,10 @@ class PreviewMessage:
     channel: Channel
     sequence: int
     variant: str
+    language: str = strawberry.field(
+        description="The language of the step's template shown: the previewed one where the "
+        "step has a template in it, else the campaign's default"
+    )
     subject: str | None
     body: str
     html: str | None = strawberry.field(
@@ -308,6 +312,10 @@ class PreviewMessage:
 @strawberry.type
 class CampaignPreview:
     campaign_id: strawberry.ID
+    language: str = strawberry.field(
+        description="The language previewed: the one asked for, else the patient's, else the "
+        "campaign's default; the opt-out texts are worded in it where we speak it"
+    )
     messages: list[PreviewMessage]
 
     @classmethod
@@ -317,6 +325,7 @@ class CampaignPreview:
                 channel=Channel(m["channel"]),
                 sequence=m["sequence"],
                 variant=m.get("variant", "A"),
+                language=m.get("language", "en"),
                 subject=m.get("subject"),
                 body=m["body"],
                 html=m.get("html"),
@@ -324,4 +333,8 @@ class CampaignPreview:
             )
             for m in doc.get("messages", [])
         ]
-        return cls(campaign_id=strawberry.ID(doc["campaignId"]), messages=messages)
+        return cls(
+            campaign_id=strawberry.ID(doc["campaignId"]),
+            language=doc.get("language", "en"),
+            messages=messages,
+        )

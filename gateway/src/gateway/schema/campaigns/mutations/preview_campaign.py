@@ -30,6 +30,13 @@ class PreviewCampaignMutation:
         id: strawberry.ID,
         patient_id: strawberry.ID | None = None,
         sample_data: JSON | None = None,
+        language: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Preview in this language (es, es-MX): each step's template in it, "
+                "else the default one; default: the patient's language, else the campaign's"
+            ),
+        ] = None,
     ) -> PreviewCampaignResult | None:
         return await result_of(
             campaigns.preview_campaign(
@@ -37,6 +44,7 @@ class PreviewCampaignMutation:
                 str(id),
                 patient_id=str(patient_id) if patient_id is not None else None,
                 sample_data=sample_data,
+                language=language,
             ),
             CampaignPreview.from_wire,
             expected=(errors.Invalid, errors.NotFound),
