@@ -38,10 +38,10 @@ from reengage_common.storage import claim, insert_new
 from tracking_svc.domain.snapshot import Shard, State, fold_new, split_new
 from tracking_svc.store import (
     SnapshotHead,
-    SnapshotShard,
     any_unfolded_pages,
     delete_pages,
     of_campaigns,
+    shards_collection,
     unfolded_pages,
     unfolded_pages_of,
 )
@@ -114,8 +114,8 @@ class Snapshots:
         return SnapshotHead.get_pymongo_collection()
 
     @staticmethod
-    def _shards_collection() -> Any:
-        return SnapshotShard.get_pymongo_collection()
+    def _shards_collection(clinic_id: str) -> Any:
+        return shards_collection(SnapshotHead.get_pymongo_collection().database, clinic_id)
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -162,7 +162,7 @@ class Snapshots:
         missing = [i for i in ids.values() if i not in self._shards]
         if missing:
             query = {"campaign_id": campaign_id, "clinic_id": clinic_id, "_id": {"$in": missing}}
-            found = await self._shards_collection().find(query).to_list()
+            found = await self._shards_collection(clinic_id).find(query).to_list()
             if len(found) < len(missing):
                 raise Stale(campaign_id)
             decoded = await asyncio.to_thread(
@@ -308,7 +308,7 @@ class Snapshots:
             records.append({"_id": record_id, **base, "blob": blob})
         if lease is not None and not lease.held():
             return 0
-        await insert_new(self._shards_collection(), records, batch=8)
+        await insert_new(self._shards_collection(clinic_id), records, batch=8)
         body = {**folded.state.encode(), "shards": {str(k): list(v) for k, v in table.items()}}
         head_id = f"{prefix}/{gen:09d}"
         document = {
@@ -322,7 +322,7 @@ class Snapshots:
         if not won:
             # Another compactor took this generation: our work is dropped, our pages stay.
             ours = [r["_id"] for r in records]
-            await self._shards_collection().delete_many(
+            await self._shards_collection(clinic_id).delete_many(
                 {"campaign_id": campaign_id, "_id": {"$in": ours}}
             )
             log.warning("snapshot.lost_race", campaign_id=campaign_id, gen=gen)
@@ -353,7 +353,9 @@ class Snapshots:
         gone = {record for d in old for record, _ in codec.decode(d["r"])["shards"].values()}
         stale_shards = sorted(gone - kept)
         if stale_shards:
-            await self._shards_collection().delete_many({**query, "_id": {"$in": stale_shards}})
+            await self._shards_collection(clinic_id).delete_many(
+                {**query, "_id": {"$in": stale_shards}}
+            )
         await self._heads_collection().delete_many(
             {**query, "_id": {"$in": [d["_id"] for d in old]}}
         )
