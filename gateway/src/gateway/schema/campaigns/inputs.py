@@ -9,6 +9,7 @@ import strawberry
 from strawberry import UNSET
 
 from gateway.schema.audience.recall import RecallTargetingInput
+from gateway.schema.campaigns.languages import TemplateTranslationInput
 from gateway.schema.enums import Channel
 
 
@@ -31,6 +32,10 @@ class MessageTemplateInput:
     subject: str | None = UNSET
     delay_days: int | None = UNSET
     variant: str | None = UNSET
+    translations: list[TemplateTranslationInput] | None = strawberry.field(
+        default=UNSET,
+        description="The step in other languages than the campaign's defaultLanguage.",
+    )
 
 
 @strawberry.input
@@ -75,6 +80,10 @@ class CampaignInput:
     variants: list[VariantInput] | None = UNSET
     holdout_percent: float | None = UNSET
     incentive: IncentiveInput | None = UNSET
+    default_language: str | None = strawberry.field(
+        default=UNSET,
+        description="The language of each step's own template: en (the default) or es.",
+    )
     refresh_daily: bool | None = strawberry.field(
         default=UNSET,
         description="While ACTIVE, enrol once a day the patients who newly cross the inactivity line.",

@@ -1,6 +1,8 @@
-"""The languages campaign messages are written in, for the editor's language choices."""
+"""The languages campaign messages are written in (the editor's choices), and a step's
+templates in other languages than its campaign's default one."""
 
 import strawberry
+from strawberry import UNSET
 
 from gateway.schema.permissions import VIEW
 from reengage_common.messages import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, language_name
@@ -31,3 +33,17 @@ class LanguageQueries:
             )
             for code in SUPPORTED_LANGUAGES
         ]
+
+
+@strawberry.type(description="A step's template in another language than the campaign's default.")
+class TemplateTranslation:
+    language: str = strawberry.field(description="en or es (messageLanguages)")
+    subject: str | None
+    body: str
+
+
+@strawberry.input(description="A step's template in another language than the campaign's default.")
+class TemplateTranslationInput:
+    language: str = strawberry.field(description="en or es (messageLanguages)")
+    body: str
+    subject: str | None = UNSET

@@ -10,6 +10,7 @@ from gateway.operations import tracking
 from gateway.operations.errors import NotAvailable, ServiceFailed
 from gateway.operations.service_calls import JSONDocument
 from gateway.schema.audience.recall import RecallTargeting
+from gateway.schema.campaigns.languages import TemplateTranslation
 from gateway.schema.enums import CampaignStatus, Channel
 from gateway.schema.errors import NotAvailable as NotAvailableResult
 from gateway.schema.errors import NotFound, answer_of, result_of
@@ -51,6 +52,10 @@ class MessageTemplate:
     sequence: int
     delay_days: int
     variant: str
+    translations: list[TemplateTranslation] = strawberry.field(
+        description="The step in other languages; a patient whose language has none gets "
+        "subject and body, in the campaign's defaultLanguage."
+    )
 
     @classmethod
     def from_wire(cls, doc: dict[str, Any]) -> "MessageTemplate":
@@ -61,6 +66,12 @@ class MessageTemplate:
             sequence=doc["sequence"],
             delay_days=doc.get("delayDays", 0),
             variant=doc.get("variant", "A"),
+            translations=[
+                TemplateTranslation(
+                    language=t["language"], subject=t.get("subject"), body=t["body"]
+                )
+                for t in doc.get("translations") or []
+            ],
         )
 
 
@@ -124,6 +135,9 @@ class Campaign:
     saved_audience_id: strawberry.ID | None = strawberry.field(
         description="The saved audience the targeting comes from, if any."
     )
+    default_language: str = strawberry.field(
+        description="The language of each step's own template (messageLanguages)."
+    )
     run_number: int
     created_by: str | None
     created_at: datetime | None
@@ -180,6 +194,7 @@ class Campaign:
             incentive=Incentive.from_wire(doc.get("incentive")),
             refresh_daily=bool(doc.get("refreshDaily", False)),
             saved_audience_id=doc.get("savedAudienceId"),
+            default_language=doc.get("defaultLanguage", "en"),
             run_number=doc.get("runNumber", 1),
             created_by=doc.get("createdBy"),
             created_at=to_datetime(doc.get("createdAt")),
