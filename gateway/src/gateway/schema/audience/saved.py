@@ -8,7 +8,7 @@ import strawberry
 from gateway.operations import errors, saved_audiences
 from gateway.schema.audience.types import AudienceEstimate, AudienceEstimateResult
 from gateway.schema.campaigns.inputs import TargetingInput
-from gateway.schema.campaigns.types import Targeting
+from gateway.schema.campaigns.types import Targeting, targeting_from_wire
 from gateway.schema.enums import Channel
 from gateway.schema.errors import NotFound, ValidationError, result_of
 from gateway.schema.info import GatewayInfo
@@ -56,7 +56,7 @@ class SavedAudience:
             id=strawberry.ID(doc["id"]),
             name=doc["name"],
             description=doc.get("description"),
-            targeting=Targeting.from_wire(doc["targeting"]),
+            targeting=targeting_from_wire(doc["targeting"]),
             created_by=doc.get("createdBy"),
             created_at=to_datetime(doc.get("createdAt")),
             updated_at=to_datetime(doc.get("updatedAt")),

@@ -4,7 +4,7 @@ import strawberry
 
 from gateway.operations import campaigns
 from gateway.operations.errors import NotFound
-from gateway.schema.campaigns.types import Campaign, CampaignConnection
+from gateway.schema.campaigns.types import Campaign, CampaignConnection, campaign_from_wire
 from gateway.schema.enums import CampaignStatus
 from gateway.schema.errors import answer_of, result_of
 from gateway.schema.info import GatewayInfo
@@ -37,7 +37,7 @@ class CampaignQueries:
     async def campaign(self, info: GatewayInfo, id: strawberry.ID) -> Campaign | None:
         found = await result_of(
             campaigns.get_campaign(info.context.caller(), str(id)),
-            Campaign.from_wire,
+            campaign_from_wire,
             expected=(NotFound,),
         )
         return found if isinstance(found, Campaign) else None

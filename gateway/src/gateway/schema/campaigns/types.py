@@ -5,141 +5,91 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import strawberry
+from strawberry import auto
+from strawberry.scalars import JSON
 
 from gateway.operations import tracking
 from gateway.operations.errors import NotAvailable, ServiceFailed
 from gateway.operations.service_calls import JSONDocument
 from gateway.schema.audience.recall import RecallTargeting
-from gateway.schema.campaigns.languages import TemplateTranslation
-from gateway.schema.enums import CampaignStatus, Channel
+from gateway.schema.enums import Channel
 from gateway.schema.errors import NotAvailable as NotAvailableResult
 from gateway.schema.errors import NotFound, answer_of, result_of
 from gateway.schema.info import GatewayInfo
 from gateway.schema.pagination import PageInfo, edge_cursors
 from gateway.schema.permissions import VIEW
-from gateway.schema.tracking.types import CampaignFigures
-from gateway.schema.wire import to_datetime
+from gateway.schema.resource_types import output_type
+from gateway.schema.tracking.types import ExcludedCount
+from reengage_common import events
+from reengage_common.resources import campaigns, stats
 
 
-@strawberry.type
+@output_type(events.Targeting)
 class Targeting:
-    inactive_days: int
-    treatment_stages: list[str]
-    include_no_shows: bool
-    include_dropouts: bool
-    exclude_recent_contact: bool
-    exclude_contact_days: int
+    inactive_days: auto
+    treatment_stages: auto
+    include_no_shows: auto
+    include_dropouts: auto
+    exclude_recent_contact: auto
+    exclude_contact_days: auto
     recall: RecallTargeting | None
 
-    @classmethod
-    def from_wire(cls, doc: dict[str, Any]) -> "Targeting":
-        return cls(
-            inactive_days=doc["inactiveDays"],
-            treatment_stages=list(doc.get("treatmentStages") or []),
-            include_no_shows=doc.get("includeNoShows", True),
-            include_dropouts=doc.get("includeDropouts", True),
-            exclude_recent_contact=doc.get("excludeRecentContact", True),
-            exclude_contact_days=doc.get("excludeContactDays", 30),
-            recall=RecallTargeting.from_wire(doc.get("recall")),
-        )
 
-
-@strawberry.type
+@output_type(events.MessageTemplate)
 class MessageTemplate:
-    channel: Channel
-    subject: str | None
-    body: str
-    sequence: int
-    delay_days: int
-    variant: str
-    translations: list[TemplateTranslation] = strawberry.field(
-        description="The step in other languages; a patient whose language has none gets "
-        "subject and body, in the campaign's defaultLanguage."
-    )
-
-    @classmethod
-    def from_wire(cls, doc: dict[str, Any]) -> "MessageTemplate":
-        return cls(
-            channel=Channel(doc["channel"]),
-            subject=doc.get("subject"),
-            body=doc["body"],
-            sequence=doc["sequence"],
-            delay_days=doc.get("delayDays", 0),
-            variant=doc.get("variant", "A"),
-            translations=[
-                TemplateTranslation(
-                    language=t["language"], subject=t.get("subject"), body=t["body"]
-                )
-                for t in doc.get("translations") or []
-            ],
-        )
+    channel: auto
+    subject: auto
+    body: auto
+    sequence: auto
+    delay_days: auto
+    variant: auto
 
 
-@strawberry.type
+@output_type(events.Variant)
 class Variant:
-    name: str
-    weight: int
+    name: auto
+    weight: auto
 
 
-@strawberry.type
+@output_type(events.Schedule)
 class Schedule:
+    # strawberry maps no pydantic AwareDatetime: the times are named here.
     start_date: datetime | None = strawberry.field(
         description="Null in a draft that starts when launched; the launch fills it in."
     )
     end_date: datetime | None
-    send_times: list[str]
-    timezone: str
-
-    @classmethod
-    def from_wire(cls, doc: dict[str, Any]) -> "Schedule":
-        return cls(
-            start_date=to_datetime(doc.get("startDate")),
-            end_date=to_datetime(doc.get("endDate")),
-            send_times=list(doc.get("sendTimes") or []),
-            timezone=doc.get("timezone", "UTC"),
-        )
+    send_times: auto
+    timezone: auto
 
 
-@strawberry.type
+@output_type(events.Incentive)
 class Incentive:
-    has_incentive: bool
-    incentive_details: str | None
-    incentive_code: str | None
-    incentive_cost_cents: int
-
-    @classmethod
-    def from_wire(cls, doc: dict[str, Any] | None) -> "Incentive":
-        doc = doc or {}
-        return cls(
-            has_incentive=doc.get("hasIncentive", False),
-            incentive_details=doc.get("incentiveDetails"),
-            incentive_code=doc.get("incentiveCode"),
-            incentive_cost_cents=doc.get("incentiveCostCents", 0),
-        )
+    has_incentive: auto
+    incentive_details: auto
+    incentive_code: auto
+    incentive_cost_cents: auto
 
 
-@strawberry.type
+@output_type(campaigns.Campaign)
 class Campaign:
     id: strawberry.ID
-    name: str
-    description: str | None
-    status: CampaignStatus
-    targeting: Targeting
-    channels: list[Channel]
-    message_templates: list[MessageTemplate]
-    variants: list[Variant]
-    holdout_percent: float
-    schedule: Schedule
-    incentive: Incentive
-    refresh_daily: bool
+    name: auto
+    description: auto
+    status: auto
+    targeting: auto
+    channels: auto
+    message_templates: auto
+    variants: auto
+    holdout_percent: auto
+    schedule: auto
+    incentive: auto
+    refresh_daily: auto
     saved_audience_id: strawberry.ID | None = strawberry.field(
         description="The saved audience the targeting comes from, if any."
     )
-    default_language: str = strawberry.field(
-        description="The language of each step's own template (messageLanguages)."
-    )
-    run_number: int
-    created_by: str | None
+    run_number: auto
+    created_by: auto
+    # Nullable in GraphQL since its first schema; campaign-svc always sends them.
     created_at: datetime | None
     updated_at: datetime | None
     launched_at: datetime | None
@@ -174,49 +124,84 @@ class Campaign:
             return True  # a draft's figures are known: none
         return await _stats_document_of(info, self) is not None
 
-    @classmethod
-    def from_wire(cls, doc: dict[str, Any]) -> "Campaign":
-        return cls(
-            id=strawberry.ID(doc["id"]),
-            name=doc["name"],
-            description=doc.get("description"),
-            status=CampaignStatus(doc["status"]),
-            targeting=Targeting.from_wire(doc["targeting"]),
-            channels=[Channel(channel) for channel in doc.get("channels", [])],
-            message_templates=[
-                MessageTemplate.from_wire(t) for t in doc.get("messageTemplates", [])
-            ],
-            variants=[
-                Variant(name=v["name"], weight=v.get("weight", 1)) for v in doc.get("variants", [])
-            ],
-            holdout_percent=doc.get("holdoutPercent", 0.0),
-            schedule=Schedule.from_wire(doc["schedule"]),
-            incentive=Incentive.from_wire(doc.get("incentive")),
-            refresh_daily=bool(doc.get("refreshDaily", False)),
-            saved_audience_id=doc.get("savedAudienceId"),
-            default_language=doc.get("defaultLanguage", "en"),
-            run_number=doc.get("runNumber", 1),
-            created_by=doc.get("createdBy"),
-            created_at=to_datetime(doc.get("createdAt")),
-            updated_at=to_datetime(doc.get("updatedAt")),
-            launched_at=to_datetime(doc.get("launchedAt")),
-            completed_at=to_datetime(doc.get("completedAt")),
-        )
+
+def campaign_from_wire(doc: JSONDocument) -> Campaign:
+    """campaign-svc's camelCase JSON, read by the resource it was written with."""
+    return Campaign.from_pydantic(campaigns.Campaign.model_validate(doc))
 
 
-@strawberry.type(
-    name="CampaignStats",
+def targeting_from_wire(doc: JSONDocument) -> Targeting:
+    return Targeting.from_pydantic(events.Targeting.model_validate(doc))
+
+
+def _excluded(root: "CampaignStats") -> list[ExcludedCount]:
+    return [ExcludedCount(reason=reason, count=n) for reason, n in root.excluded_by_reason.items()]
+
+
+def _response_winner(root: "CampaignStats") -> str | None:
+    return root.winner.responded
+
+
+def _rebook_winner(root: "CampaignStats") -> str | None:
+    return root.winner.rebooked
+
+
+@output_type(
+    stats.CampaignStats,
     description="A campaign's figures; ROI = (revenue from rebooked - cost) / cost.",
 )
-class CampaignStats(CampaignFigures):
+class CampaignStats:
     """tracking-svc's figures and the campaign they are of: the one type that names both a
     campaign and its stats lives with the campaign, so tracking's types need no campaign."""
+
+    campaign_id: strawberry.ID
+    targeted: auto
+    held_out: auto
+    recipients: auto
+    contacted: auto
+    sent: auto
+    delivered: auto
+    failed: auto
+    skipped: auto
+    responded: auto
+    interested: auto
+    not_interested: auto
+    clicked: auto
+    replied: auto
+    rebooked: auto
+    unsubscribed: auto
+    bounced: auto
+    message_cost_cents: auto
+    incentives_redeemed: auto
+    incentive_cost_cents: auto
+    revenue_cents: auto
+    cost_cents: auto
+    roi: auto
+    rates: auto
+    # GraphQL lists the exclusions and names each metric's winner: resolvers over the figures.
+    excluded: list[ExcludedCount] = strawberry.field(resolver=_excluded)
+    by_variant: auto
+    by_channel: auto
+    by_step: auto
+    ab_tests: auto
+    response_winner: str | None = strawberry.field(resolver=_response_winner)
+    rebook_winner: str | None = strawberry.field(resolver=_rebook_winner)
+    lift: auto
+    status_counts: JSON = strawberry.field(description="Recipients (holdout excluded) by status")
+    excluded_by_reason: strawberry.Private[dict[str, int]]
+    winner: strawberry.Private[stats.Winners]
 
     @strawberry.field
     async def campaign(self, info: GatewayInfo) -> Campaign | None:
         loader = info.context.loaders.campaign_document_by_id
         document = await answer_of(loader.load(str(self.campaign_id)))
-        return Campaign.from_wire(document) if document else None
+        return campaign_from_wire(document) if document else None
+
+
+def stats_from_wire(doc: JSONDocument) -> CampaignStats:
+    """tracking-svc's camelCase JSON, read by the stats resource."""
+    figures = stats.CampaignStats.model_validate(doc)
+    return CampaignStats.from_pydantic(figures, extra={"excluded_by_reason": figures.excluded})
 
 
 CampaignStatsResult = Annotated[
@@ -229,17 +214,17 @@ async def stats_result(pending: Awaitable[CampaignStats]) -> CampaignStats | Not
     return await result_of(pending, _as_is, expected=(NotAvailable,))  # type: ignore[return-value]
 
 
-def _as_is(stats: CampaignStats) -> CampaignStats:
-    return stats
+def _as_is(figures: CampaignStats) -> CampaignStats:
+    return figures
 
 
 async def _figures(info: GatewayInfo, campaign: Campaign) -> CampaignStats:
     """The campaign's stats, from one batched call per page for the launched ones only."""
     campaign_id = str(campaign.id)
     if not tracking.ever_launched(campaign.status.value):
-        return CampaignStats.from_wire(tracking.no_activity(campaign_id))
+        return stats_from_wire(tracking.no_activity(campaign_id))
     loader = info.context.loaders.stats_document_by_campaign_id
-    return CampaignStats.from_wire(await loader.load(campaign_id))
+    return stats_from_wire(await loader.load(campaign_id))
 
 
 async def _stats_document_of(info: GatewayInfo, campaign: Campaign) -> JSONDocument | None:
@@ -276,7 +261,7 @@ class CampaignConnection:
     def from_wire(cls, page: dict[str, Any]) -> "CampaignConnection":
         items = page.get("items", [])
         edges = [
-            CampaignEdge(cursor=cursor, node=Campaign.from_wire(item))
+            CampaignEdge(cursor=cursor, node=campaign_from_wire(item))
             for item, cursor in zip(items, edge_cursors(page), strict=True)
         ]
         return cls(

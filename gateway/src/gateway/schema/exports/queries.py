@@ -9,7 +9,12 @@ import strawberry
 from gateway.exports.csv_rows import SUMMARY_COLUMNS, SummaryTotals, summary_row
 from gateway.exports.date_range import DateRange
 from gateway.operations import errors, exports
-from gateway.schema.campaigns.types import Campaign, CampaignStats
+from gateway.schema.campaigns.types import (
+    Campaign,
+    CampaignStats,
+    campaign_from_wire,
+    stats_from_wire,
+)
 from gateway.schema.errors import NotAvailable, ValidationError, result_of
 from gateway.schema.info import GatewayInfo
 from gateway.schema.permissions import VIEW
@@ -63,7 +68,7 @@ def _summary(
         start=span.start,
         end=span.end,
         campaigns=[
-            CampaignSummaryRow(campaign=Campaign.from_wire(c), stats=CampaignStats.from_wire(s))
+            CampaignSummaryRow(campaign=campaign_from_wire(c), stats=stats_from_wire(s))
             for c, s in found
         ],
         totals=SummaryTotalFigures(

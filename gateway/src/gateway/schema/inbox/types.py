@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 import strawberry
 
-from gateway.schema.campaigns.types import Campaign
+from gateway.schema.campaigns.types import Campaign, campaign_from_wire
 from gateway.schema.errors import NotAllowed, NotFound, ValidationError, answer_of
 from gateway.schema.info import GatewayInfo
 from gateway.schema.permissions import VIEW
@@ -58,7 +58,7 @@ class Conversation:
     async def campaign(self, info: GatewayInfo) -> Campaign | None:
         loader = info.context.loaders.campaign_document_by_id
         document = await answer_of(loader.load(str(self.campaign_id)))
-        return Campaign.from_wire(document) if document else None
+        return campaign_from_wire(document) if document else None
 
     @classmethod
     def from_wire(cls, doc: dict[str, Any]) -> "Conversation":

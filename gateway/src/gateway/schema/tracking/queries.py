@@ -3,7 +3,7 @@
 import strawberry
 
 from gateway.operations import errors, tracking
-from gateway.schema.campaigns.types import CampaignStats, CampaignStatsResult
+from gateway.schema.campaigns.types import CampaignStatsResult, stats_from_wire
 from gateway.schema.errors import result_of
 from gateway.schema.info import GatewayInfo
 from gateway.schema.permissions import VIEW
@@ -20,7 +20,7 @@ class TrackingQueries:
     ) -> CampaignStatsResult | None:
         return await result_of(
             tracking.campaign_stats(info.context.caller(), str(id)),
-            CampaignStats.from_wire,
+            stats_from_wire,
             expected=(errors.NotFound, errors.NotAvailable),
         )
 

@@ -8,7 +8,7 @@ import strawberry
 from gateway.live_stats import MIN_INTERVAL_SECONDS, LiveStats
 from gateway.operations import campaigns, errors, tracking
 from gateway.operations.access import Caller
-from gateway.schema.campaigns.types import CampaignStats, CampaignStatsResult
+from gateway.schema.campaigns.types import CampaignStatsResult, stats_from_wire
 from gateway.schema.errors import error_result, graphql_error
 from gateway.schema.info import GatewayInfo
 from gateway.schema.permissions import VIEW
@@ -49,7 +49,7 @@ class TrackingSubscriptions:
                     update = await updates.get()
                     if isinstance(update, errors.OperationError):
                         raise update
-                    yield CampaignStats.from_wire(update)
+                    yield stats_from_wire(update)
         except (errors.NotFound, errors.NotAvailable) as error:
             yield error_result(error)
         except errors.OperationError as error:

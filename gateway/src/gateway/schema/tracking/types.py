@@ -1,208 +1,103 @@
-"""Stats and recipients as GraphQL shows them, built from tracking-svc's JSON."""
+"""Stats and recipients as GraphQL shows them, from tracking-svc's JSON. The figures' types come
+from the stats resource (`reengage_common.resources.stats`); the campaign's own `CampaignStats`,
+which also names its campaign, lives with the campaign (gateway.schema.campaigns.types)."""
 
 from datetime import datetime
-from typing import Annotated, Any, Self
+from typing import Annotated, Any
 
 import strawberry
-from pydantic.alias_generators import to_snake
+from strawberry import auto
 from strawberry.scalars import JSON
 
 from gateway.operations.errors import NotAvailable as Unavailable
 from gateway.operations.errors import OperationError
-from gateway.operations.tracking import STAT_COUNTS
 from gateway.schema.enums import Channel
 from gateway.schema.errors import NotAvailable, NotFound, graphql_error
 from gateway.schema.info import GatewayInfo
 from gateway.schema.pagination import PageInfo, edge_cursors
+from gateway.schema.resource_types import output_type
 from gateway.schema.wire import to_datetime
+from reengage_common.resources import stats
 
 
-@strawberry.type(description="Rates of a group of recipients; null where nothing was counted.")
+@output_type(
+    stats.Rates, description="Rates of a group of recipients; null where nothing was counted."
+)
 class Rates:
-    delivery: float | None
-    response: float | None
-    interest: float | None
-    click: float | None
-    rebook: float | None
-    unsubscribe: float | None
-    bounce: float | None
-    failure: float | None
-
-    @classmethod
-    def from_wire(cls, doc: dict[str, Any] | None) -> "Rates":
-        doc = doc or {}
-        return cls(**{name: doc.get(name) for name in cls.__annotations__})
+    delivery: auto
+    response: auto
+    interest: auto
+    click: auto
+    rebook: auto
+    unsubscribe: auto
+    bounce: auto
+    failure: auto
 
 
-def _counts(doc: dict[str, Any]) -> dict[str, int]:
-    return {to_snake(name): int(doc.get(name) or 0) for name in STAT_COUNTS}
-
-
-@strawberry.type(description="One variant's figures (holdout excluded).")
+@output_type(stats.VariantStats, description="One variant's figures (holdout excluded).")
 class VariantStats:
-    variant: str
-    recipients: int
-    contacted: int
-    sent: int
-    responded: int
-    interested: int
-    clicked: int
-    rebooked: int
-    unsubscribed: int
-    bounced: int
-    cost_cents: int
-    revenue_cents: int
-    roi: float | None
-    rates: Rates
-
-    @classmethod
-    def from_wire(cls, doc: dict[str, Any]) -> "VariantStats":
-        counts = _counts(doc)
-        return cls(
-            variant=doc["variant"],
-            roi=doc.get("roi"),
-            rates=Rates.from_wire(doc.get("rates")),
-            **{name: counts[name] for name in cls.__annotations__ if name in counts},
-        )
+    variant: auto
+    recipients: auto
+    contacted: auto
+    sent: auto
+    responded: auto
+    interested: auto
+    clicked: auto
+    rebooked: auto
+    unsubscribed: auto
+    bounced: auto
+    cost_cents: auto
+    revenue_cents: auto
+    roi: auto
+    rates: auto
 
 
-@strawberry.type(description="Messages of one channel or step.")
+@output_type(stats.MessageStats, description="Messages of one channel or step.")
 class MessageStats:
-    channel: Channel | None
-    sequence: int | None
-    due: int
-    sent: int
-    delivered: int
-    failed: int
-    skipped: int
-    cost_cents: int
+    channel: auto
+    sequence: auto
+    due: auto
+    sent: auto
+    delivered: auto
+    failed: auto
+    skipped: auto
+    cost_cents: auto
     responses: JSON | None = strawberry.field(description="Response kind -> recipients")
 
-    @classmethod
-    def from_wire(cls, doc: dict[str, Any]) -> "MessageStats":
-        return cls(
-            channel=Channel(doc["channel"]) if doc.get("channel") else None,
-            sequence=doc.get("sequence"),
-            responses=doc.get("responses"),
-            **{
-                k: int(doc.get(to_camel_name(k)) or 0)
-                for k in ("due", "sent", "delivered", "failed", "skipped", "cost_cents")
-            },
-        )
 
-
-def to_camel_name(name: str) -> str:
-    first, *rest = name.split("_")
-    return first + "".join(part.title() for part in rest)
-
-
-@strawberry.type(
-    description="A two-proportion z-test between two variants; a winner only when p < 0.05."
+@output_type(
+    stats.VariantComparison,
+    description="A two-proportion z-test between two variants; a winner only when p < 0.05.",
 )
 class VariantComparison:
-    metric: str = strawberry.field(description="responded or rebooked")
-    variant_a: str
-    variant_b: str
-    rate_a: float | None
-    rate_b: float | None
-    z: float | None
-    p_value: float | None
-    significant: bool
-    winner: str | None
-
-    @classmethod
-    def from_wire(cls, doc: dict[str, Any]) -> "VariantComparison":
-        return cls(**{name: doc.get(to_camel_name(name)) for name in cls.__annotations__})
+    metric: auto = strawberry.field(description="responded or rebooked")
+    variant_a: auto
+    variant_b: auto
+    rate_a: auto
+    rate_b: auto
+    z: auto
+    p_value: auto
+    significant: auto
+    winner: auto
 
 
-@strawberry.type(description="Contacted recipients against the holdout that got nothing.")
+@output_type(stats.Lift, description="Contacted recipients against the holdout that got nothing.")
 class Lift:
-    held_out: int
-    holdout_rebooked: int
-    holdout_rebook_rate: float | None
-    treated_rebook_rate: float | None
-    absolute_lift: float | None
-    relative_lift: float | None
-    incremental_rebookings: float | None
-    p_value: float | None
-    significant: bool
-
-    @classmethod
-    def from_wire(cls, doc: dict[str, Any] | None) -> "Lift":
-        doc = doc or {}
-        values = {name: doc.get(to_camel_name(name)) for name in cls.__annotations__}
-        values["held_out"] = int(values["held_out"] or 0)
-        values["holdout_rebooked"] = int(values["holdout_rebooked"] or 0)
-        values["significant"] = bool(values["significant"])
-        return cls(**values)
+    held_out: auto
+    holdout_rebooked: auto
+    holdout_rebook_rate: auto
+    treated_rebook_rate: auto
+    absolute_lift: auto
+    relative_lift: auto
+    incremental_rebookings: auto
+    p_value: auto
+    significant: auto
 
 
 @strawberry.type(description="An audience exclusion reason and how many patients it excluded.")
 class ExcludedCount:
     reason: str
     count: int
-
-
-@strawberry.type(name="CampaignFigures")
-class CampaignFigures:
-    """A campaign's figures as tracking-svc counts them. GraphQL shows them as `CampaignStats`
-    (gateway.schema.campaigns.types), which adds the campaign they are of."""
-
-    campaign_id: strawberry.ID
-    targeted: int
-    held_out: int
-    recipients: int
-    contacted: int
-    sent: int
-    delivered: int
-    failed: int
-    skipped: int
-    responded: int
-    interested: int
-    not_interested: int
-    clicked: int
-    replied: int
-    rebooked: int
-    unsubscribed: int
-    bounced: int
-    message_cost_cents: int
-    incentives_redeemed: int
-    incentive_cost_cents: int
-    revenue_cents: int
-    cost_cents: int
-    roi: float | None
-    rates: Rates
-    excluded: list[ExcludedCount]
-    by_variant: list[VariantStats]
-    by_channel: list[MessageStats]
-    by_step: list[MessageStats]
-    ab_tests: list[VariantComparison]
-    response_winner: str | None
-    rebook_winner: str | None
-    lift: Lift
-    status_counts: JSON = strawberry.field(description="Recipients (holdout excluded) by status")
-
-    @classmethod
-    def from_wire(cls, doc: dict[str, Any]) -> Self:
-        roi = doc.get("roi")
-        winner = doc.get("winner") or {}
-        return cls(
-            campaign_id=strawberry.ID(doc["campaignId"]),
-            roi=float(roi) if roi is not None else None,
-            rates=Rates.from_wire(doc.get("rates")),
-            excluded=[
-                ExcludedCount(reason=k, count=v) for k, v in (doc.get("excluded") or {}).items()
-            ],
-            by_variant=[VariantStats.from_wire(d) for d in doc.get("byVariant") or []],
-            by_channel=[MessageStats.from_wire(d) for d in doc.get("byChannel") or []],
-            by_step=[MessageStats.from_wire(d) for d in doc.get("byStep") or []],
-            ab_tests=[VariantComparison.from_wire(d) for d in doc.get("abTests") or []],
-            response_winner=winner.get("responded"),
-            rebook_winner=winner.get("rebooked"),
-            lift=Lift.from_wire(doc.get("lift")),
-            status_counts=doc.get("statusCounts") or {},
-            **_counts(doc),
-        )
 
 
 @strawberry.type(description="One message step sent (or due) to a recipient.")

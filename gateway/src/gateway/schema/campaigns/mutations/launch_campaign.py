@@ -5,7 +5,7 @@ from typing import Annotated
 import strawberry
 
 from gateway.operations import campaigns, errors
-from gateway.schema.campaigns.types import Campaign
+from gateway.schema.campaigns.types import Campaign, campaign_from_wire
 from gateway.schema.errors import NotAllowed, NotFound, ValidationError, result_of
 from gateway.schema.info import GatewayInfo
 from gateway.schema.permissions import LAUNCH_CAMPAIGNS
@@ -26,6 +26,6 @@ class LaunchCampaignMutation:
     ) -> LaunchCampaignResult | None:
         return await result_of(
             campaigns.launch_campaign(info.context.caller(), str(id)),
-            Campaign.from_wire,
+            campaign_from_wire,
             expected=(errors.Invalid, errors.NotFound, errors.NotAllowed),
         )

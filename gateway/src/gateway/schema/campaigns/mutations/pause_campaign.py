@@ -5,7 +5,7 @@ from typing import Annotated
 import strawberry
 
 from gateway.operations import campaigns, errors
-from gateway.schema.campaigns.types import Campaign
+from gateway.schema.campaigns.types import Campaign, campaign_from_wire
 from gateway.schema.errors import NotAllowed, NotFound, ValidationError, result_of
 from gateway.schema.info import GatewayInfo
 from gateway.schema.permissions import MANAGE_CAMPAIGNS
@@ -25,6 +25,6 @@ class PauseCampaignMutation:
     ) -> PauseCampaignResult | None:
         return await result_of(
             campaigns.pause_campaign(info.context.caller(), str(id)),
-            Campaign.from_wire,
+            campaign_from_wire,
             expected=(errors.Invalid, errors.NotFound, errors.NotAllowed),
         )

@@ -6,7 +6,7 @@ import strawberry
 
 from gateway.operations import campaigns, errors
 from gateway.schema.campaigns.inputs import CampaignInput
-from gateway.schema.campaigns.types import Campaign
+from gateway.schema.campaigns.types import Campaign, campaign_from_wire
 from gateway.schema.errors import NotAllowed, NotFound, ValidationError, result_of
 from gateway.schema.info import GatewayInfo
 from gateway.schema.permissions import MANAGE_CAMPAIGNS
@@ -27,6 +27,6 @@ class UpdateCampaignMutation:
     ) -> UpdateCampaignResult | None:
         return await result_of(
             campaigns.update_campaign(info.context.caller(), str(id), to_wire(input)),
-            Campaign.from_wire,
+            campaign_from_wire,
             expected=(errors.Invalid, errors.NotFound, errors.NotAllowed),
         )
