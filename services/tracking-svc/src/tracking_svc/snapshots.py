@@ -41,6 +41,7 @@ from tracking_svc.store import (
     any_unfolded_pages,
     delete_pages,
     of_campaigns,
+    page_facts,
     shards_collection,
     unfolded_pages,
     unfolded_pages_of,
@@ -234,7 +235,7 @@ class Snapshots:
             state, changed = known.view.state, known.view.changed
         else:
             fresh, state, changed = pages, head.state, {}
-        raw = [fact for page in fresh for fact in page.get("facts") or []]
+        raw = [fact for page in fresh for fact in page_facts(page)]
         new = await _off_loop(split_new, raw)
         from_head = await self.shards(clinic_id, campaign_id, head, new.shards - changed.keys())
         shards = {**from_head, **{n: changed[n] for n in new.shards & changed.keys()}}
@@ -286,7 +287,7 @@ class Snapshots:
         self, clinic_id: str, campaign_id: str, pages: list[dict[str, Any]], lease: Lease | None
     ) -> int:
         head = await self.latest(clinic_id, campaign_id)
-        raw = [fact for page in pages for fact in page.get("facts") or []]
+        raw = [fact for page in pages for fact in page_facts(page)]
         new = await _off_loop(split_new, raw)
         shards = await self.shards(clinic_id, campaign_id, head, new.shards)
         folded = await _off_loop(fold_new, head.state, shards, new)
