@@ -9,6 +9,7 @@ import strawberry
 from strawberry import auto
 
 from gateway.schema.audience.recall import RecallTargetingInput
+from gateway.schema.campaigns.languages import TemplateTranslationInput
 from gateway.schema.resource_types import input_type
 from reengage_common import events
 from reengage_common.resources import campaigns
@@ -33,6 +34,9 @@ class MessageTemplateInput:
     subject: auto
     delay_days: auto
     variant: auto
+    translations: list[TemplateTranslationInput] | None = strawberry.field(
+        description="The step in other languages than the campaign's defaultLanguage."
+    )
 
 
 @input_type(events.Variant)
@@ -79,6 +83,9 @@ class CampaignInput:
     variants: list[VariantInput] | None
     holdout_percent: auto
     incentive: IncentiveInput | None
+    default_language: str | None = strawberry.field(
+        description="The language of each step's own template: en (the default) or es."
+    )
     refresh_daily: auto = strawberry.field(
         description="While ACTIVE, enrol once a day the patients who newly cross the inactivity line."
     )

@@ -12,6 +12,7 @@ from gateway.operations import tracking
 from gateway.operations.errors import NotAvailable, ServiceFailed
 from gateway.operations.service_calls import JSONDocument
 from gateway.schema.audience.recall import RecallTargeting
+from gateway.schema.campaigns.languages import TemplateTranslation
 from gateway.schema.enums import Channel
 from gateway.schema.errors import NotAvailable as NotAvailableResult
 from gateway.schema.errors import NotFound, answer_of, result_of
@@ -43,6 +44,10 @@ class MessageTemplate:
     sequence: auto
     delay_days: auto
     variant: auto
+    translations: list[TemplateTranslation] = strawberry.field(
+        description="The step in other languages; a patient whose language has none gets "
+        "subject and body, in the campaign's defaultLanguage."
+    )
 
 
 @output_type(events.Variant)
@@ -86,6 +91,9 @@ class Campaign:
     refresh_daily: auto
     saved_audience_id: strawberry.ID | None = strawberry.field(
         description="The saved audience the targeting comes from, if any."
+    )
+    default_language: str = strawberry.field(
+        description="The language of each step's own template (messageLanguages)."
     )
     run_number: auto
     created_by: auto
