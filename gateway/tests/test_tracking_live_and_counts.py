@@ -7,7 +7,7 @@ import json
 import httpx
 
 from gateway.clients import make_service_clients
-from gateway.live_stats import LiveStats, _campaign_of
+from gateway.live.stats import LiveStats, _campaign_of
 from gateway.operations.access import Caller
 from reengage_common.auth import verifier_for
 

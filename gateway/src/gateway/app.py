@@ -17,8 +17,8 @@ from gateway.console import ConsolePages
 from gateway.dev_sign_in import dev_sign_in_routes
 from gateway.graphiql import GraphiQLPage
 from gateway.graphql_app import make_graphql_app
-from gateway.live_inbox import LiveInbox
-from gateway.live_stats import LiveStats
+from gateway.live.inbox import LiveInbox
+from gateway.live.stats import LiveStats
 from gateway.rest.routes import rest_routes
 from gateway.schema.tracking.subscriptions import fetch_stats
 from reengage_common.logging import configure_logging

@@ -11,8 +11,8 @@ from starlette.requests import Request
 from starlette.websockets import WebSocket
 
 from gateway.clients import ServiceClients
-from gateway.live_inbox import LiveInbox
-from gateway.live_stats import LiveStats
+from gateway.live.inbox import LiveInbox
+from gateway.live.stats import LiveStats
 from gateway.operations.access import Caller
 from gateway.operations.errors import Unauthenticated
 from gateway.schema.loaders import Loaders

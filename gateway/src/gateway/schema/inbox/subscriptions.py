@@ -5,7 +5,7 @@ from datetime import datetime
 
 import strawberry
 
-from gateway.live_inbox import LiveInbox
+from gateway.live.inbox import LiveInbox
 from gateway.schema.info import GatewayInfo
 from gateway.schema.permissions import VIEW
 from gateway.schema.wire import to_datetime

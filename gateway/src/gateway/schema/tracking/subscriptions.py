@@ -5,7 +5,7 @@ from typing import Any
 
 import strawberry
 
-from gateway.live_stats import MIN_INTERVAL_SECONDS, LiveStats
+from gateway.live.stats import MIN_INTERVAL_SECONDS, LiveStats
 from gateway.operations import campaigns, errors, tracking
 from gateway.operations.access import Caller
 from gateway.schema.campaigns.types import CampaignStatsResult, stats_from_wire

@@ -1,31 +1,26 @@
 """Live campaign figures for every subscriber of a gateway process, from Kafka, not polling.
 
-One read-only Kafka consumer per gateway process (a group of its own, from the latest offsets)
-reads message.due, message.sent, recipient.held_out, recipient.responded and
-audience.evaluated and notes which campaigns changed. Each campaign with subscribers has one
-feed: when its campaign changed it fetches the figures from tracking-svc (at most once per
-`min_interval`) and fans them out to every subscriber of that campaign in that clinic. A slow
-refresh per campaign (not per subscriber) also catches what travels without an event (e.g. a
-delivery receipt). Nothing here touches a database.
+One read-only Kafka consumer per gateway process (`KafkaTail`, started on first use) reads
+message.due, message.sent, recipient.held_out, recipient.responded and audience.evaluated and
+notes which campaigns changed. Each campaign with subscribers has one feed: when its campaign
+changed it fetches the figures from tracking-svc (at most once per `min_interval`) and fans them
+out to every subscriber of that campaign in that clinic. A slow refresh per campaign (not per
+subscriber) also catches what travels without an event (e.g. a delivery receipt). Nothing here
+touches a database.
 """
 
 import asyncio
 import contextlib
 import json
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import structlog
-from aiokafka import AIOKafkaConsumer
-
+from gateway.live.tail import Batch, KafkaTail
 from gateway.operations.access import Caller
 from gateway.operations.errors import OperationError
 from reengage_common.settings import Settings
-
-log = structlog.get_logger(__name__)
 
 LIVE_TOPICS = (
     "message.due",
@@ -127,20 +122,23 @@ class LiveStats:
         min_interval: float = MIN_INTERVAL_SECONDS,
         follow_ups: Sequence[float] = FOLLOW_UP_SECONDS,
     ) -> None:
-        self._settings = settings
         self._fetch = fetch
-        self._kafka = kafka
         self._min_interval = min_interval
         self._follow_ups = follow_ups
         self._feeds: dict[tuple[str, str], CampaignFeed] = {}
-        self._consumer_task: asyncio.Task[None] | None = None
+        self._tail = (
+            KafkaTail(settings, LIVE_TOPICS, name="live", on_batch=self.read, max_records=5000)
+            if kafka
+            else None
+        )
         self.events_seen = 0
 
     @asynccontextmanager
     async def subscribe(
         self, caller: Caller, campaign_id: str, *, refresh: float
     ) -> AsyncIterator["asyncio.Queue[Update]"]:
-        self._start_consumer()
+        if self._tail is not None:
+            self._tail.start()
         key = (caller.identity.clinic_id, campaign_id)
         feed = self._feeds.get(key)
         if feed is None or feed.task is None or feed.task.done():
@@ -165,58 +163,20 @@ class LiveStats:
             if watched == campaign_id:
                 feed.tell()
 
-    def _start_consumer(self) -> None:
-        if self._kafka and (self._consumer_task is None or self._consumer_task.done()):
-            self._consumer_task = asyncio.create_task(self._consume(), name="live-stats-consumer")
-
-    async def _consume(self) -> None:
-        """Until closed: read the live topics, survive broker outages with a backoff."""
-        delay = 0.5
-        while True:
-            try:
-                await self._consume_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # the broker went away: figures still refresh slowly
-                log.warning("live_stats.consumer_failed", error=str(exc), retry_in=delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
-
-    async def _consume_once(self) -> None:
-        settings = self._settings
-        consumer = AIOKafkaConsumer(
-            *(settings.topic(name) for name in LIVE_TOPICS),
-            bootstrap_servers=settings.kafka_bootstrap_servers,
-            group_id=f"{settings.kafka_topic_prefix}gateway-live-{uuid.uuid4().hex[:12]}",
-            client_id=f"{settings.service}-live",
-            auto_offset_reset="latest",
-            enable_auto_commit=False,
-            metadata_max_age_ms=5000,
-        )
-        await consumer.start()
-        log.info("live_stats.consumer_started")
-        try:
-            while True:
-                batches = await consumer.getmany(timeout_ms=500, max_records=5000)
-                changed = {
-                    campaign
-                    for records in batches.values()
-                    for record in records
-                    if (campaign := _campaign_of(record.value))
-                }
-                self.events_seen += sum(len(records) for records in batches.values())
-                for campaign in changed:
-                    self.campaign_changed(campaign)
-        finally:
-            await consumer.stop()
+    def read(self, events: Batch) -> None:
+        """A batch of the live topics' events: each campaign they name changed."""
+        self.events_seen += len(events)
+        for campaign in {campaign for value in events if (campaign := _campaign_of(value))}:
+            self.campaign_changed(campaign)
 
     async def close(self) -> None:
-        tasks = [feed.task for feed in self._feeds.values() if feed.task] + [self._consumer_task]
+        tasks = [feed.task for feed in self._feeds.values() if feed.task]
         for task in tasks:
-            if task is not None:
-                task.cancel()
-        await asyncio.gather(*(t for t in tasks if t is not None), return_exceptions=True)
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         self._feeds.clear()
+        if self._tail is not None:
+            await self._tail.close()
 
 
 def _campaign_of(value: bytes | None) -> str | None:
