@@ -272,7 +272,8 @@ async def publish_patients(
     stack: ConsoleStack, patients: list[dict[str, Any]], clinic: str = CLINIC
 ) -> None:
     """The clinic's systems publish patients: each dict has an id, names, contacts and the
-    days since their last completed visit (and a recall interval in months, if any)."""
+    days since their last completed visit (and a recall interval in months and a preferred
+    language, if any)."""
     events: list[Envelope[Event]] = []
     for p in patients:
         profile = PatientUpserted(
@@ -286,6 +287,7 @@ async def publish_patients(
             treatment_stage="HYGIENE_RECALL",
             created_at=NOW - timedelta(days=900),
             recall_interval_months=p.get("recall_interval_months"),
+            preferred_language=p.get("language"),
         )
         visit = AppointmentUpdated(
             appointment_id=f"{p['id']}-visit",

@@ -19,11 +19,17 @@ const Letterhead = graphql(`
 
 type Previewed = Pick<PreviewMessage, "channel" | "sequence" | "variant" | "subject" | "body" | "html" | "sms">;
 
-export function MessagePreview({ message: m }: { message: Previewed }) {
-  const step = `Step ${m.sequence} · ${m.channel.toLowerCase()} · variant ${m.variant}`;
+/** `languageName`: the language of the template shown; `note`: why it is not the previewed one. */
+export function MessagePreview({ message: m, languageName, note }: { message: Previewed; languageName?: string; note?: string | null }) {
+  const step = `Step ${m.sequence} · ${m.channel.toLowerCase()} · variant ${m.variant}${languageName ? ` · ${languageName}` : ""}`;
   return (
     <div className="step" data-testid="preview-message">
       <h3>{step}</h3>
+      {note && (
+        <p className="hint" data-testid="preview-fallback">
+          {note}
+        </p>
+      )}
       {m.channel === "EMAIL" && <EmailPreview message={m} title={`Email preview, ${step}`} />}
       {m.channel === "SMS" && (
         <>

@@ -16,7 +16,8 @@ export const CampaignFields = graphql(`
       recall { dueSince overdueByMonths maxOverdueMonths }
     }
     channels
-    messageTemplates { channel subject body sequence delayDays variant }
+    defaultLanguage
+    messageTemplates { channel subject body sequence delayDays variant translations { language subject body } }
     variants { name weight }
     holdoutPercent
     schedule { startDate endDate sendTimes timezone }

@@ -1,10 +1,19 @@
 // The editor's form state and its conversion to CampaignInput, so that nothing typed is lost on
 // an error and a saved campaign loads back the same.
 import type { CampaignInput, Channel } from "../gql/graphql";
+import type { TranslationForm } from "./languages";
 import { newRecall, recallFormOf, recallInput, type RecallForm, type SavedRecall } from "./recall";
 import { orderedStages } from "./stages";
 
-export type StepForm = { channel: Channel; subject: string; body: string; delayDays: number; variant: string };
+// `subject` and `body` are in the campaign's default language; `translations` in others.
+export type StepForm = {
+  channel: Channel;
+  subject: string;
+  body: string;
+  delayDays: number;
+  variant: string;
+  translations: TranslationForm[];
+};
 export type CampaignForm = {
   name: string;
   description: string;
@@ -17,6 +26,7 @@ export type CampaignForm = {
   excludeContactDays: number;
   recall: RecallForm;
   channels: Channel[];
+  defaultLanguage: string;
   steps: StepForm[];
   variants: { name: string; weight: number }[];
   holdoutPercent: number;
@@ -57,6 +67,7 @@ export function newForm(timezone = "America/Chicago"): CampaignForm {
     excludeContactDays: 30,
     recall: newRecall(),
     channels: ["EMAIL", "SMS"],
+    defaultLanguage: "en",
     steps: [
       {
         channel: "EMAIL",
@@ -64,8 +75,16 @@ export function newForm(timezone = "America/Chicago"): CampaignForm {
         body: "Hi {{ patient.firstName }}, it has been a while since your last visit. Book your check-up: {{ bookingLink }}",
         delayDays: 0,
         variant: "A",
+        translations: [],
       },
-      { channel: "SMS", subject: "", body: "{{ clinic.name }}: time for your check-up? Book at {{ bookingLink }}", delayDays: 3, variant: "A" },
+      {
+        channel: "SMS",
+        subject: "",
+        body: "{{ clinic.name }}: time for your check-up? Book at {{ bookingLink }}",
+        delayDays: 3,
+        variant: "A",
+        translations: [],
+      },
     ],
     variants: [{ name: "A", weight: 1 }],
     holdoutPercent: 10,
@@ -101,6 +120,7 @@ export function toInput(form: CampaignForm): CampaignInput {
     targeting: targetingOf(form),
     savedAudienceId: form.savedAudienceId || null,
     channels: form.channels,
+    defaultLanguage: form.defaultLanguage,
     messageTemplates: form.steps.map((s) => {
       next[s.variant] = (next[s.variant] ?? 0) + 1;
       return {
@@ -110,6 +130,11 @@ export function toInput(form: CampaignForm): CampaignInput {
         delayDays: s.delayDays,
         variant: s.variant,
         sequence: next[s.variant],
+        translations: s.translations.map((t) => ({
+          language: t.language,
+          subject: s.channel === "SMS" ? null : t.subject || null,
+          body: t.body,
+        })),
       };
     }),
     variants: form.variants.map((v) => ({ name: v.name, weight: v.weight })),
@@ -135,7 +160,16 @@ type Saved = {
   savedAudienceId?: string | null;
   targeting: Omit<ReturnType<typeof targetingOf>, "recall"> & { treatmentStages: readonly string[]; recall?: SavedRecall | null };
   channels: readonly Channel[];
-  messageTemplates: readonly { channel: Channel; subject?: string | null; body: string; delayDays: number; variant: string; sequence: number }[];
+  defaultLanguage?: string | null;
+  messageTemplates: readonly {
+    channel: Channel;
+    subject?: string | null;
+    body: string;
+    delayDays: number;
+    variant: string;
+    sequence: number;
+    translations?: readonly { language: string; subject?: string | null; body: string }[] | null;
+  }[];
   variants: readonly { name: string; weight: number }[];
   holdoutPercent: number;
   schedule: { startDate?: string | null; endDate?: string | null; sendTimes: readonly string[]; timezone: string };
@@ -155,9 +189,17 @@ export function fromCampaign(c: Saved): CampaignForm {
     excludeContactDays: c.targeting.excludeContactDays,
     recall: recallFormOf(c.targeting.recall),
     channels: [...c.channels],
+    defaultLanguage: c.defaultLanguage ?? "en",
     steps: [...c.messageTemplates]
       .sort((a, b) => (a.variant === b.variant ? a.sequence - b.sequence : a.variant.localeCompare(b.variant)))
-      .map((t) => ({ channel: t.channel, subject: t.subject ?? "", body: t.body, delayDays: t.delayDays, variant: t.variant })),
+      .map((t) => ({
+        channel: t.channel,
+        subject: t.subject ?? "",
+        body: t.body,
+        delayDays: t.delayDays,
+        variant: t.variant,
+        translations: (t.translations ?? []).map((x) => ({ language: x.language, subject: x.subject ?? "", body: x.body })),
+      })),
     variants: c.variants.map((v) => ({ ...v })),
     holdoutPercent: c.holdoutPercent,
     startDate: c.schedule.startDate ? isoToLocal(c.schedule.startDate, c.schedule.timezone) : "",

@@ -40,6 +40,7 @@ const WORDS: Record<FieldErrorCode, string> = {
   UNKNOWN_AUDIENCE: "This saved audience no longer exists; choose another or set the targeting by hand.",
   UNKNOWN_TREATMENT_STAGE: "This treatment stage is not one your clinic uses.",
   UNREADABLE_FILE: "The file cannot be read; check its columns.",
+  UNSUPPORTED_LANGUAGE: "Messages cannot be written in this language yet; choose English or Spanish.",
   UNUSED_VARIANT: "This variant has no message; add a step for it or remove it.",
 };
 
@@ -59,8 +60,11 @@ export function errorsByField(errors: readonly FieldError[]): Map<string, FieldE
   return byField;
 }
 
-/** A field path in words: `messageTemplates.1.subject` -> "Step 2 subject". */
+/** A field path in words: `messageTemplates.1.subject` -> "Step 2 subject",
+ * `messageTemplates.1.translations.0.body` -> "Step 2 other language 1 body". */
 export function fieldName(path: string): string {
+  const other = /^messageTemplates\.(\d+)\.translations\.(\d+)\.(\w+)$/.exec(path);
+  if (other) return `Step ${Number(other[1]) + 1} other language ${Number(other[2]) + 1} ${splitWords(other[3])}`;
   const step = /^messageTemplates\.(\d+)\.(\w+)$/.exec(path);
   if (step) return `Step ${Number(step[1]) + 1} ${splitWords(step[2])}`;
   const last = path.split(".").pop() ?? path;

@@ -5,12 +5,14 @@ import { MessagePreview } from "../components/MessagePreview";
 import { UnavailableNotice } from "../components/Notice";
 import { RecallBuckets } from "../components/RecallBuckets";
 import { RecallFields } from "../components/RecallFields";
+import { StepTranslations } from "../components/StepTranslations";
 import { graphql } from "../gql";
 import type { Channel } from "../gql/graphql";
 import "../lib/campaignFields";
 import { formFieldOf, fromCampaign, MERGE_FIELDS, newForm, targetingOf, toInput, type CampaignForm, type StepForm } from "../lib/campaignForm";
 import { errorsByField, fieldErrorText, fieldName, type FieldError } from "../lib/errorCodes";
 import { count, plural } from "../lib/format";
+import { fallbackNote, languageLabel, MessageLanguagesQuery, type Language } from "../lib/languages";
 import { recallFormOf } from "../lib/recall";
 import { describeSms, smsSize } from "../lib/sms";
 import { TREATMENT_STAGES } from "../lib/stages";
@@ -104,11 +106,12 @@ const Update = graphql(`
   }
 `);
 const Preview = graphql(`
-  mutation Preview($id: ID!, $patientId: ID) {
-    previewCampaign(id: $id, patientId: $patientId) {
+  mutation Preview($id: ID!, $patientId: ID, $language: String) {
+    previewCampaign(id: $id, patientId: $patientId, language: $language) {
       __typename
       ... on CampaignPreview {
-        messages { channel sequence variant subject body html sms { encoding characters segments } }
+        language
+        messages { channel sequence variant language subject body html sms { encoding characters segments } }
       }
       ... on ValidationError { message fields { field message code } }
       ... on NotFound { message }
@@ -145,6 +148,9 @@ function Editor({ id: loadedId, status, start }: { id?: string; status?: string;
   const [, update] = useMutation(Update);
   const [previewResult, preview] = useMutation(Preview);
   const [previewPatient, setPreviewPatient] = useState("");
+  const [previewLanguage, setPreviewLanguage] = useState(""); // "": the patient's, else the default
+  const [languageList] = useQuery({ query: MessageLanguagesQuery });
+  const languages: Language[] = languageList.data?.messageLanguages ?? [];
   const editable = can.manage && (!status || status === "DRAFT");
   const byField = useMemo(() => {
     const grouped = new Map<string, FieldError[]>();
@@ -218,7 +224,7 @@ function Editor({ id: loadedId, status, start }: { id?: string; status?: string;
   }
 
   async function showPreview() {
-    await save((savedId) => preview({ id: savedId, patientId: previewPatient || null }));
+    await save((savedId) => preview({ id: savedId, patientId: previewPatient || null, language: previewLanguage || null }));
   }
 
   const fieldErrors = (key: string) => <Errors list={byField.get(key)} id={`err-${key}`} />;
@@ -344,6 +350,16 @@ function Editor({ id: loadedId, status, start }: { id?: string; status?: string;
 
           <fieldset disabled={!editable}>
             <legend>Messages</legend>
+            <Field label="Language of each step’s own template" error={fieldErrors("defaultLanguage")}>
+              <select value={form.defaultLanguage} onChange={(ev) => set("defaultLanguage", ev.target.value)} aria-describedby="err-defaultLanguage">
+                {(languages.length ? languages : [{ code: form.defaultLanguage, name: form.defaultLanguage, nativeName: form.defaultLanguage }]).map((l) => (
+                  <option key={l.code} value={l.code}>
+                    {languageLabel(l.code, languages)}
+                  </option>
+                ))}
+              </select>
+            </Field>
+            <p className="hint">A step may add templates in other languages; each patient gets the one in their preferred language, else this one.</p>
             {form.steps.map((step, index) => (
               <StepEditor
                 key={index}
@@ -351,6 +367,8 @@ function Editor({ id: loadedId, status, start }: { id?: string; status?: string;
                 step={step}
                 channels={form.channels}
                 variants={form.variants.map((v) => v.name)}
+                defaultLanguage={form.defaultLanguage}
+                languages={languages}
                 onChange={(change) => setStep(index, change)}
                 onRemove={() => set("steps", form.steps.filter((_, i) => i !== index))}
                 errorsOf={(part) => fieldErrors(`messageTemplates.${index}.${part}`)}
@@ -358,7 +376,7 @@ function Editor({ id: loadedId, status, start }: { id?: string; status?: string;
             ))}
             <button
               type="button"
-              onClick={() => set("steps", [...form.steps, { channel: form.channels[0] ?? "EMAIL", subject: "", body: "", delayDays: 3, variant: "A" }])}
+              onClick={() => set("steps", [...form.steps, { channel: form.channels[0] ?? "EMAIL", subject: "", body: "", delayDays: 3, variant: "A", translations: [] }])}
             >
               Add a step
             </button>
@@ -488,18 +506,35 @@ function Editor({ id: loadedId, status, start }: { id?: string; status?: string;
             <Field label="Preview for patient id (empty: sample data)">
               <input value={previewPatient} onChange={(ev) => setPreviewPatient(ev.target.value)} />
             </Field>
+            <Field label="Preview in">
+              <select value={previewLanguage} onChange={(ev) => setPreviewLanguage(ev.target.value)}>
+                <option value="">The patient’s language (sample data: the default)</option>
+                {languages.map((l) => (
+                  <option key={l.code} value={l.code}>
+                    {languageLabel(l.code, languages)}
+                  </option>
+                ))}
+              </select>
+            </Field>
             {editable && (
               <button type="button" onClick={showPreview}>
                 Save and preview
               </button>
             )}
             {!editable && id && (
-              <button type="button" onClick={() => preview({ id, patientId: previewPatient || null })}>
+              <button type="button" onClick={() => preview({ id, patientId: previewPatient || null, language: previewLanguage || null })}>
                 Preview
               </button>
             )}
             {previewData?.__typename === "CampaignPreview" &&
-              previewData.messages.map((m) => <MessagePreview key={`${m.variant}-${m.sequence}`} message={m} />)}
+              previewData.messages.map((m) => (
+                <MessagePreview
+                  key={`${m.variant}-${m.sequence}`}
+                  message={m}
+                  languageName={languageLabel(m.language, languages)}
+                  note={fallbackNote(previewData.language, m.language, languages)}
+                />
+              ))}
             {previewData?.__typename === "ValidationError" && (
               <p className="field-error">{previewData.fields.map((f) => `${fieldName(f.field)}: ${fieldErrorText(f)}`).join(" ")}</p>
             )}
@@ -537,6 +572,8 @@ function StepEditor(props: {
   step: StepForm;
   channels: Channel[];
   variants: string[];
+  defaultLanguage: string;
+  languages: readonly Language[];
   onChange: (change: Partial<StepForm>) => void;
   onRemove: () => void;
   errorsOf: (part: string) => ReactNode;
@@ -593,6 +630,15 @@ function StepEditor(props: {
           {describeSms(size)}; the “Reply STOP to opt out” line is added when sent.
         </p>
       )}
+      <StepTranslations
+        stepNumber={n}
+        channel={step.channel}
+        defaultLanguage={props.defaultLanguage}
+        languages={props.languages}
+        translations={step.translations}
+        onChange={(translations) => onChange({ translations })}
+        errorsOf={props.errorsOf}
+      />
       <div className="toolbar">
         <label>
           Merge field for step {n}

@@ -94,7 +94,8 @@ async def preview_campaign(
     ]
     return {
         "campaignId": record.id,
-        "language": language or definition.default_language,
+        # The language part ("es" for es-MX): what templates and wording are chosen by.
+        "language": language_of(language) or definition.default_language,
         "mergeData": merge_data,
         "messages": messages,
     }
