@@ -134,3 +134,19 @@ def test_a_translation_that_fails_for_a_missing_value_is_refused(
         "messageTemplates.1.translations.0.body",
         Code.FAILS_FOR_MISSING_VALUE,
     )
+
+
+def test_a_refused_translation_is_not_rendered_so_a_long_list_costs_little(
+    campaign_document: dict[str, Any], now: datetime
+) -> None:
+    # a request listing the same language many times, each with a broken template
+    campaign_document["messageTemplates"][1]["translations"] = [SPANISH_SMS] + [
+        {"language": "es", "body": "{{ broken"}
+    ] * 500
+
+    errors = codes(campaign_document, now)
+
+    # only the duplicates are named; none of their templates was compiled or rendered
+    assert errors == [
+        (f"messageTemplates.1.translations.{i}.language", Code.DUPLICATE) for i in range(1, 501)
+    ]

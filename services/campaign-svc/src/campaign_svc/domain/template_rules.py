@@ -102,12 +102,19 @@ def _render_errors(
 def _templated_parts(
     step: MessageTemplate, default_language: str
 ) -> Iterator[tuple[str, str, str, str]]:
-    """(path prefix, part, template, locale) of the step's own template and its translations;
-    a language not supported (refused by `language_rules`) is tried in the default locale."""
+    """(path prefix, part, template, locale) of the step's own template and its translations.
+    A translation `language_rules` refuses (its language unsupported, the default one or
+    given twice) is not checked: refused anyway, and so a step never costs more renders
+    than it has supported languages, however many translations a request lists."""
     yield from _parts("", step.channel, step.subject, step.body, _locale(default_language))
+    checked = {default_language}
     for index, translation in enumerate(step.translations):
-        prefix, locale = f"translations.{index}.", _locale(translation.language)
-        yield from _parts(prefix, step.channel, translation.subject, translation.body, locale)
+        language = translation.language
+        if language not in SUPPORTED_LANGUAGES or language in checked:
+            continue
+        checked.add(language)
+        prefix = f"translations.{index}."
+        yield from _parts(prefix, step.channel, translation.subject, translation.body, language)
 
 
 def _parts(
@@ -120,4 +127,5 @@ def _parts(
 
 
 def _locale(language: str) -> str:
+    # An unsupported default language (refused by `language_rules`) renders in the default's.
     return language if language in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
