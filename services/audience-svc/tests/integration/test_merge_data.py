@@ -13,8 +13,13 @@ LAST_VISIT = "patient.lastVisitDate"
 
 
 async def test_a_patients_merge_data_is_what_their_message_carries(audience) -> None:
-    # given a patient seen 200 days ago and one who never completed a visit nor gave a name
-    await audience.publish(PatientUpserted, patient("p-seen"), patient("p-new", firstName=None))
+    # given a patient seen 200 days ago preferring Spanish, and one who never completed a visit
+    # nor gave a name or language
+    await audience.publish(
+        PatientUpserted,
+        patient("p-seen", preferredLanguage="es-MX"),
+        patient("p-new", firstName=None),
+    )
     await audience.publish(AppointmentUpdated, visit("p-seen", days_ago(200)))
     await audience.wait_for_patients(2)
 
@@ -25,10 +30,12 @@ async def test_a_patients_merge_data_is_what_their_message_carries(audience) -> 
     await audience.evaluated("c-merge")
     due = {e.data.patient_id: e.data for e in await audience.events("message.due", "c-merge")}
 
-    # then each answer is exactly the patient part of the merge data their message carries
+    # then each answer is exactly the patient part of the merge data their message carries,
+    # and the language of its contact
     assert seen.status_code == new.status_code == 200, (seen.text, new.text)
-    assert seen.json() == {"patient": due["p-seen"].merge_data["patient"]}
-    assert new.json() == {"patient": due["p-new"].merge_data["patient"]}
+    assert seen.json() == {"patient": due["p-seen"].merge_data["patient"], "language": "es-MX"}
+    assert new.json() == {"patient": due["p-new"].merge_data["patient"], "language": None}
+    assert (due["p-seen"].contact.language, due["p-new"].contact.language) == ("es-MX", None)
     assert seen.json()["patient"]["lastVisitDate"] == days_ago(200).date().isoformat()
     assert new.json()["patient"] == {
         "firstName": None,
