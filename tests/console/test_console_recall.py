@@ -111,3 +111,50 @@ async def test_the_editor_targets_patients_due_for_recall_and_shows_the_buckets(
     await expect(page.get_by_label("and by less than")).to_have_value("12")
     await expect(total).to_have_text("1", timeout=SHOWN_WITHIN_MS)
     assert page.problems == []  # type: ignore[attr-defined]
+
+
+async def test_a_saved_audience_keeps_its_recall_window_and_counts_with_it(
+    browser, console
+) -> None:
+    # given the same five patients in a clinic of this test's own
+    clinic = f"clinic-recall-{uuid.uuid4().hex[:6]}"
+    await publish_patients(
+        console,
+        [{**p, "first": p["id"], "email": f"{p['id']}@example.com"} for p in PATIENTS],
+        clinic=clinic,
+    )
+
+    async def all_known() -> bool:
+        estimate = await console.graphql(
+            "{ audienceEstimate(targeting: {inactiveDays: 1}) "
+            "{ ... on AudienceEstimate { patients } } }",
+            clinic=clinic,
+        )
+        return estimate["audienceEstimate"].get("patients") == len(PATIENTS)
+
+    await eventually(all_known, within=30, interval=0.3)
+    page = await sign_in(browser, console, "manager", clinic)
+
+    # when a manager saves "Overdue hygiene": recall at least a month overdue
+    await page.get_by_role("link", name="Audiences").click()
+    await page.get_by_role("button", name="New audience").click()
+    form = page.get_by_role("form", name="New saved audience")
+    await form.get_by_label("Audience name").fill("Overdue hygiene")
+    await form.get_by_label("Last visit at least this many days ago").fill("30")
+    await form.get_by_role("checkbox", name="Only patients whose recall is due").check()
+    await form.get_by_label("Overdue by at least").fill("1")
+    await form.get_by_role("button", name="Save audience").click()
+
+    # then its row says the window and counts the three overdue of the five
+    row = page.get_by_test_id("saved-audience").filter(has_text="Overdue hygiene")
+    await expect(row).to_contain_text("recall 1+ months overdue")
+    await expect(row.get_by_test_id("audience-count")).to_have_text(
+        "3 of 5 patients", timeout=SHOWN_WITHIN_MS
+    )
+
+    # and editing it shows the window again
+    await page.get_by_role("button", name="Edit Overdue hygiene").click()
+    form = page.get_by_role("form", name="Edit saved audience")
+    await expect(form.get_by_label("Overdue by at least")).to_have_value("1")
+    assert await axe_violations(page) == []
+    assert page.problems == []  # type: ignore[attr-defined]

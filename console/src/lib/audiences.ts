@@ -1,4 +1,5 @@
 // A saved audience's targeting in words, for its row on the Audiences page.
+import { recallWords, type SavedRecall } from "./recall";
 import { stageLabel } from "./stages";
 
 type TargetingWords = {
@@ -6,6 +7,7 @@ type TargetingWords = {
   treatmentStages: readonly string[];
   includeNoShows: boolean;
   includeDropouts: boolean;
+  recall?: SavedRecall | null;
 };
 
 /** "Last visit 180+ days ago · Hygiene recall · no dropouts" */
@@ -14,5 +16,7 @@ export function targetingSummary(t: TargetingWords): string {
   parts.push(t.treatmentStages.length ? t.treatmentStages.map(stageLabel).join(", ") : "every stage");
   if (!t.includeNoShows) parts.push("no no-shows");
   if (!t.includeDropouts) parts.push("no dropouts");
+  const recall = recallWords(t.recall);
+  if (recall) parts.push(recall);
   return parts.join(" · ");
 }

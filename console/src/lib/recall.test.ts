@@ -38,3 +38,17 @@ describe("the recall criterion", () => {
     ]);
   });
 });
+
+import { targetingSummary } from "./audiences";
+import { recallWords } from "./recall";
+
+describe("a saved audience's recall window", () => {
+  it("is said in words beside its other rules", () => {
+    expect(recallWords(null)).toBeNull();
+    expect(recallWords({ overdueByMonths: 0 })).toBe("recall due");
+    expect(recallWords({ overdueByMonths: 3 })).toBe("recall 3+ months overdue");
+    expect(recallWords({ overdueByMonths: 1, maxOverdueMonths: 3, dueSince: "2026-06-01" })).toBe("recall 1–3 months overdue since 2026-06-01");
+    const t = { inactiveDays: 30, treatmentStages: [], includeNoShows: true, includeDropouts: true, recall: { overdueByMonths: 0 } };
+    expect(targetingSummary(t)).toBe("Last visit 30+ days ago · every stage · recall due");
+  });
+});

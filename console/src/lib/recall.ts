@@ -55,3 +55,15 @@ export function recallLines(b: RecallBuckets): { key: keyof RecallBuckets; label
     { key: "notDue", label: "not due yet", patients: b.notDue },
   ];
 }
+
+/** A recall window in words: "recall due", "recall 3–12 months overdue", "… since 2026-06-01". */
+export function recallWords(recall: SavedRecall | null | undefined): string | null {
+  if (!recall) return null;
+  const least = recall.overdueByMonths;
+  const most = recall.maxOverdueMonths;
+  let words: string;
+  if (most != null) words = `recall ${least}–${most} months overdue`;
+  else if (least > 0) words = `recall ${least}+ months overdue`;
+  else words = "recall due";
+  return recall.dueSince ? `${words} since ${recall.dueSince}` : words;
+}

@@ -5,7 +5,9 @@ import { useMutation, useQuery } from "urql";
 import { graphql } from "../gql";
 import { errorsByField, fieldErrorText, type FieldError } from "../lib/errorCodes";
 import { formFieldOf } from "../lib/campaignForm";
+import { RecallFields } from "../components/RecallFields";
 import { targetingSummary } from "../lib/audiences";
+import { newRecall, recallFormOf, recallInput, type RecallForm } from "../lib/recall";
 import { TREATMENT_STAGES, orderedStages } from "../lib/stages";
 import { count } from "../lib/format";
 import { useSession } from "../session";
@@ -16,7 +18,10 @@ const List = graphql(`
       id
       name
       description
-      targeting { inactiveDays treatmentStages includeNoShows includeDropouts excludeRecentContact excludeContactDays }
+      targeting {
+        inactiveDays treatmentStages includeNoShows includeDropouts excludeRecentContact excludeContactDays
+        recall { dueSince overdueByMonths maxOverdueMonths }
+      }
       estimate {
         __typename
         ... on AudienceEstimate { total patients }
@@ -63,6 +68,7 @@ type AudienceForm = {
   includeDropouts: boolean;
   excludeRecentContact: boolean;
   excludeContactDays: number;
+  recall: RecallForm;
 };
 
 const EMPTY: AudienceForm = {
@@ -74,6 +80,7 @@ const EMPTY: AudienceForm = {
   includeDropouts: false,
   excludeRecentContact: true,
   excludeContactDays: 30,
+  recall: newRecall(),
 };
 
 function toInput(form: AudienceForm) {
@@ -87,6 +94,7 @@ function toInput(form: AudienceForm) {
       includeDropouts: form.includeDropouts,
       excludeRecentContact: form.excludeRecentContact,
       excludeContactDays: Math.trunc(form.excludeContactDays || 0),
+      recall: recallInput(form.recall),
     },
   };
 }
@@ -150,7 +158,7 @@ export default function AudiencesPage() {
               </td>
               {can.manage && (
                 <td className="row-actions">
-                  <button type="button" className="small" aria-label={`Edit ${a.name}`} onClick={() => setEditing({ id: a.id, form: { ...a.targeting, treatmentStages: [...a.targeting.treatmentStages], name: a.name, description: a.description ?? "" } })}>
+                  <button type="button" className="small" aria-label={`Edit ${a.name}`} onClick={() => setEditing({ id: a.id, form: { ...a.targeting, treatmentStages: [...a.targeting.treatmentStages], recall: recallFormOf(a.targeting.recall), name: a.name, description: a.description ?? "" } })}>
                     Edit
                   </button>
                   <button
@@ -275,6 +283,7 @@ function AudienceEditor({ id, start, onDone, onCancel }: { id: string | null; st
         <input type="checkbox" checked={form.excludeRecentContact} onChange={(ev) => set("excludeRecentContact", ev.target.checked)} />
         Leave out patients contacted recently
       </label>
+      <RecallFields value={form.recall} onChange={(recall) => set("recall", recall)} errorFor={(key) => <div id={`err-${key}`}>{errorOf(key)}</div>} />
       <div className="actions">
         <button type="button" onClick={onCancel}>
           Cancel
