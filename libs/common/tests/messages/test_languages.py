@@ -44,8 +44,18 @@ SPANISH = {"es": "Su última visita fue {{ patient.lastVisitDate | ago }}."}
 
 @pytest.mark.parametrize(
     ("tag", "language"),
-    [("es", "es"), ("es-MX", "es"), ("es_419", "es"), ("ES", "es"), ("spa", "es")]
-    + [("en-US", "en"), ("fr", "fr"), ("", None), (None, None), ("not a tag", None)],
+    [
+        ("es", "es"),
+        ("es-MX", "es"),
+        ("es_419", "es"),
+        ("ES", "es"),
+        ("spa", "es"),
+        ("en-US", "en"),
+        ("fr", "fr"),
+        ("", None),
+        (None, None),
+        ("not a tag", None),
+    ],
 )
 def test_a_patients_tag_is_read_as_its_language(tag: str | None, language: str | None) -> None:
     assert language_of(tag) == language
