@@ -295,6 +295,9 @@ GRAPHQL = [
     ),
     GraphQLOperation("inbox", "query { inbox { __typename } }", "read", answers="[]"),
     GraphQLOperation(
+        "messageLanguages", "query { messageLanguages { __typename } }", "read", answers="[]"
+    ),
+    GraphQLOperation(
         "conversation",
         "query($p: ID!) { conversation(patientId: $p) { __typename } }",
         "read",

@@ -317,6 +317,13 @@ async def test_an_import_is_counted_by_the_estimate_that_follows_it(stack, opena
         "excluded": {},
         "byChannel": {},
         "reach": {"EMAIL": 0, "SMS": 0},
+        "recall": {
+            "notDue": 0,
+            "dueThisMonth": 0,
+            "overdue1To3Months": 0,
+            "overdue3To12Months": 0,
+            "overdue12PlusMonths": 0,
+        },
     }
     assert report["imported"] == 5 and report["rejectedCount"] == 2
     assert [row["line"] for row in report["rejected"]] == [7, 8]

@@ -23,7 +23,7 @@ class LanguageQueries:
         description="The languages templates may be written in: their opt-out and STOP texts "
         "exist in each.",
     )
-    def message_languages(self) -> list[MessageLanguage]:
+    def message_languages(self) -> list[MessageLanguage] | None:
         return [
             MessageLanguage(
                 code=code,
