@@ -24,6 +24,7 @@ from kit import (
 )
 
 from dispatch_svc import store
+from dispatch_svc.store.codecs import messages_of
 from reengage_common.events import Channel, ResponseKind, SendOutcome
 from reengage_testing import eventually
 
@@ -115,8 +116,8 @@ async def test_three_steps_arrive_on_their_days_and_a_response_stops_the_rest(in
 
 
 async def _queued(stack, campaign: str, count: int) -> bool:
-    stored = await store.collection(store.MessageRecord).count_documents({"campaign_id": campaign})
-    return stored >= count
+    records = await store.collection(store.MessageRecord).find({"campaign_id": campaign}).to_list()
+    return len(messages_of(records)) >= count
 
 
 async def _responses(stack, count: int) -> bool:

@@ -37,26 +37,16 @@ class FakeDispatchStore:
 
     # --- the consumer side ---------------------------------------------------------------------
 
-    async def store_messages(self, messages: Sequence[QueuedMessage]) -> list[str]:
-        duplicates = [m.message_id for m in messages if m.message_id in self.messages]
+    async def store_messages(self, messages: Sequence[QueuedMessage]) -> None:
         for message in messages:
             self.messages.setdefault(message.message_id, message)
-        return duplicates
 
     async def announce_batch(
-        self,
-        messages: Sequence[QueuedMessage],
-        duplicates: Sequence[str],
-        batch_id: str,
-        at: datetime,
+        self, messages: Sequence[QueuedMessage], batch_id: str, at: datetime
     ) -> None:
-        for message in messages:
-            stored = self.messages[message.message_id]
-            notice = self.queued_batch_notices.get(stored.batch_id)
-            campaigns = {stored.campaign_id, *(notice.campaign_ids if notice else ())}
-            self.queued_batch_notices[stored.batch_id] = Announcement(
-                stored.batch_id, tuple(sorted(campaigns))
-            )
+        if messages:
+            campaigns = tuple(sorted({m.campaign_id for m in messages}))
+            self.queued_batch_notices[batch_id] = Announcement(batch_id, campaigns)
 
     async def store_launches(
         self, envelopes: Sequence[Envelope[CampaignLaunched]], at: datetime

@@ -7,7 +7,6 @@ topics by campaign, so the consumer owning a key's partition is that key's only 
 writes are inserts.
 """
 
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -19,7 +18,7 @@ from dispatch_svc.domain.consents import (
     consent_change,
     patients_lifting,
 )
-from dispatch_svc.domain.messages import QueuedMessage, queued_message
+from dispatch_svc.domain.messages import QueuedMessage, batch_of, queued_message
 from dispatch_svc.store import DispatchStore
 from reengage_common.bus import BatchHandler, batch
 from reengage_common.clock import Clock, utc_now
@@ -54,13 +53,13 @@ def make_handlers(
     known_changes = with_changes or PatientsWithChanges(store)
 
     async def on_messages_due(envelopes: list[Envelope[MessageDue]]) -> None:
-        batch_id = uuid.uuid4().hex
+        batch_id = batch_of(envelope.data.message_id for envelope in envelopes)
         messages = [queued_message(envelope, batch_id) for envelope in envelopes]
-        duplicates = await store.store_messages(messages)
+        await store.store_messages(messages)
         # Stored first: a sender that wins the lease later reads them like everything else.
         # Another replica's sender learns of them from the announcement, by reading them back.
         if not hand_over(messages):
-            await store.announce_batch(messages, duplicates, batch_id, clock())
+            await store.announce_batch(messages, batch_id, clock())
             nudge()
 
     async def on_campaigns_launched(envelopes: list[Envelope[CampaignLaunched]]) -> None:

@@ -7,6 +7,8 @@ measured in one process, docs/perf.md). `contact` and `merge_data` stay the JSON
 carried: compose reads a few keys of them, and `next_step_due` gives them back as they came.
 """
 
+import hashlib
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +33,12 @@ class QueuedMessage(msgspec.Struct, frozen=True, gc=False):
     incentive_code: str | None
     trace_id: str | None
     batch_id: str  # the consumer batch that stored it (how another replica reads it back)
+
+
+def batch_of(message_ids: Iterable[str]) -> str:
+    """A consumer batch's id, from its messages: the same batch delivered again is the same
+    batch (stored once)."""
+    return hashlib.sha1("\n".join(sorted(message_ids)).encode()).hexdigest()[:24]
 
 
 def queued_message(envelope: Envelope[MessageDue], batch_id: str) -> QueuedMessage:

@@ -1,7 +1,8 @@
 """dispatch-svc's collections: their names and indexes (beanie documents, declared for index
 creation at start-up), and the handles a store works with.
 
-    messages          one document per `message.due`, `_id` = messageId (QUEUED); never updated
+    messages          one document per consumer batch of `message.due` and campaign, holding
+                      its messages (QUEUED); never updated (codecs.message_batch_records)
     queued_batches    "batch B of messages was stored": how a sender in another replica than
                       the storing consumer learns of new messages without rescanning (it
                       deletes an announcement once it holds the batch)

@@ -25,14 +25,10 @@ from reengage_common.events import (
 
 class DispatchStore(Protocol):
     # --- the consumer side (the one writer of each key) --------------------------------------
-    async def store_messages(self, messages: Sequence[QueuedMessage]) -> list[str]: ...
+    async def store_messages(self, messages: Sequence[QueuedMessage]) -> None: ...
 
     async def announce_batch(
-        self,
-        messages: Sequence[QueuedMessage],
-        duplicates: Sequence[str],
-        batch_id: str,
-        at: datetime,
+        self, messages: Sequence[QueuedMessage], batch_id: str, at: datetime
     ) -> None: ...
 
     async def store_launches(

@@ -24,7 +24,7 @@ from dispatch_svc.store.codecs import (
     claim_record,
     consent_change_of,
     finished_of,
-    message_of,
+    messages_of,
     response_of,
     send_batch_of,
     send_batch_record,
@@ -83,7 +83,7 @@ class MongoReads:
 
     async def messages_of_batch(self, batch_id: str) -> list[QueuedMessage]:
         records = await self.collections.messages.find({"batch_id": batch_id}).to_list()
-        return [message_of(record) for record in records]
+        return messages_of(records)
 
     async def messages_of_campaign(
         self, campaign_id: str, clinic_id: str | None = None
@@ -95,7 +95,7 @@ class MongoReads:
         if clinic_id is not None:
             query["clinic_id"] = clinic_id
         records = await self.collections.messages.find(query).to_list()
-        return [message_of(record) for record in records]
+        return messages_of(records)
 
     async def outcomes_of_campaign(self, campaign_id: str) -> list[Finished]:
         batches = await self.collections.send_batches.find(

@@ -12,7 +12,7 @@ from dispatch_svc.domain.messages import QueuedMessage
 from dispatch_svc.store.codecs import (
     consent_record,
     launch_record,
-    message_record,
+    message_batch_records,
     response_record,
     status_record,
 )
@@ -30,42 +30,21 @@ class MongoWrites:
     def __init__(self, collections: DispatchCollections) -> None:
         self.collections = collections
 
-    async def store_messages(self, messages: Sequence[QueuedMessage]) -> list[str]:
-        """Store new messages; a redelivered message changes nothing. Returns the duplicates'
-        ids."""
-        if not messages:
-            return []
-        records = [message_record(message) for message in messages]
-        result = await insert_new(self.collections.messages, records)
-        return list(result.duplicate_ids)
+    async def store_messages(self, messages: Sequence[QueuedMessage]) -> None:
+        """Store a consumer batch's messages (they share its `batch_id`); a redelivered batch
+        stores nothing new (`message_batch_records`)."""
+        if messages:
+            await insert_new(self.collections.messages, message_batch_records(messages))
 
     async def announce_batch(
-        self,
-        messages: Sequence[QueuedMessage],
-        duplicates: Sequence[str],
-        batch_id: str,
-        at: datetime,
+        self, messages: Sequence[QueuedMessage], batch_id: str, at: datetime
     ) -> None:
-        """Tell whichever replica sends that these stored messages wait. A redelivered
-        message's own batch is announced again, so a crash between storing and announcing
-        loses nothing."""
-        batches: dict[str, set[str]] = {}
-        duplicated = set(duplicates)
-        fresh = [m for m in messages if m.message_id not in duplicated]
-        if fresh:
-            batches[batch_id] = {m.campaign_id for m in fresh}
-        if duplicated:
-            for campaign_id in {m.campaign_id for m in messages if m.message_id in duplicated}:
-                stored = await self.collections.messages.find(
-                    {"campaign_id": campaign_id, "_id": {"$in": sorted(duplicated)}},
-                    {"batch_id": 1},
-                ).to_list()
-                for record in stored:
-                    batches.setdefault(record["batch_id"], set()).add(campaign_id)
-        await insert_new(
-            self.collections.queued_batches,
-            [{"_id": b, "campaign_ids": sorted(c), "at": at} for b, c in batches.items()],
-        )
+        """Tell whichever replica sends that these stored messages wait. A redelivered batch
+        is announced again, so a crash between storing and announcing loses nothing."""
+        if messages:
+            campaign_ids = sorted({m.campaign_id for m in messages})
+            record = {"_id": batch_id, "campaign_ids": campaign_ids, "at": at}
+            await insert_new(self.collections.queued_batches, [record])
 
     async def store_launches(
         self, envelopes: Sequence[Envelope[CampaignLaunched]], at: datetime
