@@ -10,6 +10,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaConnectionError, NodeNotReadyError, RequestTimedOutError
 
 from reengage_common.events import MalformedEvent, parse
 from reengage_common.settings import Settings
@@ -82,7 +83,16 @@ class Watch:
 
 async def group_lag(settings: Settings, group: str, topic: str) -> dict[int, int] | None:
     """Records on each partition of `topic` that `group` has not committed (its effects are
-    stored: our consumers commit only after storing); None while the topic is not known."""
+    stored: our consumers commit only after storing); None while the topic is not known, or
+    while the broker asked is one a fault just killed (the admin client asks a node of the
+    metadata it cached, and the caller asks again)."""
+    try:
+        return await _group_lag(settings, group, topic)
+    except (KafkaConnectionError, NodeNotReadyError, RequestTimedOutError):
+        return None
+
+
+async def _group_lag(settings: Settings, group: str, topic: str) -> dict[int, int] | None:
     physical = settings.topic(topic)
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
