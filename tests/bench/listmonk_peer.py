@@ -100,7 +100,9 @@ def install_listmonk(binary: Path, config: Path) -> str:
     )
     token = done.stderr.partition('LISTMONK_ADMIN_API_TOKEN="')[2].partition('"')[0]
     if done.returncode or not token:
-        raise RuntimeError(f"listmonk --install failed: {done.stderr.strip()[-500:]}")
+        # listmonk logs to stdout; only the token goes to stderr
+        said = (done.stdout + done.stderr).strip()[-500:]
+        raise RuntimeError(f"listmonk --install failed (exit {done.returncode}): {said}")
     return f"token {LISTMONK_API_USER}:{token}"
 
 
