@@ -1,6 +1,5 @@
 """A consumer batch's messages are stored as one record per campaign and read back as they came."""
 
-import msgspec
 from kit import due, utc
 
 from dispatch_svc.domain.messages import QueuedMessage, batch_of, queued_message
@@ -39,23 +38,3 @@ def test_the_same_batch_delivered_again_has_the_same_id_and_a_message_in_two_rea
     ]
     read = messages_of(message_batch_records(first) + message_batch_records(regrouped))
     assert sorted(m.patient_id for m in read) == ["p-1", "p-2", "p-3"]
-
-
-def test_a_message_stored_one_per_record_by_an_earlier_version_is_read() -> None:
-    (message,) = _queued(due("c-1", "p-1", at=NOW))
-    fields = msgspec.structs.asdict(message)
-    legacy = {
-        "_id": message.message_id,
-        "campaign_id": "c-1",
-        "clinic_id": "clinic-a",
-        "batch_id": message.batch_id,
-        "due": msgspec.json.encode(
-            {
-                k: v
-                for k, v in fields.items()
-                if k not in {"message_id", "campaign_id", "clinic_id", "batch_id"}
-            }
-        ).decode(),
-    }
-
-    assert messages_of([legacy]) == [message]

@@ -99,7 +99,7 @@ def messages_of(records: Iterable[Mapping[str, Any]]) -> list[QueuedMessage]:
     """The messages batch records hold, each id once."""
     found: dict[str, QueuedMessage] = {}
     for record in records:
-        for due in _dues_of(record):
+        for due in _dues.decode(zlib.decompress(record["messages"])):
             if due.message_id in found:
                 continue
             found[due.message_id] = QueuedMessage(
@@ -119,15 +119,6 @@ def messages_of(records: Iterable[Mapping[str, Any]]) -> list[QueuedMessage]:
                 batch_id=record["batch_id"],
             )
     return list(found.values())
-
-
-def _dues_of(record: Mapping[str, Any]) -> list[_Due]:
-    if "messages" in record:
-        return _dues.decode(zlib.decompress(record["messages"]))
-    # Stored before messages were kept by batch (a development database of an earlier
-    # version): one record per message, `_id` its id and the rest as JSON text `due`.
-    fields = {**msgspec.json.decode(record["due"]), "message_id": record["_id"]}
-    return [msgspec.convert([fields.get(name) for name in _Due.__struct_fields__], _Due)]
 
 
 # --- claims -------------------------------------------------------------------------------------
