@@ -9,31 +9,22 @@ ones. A template in an unsupported language is refused on save, naming its field
 nothing; the preview shows each language.
 """
 
-import contextlib
 import email
 import email.policy
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
-from kit import FakeClock, dispatch_stack, free_port, sent_of, unique, utc
+from front_office import admin_headers, front_office
+from kit import FakeClock, dispatch_stack, sent_of, unique, utc
 
-from audience_svc.app import create_app as audience_app
-from audience_svc.config import AudienceSettings
-from campaign_svc.app import create_app as campaign_app
-from campaign_svc.config import CampaignSettings
-from gateway.app import create_app as gateway_app
-from reengage_common.auth import generate_signing_key, issue_token
 from reengage_common.events import AppointmentUpdated, PatientUpserted, SendOutcome
-from reengage_common.settings import Settings
-from reengage_testing import COMPLETE_CLINIC_PROFILE, eventually, serving
+from reengage_testing import eventually
 
 pytestmark = pytest.mark.infra
 
 NINE_AM_CHICAGO = utc(2026, 11, 26, 15, 0)
-KEY = generate_signing_key()
 CAMPAIGNS = "/api/booking/campaigns"
 CAMPAIGN: dict[str, Any] = {
     "name": "Recall in two languages",
@@ -77,7 +68,7 @@ async def test_each_patient_gets_their_languages_template_and_way_out(infra) -> 
     phones = {spanish: "+15557010001", french: "+15557010002"}
     async with (
         dispatch_stack(infra, "lang", clock) as stack,
-        _services(stack.settings, clock, clinic) as gateway,
+        front_office(stack.settings, clock, clinic) as gateway,
     ):
         sent = await stack.bus.watch("message.sent")
         # given two lapsed patients seen 400 days ago: one prefers es-MX, one French
@@ -129,7 +120,7 @@ async def test_the_preview_shows_each_language_and_a_bad_language_changes_nothin
     spanish = unique("p-es")
     async with (
         dispatch_stack(infra, "lang-preview", clock) as stack,
-        _services(stack.settings, clock, clinic) as gateway,
+        front_office(stack.settings, clock, clinic) as gateway,
     ):
         await stack.bus.publish(
             _patient(spanish, "Lucía", "es", "+15557010003"),
@@ -238,47 +229,9 @@ async def _email(stack: Any, patient_id: str) -> tuple[str, str]:
 
 
 def _api(gateway: httpx.AsyncClient, clinic: str):
-    token = issue_token(KEY, user_id="u-admin", clinic_id=clinic, role="clinic_admin")
-    headers = {"authorization": f"Bearer {token}"}
+    headers = admin_headers(clinic)
 
     async def call(method: str, path: str, body: Any = None) -> httpx.Response:
         return await gateway.request(method, path, json=body, headers=headers)
 
     return call
-
-
-@contextlib.asynccontextmanager
-async def _services(
-    dispatch_settings: Any, clock: FakeClock, clinic: str
-) -> AsyncIterator[httpx.AsyncClient]:
-    """campaign-svc, audience-svc and the gateway on dispatch's topics and databases and its
-    clock; the clinic has a complete profile. Answers the gateway."""
-    shared = {
-        "kafka_topic_prefix": dispatch_settings.kafka_topic_prefix,
-        "mongo_db_prefix": dispatch_settings.mongo_db_prefix,
-        "jwt_public_key": KEY.public_pem,
-    }
-    campaign_settings = CampaignSettings(
-        service="campaign-svc", scheduler_interval_seconds=0.1, **shared
-    )
-    audience_settings = AudienceSettings(
-        service="audience-svc", compact_interval_seconds=0.1, **shared
-    )
-    # tracking- and dispatch-svc are not asked: nothing listens at their URLs
-    gateway_settings = Settings(
-        service="gateway",
-        tracking_svc_url=f"http://127.0.0.1:{free_port()}",
-        dispatch_svc_url=f"http://127.0.0.1:{free_port()}",
-        **shared,
-    )
-    async with (
-        serving(campaign_app(campaign_settings, clock=clock)) as campaign,
-        serving(audience_app(audience_settings, clock=clock)) as audience,
-    ):
-        token = issue_token(KEY, user_id="u-admin", clinic_id=clinic, role="clinic_admin")
-        admin = {"authorization": f"Bearer {token}"}
-        profile = await campaign.put("/clinic", json=COMPLETE_CLINIC_PROFILE, headers=admin)
-        assert profile.status_code == 200, profile.text
-        transports = {"campaign-svc": campaign._transport, "audience-svc": audience._transport}
-        async with serving(gateway_app(gateway_settings, transports)) as gateway:
-            yield gateway

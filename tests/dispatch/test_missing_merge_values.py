@@ -6,31 +6,22 @@ The issue's 100k-patient run lost 6 % of its emails at send time to "template: N
 date": `{{ patient.lastVisitDate | ago }}` for patients without a completed visit.
 """
 
-import contextlib
 import email
 import email.policy
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
-from kit import FakeClock, dispatch_stack, free_port, sent_of, unique, utc
+from front_office import admin_headers, front_office
+from kit import FakeClock, dispatch_stack, sent_of, unique, utc
 
-from audience_svc.app import create_app as audience_app
-from audience_svc.config import AudienceSettings
-from campaign_svc.app import create_app as campaign_app
-from campaign_svc.config import CampaignSettings
-from gateway.app import create_app as gateway_app
-from reengage_common.auth import generate_signing_key, issue_token
 from reengage_common.events import AppointmentUpdated, PatientUpserted, SendOutcome
-from reengage_common.settings import Settings
-from reengage_testing import COMPLETE_CLINIC_PROFILE, eventually, serving
+from reengage_testing import eventually
 
 pytestmark = pytest.mark.infra
 
 NINE_AM_CHICAGO = utc(2026, 11, 26, 15, 0)
-KEY = generate_signing_key()
 # The README's example campaign (Using the API → GraphQL), starting when launched.
 README_CAMPAIGN: dict[str, Any] = {
     "name": "Winter recall",
@@ -70,7 +61,7 @@ async def test_a_patient_without_a_completed_visit_receives_the_readme_email(inf
     never_seen, seen = unique("p-never"), unique("p-seen")
     async with (
         dispatch_stack(infra, "gaps", clock) as stack,
-        _services(stack.settings, clock, clinic) as gateway,
+        front_office(stack.settings, clock, clinic) as gateway,
     ):
         sent = await stack.bus.watch("message.sent")
         # given two lapsed patients: one never completed a visit, one was seen 400 days ago
@@ -131,57 +122,15 @@ async def _email_text(stack: Any, patient_id: str) -> tuple[str, str]:
     return parsed["Subject"], first_line.removeprefix("Your last visit was ").split(".")[0]
 
 
-def _headers(clinic: str) -> dict[str, str]:
-    token = issue_token(KEY, user_id="u-admin", clinic_id=clinic, role="clinic_admin")
-    return {"authorization": f"Bearer {token}"}
-
-
 def _caller(gateway: httpx.AsyncClient, clinic: str):
     async def call(document: str, variables: dict[str, Any]) -> dict[str, Any]:
         answer = await gateway.post(
             "/graphql",
             json={"query": document, "variables": variables},
-            headers=_headers(clinic),
+            headers=admin_headers(clinic),
         )
         assert answer.status_code == 200, answer.text
         data = answer.json()["data"]
         return next(iter(data.values()))
 
     return call
-
-
-@contextlib.asynccontextmanager
-async def _services(
-    dispatch_settings: Any, clock: FakeClock, clinic: str
-) -> AsyncIterator[httpx.AsyncClient]:
-    """campaign-svc, audience-svc and the gateway on dispatch's topics and databases and its
-    clock; the clinic has a complete profile. Answers the gateway."""
-    shared = {
-        "kafka_topic_prefix": dispatch_settings.kafka_topic_prefix,
-        "mongo_db_prefix": dispatch_settings.mongo_db_prefix,
-        "jwt_public_key": KEY.public_pem,
-    }
-    campaign_settings = CampaignSettings(
-        service="campaign-svc", scheduler_interval_seconds=0.1, **shared
-    )
-    audience_settings = AudienceSettings(
-        service="audience-svc", compact_interval_seconds=0.1, **shared
-    )
-    # tracking- and dispatch-svc are not asked: nothing listens at their URLs
-    gateway_settings = Settings(
-        service="gateway",
-        tracking_svc_url=f"http://127.0.0.1:{free_port()}",
-        dispatch_svc_url=f"http://127.0.0.1:{free_port()}",
-        **shared,
-    )
-    async with (
-        serving(campaign_app(campaign_settings, clock=clock)) as campaign,
-        serving(audience_app(audience_settings, clock=clock)) as audience,
-    ):
-        profile = await campaign.put(
-            "/clinic", json=COMPLETE_CLINIC_PROFILE, headers=_headers(clinic)
-        )
-        assert profile.status_code == 200, profile.text
-        transports = {"campaign-svc": campaign._transport, "audience-svc": audience._transport}
-        async with serving(gateway_app(gateway_settings, transports)) as gateway:
-            yield gateway
