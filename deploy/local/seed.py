@@ -244,6 +244,10 @@ def _patient_events(
             "birthDate": born.isoformat(),
             "guardian": guardian,
             "preferredLanguage": "es" if chance.random() < 0.12 else "en",
+            # One patient in eight is on periodontal maintenance, recalled every 3 months as
+            # their practice system says; the others take their treatment stage's interval.
+            # (From the index, not the random stream, so every other field stays as it was.)
+            "recallIntervalMonths": 3 if n % 8 == 0 else None,
             "consents": {
                 "email": _consent(chance, 0.85, 0.10),
                 "sms": _consent(chance, 0.60, 0.30),
