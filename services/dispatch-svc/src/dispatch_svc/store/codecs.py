@@ -2,11 +2,11 @@
 collection, kept together so that every stored shape is found in one file.)
 
 Records keep what queries filter on as fields and the rest as one text or binary field (a
-batch's `messages` as one zlib'd msgpack array, `claim` of a claim, `outcomes` and `events` of
-a send batch, `data` of a launch, `change` of a consent change). FerretDB turns every BSON field into PostgreSQL JSONB and back,
-and that is most of a record's cost: as one text field a message costs FerretDB about a
-quarter of the CPU to insert and read back, a send batch's events about an eighth
-(docs/perf.md).
+batch's `messages` as one zlib'd msgpack array, `claim` of a claim, `outcomes` and `events`
+of a send batch, `data` of a launch, `change` of a consent change). FerretDB turns every BSON
+field into PostgreSQL JSONB and back, and that is most of a record's cost: as one text field
+a message costs FerretDB about a quarter of the CPU to insert and read back, a send batch's
+events about an eighth (docs/perf.md).
 """
 
 import zlib
@@ -36,24 +36,10 @@ from reengage_common.events import (
 # --- messages -----------------------------------------------------------------------------------
 
 
-class _Due(msgspec.Struct, gc=False, array_like=True):
-    """One message of a batch record: every field but those queries filter on."""
-
-    message_id: str
-    patient_id: str
-    run_number: int
-    sequence: int
-    channel: Channel
-    variant: str
-    due_at: datetime
-    contact: dict[str, Any]
-    merge_data: dict[str, Any]
-    incentive_code: str | None = None
-    trace_id: str | None = None
-
-
-_dues = msgspec.msgpack.Decoder(list[_Due])
-_due_encoder = msgspec.msgpack.Encoder()
+# A batch's messages as msgpack: the Struct itself, so a field added to QueuedMessage is stored
+# without a second list of fields to keep in step (zlib takes back the repeated keys).
+_messages = msgspec.msgpack.Decoder(list[QueuedMessage])
+_message_encoder = msgspec.msgpack.Encoder()
 
 
 def message_batch_records(messages: Sequence[QueuedMessage]) -> list[dict[str, Any]]:
@@ -73,51 +59,18 @@ def message_batch_records(messages: Sequence[QueuedMessage]) -> list[dict[str, A
             "campaign_id": campaign_id,
             "clinic_id": group[0].clinic_id,
             "batch_id": group[0].batch_id,
-            "messages": Binary(zlib.compress(_due_encoder.encode([_due(m) for m in group]), 1)),
+            "messages": Binary(zlib.compress(_message_encoder.encode(group), 1)),
         }
         for campaign_id, group in by_campaign.items()
     ]
-
-
-def _due(message: QueuedMessage) -> _Due:
-    return _Due(
-        message.message_id,
-        message.patient_id,
-        message.run_number,
-        message.sequence,
-        message.channel,
-        message.variant,
-        message.due_at,
-        message.contact,
-        message.merge_data,
-        message.incentive_code,
-        message.trace_id,
-    )
 
 
 def messages_of(records: Iterable[Mapping[str, Any]]) -> list[QueuedMessage]:
     """The messages batch records hold, each id once."""
     found: dict[str, QueuedMessage] = {}
     for record in records:
-        for due in _dues.decode(zlib.decompress(record["messages"])):
-            if due.message_id in found:
-                continue
-            found[due.message_id] = QueuedMessage(
-                message_id=due.message_id,
-                clinic_id=record["clinic_id"],
-                campaign_id=record["campaign_id"],
-                patient_id=due.patient_id,
-                run_number=due.run_number,
-                sequence=due.sequence,
-                channel=due.channel,
-                variant=due.variant,
-                due_at=due.due_at,
-                contact=due.contact,
-                merge_data=due.merge_data,
-                incentive_code=due.incentive_code,
-                trace_id=due.trace_id,
-                batch_id=record["batch_id"],
-            )
+        for message in _messages.decode(zlib.decompress(record["messages"])):
+            found.setdefault(message.message_id, message)
     return list(found.values())
 
 
