@@ -102,7 +102,7 @@ def sample_emails(count: int, domain: str) -> list[bytes]:
     launched = events[0].data
     messages = []
     for envelope in events[1:]:
-        message = queued_message(envelope, batch_id="raw")
+        message = queued_message(envelope, batch_id="raw", shard=0)
         message.contact["email"] = message.contact["email"].replace(f"{campaign}.example", domain)
         outgoing = compose(
             message, launched, link_secret="bench", public_base_url=PUBLIC_BASE, now=now

@@ -4,10 +4,7 @@ only duplicates at the SMTP and Twilio edge are messages flagged `retried`, at m
 the sender had in flight (its concurrency)."""
 
 import asyncio
-import os
 import signal
-import subprocess
-import sys
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,12 +13,8 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from kit import (
-    ACCOUNT_SID,
-    AUTH_TOKEN,
     EMAIL_STEP,
-    LOB_KEY,
     MAIL_STEP,
-    PUBLIC_BASE_URL,
     SMS_STEP,
     Bus,
     Mailpit,
@@ -33,6 +26,7 @@ from kit import (
     provider_fakes,
     unique,
 )
+from processes import awake_zone, start_dispatch
 
 from reengage_common.events import Channel, SendOutcome
 from reengage_testing import eventually
@@ -46,41 +40,6 @@ STEPS = [
     SMS_STEP.model_copy(update={"sequence": 1, "delay_days": 0, "variant": "B"}),
     MAIL_STEP.model_copy(update={"sequence": 1, "delay_days": 0, "variant": "C"}),
 ]
-
-
-def awake_zone(now: datetime) -> str:
-    """A time zone where it is day now, so the real clock of the process allows sending."""
-    for name in ("America/Chicago", "Europe/London", "Asia/Tokyo", "Pacific/Honolulu"):
-        if 9 <= now.astimezone(ZoneInfo(name)).hour < 20:
-            return name
-    return "Asia/Kolkata"
-
-
-def start_dispatch(settings, providers, port: int, log: Path) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "ENV": "test",
-        "PORT": str(port),
-        "KAFKA_TOPIC_PREFIX": settings.kafka_topic_prefix,
-        "MONGO_DB_PREFIX": settings.mongo_db_prefix,
-        "TWILIO_API_BASE": providers.twilio_base,
-        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "LOB_API_BASE": providers.lob_base,
-        "LOB_API_KEY": LOB_KEY,
-        "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
-        "EMAIL_FROM": settings.email_from,
-        "LEASE_TTL_SECONDS": "4",
-        "CLAIM_TTL_SECONDS": "3",
-        "SENDER_TICK_SECONDS": "0.05",
-        "OUTBOX_POLL_SECONDS": "0.1",
-        "LOG_LEVEL": "WARNING",
-        **{key: str(value) for key, value in CONCURRENCY.items()},
-    }
-    handle = log.open("ab")
-    return subprocess.Popen(
-        [sys.executable, "-m", "dispatch_svc"], env=env, stdout=handle, stderr=handle
-    )
 
 
 async def test_a_sigkilled_sender_loses_nothing_and_repeats_only_what_was_in_flight(
@@ -130,7 +89,7 @@ async def test_a_sigkilled_sender_loses_nothing_and_repeats_only_what_was_in_fli
             await bus.publish(*messages)
 
             log = tmp_path / "dispatch.log"
-            first = start_dispatch(settings, providers, free_port(), log)
+            first = start_dispatch(settings, providers, free_port(), log, CONCURRENCY)
             try:
                 await eventually(lambda: _reached(providers, 600), within=90)
             finally:
@@ -138,7 +97,7 @@ async def test_a_sigkilled_sender_loses_nothing_and_repeats_only_what_was_in_fli
                 first.wait()
             killed_at = len(providers.twilio.messages)
             port = free_port()
-            second = start_dispatch(settings, providers, port, log)
+            second = start_dispatch(settings, providers, port, log, CONCURRENCY)
             try:
                 await eventually(lambda: _all_sent(sent, len(messages)), within=120)
                 metrics = await _metrics(port)
@@ -172,7 +131,7 @@ async def test_a_sigkilled_sender_loses_nothing_and_repeats_only_what_was_in_fli
     assert len(repeated) <= CONCURRENCY["EMAIL_CONCURRENCY"] + CONCURRENCY["SMS_CONCURRENCY"]
     assert max([*by_email.values(), *by_text.values()]) <= 2
     # the restarted process counts its retried sends in /metrics (the killed one counted its
-    # own, had its lease wobbled under load and it retried one of its own claims)
+    # own, had its shards wobbled under load and it retried one of its own claims)
     assert 0 < metrics <= len(retried)
 
 

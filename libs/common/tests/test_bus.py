@@ -261,7 +261,8 @@ async def test_a_consumer_tells_its_service_each_time_it_is_given_partitions(bus
         return None
 
     def member(name: str) -> EventConsumer:
-        def assigned() -> None:
+        def assigned(partitions: frozenset[tuple[str, int]]) -> None:
+            assert all(topic == "patient.upserted" for topic, _ in partitions)
             assignments.append(name)
 
         return EventConsumer(settings, {PatientUpserted: ignore}, publisher, on_assigned=assigned)

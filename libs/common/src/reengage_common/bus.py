@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
@@ -155,10 +155,36 @@ class BatchHandler:
 
     handle: Callable[[list[Envelope[Any]]], Awaitable[None]]
 
+    async def run(self, envelopes: list[Envelope[Any]], partition: int) -> None:
+        await self.handle(envelopes)
+
+
+@dataclass(frozen=True)
+class PartitionBatchHandler(BatchHandler):
+    """A batch handler told the partition its batch came from: work that follows the
+    consumer's assignment (dispatch sends the messages of the `message.due` partitions its
+    consumer owns) stores the partition beside the events."""
+
+    of_partition: Callable[[int, list[Envelope[Any]]], Awaitable[None]] = field(kw_only=True)
+
+    async def run(self, envelopes: list[Envelope[Any]], partition: int) -> None:
+        await self.of_partition(partition, envelopes)
+
 
 def batch(handle: Callable[[list[Envelope[Any]]], Awaitable[None]]) -> BatchHandler:
     """Mark `handle` as taking a list of envelopes: `{MessageDue: batch(on_due_batch)}`."""
     return BatchHandler(handle)
+
+
+def batch_of_partition(
+    handle: Callable[[int, list[Envelope[Any]]], Awaitable[None]],
+) -> BatchHandler:
+    """Mark `handle` as taking (partition, envelopes): `{MessageDue: batch_of_partition(f)}`."""
+
+    async def unplaced(envelopes: list[Envelope[Any]]) -> None:
+        raise TypeError("a partition's batch handler is run with its partition")
+
+    return PartitionBatchHandler(unplaced, of_partition=handle)
 
 
 AnyHandler = Handler | BatchHandler
@@ -184,19 +210,38 @@ class _Parsed:
     trace_id: str | None
 
 
-class _Assignments(ConsumerRebalanceListener):
-    """Tells the service when this member was given partitions: what a process cached about
-    the keys it alone writes may have been written by the previous owner of a new partition."""
+# (logical topic, partition) pairs a consumer owns
+Assignment = frozenset[tuple[str, int]]
 
-    def __init__(self, on_assigned: Callable[[], None] | None) -> None:
+
+class _Assignments(ConsumerRebalanceListener):
+    """Tells the service when this member's partitions are taken away and when it is given
+    partitions: what a process cached about the keys it alone writes may have been written by
+    the previous owner of a new partition, and work that follows the partitions (dispatch's
+    sending) stops and starts with them. aiokafka's rebalances are eager: every partition is
+    revoked from every member before any is assigned, so two members never own one at once
+    (unless one is paused past its session timeout; claims cover that)."""
+
+    def __init__(
+        self,
+        logical: Callable[[str], str],
+        on_assigned: Callable[[Assignment], None] | None,
+        on_revoked: Callable[[Assignment], None] | None,
+    ) -> None:
+        self._logical = logical
         self._on_assigned = on_assigned
+        self._on_revoked = on_revoked
+
+    def _pairs(self, partitions: Any) -> Assignment:
+        return frozenset((self._logical(tp.topic), tp.partition) for tp in partitions)
 
     async def on_partitions_revoked(self, revoked: Any) -> None:
-        return None
+        if self._on_revoked is not None:
+            self._on_revoked(self._pairs(revoked))
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
         if self._on_assigned is not None:
-            self._on_assigned()
+            self._on_assigned(self._pairs(assigned))
 
 
 # The longest pause between a batch's attempts while its database is unreachable.
@@ -237,7 +282,8 @@ class EventConsumer:
         max_attempts: int = 5,
         retry_wait_max: float = 5.0,
         group_id: str | None = None,
-        on_assigned: Callable[[], None] | None = None,
+        on_assigned: Callable[[Assignment], None] | None = None,
+        on_revoked: Callable[[Assignment], None] | None = None,
     ) -> None:
         self._settings = settings
         self._handlers = {model.topic: as_batch_handler(h) for model, h in handlers.items()}
@@ -247,6 +293,7 @@ class EventConsumer:
         self._group_id = group_id or settings.group_id()
         self._consumer: AIOKafkaConsumer | None = None
         self._on_assigned = on_assigned
+        self._on_revoked = on_revoked
         self.ready = asyncio.Event()
 
     async def run(self) -> None:
@@ -262,7 +309,10 @@ class EventConsumer:
             fetch_min_bytes=self._settings.kafka_fetch_min_bytes,
             fetch_max_wait_ms=self._settings.kafka_fetch_max_wait_ms,
         )
-        self._consumer.subscribe(topics, listener=_Assignments(self._on_assigned))
+        self._consumer.subscribe(
+            topics,
+            listener=_Assignments(self._logical_topic, self._on_assigned, self._on_revoked),
+        )
         await self._consumer.start()
         log.info("consumer.started", group=self._group_id, topics=topics)
         try:
@@ -293,7 +343,7 @@ class EventConsumer:
         topic = self._logical_topic(partition.topic)
         parsed = [item for record in records if (item := await self._parse(record, topic))]
         if parsed:
-            await self._handle_batch(topic, parsed)
+            await self._handle_batch(topic, partition.partition, parsed)
 
     async def _commit(self, offsets: dict[TopicPartition, int]) -> None:
         assert self._consumer is not None
@@ -318,12 +368,12 @@ class EventConsumer:
             return None
         return _Parsed(record, envelope, envelope.trace_id or trace_id)
 
-    async def _handle_batch(self, topic: str, parsed: list[_Parsed]) -> None:
+    async def _handle_batch(self, topic: str, partition: int, parsed: list[_Parsed]) -> None:
         handler = self._handlers[topic]
         started = time.perf_counter()
         # One trace per batch: the first event's, so a one-event batch keeps its exact trace.
         with traced(parsed[0].trace_id):
-            error = await self._attempt(handler, topic, [item.envelope for item in parsed])
+            error = await self._attempt(handler, topic, partition, parsed)
             waited = 0
             while error is not None and unavailable(error):
                 # Not the events' fault: the whole batch waits, its offsets uncommitted, until
@@ -333,7 +383,7 @@ class EventConsumer:
                             retry_in=pause, error=repr(error)[:300])  # fmt: skip
                 await asyncio.sleep(pause)
                 waited += 1
-                error = await self._attempt(handler, topic, [item.envelope for item in parsed])
+                error = await self._attempt(handler, topic, partition, parsed)
         if error is None:
             HANDLER_SECONDS.labels(self._settings.service, topic).observe(
                 time.perf_counter() - started
@@ -353,13 +403,14 @@ class EventConsumer:
                 )
         else:
             middle = len(parsed) // 2
-            await self._handle_batch(topic, parsed[:middle])
-            await self._handle_batch(topic, parsed[middle:])
+            await self._handle_batch(topic, partition, parsed[:middle])
+            await self._handle_batch(topic, partition, parsed[middle:])
 
     async def _attempt(
-        self, handler: BatchHandler, topic: str, envelopes: list[Envelope[Any]]
+        self, handler: BatchHandler, topic: str, partition: int, parsed: list[_Parsed]
     ) -> BaseException | None:
         """Run the handler with retries; the last error if every attempt failed."""
+        envelopes = [item.envelope for item in parsed]
         attempts = self._max_attempts if len(envelopes) == 1 else min(self._max_attempts, 2)
         try:
             async for attempt in AsyncRetrying(
@@ -369,7 +420,7 @@ class EventConsumer:
                 with attempt:
                     if attempt.retry_state.attempt_number > 1:
                         HANDLER_RETRIES.labels(self._settings.service, topic).inc()
-                    await handler.handle(envelopes)
+                    await handler.run(envelopes, partition)
         except RetryError as exc:
             return exc.last_attempt.exception()
         return None

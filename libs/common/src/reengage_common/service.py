@@ -35,6 +35,7 @@ from starlette.types import ASGIApp
 
 from reengage_common.bus import (
     AnyHandler,
+    Assignment,
     EventConsumer,
     EventPublisher,
     ensure_topics,
@@ -63,12 +64,18 @@ class Runtime:
     relay: OutboxRelay
     leases: Leases
     consumers: list[EventConsumer] = field(default_factory=list)
-    # Called when this process's consumer is given partitions (see `bus._Assignments`).
-    on_partitions_assigned: list[Callable[[], None]] = field(default_factory=list)
+    # Told the (topic, partition) pairs this process's consumer is given, and those taken
+    # away from it, at each rebalance (see `bus._Assignments`).
+    on_partitions_assigned: list[Callable[[Assignment], None]] = field(default_factory=list)
+    on_partitions_revoked: list[Callable[[Assignment], None]] = field(default_factory=list)
 
-    def partitions_assigned(self) -> None:
-        for forget in self.on_partitions_assigned:
-            forget()
+    def partitions_assigned(self, assigned: Assignment) -> None:
+        for listener in self.on_partitions_assigned:
+            listener(assigned)
+
+    def partitions_revoked(self, revoked: Assignment) -> None:
+        for listener in self.on_partitions_revoked:
+            listener(revoked)
 
     async def check_kafka(self) -> None:
         await self.producer.client.fetch_all_metadata()
@@ -95,6 +102,9 @@ class ServiceParts:
 
     handlers: Mapping[type[Event], AnyHandler] | None = None
     background: Mapping[str, Callable[[Lease], Awaitable[None]]] = field(default_factory=dict)
+    # loops every worker replica runs at once (no lease): work split by the consumer's
+    # partitions, such as dispatch's sending
+    replicated: Mapping[str, Callable[[], Awaitable[None]]] = field(default_factory=dict)
     state: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -166,7 +176,11 @@ def build_service_app(
         consumed = {**(handlers(runtime) if handlers and works else {}), **(parts.handlers or {})}
         if consumed and works:
             consumer = EventConsumer(
-                settings, consumed, publisher, on_assigned=runtime.partitions_assigned
+                settings,
+                consumed,
+                publisher,
+                on_assigned=runtime.partitions_assigned,
+                on_revoked=runtime.partitions_revoked,
             )
             runtime.consumers.append(consumer)
             loops["consumer"] = consumer.run
@@ -178,6 +192,8 @@ def build_service_app(
             singletons["outbox-relay"] = relay.run
         for name, loop in singletons.items():
             loops[name] = partial(run_under_lease, leases, name, loop)
+        if works:
+            loops.update(parts.replicated)
         if _serving_a_process:  # a service's own process (`serve`), not a test's
             loops["heap-freezer"] = keep_long_lived_frozen
         tasks = [

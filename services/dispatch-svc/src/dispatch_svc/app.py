@@ -4,10 +4,9 @@ sender and the consumer's handlers built by `bootstrap`; all owned by one lifesp
 
 Campaign snapshots reach every replica through the database: the consumer owning a
 campaign's partition stores `campaign.launched` / `campaign.status_changed` as append-only
-records (`campaign_events`) and announces them (`news`); whichever replica holds the
-sender's lease reads them all when it wins the lease, then what is announced. So one consumer
-group serves all topics, and a replica that takes the lease over knows every campaign at once,
-without replaying the campaign topics.
+records (`campaign_events`) and announces them (`news`); every replica's sender reads them all
+when it starts, then what is announced. So one consumer group serves all topics, and a replica
+that takes a shard over knows every campaign at once, without replaying the campaign topics.
 """
 
 import ssl

@@ -55,7 +55,10 @@ def bootstrap(
         producer=runtime.producer,
     )
     with_changes = PatientsWithChanges(built)
-    runtime.on_partitions_assigned.append(with_changes.forget)
+    runtime.on_partitions_assigned.append(lambda _: with_changes.forget())
+    # the sender sends the messages of the `message.due` partitions this consumer owns
+    runtime.on_partitions_assigned.append(sender.shards.assigned)
+    runtime.on_partitions_revoked.append(sender.shards.revoked)
     handlers = make_handlers(
         built,
         nudge=sender.nudge,
@@ -66,7 +69,7 @@ def bootstrap(
     )
     parts = ServiceParts(
         handlers=with_webhook_deliveries(handlers, clock),
-        background={"sender": sender.run},
+        replicated={"sender": sender.run},
         state={"store": built},
     )
     return Dispatch(built, sender, parts)

@@ -4,7 +4,8 @@ what they stored.
 
 `message.due`, `recipient.responded` and `patient.upserted` are keyed by patient, the campaign
 topics by campaign, so the consumer owning a key's partition is that key's only writer; all
-writes are inserts.
+writes are inserts. A `message.due` partition is also a shard of the sending: each message is
+stored with its partition, and the replica that consumes a partition sends its messages.
 """
 
 from collections.abc import Callable
@@ -20,7 +21,7 @@ from dispatch_svc.domain.consents import (
 )
 from dispatch_svc.domain.messages import QueuedMessage, batch_of, queued_message
 from dispatch_svc.store import DispatchStore
-from reengage_common.bus import BatchHandler, batch
+from reengage_common.bus import BatchHandler, batch, batch_of_partition
 from reengage_common.clock import Clock, utc_now
 from reengage_common.events import (
     CampaignLaunched,
@@ -33,7 +34,7 @@ from reengage_common.events import (
 )
 
 Nudge = Callable[[], None]
-# Hands just-stored messages to this process's sender; False when it is not the one sending.
+# Hands just-stored messages to this process's sender; False when it cannot take them yet.
 HandOver = Callable[[list[QueuedMessage]], bool]
 
 
@@ -52,12 +53,13 @@ def make_handlers(
     `forget` belongs on the consumer's partition assignments)."""
     known_changes = with_changes or PatientsWithChanges(store)
 
-    async def on_messages_due(envelopes: list[Envelope[MessageDue]]) -> None:
+    async def on_messages_due(partition: int, envelopes: list[Envelope[MessageDue]]) -> None:
         batch_id = batch_of(envelope.data.message_id for envelope in envelopes)
-        messages = [queued_message(envelope, batch_id) for envelope in envelopes]
+        messages = [queued_message(envelope, batch_id, partition) for envelope in envelopes]
         await store.store_messages(messages)
-        # Stored first: a sender that wins the lease later reads them like everything else.
-        # Another replica's sender learns of them from the announcement, by reading them back.
+        # Stored first: a replica that takes the shard over later reads them like everything
+        # else. Until this process's sender takes them (its campaign unknown yet, or the shard
+        # taken away meanwhile), the shard's owner learns of them from the announcement.
         if not hand_over(messages):
             await store.announce_batch(messages, batch_id, clock())
             nudge()
@@ -90,7 +92,7 @@ def make_handlers(
             responses_changed()
 
     return {
-        MessageDue: batch(on_messages_due),
+        MessageDue: batch_of_partition(on_messages_due),
         CampaignLaunched: batch(on_campaigns_launched),
         CampaignStatusChanged: batch(on_campaign_status_changed),
         RecipientResponded: batch(on_recipients_responded),

@@ -1,4 +1,4 @@
-"""The sender reads every campaign once, when it wins its lease, and then only the campaigns
+"""The sender reads every campaign once, when it starts, and then only the campaigns
 the consumers announce: its steady cost does not grow with the campaigns launched before.
 (It used to reread every campaign's events, snapshots included, on every tick: ~470 ms of
 FerretDB CPU per 1,000 launches, twice a second.)"""
@@ -61,7 +61,7 @@ async def test_after_its_first_read_the_sender_reads_only_campaigns_with_news(in
         await eventually(lambda: _paused(stack.sender, first))
         await ticks_pass(stack.sender, 5)
 
-    assert reads[0] is None  # every campaign, once, when the sender won its lease
+    assert reads[0] is None  # every campaign, once, when the sender started
     later = reads[1:]
     assert later and None not in later
     assert set().union(*later) == {first, second}

@@ -120,6 +120,7 @@ MESSAGE = QueuedMessage(
     incentive_code="SMILE20",
     trace_id="t-1",
     batch_id="b-1",
+    shard=0,
 )
 
 
@@ -145,3 +146,16 @@ def test_message_sent_matches_the_contract() -> None:
     assert parsed.data.retried and parsed.data.outcome is SendOutcome.SENT
     again = sent_event(MESSAGE, SendOutcome.SENT, at=at(5), attempt=2)
     assert again.id == envelope.id, "a replayed outcome has the same envelope id"
+
+
+def test_a_campaign_is_settled_a_day_after_it_ended() -> None:
+    """A replica taking a shard over reads the messages of campaigns not settled only."""
+    cancelled_at = LAUNCHED_AT + timedelta(hours=2)
+    state = fold_campaign([snapshot()], [StatusChange(cancelled_at, CampaignStatus.CANCELLED)])
+    assert state is not None and state.ended_at == cancelled_at
+    assert not state.settled(cancelled_at + timedelta(hours=23))
+    assert state.settled(cancelled_at + timedelta(days=1))
+    running = fold_campaign([snapshot()], [])
+    assert running is not None and not running.settled(LAUNCHED_AT + timedelta(days=400))
+    ending = fold_campaign([snapshot(end=LAUNCHED_AT + timedelta(days=30))], [])
+    assert ending is not None and ending.settled(LAUNCHED_AT + timedelta(days=31))

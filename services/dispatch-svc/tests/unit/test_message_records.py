@@ -12,7 +12,7 @@ NOW = utc(2026, 11, 26, 16, 0)
 def _queued(*dues: MessageDue) -> list[QueuedMessage]:
     envelopes = [Envelope.wrap(d, source="t", clinic_id="clinic-a") for d in dues]
     batch_id = batch_of(e.data.message_id for e in envelopes)
-    return [queued_message(e, batch_id) for e in envelopes]
+    return [queued_message(e, batch_id, shard=3) for e in envelopes]
 
 
 def test_a_batch_is_one_record_per_campaign_and_reads_back_whole() -> None:

@@ -77,6 +77,7 @@ def message(n: int, timezone: str = "America/Chicago") -> QueuedMessage:
         incentive_code=None,
         trace_id=None,
         batch_id="b-1",
+        shard=0,
     )
 
 

@@ -32,11 +32,11 @@ from reengage_common.events import (
     ResponseKind,
     parse,
 )
-from reengage_common.leases import Lease
 from reengage_testing import FakeClock, eventually
 
 TEN_AM_CHICAGO = datetime(2026, 11, 26, 16, tzinfo=UTC)
 CLINIC = "clinic-unit"
+SHARD = 0  # the `message.due` partition the unit's messages come from
 
 
 @dataclass
@@ -102,14 +102,14 @@ class Unit:
         handlers = make_handlers(self.store, clock=self.clock, nudge=self.sender.nudge)
         for event in events:
             envelope = Envelope.wrap(event, source="tests", clinic_id=CLINIC)
-            await handlers[type(event)].handle([envelope])
+            await handlers[type(event)].run([envelope], SHARD)
 
     def published(self, topic: str) -> list[Any]:
         return [e.data for e in self.producer.published if e.type == topic]
 
 
 @contextlib.asynccontextmanager
-async def running_sender(**settings: Any) -> AsyncIterator[Unit]:
+async def running_sender(owns_shard: bool = True, **settings: Any) -> AsyncIterator[Unit]:
     store, producer, clock = FakeDispatchStore(), FakeProducer(), FakeClock(TEN_AM_CHICAGO)
     channels = {channel: FakeChannel(f"fake-{channel.value.lower()}") for channel in Channel}
     config = DispatchSettings(
@@ -121,8 +121,9 @@ async def running_sender(**settings: Any) -> AsyncIterator[Unit]:
         **settings,
     )
     sender = Sender(config, store, dict(channels), clock, "unit-sender", producer)  # type: ignore[arg-type]
-    lease = Lease("sender", 1, "unit-sender", datetime.now(UTC) + timedelta(hours=1), _wall)
-    task = asyncio.create_task(sender.run(lease))
+    # the consumer joined its group: given the unit's shard, or none
+    sender.shards.assigned(frozenset({("message.due", SHARD)}) if owns_shard else frozenset())
+    task = asyncio.create_task(sender.run())
     try:
         yield Unit(store, sender, channels, producer, clock)
     finally:
@@ -186,6 +187,7 @@ async def test_a_claim_left_by_a_dead_sender_is_retried_as_the_next_attempt_flag
         expired = _wall() - timedelta(seconds=1)
         unit.store.claims[f"{message.message_id}:1"] = (
             campaign,
+            SHARD,
             Claimed(message.message_id, 1, expired),
         )
         await unit.receive(launched(campaign, [EMAIL_STEP], at=unit.clock.now), message)
@@ -205,7 +207,8 @@ async def test_a_message_another_sender_holds_a_live_claim_of_is_not_sent_meanwh
     )
     async with running_sender() as unit:
         later = _wall() + timedelta(minutes=5)
-        unit.store.claims[f"{held.message_id}:1"] = (campaign, Claimed(held.message_id, 1, later))
+        claimed = Claimed(held.message_id, 1, later)
+        unit.store.claims[f"{held.message_id}:1"] = (campaign, SHARD, claimed)
         await unit.receive(launched(campaign, [EMAIL_STEP], at=unit.clock.now), held, free)
         await eventually(lambda: _outcomes(unit, 1))
         await asyncio.sleep(0.1)  # several more ticks
@@ -280,7 +283,7 @@ async def test_a_message_handed_over_by_this_process_is_sent_without_reading_it_
         envelope = Envelope.wrap(
             due(campaign, "p-1", at=unit.clock.now), source="t", clinic_id=CLINIC
         )
-        message = queued_message(envelope, "batch-1")
+        message = queued_message(envelope, "batch-1", SHARD)
         await unit.store.store_messages([message])
         assert unit.sender.hand_over([message])
         await eventually(lambda: _outcomes(unit, 1))
@@ -299,3 +302,44 @@ async def _ticked(unit: Unit, count: int) -> bool:
 
 async def _knows(unit: Unit, campaign: str) -> bool:
     return campaign in unit.sender.states
+
+
+async def test_a_replica_sends_only_its_shards_and_reads_a_shard_it_is_given() -> None:
+    campaign = "c-shards"
+    async with running_sender(owns_shard=False) as unit:
+        await unit.receive(launched(campaign, [EMAIL_STEP], at=unit.clock.now))
+        # another replica's consumer stored a message of shard 0, which this one does not own
+        envelope = Envelope.wrap(
+            due(campaign, "p-1", at=unit.clock.now), source="t", clinic_id=CLINIC
+        )
+        message = queued_message(envelope, "batch-other", SHARD)
+        await unit.store.store_messages([message])
+        await eventually(lambda: _knows(unit, campaign))
+        await ticks_of(unit, 5)
+        assert unit.channels[Channel.EMAIL].sent == [], "not its shard"
+
+        unit.sender.shards.assigned(frozenset({("message.due", SHARD)}))
+        await eventually(lambda: _outcomes(unit, 1))
+
+    assert [m.message_id for m in unit.channels[Channel.EMAIL].sent] == [message.message_id]
+
+
+async def test_a_shard_taken_away_is_not_sent_from_any_more() -> None:
+    campaign = "c-revoked"
+    async with running_sender() as unit:
+        await unit.receive(launched(campaign, [EMAIL_STEP], at=unit.clock.now - timedelta(hours=1)))
+        await eventually(lambda: _knows(unit, campaign))
+        unit.sender.shards.revoked(frozenset({("message.due", SHARD)}))
+        unit.sender.shards.assigned(frozenset())
+        # stored by this process's consumer after the rebalance: announced for the new owner
+        await unit.receive(due(campaign, "p-1", at=unit.clock.now))
+        await ticks_of(unit, 5)
+
+    assert unit.channels[Channel.EMAIL].sent == []
+    (notice,) = unit.store.queued_batch_notices.values()
+    assert notice.shard == SHARD
+
+
+async def ticks_of(unit: Unit, count: int) -> None:
+    target = unit.sender.ticks + count
+    await eventually(lambda: _ticked(unit, target))

@@ -12,7 +12,7 @@ ACTIVE campaign past its `endDate`.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from reengage_common.events import (
@@ -35,10 +35,23 @@ class CampaignState:
     status: CampaignStatus
     # The last time the campaign went (back) to ACTIVE: held messages go at a slot after it.
     active_since: datetime
+    # When it was CANCELLED or COMPLETED, if it was
+    ended_at: datetime | None = None
 
     @property
     def campaign_id(self) -> str:
         return self.snapshot.campaign_id
+
+    def settled(self, now: datetime) -> bool:
+        """Over for more than `SETTLED_AFTER`: whatever it had queued was skipped long ago,
+        so a replica taking a shard over does not read its messages."""
+        ends = [self.ended_at, self.snapshot.schedule.end_date]
+        ended = min((end for end in ends if end is not None), default=None)
+        return ended is not None and now >= ended + SETTLED_AFTER
+
+
+# A campaign over for this long has nothing queued: its leftovers were skipped at its end.
+SETTLED_AFTER = timedelta(days=1)
 
 
 class Verdict(StrEnum):
@@ -58,13 +71,19 @@ def fold_campaign(
     timeline += sorted(changes, key=lambda change: change.at)
     # A launch and a change at the same instant: the change came after the launch.
     status, active_since = CampaignStatus.ACTIVE, latest.launched_at
+    ended_at: datetime | None = None
     for change in timeline:
         if change.at < latest.launched_at:
             continue
         status = change.to
         if change.to is CampaignStatus.ACTIVE:
             active_since = change.at
-    return CampaignState(latest, status, active_since)
+        if change.to in ENDED and ended_at is None:
+            ended_at = change.at
+    return CampaignState(latest, status, active_since, ended_at)
+
+
+ENDED = frozenset({CampaignStatus.CANCELLED, CampaignStatus.COMPLETED})
 
 
 def verdict(state: CampaignState, now: datetime) -> tuple[Verdict, str | None]:

@@ -33,6 +33,9 @@ class QueuedMessage(msgspec.Struct, frozen=True, gc=False):
     incentive_code: str | None
     trace_id: str | None
     batch_id: str  # the consumer batch that stored it (how another replica reads it back)
+    # the `message.due` partition it came from: the replica whose consumer owns that
+    # partition sends it (sender/shards.py)
+    shard: int
 
 
 def batch_of(message_ids: Iterable[str]) -> str:
@@ -41,7 +44,7 @@ def batch_of(message_ids: Iterable[str]) -> str:
     return hashlib.sha1("\n".join(sorted(message_ids)).encode()).hexdigest()[:24]
 
 
-def queued_message(envelope: Envelope[MessageDue], batch_id: str) -> QueuedMessage:
+def queued_message(envelope: Envelope[MessageDue], batch_id: str, shard: int) -> QueuedMessage:
     due = envelope.data
     return QueuedMessage(
         message_id=due.message_id,
@@ -58,4 +61,5 @@ def queued_message(envelope: Envelope[MessageDue], batch_id: str) -> QueuedMessa
         incentive_code=due.incentive_code,
         trace_id=envelope.trace_id,
         batch_id=batch_id,
+        shard=shard,
     )

@@ -1,1 +1,1 @@
-"""The sender: one leased loop that sends due messages through their channels."""
+"""The sender: each replica sends the due messages of the `message.due` partitions it owns."""

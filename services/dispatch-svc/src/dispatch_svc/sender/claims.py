@@ -37,7 +37,7 @@ class Work:
 
 
 class Claims:
-    """This sender's claims, under the lease epoch it holds."""
+    """This sender's claims, each stored with its shards' generation."""
 
     def __init__(self, store: DispatchStore, owner: str, ttl_seconds: float) -> None:
         self._store = store
@@ -47,7 +47,9 @@ class Claims:
     def expiry(self) -> datetime:
         return wall_clock() + self._ttl
 
-    async def claim(self, queue: CampaignQueue, entries: Sequence[Entry], epoch: int) -> list[Work]:
+    async def claim(
+        self, queue: CampaignQueue, entries: Sequence[Entry], generation: int
+    ) -> list[Work]:
         """The entries this sender may send now: its own unused claims still valid, and the
         next attempt of each other entry where it won the claim."""
         wall = wall_clock()
@@ -58,7 +60,7 @@ class Claims:
             held = entry.held_claim
             entry.held_claim = None
             if held is not None and held[0] > wall + CLAIM_MARGIN:
-                # our own claim, released unused (the lease wobbled): still ours to use
+                # our own claim, released unused (its shard wobbled): still ours to use
                 queue.in_flight.add(entry.message_id)
                 work.append(Work(queue, entry, entry.attempt, held[1], held[0]))
             else:
@@ -67,9 +69,9 @@ class Claims:
             return work
         won = await self._store.claim(
             queue.campaign_id,
-            list(wanted),
+            {claim_id: entry.message.shard for claim_id, entry in wanted.items()},
             owner=self._owner,
-            epoch=epoch,
+            generation=generation,
             claimed_at=wall,
             expires_at=expires,
         )

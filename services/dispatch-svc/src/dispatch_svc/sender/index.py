@@ -1,8 +1,8 @@
 """The sender's in-memory view of what is queued, per campaign and channel, by send slot.
 
-Rebuilt from the database when the sender wins its lease, then kept current from the messages
-its own process's consumer hands over, announced batches of other replicas' consumers, and its
-own outcomes, so a tick never rescans the message store.
+Read from the database for each shard the sender takes over, then kept current from the
+messages its own process's consumer hands over, announced batches, and its own outcomes, so a
+tick never rescans the message store.
 """
 
 import heapq
@@ -127,8 +127,17 @@ class CampaignQueue:
         self.in_flight.discard(message_id)
         self.parked.pop(message_id, None)
 
+    def drop_shards(self, shards: frozenset[int]) -> None:
+        """These shards were taken away: their messages leave the queue, but for those in
+        flight (their outcome is stored, or their claim expires for the new owner)."""
+        for message_id, entry in list(self.queued.items()):
+            if entry.message.shard in shards and message_id not in self.in_flight:
+                del self.queued[message_id]
+                self.parked.pop(message_id, None)
+                self.unscheduled.discard(message_id)
+
     def release(self, message_id: str) -> None:
-        """A claim we did not use (lease lost): back in the queue for a later attempt."""
+        """A claim we did not use (the shard moved): back in the queue for a later attempt."""
         self.in_flight.discard(message_id)
         entry = self.queued.get(message_id)
         if entry is not None and entry.slot is not None:

@@ -1,10 +1,11 @@
-"""The sender: under its lease, it claims due messages and sends them through their channels.
+"""The sender: every replica runs one, and it claims the due messages of the shards its
+consumer owns (`shards`) and sends them through their channels.
 
-Each tick it refreshes what it knows (`view`: campaigns, queues, each clinic's responses and
-consents), and per campaign and channel takes the messages whose slot came, skips those a
-response or a consent forbids (`domain.outcomes`), claims the rest in one unique insert per
-chunk (`claims`), composes them and hands them to the channel's sender slots (`slots`), whose
-outcomes are stored by group commit (`recorder`).
+Each tick it refreshes what it knows (`view`: campaigns, the queues of its shards, each
+clinic's responses and consents), and per campaign and channel takes the messages whose slot
+came, skips those a response or a consent forbids (`domain.outcomes`), claims the rest in one
+unique insert per chunk (`claims`), composes them and hands them to the channel's sender slots
+(`slots`), whose outcomes are stored by group commit (`recorder`).
 """
 
 import asyncio
@@ -25,13 +26,13 @@ from dispatch_svc.metrics import QUEUED, count_stored
 from dispatch_svc.sender.claims import Claims, Work, wall_clock
 from dispatch_svc.sender.index import CampaignQueue, Entry
 from dispatch_svc.sender.recorder import BatchPublisher, OutcomeRecorder, RecordedOutcome
+from dispatch_svc.sender.shards import Shards
 from dispatch_svc.sender.slots import Slots
 from dispatch_svc.sender.view import SenderView
 from dispatch_svc.store import DispatchStore
 from dispatch_svc.store.codecs import SendBatchRecord
 from reengage_common.clock import Clock
 from reengage_common.events import Channel, SendOutcome
-from reengage_common.leases import Lease
 
 log = structlog.get_logger(__name__)
 
@@ -52,9 +53,11 @@ class Sender:
         self._wake = asyncio.Event()  # look again (a slot freed, or news below)
         self._news = False  # the store has news: reread it, not just look at the queues
         self.ticks = 0  # passes made, so a test can wait for the sender to have looked
-        self._running = False  # run() is under way, under self._lease
+        self._running = False  # run() is under way
         self._next_refresh = 0.0
-        self.view = SenderView(store, self._publish_unpublished)
+        self.shards = Shards("message.due", settings.partitions_of("message.due"))
+        self.shards.on_change = self._wake.set
+        self.view = SenderView(store, self._publish_unpublished, self.shards)
         self._claims = Claims(store, owner, settings.claim_ttl_seconds)
 
     @property
@@ -73,12 +76,14 @@ class Sender:
 
     def hand_over(self, messages: Sequence[QueuedMessage]) -> bool:
         """Messages this process's consumer just stored, taken straight into the queues while
-        this sender holds the lease: no announcement, no reading them back (on FerretDB the
-        read costs more than the insert). False when another replica may be the sender, or a
+        this sender holds their shard: no announcement, no reading them back (on FerretDB the
+        read costs more than the insert). False when the shard was just taken away, or a
         campaign is not known yet: they are announced instead, and the announcement kept until
-        it is, so a successor finds them even if it wins the lease before their launch.
+        it is, so the shard's next owner finds them even if it takes over before their launch.
         """
-        if not self._running or not self._lease.held() or not self.view.knows(messages):
+        if not self._running or not self.view.knows(messages):
+            return False
+        if not all(self.shards.holds(message.shard) for message in messages):
             return False
         self.view.hand_over(messages)
         self._wake.set()
@@ -86,9 +91,9 @@ class Sender:
 
     # --- the loop ---------------------------------------------------------------------------------
 
-    async def run(self, lease: Lease) -> None:
-        self._lease, self._running = lease, True
-        self.view = SenderView(self.store, self._publish_unpublished)
+    async def run(self) -> None:
+        self._running = True
+        self.view = SenderView(self.store, self._publish_unpublished, self.shards)
         self._publisher = BatchPublisher(self._producer, self.settings.topic, self.store)
         self._recorder = OutcomeRecorder(
             self.store,
@@ -101,7 +106,7 @@ class Sender:
             self.settings,
             self.channels,
             self.clock,
-            lease,
+            self.shards,
             self._recorder,
             self.view.states,
             self._wake.set,
@@ -113,12 +118,15 @@ class Sender:
             asyncio.create_task(self._publisher.run(), name="dispatch-publisher"),
         ]
         slots = self.slots.start()
-        log.info("dispatch.sender_started", owner=self.owner, epoch=lease.epoch)
+        log.info("dispatch.sender_started", owner=self.owner)
         try:
             await self.view.refresh()
             self._next_refresh = time.monotonic() + self.settings.sender_tick_seconds
             while True:
-                busy = await self.tick() if lease.held() else False
+                await self.view.follow_shards(self.clock())
+                self.slots.rescale()
+                # between a rebalance's revocation and its assignment, nothing is claimed
+                busy = await self.tick() if self.shards.settled else False
                 with contextlib.suppress(TimeoutError):
                     timeout = 0.01 if busy else self.settings.sender_tick_seconds
                     await asyncio.wait_for(self._wake.wait(), timeout=timeout)
@@ -169,7 +177,7 @@ class Sender:
 
     async def _claim_and_skip(self, queue: CampaignQueue, reasons: dict[str, str]) -> None:
         entries = [queue.queued[message_id] for message_id in reasons]
-        for item in await self._claims.claim(queue, entries, self._lease.epoch):
+        for item in await self._claims.claim(queue, entries, self.shards.generation):
             reason = reasons[item.entry.message_id]
             self._recorder.submit(self._not_sent(item, SendOutcome.SKIPPED, reason))
 
@@ -182,7 +190,7 @@ class Sender:
             await self._claim_and_skip(queue, skips)
         sendable = [entry for entry in due if entry.message_id not in skips]
         now = self.clock()
-        for item in await self._claims.claim(queue, sendable, self._lease.epoch):
+        for item in await self._claims.claim(queue, sendable, self.shards.generation):
             # composed here, a claim round at a time, rather than by each slot in turn: one
             # tight loop over the same template, snapshot and signer (less CPU per
             # email: docs/perf.md)

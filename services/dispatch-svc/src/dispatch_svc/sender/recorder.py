@@ -79,6 +79,7 @@ def send_batch_records(outcomes: Sequence[RecordedOutcome], at: datetime) -> lis
             clinic_id=group[0].message.clinic_id,
             at=at,
             outcomes=[o.finished for o in group],
+            shards=[o.message.shard for o in group],
             events=[event for o in group for event in o.events],
         )
         for campaign_id, group in by_campaign.items()

@@ -2,7 +2,11 @@
 send it under the channel's rate limit with retries on transient errors, and wait until its
 outcome is stored (group commit, see `recorder`) before they take the next one. So at most
 `concurrency` messages of a channel have reached a provider without a stored outcome: the
-most a crash can repeat."""
+most a crash can repeat.
+
+A channel's rate limit is the platform's: each replica's slots keep to the share of it that
+its shards are of all shards (`shards.Shards.share`), rescaled when the shards move.
+"""
 
 import asyncio
 import time
@@ -25,18 +29,19 @@ from dispatch_svc.config import DispatchSettings
 from dispatch_svc.domain.campaigns import CampaignState
 from dispatch_svc.domain.outcomes import Outcome, provider_failed, sent
 from dispatch_svc.metrics import PROVIDER_RETRIES
-from dispatch_svc.sender.claims import Work, wall_clock
+from dispatch_svc.sender.claims import CLAIM_MARGIN, Work, wall_clock
 from dispatch_svc.sender.recorder import OutcomeRecorder
+from dispatch_svc.sender.shards import Shards
 from reengage_common.clock import Clock
 from reengage_common.events import Channel
-from reengage_common.leases import Lease
 
 log = structlog.get_logger(__name__)
 DRAIN_SECONDS = 5.0
 
 
-class _LeaseLost(Exception):
-    """The sender's lease ended: the message is left to whoever holds it now."""
+class _NotOurs(Exception):
+    """The message's shard was taken away, or its claim is about to expire: it is left to
+    whoever owns it now."""
 
 
 def channel_limits(settings: DispatchSettings) -> dict[Channel, tuple[int, float]]:
@@ -54,14 +59,17 @@ class Slots:
         settings: DispatchSettings,
         channels: Mapping[Channel, ChannelSender],
         clock: Clock,
-        lease: Lease,
+        shards: Shards,
         recorder: OutcomeRecorder,
         states: Mapping[str, CampaignState],
         wake: Callable[[], None],
     ) -> None:
         self.settings, self.channels, self.clock = settings, channels, clock
-        self._lease, self._recorder, self._states, self._wake = lease, recorder, states, wake
+        self._shards, self._recorder, self._states, self._wake = shards, recorder, states, wake
         self._limits = channel_limits(settings)
+        self._limiters: dict[Channel, AsyncLimiter | None] = {}
+        self._share = -1.0
+        self.rescale()
         self._work: dict[Channel, asyncio.Queue[tuple[Work, Outgoing]]] = {
             c: asyncio.Queue() for c in Channel
         }
@@ -72,13 +80,22 @@ class Slots:
     def start(self) -> list["asyncio.Task[None]"]:
         tasks: list[asyncio.Task[None]] = []
         for channel in Channel:
-            concurrency, rate = self._limits[channel]
-            limiter = AsyncLimiter(rate, 1) if rate > 0 else None
+            concurrency, _ = self._limits[channel]
             tasks += [
-                asyncio.create_task(self._slot(channel, limiter), name=f"dispatch-{channel}")
+                asyncio.create_task(self._slot(channel), name=f"dispatch-{channel}")
                 for _ in range(concurrency)
             ]
         return tasks
+
+    def rescale(self) -> None:
+        """Each channel's limiter at this replica's share of the channel's rate."""
+        share = self._shards.share()
+        if share == self._share:
+            return
+        self._share = share
+        for channel in Channel:
+            _, rate = self._limits[channel]
+            self._limiters[channel] = limiter_at(rate * share) if rate > 0 else None
 
     def put(self, item: Work, outgoing: Outgoing) -> None:
         channel = item.entry.message.channel
@@ -107,7 +124,7 @@ class Slots:
                 return
             await asyncio.sleep(0.02)
 
-    async def _slot(self, channel: Channel, limiter: AsyncLimiter | None) -> None:
+    async def _slot(self, channel: Channel) -> None:
         queue = self._work[channel]
         while not self._draining:
             item, outgoing = await queue.get()
@@ -115,7 +132,7 @@ class Slots:
                 break
             self._sending += 1
             try:
-                outcome = await self._deliver(channel, item, outgoing, limiter)
+                outcome = await self._deliver(channel, item, outgoing)
                 if outcome is None:  # not sent: keep the claim for a later pass
                     item.entry.held_claim = (item.claim_expires, item.retried)
                     item.queue.release(item.entry.message_id)
@@ -132,14 +149,12 @@ class Slots:
                 self._pending[channel] -= 1
                 self._wake()
 
-    async def _deliver(
-        self, channel: Channel, item: Work, outgoing: Outgoing, limiter: AsyncLimiter | None
-    ) -> Outcome | None:
+    async def _deliver(self, channel: Channel, item: Work, outgoing: Outgoing) -> Outcome | None:
         snapshot = self._states[item.queue.campaign_id].snapshot
         sender = self.channels[channel]
         message, attempt, retried = item.entry.message, item.attempt, item.retried
         try:
-            receipt = await self._send(channel, sender, outgoing, limiter)
+            receipt = await self._send(channel, sender, item, outgoing)
         except (PermanentProviderError, TransientProviderError) as error:
             return provider_failed(
                 message,
@@ -150,22 +165,29 @@ class Slots:
                 retried=retried,
                 at=self.clock(),
             )
-        except _LeaseLost:
-            return None  # a successor may own this message by now
+        except _NotOurs:
+            return None  # another replica may own this message by now
         return sent(message, receipt, snapshot, attempt=attempt, retried=retried, at=self.clock())
 
-    async def _send(
-        self,
-        channel: Channel,
-        sender: ChannelSender,
-        outgoing: Outgoing,
-        limiter: AsyncLimiter | None,
-    ) -> Receipt:
-        """The provider call, retried with backoff on transient errors (tenacity)."""
-        if not self._lease.held():
-            raise _LeaseLost
+    def _check_ours(self, item: Work) -> None:
+        """Just before a provider call: the shard is still ours, and so is the claim for
+        longer than the call may take."""
+        if not self._shards.holds(item.entry.message.shard):
+            raise _NotOurs
+        if item.claim_expires <= wall_clock() + CLAIM_MARGIN:
+            raise _NotOurs
+
+    async def _acquire(self, channel: Channel) -> None:
+        limiter = self._limiters[channel]
         if limiter is not None:
             await limiter.acquire()
+
+    async def _send(
+        self, channel: Channel, sender: ChannelSender, item: Work, outgoing: Outgoing
+    ) -> Receipt:
+        """The provider call, retried with backoff on transient errors (tenacity)."""
+        await self._acquire(channel)
+        self._check_ours(item)
         try:
             return await sender.send(outgoing)
         except TransientProviderError:
@@ -180,14 +202,20 @@ class Slots:
             reraise=True,
         ):
             with attempt:
-                if not self._lease.held():
-                    raise _LeaseLost
                 PROVIDER_RETRIES.labels(channel.value).inc()
-                if limiter is not None:
-                    await limiter.acquire()
+                await self._acquire(channel)
+                self._check_ours(item)
                 return await sender.send(outgoing)
         raise AssertionError("tenacity ends with a result or an error")
 
 
 def _ttl(settings: DispatchSettings) -> timedelta:
     return timedelta(seconds=settings.claim_ttl_seconds)
+
+
+def limiter_at(per_second: float) -> AsyncLimiter | None:
+    """`per_second` as a limiter (aiolimiter takes at most `max_rate` at once, so a rate under
+    one a second is one per period); None when this replica has no share (it sends nothing)."""
+    if per_second <= 0:
+        return None
+    return AsyncLimiter(max(1.0, per_second), max(1.0, per_second) / per_second)

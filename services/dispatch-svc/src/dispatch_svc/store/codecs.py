@@ -10,7 +10,7 @@ events about an eighth (docs/perf.md).
 """
 
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -46,7 +46,7 @@ def message_batch_records(messages: Sequence[QueuedMessage]) -> list[dict[str, A
     """One record per campaign of a consumer batch (its messages share `batch_id`), the
     messages as one zlib'd msgpack array: ~500 messages cost FerretDB one document rather
     than 500 (each costs ~35 us of FerretDB's and PostgreSQL's CPU to insert, more to read back
-    when a sender wins its lease). `_id` is the batch's and the campaign's, and the batch id
+    when a sender takes a shard over). `_id` is the batch's and the campaign's, and the batch id
     is derived from its message ids, so a redelivered batch stores nothing new; one delivered
     again with other boundaries stores its messages again, which readers drop (`messages_of`
     keeps the first of each id; the sender's queue and claims do the same)."""
@@ -59,6 +59,7 @@ def message_batch_records(messages: Sequence[QueuedMessage]) -> list[dict[str, A
             "campaign_id": campaign_id,
             "clinic_id": group[0].clinic_id,
             "batch_id": group[0].batch_id,
+            "shard": group[0].shard,  # a consumer batch is one partition's
             "messages": Binary(zlib.compress(_message_encoder.encode(group), 1)),
         }
         for campaign_id, group in by_campaign.items()
@@ -80,20 +81,27 @@ def messages_of(records: Iterable[Mapping[str, Any]]) -> list[QueuedMessage]:
 def claim_record(
     claim_id: str,
     campaign_id: str,
+    shard: int,
     *,
     owner: str,
-    epoch: int,
+    generation: int,
     claimed_at: datetime,
     expires_at: datetime,
 ) -> dict[str, Any]:
-    """A send claim, `claim_id` = "<messageId>:<attempt>" (its unique key is the claim)."""
+    """A send claim, `claim_id` = "<messageId>:<attempt>" (its unique key is the claim), of a
+    message of `shard`, by `owner` while it held the shard (`generation` of its shards)."""
     claim = {
         "owner": owner,
-        "epoch": epoch,
+        "generation": generation,
         "claimed_at": claimed_at.isoformat(),
         "expires_at": expires_at.isoformat(),
     }
-    return {"_id": claim_id, "campaign_id": campaign_id, "claim": codec.encode_text(claim)}
+    return {
+        "_id": claim_id,
+        "campaign_id": campaign_id,
+        "shard": shard,
+        "claim": codec.encode_text(claim),
+    }
 
 
 def claim_of(record: Mapping[str, Any]) -> Claimed:
@@ -135,18 +143,25 @@ class EncodedEvent(NamedTuple):
 
 
 class SendBatchRecord(NamedTuple):
-    """One flush of outcomes of one campaign, with the events they imply."""
+    """One flush of outcomes of one campaign, with the events they imply; `shards[i]` is the
+    shard of `outcomes[i]`'s message (a replica taking a shard over reads its outcomes)."""
 
     batch_id: str
     campaign_id: str
     clinic_id: str
     at: datetime
     outcomes: list[Finished]
+    shards: list[int]
     events: list[EncodedEvent]
 
 
-def _finished_entry(outcome: Finished) -> dict[str, Any]:
-    entry: dict[str, Any] = {"m": outcome.message_id, "o": outcome.outcome, "a": outcome.attempt}
+def _finished_entry(outcome: Finished, shard: int) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "m": outcome.message_id,
+        "o": outcome.outcome,
+        "a": outcome.attempt,
+        "s": shard,
+    }
     if outcome.reason:
         entry["r"] = outcome.reason
     if outcome.provider_message_id:
@@ -159,36 +174,52 @@ def finished_of(entry: Mapping[str, Any]) -> Finished:
 
 
 def send_batch_record(batch: SendBatchRecord) -> dict[str, Any]:
+    entries = [_finished_entry(o, s) for o, s in zip(batch.outcomes, batch.shards, strict=True)]
     return {
         "_id": batch.batch_id,
         "campaign_id": batch.campaign_id,
         "clinic_id": batch.clinic_id,
+        # which shards it holds outcomes of: equality on an array field matches any element
+        "shards": sorted(set(batch.shards)),
         "at": batch.at,
-        "outcomes": codec.encode_text([_finished_entry(o) for o in batch.outcomes]),
+        "outcomes": codec.encode_text(entries),
         "events": "[" + ",".join(event.json for event in batch.events) + "]",
     }
 
 
 def send_batch_of(record: Mapping[str, Any]) -> SendBatchRecord:
+    entries = codec.decode(record["outcomes"])
     return SendBatchRecord(
         batch_id=record["_id"],
         campaign_id=record["campaign_id"],
         clinic_id=record["clinic_id"],
         at=record["at"],
-        outcomes=[finished_of(entry) for entry in codec.decode(record["outcomes"])],
+        outcomes=[finished_of(entry) for entry in entries],
+        shards=[entry["s"] for entry in entries],
         events=[EncodedEvent.of(event) for event in codec.decode(record["events"])],
     )
+
+
+def outcomes_in(record: Mapping[str, Any], shards: Collection[int] | None) -> list[Finished]:
+    """A send batch record's outcomes, of messages of `shards` (of all when None)."""
+    return [
+        finished_of(entry)
+        for entry in codec.decode(record["outcomes"])
+        if shards is None or entry["s"] in shards
+    ]
 
 
 # --- announcements ------------------------------------------------------------------------------
 
 
 class Announcement(NamedTuple):
-    """A `queued_batches` or `news` record: what it names has news for the sender."""
+    """A `queued_batches` or `news` record: what it names has news for the sender (a batch of
+    messages: for the owner of its `shard`)."""
 
     announcement_id: str
     campaign_ids: tuple[str, ...]
     clinic_ids: tuple[str, ...] = ()
+    shard: int | None = None
 
 
 # --- campaign events ----------------------------------------------------------------------------

@@ -2,22 +2,25 @@
 creation at start-up), and the handles a store works with.
 
     messages          one document per consumer batch of `message.due` and campaign, holding
-                      its messages (QUEUED); never updated (codecs.message_batch_records)
-    queued_batches    "batch B of messages was stored": how a sender in another replica than
-                      the storing consumer learns of new messages without rescanning (it
-                      deletes an announcement once it holds the batch)
+                      its messages (QUEUED) and its partition (`shard`); never updated
+                      (codecs.message_batch_records)
+    queued_batches    "batch B of shard S was stored" while its campaign was unknown to the
+                      storing process's sender, or S was taken from it: how the shard's
+                      sender learns of them without rescanning (it deletes an announcement
+                      once it knows the batch's campaigns)
     send_claims       `_id` = "<messageId>:<attempt>": SENDING, won by a unique insert, with
-                      its owner, lease epoch and expiry
+                      its shard, owner, the owner's shards generation and expiry
     send_batches      SENT / FAILED / SKIPPED outcomes of one flush of the sender, carrying
-                      their `message.sent` and next steps' `message.due` (an outbox record)
+                      their `message.sent` and next steps' `message.due` (an outbox record),
+                      and the `shards` its outcomes are of
     published_batches "send batch B's events are acknowledged by Kafka" (the outbox's flag,
                       as an insert: clearing a flag on FerretDB rewrites the whole record)
     campaign_events   `campaign.launched` / `campaign.status_changed` as they arrived, written
                       by the campaign partition's consumer, read by whichever replica sends:
                       all of them when it wins its lease, then only the campaigns announced
     news              "campaigns C have new events", "clinics C have new responses or consent
-                      changes": how the sender learns of them without rereading every campaign
-                      or a clinic's checks each tick (deleted once it has read them)
+                      changes": how every replica's sender learns of them without rereading
+                      every campaign or a clinic's checks each tick (pruned by age)
     responses         `recipient.responded`, for the checks just before a send
     consent_changes   `patient.upserted` that restrict a patient, or lift an earlier restriction,
                       `_id` = event id, for the same checks
@@ -35,7 +38,10 @@ from reengage_common.storage import Collection
 class MessageRecord(Document):
     class Settings:
         name = "messages"
-        indexes = [IndexModel([("campaign_id", ASCENDING)]), IndexModel([("batch_id", ASCENDING)])]
+        indexes = [
+            IndexModel([("campaign_id", ASCENDING), ("shard", ASCENDING)]),
+            IndexModel([("batch_id", ASCENDING)]),
+        ]
 
 
 class QueuedBatch(Document):
@@ -46,18 +52,19 @@ class QueuedBatch(Document):
 class News(Document):
     class Settings:
         name = "news"
+        indexes = [IndexModel([("at", ASCENDING)])]
 
 
 class SendClaim(Document):
     class Settings:
         name = "send_claims"
-        indexes = [IndexModel([("campaign_id", ASCENDING)])]
+        indexes = [IndexModel([("campaign_id", ASCENDING), ("shard", ASCENDING)])]
 
 
 class SendBatch(Document):
     class Settings:
         name = "send_batches"
-        indexes = [IndexModel([("campaign_id", ASCENDING)])]
+        indexes = [IndexModel([("campaign_id", ASCENDING), ("shards", ASCENDING)])]
 
 
 class PublishedBatch(Document):

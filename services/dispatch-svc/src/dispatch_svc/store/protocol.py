@@ -6,7 +6,7 @@ Every write is an insert under a unique key; "published", "claimed" and "announc
 inserts too (the storage rules of `reengage_common.storage`).
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -15,6 +15,7 @@ from dispatch_svc.domain.decisions import Response
 from dispatch_svc.domain.message_states import Claimed, Finished
 from dispatch_svc.domain.messages import QueuedMessage
 from dispatch_svc.store.codecs import Announcement, SendBatchRecord, StoredCampaignEvent
+from dispatch_svc.store.reads import Shards
 from reengage_common.events import (
     CampaignLaunched,
     CampaignStatusChanged,
@@ -56,7 +57,7 @@ class DispatchStore(Protocol):
 
     async def forget_batches(self, ids: Iterable[str]) -> None: ...
 
-    async def forget_news(self, ids: Iterable[str]) -> None: ...
+    async def prune_news(self, before: datetime) -> None: ...
 
     async def campaign_events(
         self, campaign_ids: Iterable[str] | None = None
@@ -64,28 +65,35 @@ class DispatchStore(Protocol):
 
     async def messages_of_batch(self, batch_id: str) -> list[QueuedMessage]: ...
 
+    # `shards`: of those shards' messages only; None: of every shard
     async def messages_of_campaign(
-        self, campaign_id: str, clinic_id: str | None = None
+        self, campaign_id: str, clinic_id: str | None = None, shards: Shards = None
     ) -> list[QueuedMessage]: ...
 
-    async def outcomes_of_campaign(self, campaign_id: str) -> list[Finished]: ...
+    async def outcomes_of_campaign(
+        self, campaign_id: str, shards: Shards = None
+    ) -> list[Finished]: ...
 
-    async def claims_of_campaign(self, campaign_id: str) -> list[Claimed]: ...
+    async def claims_of_campaign(
+        self, campaign_id: str, shards: Shards = None
+    ) -> list[Claimed]: ...
 
     async def claim(
         self,
         campaign_id: str,
-        claim_ids: Sequence[str],
+        claim_ids: Mapping[str, int],
         *,
         owner: str,
-        epoch: int,
+        generation: int,
         claimed_at: datetime,
         expires_at: datetime,
     ) -> set[str]: ...
 
     async def store_send_batches(self, batches: Sequence[SendBatchRecord]) -> None: ...
 
-    async def unpublished_batches(self, campaign_id: str) -> list[SendBatchRecord]: ...
+    async def unpublished_batches(
+        self, campaign_id: str, shards: Shards = None
+    ) -> list[SendBatchRecord]: ...
 
     async def mark_published(self, batches: Sequence[SendBatchRecord]) -> None: ...
 

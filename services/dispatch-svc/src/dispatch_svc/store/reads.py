@@ -3,13 +3,22 @@ is stored of a campaign or a clinic, and the sender's own inserts (claims, send 
 their published markers).
 
 The sender publishes a send batch's events itself, right after storing it, and then marks it
-published; when it wins its lease it first publishes what a predecessor stored but did not
-mark. (The shared relay would look for pending records by re-reading `send_batches` after
-every flush: a scan of the largest collection, on PostgreSQL, per batch of ~60 messages.)
+published; when it takes a shard over it first publishes what a predecessor stored of that
+shard but did not mark. (The shared relay would look for pending records by re-reading
+`send_batches` after every flush: a scan of the largest collection, on PostgreSQL, per batch
+of ~60 messages.)
+
+Reads of a campaign take the shards wanted (`None`: every shard, for the API): messages and
+claims by their `shard` field, send batches by the `shards` array they hold outcomes of. On
+MongoDB the `(campaign_id, shard)` indexes serve them; FerretDB 1.24 evaluates `$in` in Go over
+the campaign's records (docs/storage.md), so there a takeover still reads the campaign's
+records of every shard from PostgreSQL, and decodes only its own shards' messages.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection as Members
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from dispatch_svc.domain.consents import ConsentChange
 from dispatch_svc.domain.decisions import Response
@@ -23,15 +32,22 @@ from dispatch_svc.store.codecs import (
     claim_of,
     claim_record,
     consent_change_of,
-    finished_of,
     messages_of,
+    outcomes_in,
     response_of,
     send_batch_of,
     send_batch_record,
 )
 from dispatch_svc.store.collections import DispatchCollections
-from reengage_common import codec
 from reengage_common.storage import Collection, claim_many, insert_new
+
+# The shards a read is for; None: every shard.
+Shards = Members[int] | None
+
+
+def _of_shards(field: str, shards: Shards) -> dict[str, Any]:
+    """The filter on `field` (a shard, or an array of them) for `shards`."""
+    return {} if shards is None else {field: {"$in": sorted(shards)}}
 
 
 class MongoReads:
@@ -41,17 +57,22 @@ class MongoReads:
     # --- announcements ---------------------------------------------------------------------------
 
     async def queued_batches(self) -> list[Announcement]:
-        """Batches of messages stored by a consumer and not yet forgotten by the sender."""
+        """Batches of messages stored by a consumer and not yet forgotten by their shard's
+        sender."""
         return await self._announcements(self.collections.queued_batches)
 
     async def news(self) -> list[Announcement]:
+        """Every sender reads all of it (each replica sends every campaign): kept for
+        `NEWS_KEPT` and pruned by age, never deleted by a reader."""
         return await self._announcements(self.collections.news)
 
     async def forget_batches(self, ids: Iterable[str]) -> None:
-        await self._forget(self.collections.queued_batches, ids)
+        chosen = list(ids)
+        if chosen:
+            await self.collections.queued_batches.delete_many({"_id": {"$in": chosen}})
 
-    async def forget_news(self, ids: Iterable[str]) -> None:
-        await self._forget(self.collections.news, ids)
+    async def prune_news(self, before: datetime) -> None:
+        await self.collections.news.delete_many({"at": {"$lt": before}})
 
     @staticmethod
     async def _announcements(collection: Collection) -> list[Announcement]:
@@ -60,15 +81,10 @@ class MongoReads:
                 record["_id"],
                 tuple(record.get("campaign_ids", ())),
                 tuple(record.get("clinic_ids", ())),
+                record.get("shard"),
             )
             for record in await collection.find({}).to_list()
         ]
-
-    @staticmethod
-    async def _forget(collection: Collection, ids: Iterable[str]) -> None:
-        chosen = list(ids)
-        if chosen:
-            await collection.delete_many({"_id": {"$in": chosen}})
 
     # --- campaigns and their messages ----------------------------------------------------------
 
@@ -86,27 +102,26 @@ class MongoReads:
         return messages_of(records)
 
     async def messages_of_campaign(
-        self, campaign_id: str, clinic_id: str | None = None
+        self, campaign_id: str, clinic_id: str | None = None, shards: Shards = None
     ) -> list[QueuedMessage]:
         # Whole records: FerretDB reads a whole document even for a projection (asking for the
-        # ids alone saves little: docs/perf.md). A sender winning its lease pays this for every
-        # message ever stored (left as it is).
-        query = {"campaign_id": campaign_id}
+        # ids alone saves little: docs/perf.md).
+        query: dict[str, Any] = {"campaign_id": campaign_id, **_of_shards("shard", shards)}
         if clinic_id is not None:
             query["clinic_id"] = clinic_id
         records = await self.collections.messages.find(query).to_list()
         return messages_of(records)
 
-    async def outcomes_of_campaign(self, campaign_id: str) -> list[Finished]:
+    async def outcomes_of_campaign(self, campaign_id: str, shards: Shards = None) -> list[Finished]:
         batches = await self.collections.send_batches.find(
-            {"campaign_id": campaign_id}, {"outcomes": 1}
+            {"campaign_id": campaign_id, **_of_shards("shards", shards)}, {"outcomes": 1}
         ).to_list()
-        return [
-            finished_of(entry) for batch in batches for entry in codec.decode(batch["outcomes"])
-        ]
+        return [outcome for batch in batches for outcome in outcomes_in(batch, shards)]
 
-    async def claims_of_campaign(self, campaign_id: str) -> list[Claimed]:
-        records = await self.collections.send_claims.find({"campaign_id": campaign_id}).to_list()
+    async def claims_of_campaign(self, campaign_id: str, shards: Shards = None) -> list[Claimed]:
+        records = await self.collections.send_claims.find(
+            {"campaign_id": campaign_id, **_of_shards("shard", shards)}
+        ).to_list()
         return [claim_of(record) for record in records]
 
     # --- the sender's own inserts --------------------------------------------------------------
@@ -114,24 +129,26 @@ class MongoReads:
     async def claim(
         self,
         campaign_id: str,
-        claim_ids: Sequence[str],
+        claim_ids: Mapping[str, int],
         *,
         owner: str,
-        epoch: int,
+        generation: int,
         claimed_at: datetime,
         expires_at: datetime,
     ) -> set[str]:
-        """Claim "<messageId>:<attempt>" keys in one insert; the ones this sender won."""
+        """Claim "<messageId>:<attempt>" keys (each with its message's shard) in one insert;
+        the ones this sender won."""
         records = [
             claim_record(
                 claim_id,
                 campaign_id,
+                shard,
                 owner=owner,
-                epoch=epoch,
+                generation=generation,
                 claimed_at=claimed_at,
                 expires_at=expires_at,
             )
-            for claim_id in claim_ids
+            for claim_id, shard in claim_ids.items()
         ]
         return await claim_many(self.collections.send_claims, records)
 
@@ -139,8 +156,11 @@ class MongoReads:
         records = [send_batch_record(batch) for batch in batches]
         await insert_new(self.collections.send_batches, records)
 
-    async def unpublished_batches(self, campaign_id: str) -> list[SendBatchRecord]:
-        """Send batches of the campaign whose events were never marked published."""
+    async def unpublished_batches(
+        self, campaign_id: str, shards: Shards = None
+    ) -> list[SendBatchRecord]:
+        """Send batches of the campaign (holding outcomes of `shards`) whose events were never
+        marked published."""
         published = {
             record["_id"]
             for record in await self.collections.published_batches.find(
@@ -148,7 +168,7 @@ class MongoReads:
             ).to_list()
         }
         stored = await self.collections.send_batches.find(
-            {"campaign_id": campaign_id}, {"_id": 1}
+            {"campaign_id": campaign_id, **_of_shards("shards", shards)}, {"_id": 1}
         ).to_list()
         missing = [record["_id"] for record in stored if record["_id"] not in published]
         if not missing:

@@ -39,11 +39,17 @@ class MongoWrites:
     async def announce_batch(
         self, messages: Sequence[QueuedMessage], batch_id: str, at: datetime
     ) -> None:
-        """Tell whichever replica sends that these stored messages wait. A redelivered batch
-        is announced again, so a crash between storing and announcing loses nothing."""
+        """Tell the replica that sends the batch's shard (one partition's batch) that these
+        stored messages wait. A redelivered batch is announced again, so a crash between
+        storing and announcing loses nothing."""
         if messages:
             campaign_ids = sorted({m.campaign_id for m in messages})
-            record = {"_id": batch_id, "campaign_ids": campaign_ids, "at": at}
+            record = {
+                "_id": batch_id,
+                "campaign_ids": campaign_ids,
+                "shard": messages[0].shard,
+                "at": at,
+            }
             await insert_new(self.collections.queued_batches, [record])
 
     async def store_launches(
