@@ -1,4 +1,8 @@
-"""GET/POST /api/booking/campaigns and the paths of one campaign, over the shared operations."""
+"""GET/POST /api/booking/campaigns and the paths of one campaign, over the shared operations.
+
+(Over 300 lines: half of it is the route table, one entry per path and method, which the
+OpenAPI document is generated from.)
+"""
 
 from typing import Any
 
