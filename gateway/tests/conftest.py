@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from jsonschema import Draft202012Validator
 
 from gateway.app import create_app
 from reengage_common.auth import (
@@ -97,6 +98,14 @@ def campaign_document(campaign_id: str, clinic_id: str = CLINIC, **changes: Any)
 
 def error(status: int, code: str, message: str, **extra: Any) -> httpx.Response:
     return httpx.Response(status, json={"error": {"code": code, "message": message, **extra}})
+
+
+def undocumented(document: dict[str, Any], method: str, path: str, body: Any) -> list[str]:
+    """What in a 200 answer's `body` the OpenAPI document's schema for it does not allow."""
+    answers = document["paths"][path][method.lower()]["responses"]
+    schema = answers["200"]["content"]["application/json"]["schema"]
+    validator = Draft202012Validator({**schema, "components": document["components"]})
+    return [error.message for error in validator.iter_errors(body)]
 
 
 class FakeService:
@@ -218,12 +227,7 @@ class FakeTrackingService(FakeService):
         super().__init__(verifier)
         self.deployed = False
         self.stats: dict[str, dict[str, Any]] = {}
-
-    def answer(self, request: httpx.Request, clinic: str, body: Any) -> httpx.Response:
-        if request.url.path == "/stats/batch":
-            items = [self.stats[i] for i in body["campaignIds"] if i in self.stats]
-            return httpx.Response(200, json={"items": items})
-        patients = [
+        self.recipients: list[dict[str, Any]] = [
             {
                 "patientId": f"p-{n}",
                 "status": "SENT",
@@ -233,8 +237,15 @@ class FakeTrackingService(FakeService):
             }
             for n in range(2)
         ]
+
+    def answer(self, request: httpx.Request, clinic: str, body: Any) -> httpx.Response:
+        if request.url.path == "/stats/batch":
+            items = [self.stats[i] for i in body["campaignIds"] if i in self.stats]
+            return httpx.Response(200, json={"items": items})
         page_info = {"hasNextPage": True, "endCursor": "r-2"}
-        return httpx.Response(200, json={"items": patients, "pageInfo": page_info, "totalCount": 5})
+        return httpx.Response(
+            200, json={"items": self.recipients, "pageInfo": page_info, "totalCount": 5}
+        )
 
 
 class FakeAudienceService(FakeService):

@@ -3,17 +3,11 @@ interval imported, the recall criterion and its buckets over GraphQL and REST, a
 named by its field, and a campaign keeping its recall window."""
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest
 
-from gateway.app import create_app
-from reengage_testing import serving
-
-from .conftest import Services
-from .test_audience import audience_transport
+from .test_audience import audience_transport, gateway
 
 pytestmark = pytest.mark.infra
 
@@ -50,16 +44,8 @@ mutation Create($input: CampaignInput!) {
   }
 }
 """
-__all__ = ["audience_transport"]  # the module's audience-svc, as test_audience starts it
-
-
-@pytest.fixture
-async def gateway(
-    settings, services: Services, audience_transport
-) -> AsyncIterator[httpx.AsyncClient]:
-    transports = {**services.transports(), "audience-svc": audience_transport}
-    async with serving(create_app(settings, transports)) as client:
-        yield client
+# the module's audience-svc and the gateway in front of it, as test_audience starts them
+__all__ = ["audience_transport", "gateway"]
 
 
 async def test_the_recall_criterion_and_buckets_over_graphql_and_rest(gateway, headers_of) -> None:

@@ -1,6 +1,9 @@
 """Every field of a campaign's stats reads over GraphQL as tracking-svc answers it: the types are
 derived from the stats resource (reengage_common.resources.stats), and where GraphQL shows a
-figure differently (exclusions as a list, a winner per metric) it is tested here."""
+figure differently (exclusions as a list, a winner per metric) it is tested here. Over REST the
+same answer is as the OpenAPI document says."""
+
+from .conftest import undocumented
 
 STATS = """
 query Stats($id: ID!) {
@@ -199,3 +202,21 @@ async def test_a_campaign_tracking_counted_nothing_of_reads_as_zeros(graphql, se
         False,
         {},
     )
+
+
+async def test_the_stats_over_rest_are_as_the_openapi_document_says(
+    gateway, services, headers_of
+) -> None:
+    # given
+    services.campaign.add("c-1", status="ACTIVE")
+    services.tracking.deployed = True
+    services.tracking.stats["c-1"] = TRACKING_ANSWER
+    document = (await gateway.get("/api/openapi.json")).json()
+
+    # when
+    answer = await gateway.get("/api/booking/campaigns/c-1/stats", headers=headers_of("viewer"))
+
+    # then
+    assert answer.status_code == 200, answer.text
+    assert undocumented(document, "GET", "/api/booking/campaigns/{id}/stats", answer.json()) == []
+    assert answer.json()["lift"]["incrementalRebookings"] == 1.0

@@ -306,6 +306,26 @@ async def publish_patients(
         await producer.stop()
 
 
+async def known_patients(stack: ConsoleStack, clinic: str) -> int:
+    """How many of the clinic's patients audience-svc has folded (everyone ever seen)."""
+    estimate = await stack.graphql(
+        "{ audienceEstimate(targeting: {inactiveDays: 1}) "
+        "{ ... on AudienceEstimate { patients } } }",
+        clinic=clinic,
+    )
+    return estimate["audienceEstimate"].get("patients") or 0
+
+
+async def until_known(stack: ConsoleStack, clinic: str, patients: int) -> None:
+    """Wait until audience-svc has folded the patients just published, so a page that opens
+    next counts them all."""
+
+    async def all_known() -> bool:
+        return await known_patients(stack, clinic) == patients
+
+    await eventually(all_known, within=30, interval=0.3)
+
+
 async def sign_in(
     browser: Browser, stack: ConsoleStack, role: str, clinic: str = CLINIC, url: str | None = None
 ) -> Page:

@@ -13,25 +13,15 @@ from console_kit import (
     publish_patients,
     screenshot,
     sign_in,
+    until_known,
 )
 from playwright.async_api import expect
-
-from reengage_testing import eventually
 
 pytestmark = pytest.mark.infra
 
 CAMPAIGN = """
 query($id: ID!) { campaign(id: $id) { savedAudienceId targeting { inactiveDays } } }
 """
-
-
-async def known_patients(console, clinic: str) -> int:
-    estimate = await console.graphql(
-        "{ audienceEstimate(targeting: {inactiveDays: 1}) "
-        "{ ... on AudienceEstimate { patients } } }",
-        clinic=clinic,
-    )
-    return estimate["audienceEstimate"].get("patients") or 0
 
 
 async def test_a_manager_saves_an_audience_sees_its_count_and_uses_it_in_a_campaign(
@@ -48,11 +38,7 @@ async def test_a_manager_saves_an_audience_sees_its_count_and_uses_it_in_a_campa
         ],
         clinic=clinic,
     )
-
-    async def all_known() -> bool:
-        return await known_patients(console, clinic) == 5
-
-    await eventually(all_known, within=30, interval=0.3)
+    await until_known(console, clinic, 5)
     page = await sign_in(browser, console, "manager", clinic)
 
     # when the manager saves "Lapsed hygiene": last visit 180+ days ago

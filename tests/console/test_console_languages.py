@@ -8,10 +8,15 @@ beside its field. Picture (CONSOLE_SCREENSHOTS=1): docs/console/editor-languages
 import uuid
 
 import pytest
-from console_kit import SHOWN_WITHIN_MS, axe_violations, publish_patients, screenshot, sign_in
+from console_kit import (
+    SHOWN_WITHIN_MS,
+    axe_violations,
+    publish_patients,
+    screenshot,
+    sign_in,
+    until_known,
+)
 from playwright.async_api import expect
-
-from reengage_testing import eventually
 
 pytestmark = pytest.mark.infra
 
@@ -33,16 +38,7 @@ async def test_a_manager_writes_spanish_templates_and_previews_each_language(
     await publish_patients(
         console, [{**p, "days_since_visit": 400} for p in (lucia, ada)], clinic=clinic
     )
-
-    async def lucia_known() -> bool:
-        estimate = await console.graphql(
-            "{ audienceEstimate(targeting: {inactiveDays: 1}) "
-            "{ ... on AudienceEstimate { patients } } }",
-            clinic=clinic,
-        )
-        return estimate["audienceEstimate"].get("patients") == 2
-
-    await eventually(lucia_known, within=30, interval=0.3)
+    await until_known(console, clinic, 2)
     page = await sign_in(browser, console, "manager", clinic)
 
     # when the manager adds Spanish to both steps of a new campaign

@@ -6,10 +6,8 @@ campaign loads its window back."""
 import uuid
 
 import pytest
-from console_kit import SHOWN_WITHIN_MS, axe_violations, publish_patients, sign_in
+from console_kit import SHOWN_WITHIN_MS, axe_violations, publish_patients, sign_in, until_known
 from playwright.async_api import expect
-
-from reengage_testing import eventually
 
 pytestmark = pytest.mark.infra
 
@@ -40,16 +38,7 @@ async def test_the_editor_targets_patients_due_for_recall_and_shows_the_buckets(
         [{**p, "first": p["id"], "email": f"{p['id']}@example.com"} for p in PATIENTS],
         clinic=clinic,
     )
-
-    async def all_known() -> bool:
-        estimate = await console.graphql(
-            "{ audienceEstimate(targeting: {inactiveDays: 1}) "
-            "{ ... on AudienceEstimate { patients } } }",
-            clinic=clinic,
-        )
-        return estimate["audienceEstimate"].get("patients") == len(PATIENTS)
-
-    await eventually(all_known, within=30, interval=0.3)
+    await until_known(console, clinic, len(PATIENTS))
     page = await sign_in(browser, console, "manager", clinic)
     await page.get_by_role("link", name="New campaign").click()
     await page.get_by_label("Name", exact=True).fill("Hygiene recall")
@@ -123,16 +112,7 @@ async def test_a_saved_audience_keeps_its_recall_window_and_counts_with_it(
         [{**p, "first": p["id"], "email": f"{p['id']}@example.com"} for p in PATIENTS],
         clinic=clinic,
     )
-
-    async def all_known() -> bool:
-        estimate = await console.graphql(
-            "{ audienceEstimate(targeting: {inactiveDays: 1}) "
-            "{ ... on AudienceEstimate { patients } } }",
-            clinic=clinic,
-        )
-        return estimate["audienceEstimate"].get("patients") == len(PATIENTS)
-
-    await eventually(all_known, within=30, interval=0.3)
+    await until_known(console, clinic, len(PATIENTS))
     page = await sign_in(browser, console, "manager", clinic)
 
     # when a manager saves "Overdue hygiene": recall at least a month overdue

@@ -11,14 +11,14 @@ from starlette.responses import Response, StreamingResponse
 
 from gateway.operations import exports
 from gateway.operations.access import Caller
-from gateway.rest import schemas
 from gateway.rest.campaigns import ONE, ONE_CAMPAIGN
 from gateway.rest.endpoints import RestRoute, choice_query, errors, text_query
+from reengage_common.resources.recipients import RECIPIENT_STATUSES
 
 CSV = "text/csv; charset=utf-8"
 PDF = "application/pdf"
 TAG = "exports"
-STATUS_QUERY = {"status": {"enum": list(schemas.RECIPIENT_STATUSES)}}
+STATUS_QUERY = {"status": {"enum": list(RECIPIENT_STATUSES)}}
 RANGE_QUERY = {
     "from": {"type": "string", "format": "date"},
     "to": {"type": "string", "format": "date"},

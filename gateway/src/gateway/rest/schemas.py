@@ -1,16 +1,18 @@
 """The JSON shapes of the REST paths, for the OpenAPI document.
 
-The campaign itself is the shared resource model campaign-svc validates with, so the document
-cannot drift from the service; the shapes here are the gateway's own (errors, pages, counters).
+A campaign, its stats and its recipients are the shared resource models
+(`reengage_common.resources`) their services answer with, so the document cannot drift from
+them; the shapes here are the gateway's own (errors, pages, counters, the preview).
 """
 
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from reengage_common.error_codes import FieldErrorCode
 from reengage_common.events import Channel, Wire
 from reengage_common.resources.campaigns import Campaign
+from reengage_common.resources.recipients import Recipient
 
 
 class FieldProblem(Wire):
@@ -104,68 +106,6 @@ class CampaignPreview(Wire):
     campaign_id: str
     language: str = Field(description="The language previewed")
     messages: list[PreviewMessage]
-
-
-class CampaignStats(Wire):
-    campaign_id: str
-    targeted: int = 0
-    held_out: int = 0
-    excluded: dict[str, int] = Field(default_factory=dict, description="reason -> patients")
-    recipients: int
-    contacted: int = 0
-    sent: int
-    delivered: int
-    failed: int
-    skipped: int = 0
-    responded: int
-    interested: int
-    not_interested: int = 0
-    clicked: int = 0
-    replied: int = 0
-    rebooked: int
-    unsubscribed: int
-    bounced: int
-    message_cost_cents: int = 0
-    incentives_redeemed: int = 0
-    incentive_cost_cents: int = 0
-    revenue_cents: int
-    cost_cents: int
-    roi: float | None = Field(description="(revenue from rebooked - cost) / cost")
-    rates: dict[str, float | None] = Field(default_factory=dict)
-    status_counts: dict[str, int] = Field(default_factory=dict)
-    by_variant: list[dict[str, Any]] = Field(default_factory=list)
-    by_channel: list[dict[str, Any]] = Field(default_factory=list)
-    by_step: list[dict[str, Any]] = Field(default_factory=list)
-    ab_tests: list[dict[str, Any]] = Field(
-        default_factory=list, description="two-proportion z-tests; a winner only when p < 0.05"
-    )
-    winner: dict[str, str | None] = Field(default_factory=dict)
-    lift: dict[str, Any] = Field(default_factory=dict, description="against the holdout")
-
-
-# tracking-svc's recipient statuses, from the least to the most advanced.
-RECIPIENT_STATUSES = ("PENDING", "CONTACTED", "BOUNCED", "RESPONDED", "UNSUBSCRIBED", "REBOOKED")
-
-
-class Recipient(Wire):
-    patient_id: str
-    first_name: str | None = None
-    last_name: str | None = None
-    name: str | None = None
-    status: str
-    response: str | None = None
-    variant: str | None = None
-    holdout: bool = False
-    channel: Channel | None = None
-    channels: list[Channel] = Field(default_factory=list)
-    last_contacted_at: AwareDatetime | None = None
-    contact_attempts: int = 0
-    responded_at: AwareDatetime | None = None
-    rebooked_appointment_id: str | None = None
-    last_event_at: AwareDatetime | None = None
-    history: list[dict[str, Any]] = Field(default_factory=list)
-    replies: list[dict[str, Any]] = Field(default_factory=list)
-    cursor: str | None = None
 
 
 class RecipientPage(Wire):

@@ -1,4 +1,6 @@
 """The Kafka bus: an idempotent publisher, topic creation, and a consumer loop per service group.
+(Over 300 lines: most of it is `EventConsumer`, whose commit, retry and dead-letter rules
+depend on each other and are read together.)
 
 The consumer commits a partition's offset only after every event before it was handled (its
 effect stored), so a crash redelivers and idempotent handlers make that harmless. An event

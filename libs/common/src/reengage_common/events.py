@@ -1,4 +1,6 @@
 """The event contract: one envelope, one pydantic model per topic (see ARCHITECTURE.md).
+(Over 300 lines: the whole contract in one file, as ARCHITECTURE.md names it, so a
+producer, a consumer and the generated AsyncAPI document read the same models in one place.)
 
 Every producer and consumer imports its event from here. A change is additive, or a new
 `version`.

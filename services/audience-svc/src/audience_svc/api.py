@@ -1,5 +1,6 @@
 """audience-svc's internal JSON API for the gateway: estimate, import and one patient's merge
-data (for a campaign preview). Parse, call, answer.
+data (for a campaign preview). Parse, call, answer. (Over 300 lines: the estimate's request
+models and the mapping of their errors to field codes live here with the routes that use them.)
 
 The gateway forwards the caller's token; it is verified again here and scopes everything to
 the caller's clinic.

@@ -1,5 +1,7 @@
 """The patient projection: facts appended by consumers and imports, folded into shards by one
-compactor, read by estimates and fan-outs in whole shards.
+compactor, read by estimates and fan-outs in whole shards. (Over 300 lines: the compactor's
+round and the readers keep one invariant, below, which holds only in the order both follow;
+the pure fold they share is `domain.facts`.)
 
 Writers never update: a consumer batch inserts one `pending_facts` record per clinic (its id
 derived from the batch's event ids, so a redelivered batch inserts nothing). The compactor

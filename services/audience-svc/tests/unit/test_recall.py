@@ -4,8 +4,9 @@ servers."""
 from datetime import UTC, date, datetime
 
 import pytest
+from audience_rows import targeting_row_of as row
 
-from audience_svc.domain.facts import R_RECALL_DUE, fold, recall_due_of, targeting_row
+from audience_svc.domain.facts import R_RECALL_DUE, recall_due_of
 from audience_svc.domain.import_rows import CsvRows, Rejected, Row
 from audience_svc.domain.recall import (
     DEFAULT_INTERVAL_MONTHS,
@@ -24,31 +25,6 @@ EMAIL_STEP = MessageTemplate(channel="EMAIL", subject="s", body="b", sequence=1)
 
 def at(year: int, month: int, day: int, hour: int = 15) -> float:
     return datetime(year, month, day, hour, tzinfo=UTC).timestamp()
-
-
-def row(patient_id: str, visited: float, **profile: object) -> list:
-    """The targeting row of an adult with an email, last seen at `visited`."""
-    facts = [
-        {
-            "k": "p",
-            "pid": patient_id,
-            "t": 1.0,
-            "i": "e",
-            "d": {"email": "x@example.com", "createdAt": "2019-01-01T00:00:00Z", **profile},
-        },
-        {
-            "k": "a",
-            "pid": patient_id,
-            "t": 2.0,
-            "i": "v",
-            "ap": "a",
-            "st": "COMPLETED",
-            "s": visited,
-        },
-    ]
-    states: dict = {}
-    fold(states, facts)
-    return targeting_row(states[patient_id])
 
 
 def recall_audience(recall: RecallTargeting | None = None) -> Audience:

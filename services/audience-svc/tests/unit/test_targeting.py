@@ -2,6 +2,8 @@
 
 from collections import Counter
 
+from audience_rows import targeting_row_of
+
 from audience_svc.domain.facts import R_GAPS, ROW_WIDTH, fold, targeting_row
 from audience_svc.domain.targeting import (
     DAY,
@@ -18,28 +20,8 @@ NOW = 1_800_000_000.0
 EMAIL_STEP = MessageTemplate(channel="EMAIL", subject="s", body="b", sequence=1)
 
 
-def row(patient_id: str, visit_days_ago: float, **profile) -> list:
-    facts = [
-        {
-            "k": "p",
-            "pid": patient_id,
-            "t": 1.0,
-            "i": "e",
-            "d": {"email": "x@example.com", "createdAt": "2019-01-01T00:00:00Z", **profile},
-        },
-        {
-            "k": "a",
-            "pid": patient_id,
-            "t": 2.0,
-            "i": "v",
-            "ap": "a",
-            "st": "COMPLETED",
-            "s": NOW - visit_days_ago * DAY,
-        },
-    ]
-    states = {}
-    fold(states, facts)
-    return targeting_row(states[patient_id])
+def row(patient_id: str, visit_days_ago: float, **profile: object) -> list:
+    return targeting_row_of(patient_id, NOW - visit_days_ago * DAY, **profile)
 
 
 def audience(**changes) -> Audience:

@@ -1,4 +1,6 @@
 """One function per event of tracking-svc, and the responses public endpoints report.
+(Over 300 lines: the handlers of every topic the service consumes, in one class that shares
+their publisher, clock and caches.)
 
 Every consumer handler takes a partition's batch and stores its facts with one bulk insert
 (`store.store_facts`), so a redelivered batch inserts nothing new. Responses are published as

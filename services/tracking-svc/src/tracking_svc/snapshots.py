@@ -1,4 +1,6 @@
-"""Campaign snapshots: pages folded by one compactor, read by every replica.
+"""Campaign snapshots: pages folded by one compactor, read by every replica. (Over 300 lines:
+the compactor and the readers keep one invariant, below, in the order both follow; the pure
+fold is `domain.snapshot`.)
 
 Why: folding every page of a 100,000-recipient campaign per stats query cost ~3.8 s (1.7 s
 reading 210,000 fact strings from FerretDB, 2 s folding them in Python). A snapshot generation

@@ -1,4 +1,6 @@
 """Documents of tracking-svc and the few queries it needs. Everything here is insert-only.
+(Over 300 lines: every collection of the service with its indexes and queries, so what is
+stored and how it is found reads in one file, as docs/storage.md lists it.)
 
 - `FactPage`: a batch's facts about one campaign and patient bucket, as compact strings. A
   page's `_id` is derived from its facts' keys, so a redelivered batch inserts nothing; pages

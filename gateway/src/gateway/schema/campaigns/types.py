@@ -1,4 +1,8 @@
-"""A campaign as GraphQL shows it, built from campaign-svc's camelCase JSON."""
+"""A campaign as GraphQL shows it, built from campaign-svc's camelCase JSON.
+
+(Over 300 lines: `Campaign` and `CampaignStats` name each other, a campaign's stats and the
+stats' campaign, so both live here with the connection and the preview they answer.)
+"""
 
 from collections.abc import Awaitable
 from datetime import datetime

@@ -11,13 +11,12 @@ from strawberry.scalars import JSON
 
 from gateway.operations.errors import NotAvailable as Unavailable
 from gateway.operations.errors import OperationError
-from gateway.schema.enums import Channel
+from gateway.operations.service_calls import JSONDocument
 from gateway.schema.errors import NotAvailable, NotFound, graphql_error
 from gateway.schema.info import GatewayInfo
 from gateway.schema.pagination import PageInfo, edge_cursors
 from gateway.schema.resource_types import output_type
-from gateway.schema.wire import to_datetime
-from reengage_common.resources import stats
+from reengage_common.resources import recipients, stats
 
 
 @output_type(
@@ -100,82 +99,52 @@ class ExcludedCount:
     count: int
 
 
-@strawberry.type(description="One message step sent (or due) to a recipient.")
+@output_type(recipients.RecipientStep, description="One message step sent (or due) to a recipient.")
 class RecipientStep:
-    sequence: int
-    channel: Channel | None
-    outcome: str = strawberry.field(description="DUE, SENT, FAILED or SKIPPED")
-    reason: str | None
-    cost_cents: int
-    delivered: bool
+    sequence: auto
+    channel: auto
+    outcome: auto = strawberry.field(description="DUE, SENT, FAILED or SKIPPED")
+    reason: auto
+    cost_cents: auto
+    delivered: auto
+    # strawberry maps no pydantic AwareDatetime: the times are named here.
     at: datetime | None
 
 
-@strawberry.type
+@output_type(recipients.Reply)
 class Reply:
-    text: str
+    text: auto
     at: datetime | None
 
 
-@strawberry.type
+@output_type(recipients.Recipient)
 class Recipient:
     patient_id: strawberry.ID
-    first_name: str | None
-    last_name: str | None
-    name: str | None
-    status: str = strawberry.field(
+    first_name: auto
+    last_name: auto
+    name: auto
+    status: auto = strawberry.field(
         description="PENDING, CONTACTED, RESPONDED, REBOOKED, UNSUBSCRIBED or BOUNCED"
     )
-    response: str | None = strawberry.field(
+    response: auto = strawberry.field(
         description="INTERESTED, NOT_INTERESTED, REBOOKED or NO_RESPONSE"
     )
-    variant: str | None
-    holdout: bool
-    channel: Channel | None
-    channels: list[Channel]
+    variant: auto
+    holdout: auto
+    channel: auto
+    channels: auto
     last_contacted_at: datetime | None
-    contact_attempts: int
+    contact_attempts: auto
     responded_at: datetime | None
-    rebooked_appointment_id: str | None
+    rebooked_appointment_id: auto
     last_event_at: datetime | None
-    history: list[RecipientStep]
-    replies: list[Reply]
+    history: auto
+    replies: auto
 
-    @classmethod
-    def from_wire(cls, doc: dict[str, Any]) -> "Recipient":
-        return cls(
-            patient_id=strawberry.ID(doc["patientId"]),
-            first_name=doc.get("firstName"),
-            last_name=doc.get("lastName"),
-            name=doc.get("name"),
-            status=doc["status"],
-            response=doc.get("response"),
-            variant=doc.get("variant"),
-            holdout=bool(doc.get("holdout")),
-            channel=Channel(doc["channel"]) if doc.get("channel") else None,
-            channels=[Channel(c) for c in doc.get("channels") or []],
-            last_contacted_at=to_datetime(doc.get("lastContactedAt")),
-            contact_attempts=int(doc.get("contactAttempts") or 0),
-            responded_at=to_datetime(doc.get("respondedAt")),
-            rebooked_appointment_id=doc.get("rebookedAppointmentId"),
-            last_event_at=to_datetime(doc.get("lastEventAt")),
-            history=[
-                RecipientStep(
-                    sequence=int(s.get("sequence") or 0),
-                    channel=Channel(s["channel"]) if s.get("channel") else None,
-                    outcome=s.get("outcome") or "DUE",
-                    reason=s.get("reason"),
-                    cost_cents=int(s.get("costCents") or 0),
-                    delivered=bool(s.get("delivered")),
-                    at=to_datetime(s.get("at")),
-                )
-                for s in doc.get("history") or []
-            ],
-            replies=[
-                Reply(text=r.get("text", ""), at=to_datetime(r.get("at")))
-                for r in doc.get("replies") or []
-            ],
-        )
+
+def recipient_from_wire(doc: JSONDocument) -> Recipient:
+    """tracking-svc's camelCase JSON, read by the recipient resource."""
+    return Recipient.from_pydantic(recipients.Recipient.model_validate(doc))
 
 
 @strawberry.type
@@ -211,7 +180,7 @@ class RecipientConnection:
     ) -> "RecipientConnection":
         items = page.get("items", [])
         edges = [
-            RecipientEdge(cursor=cursor, node=Recipient.from_wire(item))
+            RecipientEdge(cursor=cursor, node=recipient_from_wire(item))
             for item, cursor in zip(items, edge_cursors(page), strict=True)
         ]
         return cls(

@@ -1,4 +1,8 @@
-"""The rules a campaign definition must meet to be saved, and to be launched."""
+"""The rules a campaign definition must meet to be saved, and to be launched.
+
+(Over 300 lines: one short function per part of the definition, read in the order of its
+fields; template and language rules have modules of their own.)
+"""
 
 import re
 from collections.abc import Iterator

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from reengage_common.events import ResponseKind, SendOutcome
+from reengage_common.resources.recipients import RECIPIENT_STATUSES
 from tracking_svc.domain import facts as f
 from tracking_svc.domain.facts import Fact
 
@@ -31,7 +32,8 @@ class cached_property(Generic[V]):
         return value
 
 
-STATUS_ORDER = ("PENDING", "CONTACTED", "BOUNCED", "RESPONDED", "UNSUBSCRIBED", "REBOOKED")
+# The order is the resource's, which the gateway documents and a status query is checked against.
+STATUS_ORDER = RECIPIENT_STATUSES
 STATUS_RANK = {status: rank for rank, status in enumerate(STATUS_ORDER)}
 # Answers that count as the patient responding (a free SMS reply does too).
 RESPONSE_KINDS = {"INTERESTED", "NOT_INTERESTED", "CLICKED", "REBOOKED"}

@@ -1,4 +1,5 @@
 """A campaign's figures from its folded recipients: counts, rates, cost, revenue, ROI, A/B, lift.
+(Over 300 lines: every figure of the stats resource is computed here, from one tally.)
 
 ROI = (revenue - cost) / cost, with cost = messages + incentives redeemed by rebookings that
 stand (a cancelled rebooking gives its revenue and its incentive back). A/B compares response
