@@ -297,8 +297,9 @@ class HouseholdMember(Wire):
 
     patient_id: str
     message_id: str
-    first_name: str | None = None
-    last_name: str | None = None
+    # The member's own `mergeData.patient` (firstName, lastName, lastVisitDate, ...): what
+    # names them, and what a later step led by them merges.
+    patient: dict[str, Any] = Field(default_factory=dict)
 
 
 class MessageDue(Event):

@@ -109,6 +109,7 @@ def test_a_household_message_is_the_pydantic_bytes_too(campaign) -> None:
     )
     assert fast.due("p-1", "A", EMAIL, True, lead, members).encode() == slow.to_json()
     named = slow.data.household
-    assert [(m.patient_id, m.first_name) for m in named] == [("p-1", "Ada"), ("p-2", "Liam")]
+    names = [(m.patient_id, m.patient["firstName"]) for m in named]
+    assert names == [("p-1", "Ada"), ("p-2", "Liam")]
     # each member keeps the messageId their own message would have had
     assert named[0].message_id == slow.data.message_id

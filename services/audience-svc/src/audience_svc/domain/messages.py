@@ -120,8 +120,7 @@ def household_members(
             "messageId": fast_uuid5(
                 MESSAGE_ID_NAMESPACE, f"{campaign_id}/{patient_id}/{run}/{sequence}"
             ),
-            "firstName": (state["p"] or {}).get("firstName"),
-            "lastName": (state["p"] or {}).get("lastName"),
+            "patient": patient_merge_data(state),
         }
         for patient_id, state in members
     ]

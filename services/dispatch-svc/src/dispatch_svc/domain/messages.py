@@ -33,6 +33,9 @@ class QueuedMessage(msgspec.Struct, frozen=True, gc=False):
     incentive_code: str | None
     trace_id: str | None
     batch_id: str  # the consumer batch that stored it (how another replica reads it back)
+    # A household message's members as `message.due` listed them (camelCase JSON: patientId,
+    # messageId, patient); empty for one patient. Records stored before it decode as empty.
+    household: list[dict[str, Any]] = msgspec.field(default_factory=list)
 
 
 def batch_of(message_ids: Iterable[str]) -> str:
@@ -58,4 +61,5 @@ def queued_message(envelope: Envelope[MessageDue], batch_id: str) -> QueuedMessa
         incentive_code=due.incentive_code,
         trace_id=envelope.trace_id,
         batch_id=batch_id,
+        household=[member.model_dump(mode="json", by_alias=True) for member in due.household],
     )
