@@ -293,6 +293,17 @@ class CampaignStatusChanged(Event):
     at: Moment
 
 
+class HouseholdMember(Wire):
+    """A patient one household message names (audience-svc's `domain/households.py`): their
+    own messageId is the one their stats and sequence stop use."""
+
+    patient_id: str
+    message_id: str
+    # The member's own `mergeData.patient` (firstName, lastName, lastVisitDate, ...): what
+    # names them, and what a later step led by them merges.
+    patient: dict[str, Any] = Field(default_factory=dict)
+
+
 class MessageDue(Event):
     topic: ClassVar[str] = "message.due"
     key_field: ClassVar[str] = "patient_id"
@@ -308,6 +319,14 @@ class MessageDue(Event):
     contact: Contact
     merge_data: dict[str, Any] = Field(default_factory=dict)
     incentive_code: str | None = None
+    # Additive: one message for a household (patients sharing the contact of this channel),
+    # naming these members, `patientId` (the one the event is keyed by) among them; empty for
+    # a message to one patient.
+    household: list[HouseholdMember] = Field(
+        default_factory=list,
+        description="The patients one household message names (each with their own "
+        "messageId), the keyed patient first; empty for a message to one patient",
+    )
 
 
 class SendOutcome(StrEnum):
@@ -333,6 +352,12 @@ class MessageSent(Event):
     cost_cents: Int64 = 0
     retried: bool = False
     at: Moment
+    # Additive: the patients one household message named (this patient among them), so a
+    # click, unsubscribe or bounce on it counts for each; empty for a message to one patient.
+    household: list[str] = Field(
+        default_factory=list,
+        description="Patient ids the one household message named, this one among them",
+    )
 
 
 class RecipientHeldOut(Event):

@@ -1,7 +1,8 @@
 """A fan-out: evaluate once, store who is selected, publish chunk by chunk, resume after a crash.
 
 1. Evaluate the clinic's patients in memory and store the selection in chunks (patient,
-   variant, step, holdout, minor: small), then the plan header (a plan that exists is
+   variant, step, holdout, minor and, for a household, its lead or its other members: small;
+   `domain/households.py`), then the plan header (a plan that exists is
    complete; leftovers of a build that crashed are removed first — nothing was published).
 2. For each chunk not yet marked done: serialize its events from the patients' current
    projection (`PlanEvents`, no pydantic per recipient), queue every send without awaiting
@@ -29,8 +30,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 from audience_svc.blobs import pack, unpack
 from audience_svc.clinic_turns import ClinicTurns, TurnLost
 from audience_svc.domain.facts import new_state
+from audience_svc.domain.households import Role, households
 from audience_svc.domain.messages import PlanEvents, evaluated_event
-from audience_svc.domain.targeting import Audience, evaluate, with_targeted
+from audience_svc.domain.targeting import Audience, Selected, evaluate, with_targeted
 from audience_svc.projection import Projection
 from reengage_common.bus import EventPublisher, send_in_batches
 from reengage_common.cpu import without_gc
@@ -121,6 +123,7 @@ class Fanout:
                 now.timestamp(),
             )
         evaluated_at = time.perf_counter()
+        roles = await self._households(clinic_id, evaluation.selected)
         with without_gc():
             documents = []
             selected = evaluation.selected
@@ -131,12 +134,7 @@ class Fanout:
                         "_id": f"{plan_id}:{index:05d}",
                         "plan_id": plan_id,
                         "pids": [s.patient_id for s in members],
-                        "blob": pack(
-                            [
-                                [s.variant, s.step.sequence, int(s.held_out), int(s.minor)]
-                                for s in members
-                            ]
-                        ),
+                        "blob": pack([_entry(s, roles.get(s.patient_id)) for s in members]),
                     }
                 )
         await insert_new(chunks, documents, batch=20)
@@ -172,6 +170,15 @@ class Fanout:
         )
         return plan
 
+    async def _households(self, clinic_id: str, selected: list[Selected]) -> dict[str, Role]:
+        """Who shares a contact (`domain/households.py`); the patients' contacts are in their
+        states, which only a plan with two patients to send to needs to read."""
+        if sum(not s.held_out for s in selected) < 2:
+            return {}
+        states = await self.projection.patient_states(clinic_id)
+        with without_gc():
+            return households(selected, states)
+
     async def publish(self, plan: dict[str, Any], launched: CampaignLaunched) -> None:
         plan_id, clinic_id = plan["_id"], plan["clinic_id"]
         started = time.perf_counter()
@@ -206,13 +213,19 @@ class Fanout:
                     if len(entry) == 3:  # a plan stored before: its serialized event itself
                         built.append((self.settings.topic(entry[0]), entry[1], entry[2], headers))
                         continue
-                    variant, sequence, held, minor = entry
+                    variant, sequence, held, minor, *role = entry
                     if held:
                         built.append((held_topic, pid, events.held_out(pid, variant), held_headers))
-                    else:
+                    elif not (role and isinstance(role[0], str)):  # else the lead's names them
                         step = steps[(variant, sequence)]
+                        members = [pid, *role[0]] if role else []
                         value = events.due(
-                            pid, variant, step, bool(minor), states.get(pid) or new_state(pid)
+                            pid,
+                            variant,
+                            step,
+                            bool(minor),
+                            states.get(pid) or new_state(pid),
+                            [(m, states.get(m) or new_state(m)) for m in members],
                         )
                         built.append((due_topic, pid, value, headers))
             pending = await send_in_batches(self.producer, built)
@@ -279,3 +292,14 @@ class Fanout:
         ]
         if records:
             await insert_new(self.projection.pending, records)
+
+
+def _entry(selected: Selected, role: Role) -> list[Any]:
+    """A patient's line of a stored plan; a household's role (lead or carried) as a fifth."""
+    entry: list[Any] = [
+        selected.variant,
+        selected.step.sequence,
+        int(selected.held_out),
+        int(selected.minor),
+    ]
+    return entry if role is None else [*entry, role]

@@ -96,3 +96,20 @@ def test_the_fast_events_are_the_pydantic_bytes(campaign, profile, minor, trace_
         else:
             made = fast.due("p-1", chosen.variant, step, minor, patient)
         assert made.encode() == slow.to_json()
+
+
+@pytest.mark.parametrize("campaign", CAMPAIGNS)
+def test_a_household_message_is_the_pydantic_bytes_too(campaign) -> None:
+    lead, sibling = state(**PROFILES[1]), state(firstName="Liam", lastName="Hopper")
+    members = [("p-1", lead), ("p-2", sibling)]
+    fast = PlanEvents(campaign, "clinic-a", due_at=AT, trace_id=None)
+    chosen = Selected("p-1", "A", EMAIL, False, True)
+    slow = recipient_event(
+        campaign, "clinic-a", chosen, lead, due_at=AT, trace_id=None, household=members
+    )
+    assert fast.due("p-1", "A", EMAIL, True, lead, members).encode() == slow.to_json()
+    named = slow.data.household
+    names = [(m.patient_id, m.patient["firstName"]) for m in named]
+    assert names == [("p-1", "Ada"), ("p-2", "Liam")]
+    # each member keeps the messageId their own message would have had
+    assert named[0].message_id == slow.data.message_id

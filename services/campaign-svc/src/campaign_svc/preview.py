@@ -38,6 +38,7 @@ from reengage_common.messages import (
     TemplateRefused,
     TemplateRenderFailed,
     compile_step,
+    household_merge_data,
     language_of,
     message_languages,
     render_step,
@@ -63,8 +64,12 @@ async def preview_campaign(
     record = await find_campaign(identity, campaign_id)
     request = body if isinstance(body, Mapping) else {}
     language = _language(request, "language") or _language(request, "patientLanguage")
+    in_language = language_of(language) or record.definition.default_language
     merge_data = sample_merge_data(
-        clinic_name=SAMPLE_CLINIC_NAME, now=now, incentive=record.definition.incentive
+        clinic_name=SAMPLE_CLINIC_NAME,
+        now=now,
+        incentive=record.definition.incentive,
+        language=in_language,
     )
     profile = await current_profile(identity.clinic_id)
     footer = ""
@@ -74,10 +79,10 @@ async def preview_campaign(
         known = {name: value for name, value in clinic_merge_data(profile).items() if value}
         _overlay(merge_data, {"clinic": known})
     # The patient's values as sent, None included: the preview shows the fallbacks they get.
-    merge_data["patient"] = {
-        **merge_data["patient"],
-        **_object(request, "patientMergeData"),
-    }
+    patient = _object(request, "patientMergeData")
+    merge_data["patient"] = {**merge_data["patient"], **patient}
+    if patient:  # a real patient's message names them alone unless they share it
+        merge_data["household"] = household_merge_data([patient.get("firstName")], in_language)
     _overlay(merge_data, _object(request, "sampleData"))
     definition = record.definition
     steps = sorted(definition.message_templates, key=lambda s: (s.variant, s.sequence))
@@ -95,7 +100,7 @@ async def preview_campaign(
     return {
         "campaignId": record.id,
         # The language part ("es" for es-MX): what templates and wording are chosen by.
-        "language": language_of(language) or definition.default_language,
+        "language": in_language,
         "mergeData": merge_data,
         "messages": messages,
     }

@@ -36,14 +36,14 @@ from tracking_svc.config import TrackingSettings
 from tracking_svc.domain import facts as f
 from tracking_svc.domain.attribution import Contact, attribute
 from tracking_svc.domain.facts import Fact, iso
-from tracking_svc.domain.intake import facts_of, response_fact
+from tracking_svc.domain.intake import all_facts_of, response_fact
 from tracking_svc.domain.replies import provider_message_key
 from tracking_svc.store import (
     clinic_has_contacts,
     contact_document,
     contacts_of_patients,
     mark_contacted,
-    message_by_provider_id,
+    messages_by_provider_id,
     store_contacts,
     store_facts,
     store_launches,
@@ -108,6 +108,12 @@ def _contacts_of(envelope: Envelope[Any]) -> list[dict[str, Any]]:
                 patient=event.patient_id,
                 message_id=event.message_id,
                 at=iso(event.due_at),
+                # whom a STOP or YES from the number speaks for (a household message's members)
+                **(
+                    {"household": [m.patient_id for m in event.household]}
+                    if event.household
+                    else {}
+                ),
                 # the language STOP and HELP are answered in
                 **({"language": event.contact.language} if event.contact.language else {}),
             )
@@ -128,6 +134,7 @@ def _contacts_of(envelope: Envelope[Any]) -> list[dict[str, Any]]:
                 channel=event.channel.value,
                 variant=event.variant,
                 at=iso(event.at),
+                **({"household": event.household} if event.household else {}),
             )
         ]
     if isinstance(event, RecipientHeldOut):
@@ -167,7 +174,7 @@ class TrackingHandlers:
                 and envelope.source == self.settings.service
             ):
                 continue  # stored, with its incentive code, when it was attributed
-            by_clinic[envelope.clinic_id].append(facts_of(envelope))
+            by_clinic[envelope.clinic_id].extend(all_facts_of(envelope))
             contacts.extend(_contacts_of(envelope))
         await store_contacts(contacts)
         await self._mark_contacted({contact["clinic_id"] for contact in contacts})
@@ -299,10 +306,14 @@ class TrackingHandlers:
     # --- reported by providers --------------------------------------------------------------
 
     async def delivery_reported(self, pmid: str, outcome: str, at: datetime) -> bool:
-        """delivered / bounced / complained for a provider's message id; False if unknown yet."""
-        message = await message_by_provider_id(pmid)
-        if message is None:
-            return False
+        """delivered / bounced / complained for a provider's message id, for each patient the
+        message was sent for (a household's members share it); False if unknown yet."""
+        messages = await messages_by_provider_id(pmid)
+        for message in messages:
+            await self._delivery_of(message, outcome, at)
+        return bool(messages)
+
+    async def _delivery_of(self, message: dict[str, Any], outcome: str, at: datetime) -> None:
         clinic, campaign = message["clinic_id"], message["campaign_id"]
         patient, message_id = message["patient_id"], message["message_id"]
         if outcome == "delivered":
@@ -310,7 +321,7 @@ class TrackingHandlers:
             data["v"] = message["variant"]
             fact = Fact(f.DELIVERED, f"dlv:{message_id}", patient, iso(at), data)
             await store_facts({clinic: [(campaign, fact)]})
-            return True
+            return
         kind = ResponseKind.UNSUBSCRIBED if outcome == "complained" else ResponseKind.BOUNCED
         await self.publisher.publish(
             response_envelope(
@@ -323,4 +334,3 @@ class TrackingHandlers:
                 channel=Channel(message["channel"]),
             )
         )
-        return True

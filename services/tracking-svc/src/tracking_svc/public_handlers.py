@@ -21,6 +21,7 @@ from tracking_svc.domain.public_responses import (
     PublicResponse,
     click_response,
     email_event_outcome,
+    for_household,
     reply_response,
     sms_status_outcome,
     unsubscribe_response,
@@ -69,7 +70,8 @@ async def on_inbound_sms(
         message_sid=sid,
     )
     if response is not None:
-        await publish(tracking, response, now)
+        for each in for_household(response, recipient.get("household") or ()):
+            await publish(tracking, each, now)
     elif meaning is ReplyMeaning.OTHER:
         await store_reply(recipient, sid, text, now)
     await tracking.publisher.publish(
@@ -115,7 +117,10 @@ async def report_delivery(tracking: TrackingHandlers, pmid: str, outcome: str) -
 
 
 async def on_unsubscribe(tracking: TrackingHandlers, claims: LinkClaims) -> None:
-    await publish(tracking, unsubscribe_response(claims), tracking.clock())
+    sent = await contact_by_key(f"sent:{claims.message_id}")
+    household = (sent or {}).get("household") or ()
+    for response in for_household(unsubscribe_response(claims), household):
+        await publish(tracking, response, tracking.clock())
 
 
 async def on_booking_link(
@@ -130,7 +135,9 @@ async def on_booking_link(
         else:
             sent = await contact_by_key(f"sent:{claims.message_id}")
             channel = Channel(sent["channel"]) if sent and sent.get("channel") else None
-            await publish(tracking, click_response(claims, channel), tracking.clock())
+            household = (sent or {}).get("household") or ()
+            for response in for_household(click_response(claims, channel), household):
+                await publish(tracking, response, tracking.clock())
     clinic = clinic_of(await launched(claims.clinic_id, claims.campaign_id))
     return (clinic.booking_url if clinic else None) or tracking.settings.fallback_booking_url
 

@@ -297,9 +297,11 @@ async def contacts_by_phone(phone: str) -> list[dict[str, Any]]:
     return [_contact(document) for document in found]
 
 
-async def message_by_provider_id(pmid: str) -> dict[str, Any] | None:
-    found = await _collection(PatientContact).find({"pmid": pmid}).to_list(1)
-    return _contact(found[0]) if found else None
+async def messages_by_provider_id(pmid: str) -> list[dict[str, Any]]:
+    """What was sent under a provider's message id: one patient's message, or each member's of
+    a household message (they share the one send)."""
+    found = await _collection(PatientContact).find({"pmid": pmid}).to_list()
+    return [_contact(document) for document in found]
 
 
 async def contact_by_key(key: str) -> dict[str, Any] | None:

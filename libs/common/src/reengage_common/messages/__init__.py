@@ -4,6 +4,7 @@ One implementation of the template sandbox, merge fields, opt-out text, SMS sizi
 links, so what a clinic previews is exactly what a patient receives.
 """
 
+from reengage_common.messages.households import household_merge_data
 from reengage_common.messages.languages import (
     DEFAULT_LANGUAGE,
     SUPPORTED_LANGUAGES,
@@ -75,6 +76,7 @@ __all__ = [
     "booking_link",
     "compile_step",
     "compile_template",
+    "household_merge_data",
     "language_name",
     "language_of",
     "make_link_token",

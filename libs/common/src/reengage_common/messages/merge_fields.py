@@ -6,6 +6,7 @@ Merge data is a JSON-like dict shaped like the fields, camelCase, dates as ISO s
                  "treatmentStage": "RETENTION"},
      "clinic": {"name": "…", "phone": "…", "address": "…"},
      "incentive": {"code": "SMILE20", "details": "…"},
+     "household": {"names": "Emma and Liam", "size": 2},
      "bookingLink": "https://…", "unsubscribeLink": "https://…"}
 """
 
@@ -13,18 +14,22 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from reengage_common.events import Incentive
+from reengage_common.messages.households import household_merge_data
 
 MERGE_GROUPS: dict[str, frozenset[str]] = {
     "patient": frozenset({"firstName", "lastName", "lastVisitDate", "treatmentStage"}),
     "clinic": frozenset({"name", "phone", "address"}),
     "incentive": frozenset({"code", "details"}),
+    # who one message names (messages/households.py): the patient alone, or a household's due
+    "household": frozenset({"names", "size"}),
 }
 MERGE_LINKS = frozenset({"bookingLink", "unsubscribeLink"})
 # What a real message may lack: every patient field (a patient with no completed visit, no name
-# or stage on file; audience-svc sends None) and the clinic profile's optional parts. The
+# or stage on file; audience-svc sends None), and so the household's names and the clinic profile's optional parts. The
 # clinic's name, an offered incentive and the links are always there.
 MAY_BE_MISSING: frozenset[str] = frozenset(
-    {f"patient.{name}" for name in MERGE_GROUPS["patient"]} | {"clinic.phone", "clinic.address"}
+    {f"patient.{name}" for name in MERGE_GROUPS["patient"]}
+    | {"clinic.phone", "clinic.address", "household.names"}
 )
 KNOWN_MERGE_FIELDS: tuple[str, ...] = tuple(
     sorted(
@@ -44,8 +49,10 @@ def sample_merge_data(
     clinic_phone: str = "(555) 010-0100",
     clinic_address: str = "100 Main Street, Springfield",
     incentive: Incentive | None = None,
+    language: str | None = None,
 ) -> dict[str, Any]:
-    """Believable merge data for a preview, shaped exactly like real merge data."""
+    """Believable merge data for a preview, shaped exactly like real merge data: the sample
+    patient's household of two, so the preview shows how a household message reads."""
     offered = incentive if incentive is not None and incentive.has_incentive else None
     return {
         "patient": {
@@ -59,6 +66,7 @@ def sample_merge_data(
             "code": (offered and offered.incentive_code) or "SMILE20",
             "details": (offered and offered.incentive_details) or "20% off your next cleaning",
         },
+        "household": household_merge_data(["Jamie", "Alex"], language),
         "bookingLink": "https://book.example.com/preview",
         "unsubscribeLink": "https://unsubscribe.example.com/preview",
     }

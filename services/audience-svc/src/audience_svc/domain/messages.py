@@ -8,6 +8,7 @@ the repeats.
 import hashlib
 import json
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -107,6 +108,24 @@ def merge_data(state: State, launched: CampaignLaunched) -> dict[str, Any]:
     }
 
 
+def household_members(
+    campaign_id: str, run: int, sequence: int, members: Sequence[tuple[str, State]]
+) -> list[dict[str, Any]]:
+    """`MessageDue.household` of a message naming these patients (lead first); empty for one."""
+    if len(members) < 2:
+        return []
+    return [
+        {
+            "patientId": patient_id,
+            "messageId": fast_uuid5(
+                MESSAGE_ID_NAMESPACE, f"{campaign_id}/{patient_id}/{run}/{sequence}"
+            ),
+            "patient": patient_merge_data(state),
+        }
+        for patient_id, state in members
+    ]
+
+
 def recipient_event(
     launched: CampaignLaunched,
     clinic_id: str,
@@ -115,8 +134,10 @@ def recipient_event(
     *,
     due_at: datetime,
     trace_id: str | None,
+    household: Sequence[tuple[str, State]] = (),
 ) -> Envelope[Any]:
-    """A held-out patient's `recipient.held_out`, or step 1's `message.due` for the others."""
+    """A held-out patient's `recipient.held_out`, or step 1's `message.due` for the others
+    (with `household`, the lead's and every member's: `domain/households.py`)."""
     campaign_id, run = launched.campaign_id, launched.run_number
     if selected.held_out:
         held = RecipientHeldOut(
@@ -145,6 +166,7 @@ def recipient_event(
         incentive_code=launched.incentive.incentive_code
         if launched.incentive.has_incentive
         else None,
+        household=household_members(campaign_id, run, step.sequence, household),
     )
     return _envelope(due, envelope_id("due", the_id), clinic_id, due_at, trace_id)
 
@@ -240,8 +262,15 @@ class PlanEvents:
         return self._envelope(event_id, RecipientHeldOut.topic, data)
 
     def due(
-        self, patient_id: str, variant: str, step: MessageTemplate, minor: bool, state: State
+        self,
+        patient_id: str,
+        variant: str,
+        step: MessageTemplate,
+        minor: bool,
+        state: State,
+        household: Sequence[tuple[str, State]] = (),
     ) -> str:
+        """Step 1's `message.due`; with `household` (lead first), the household's message."""
         the_id = fast_uuid5(
             MESSAGE_ID_NAMESPACE, f"{self.campaign_id}/{patient_id}/{self.run}/{step.sequence}"
         )
@@ -275,6 +304,7 @@ class PlanEvents:
                 "incentive": self.incentive,
             },
             "incentiveCode": self.incentive_code,
+            "household": household_members(self.campaign_id, self.run, step.sequence, household),
         }
         event_id = fast_uuid5(ENVELOPE_NAMESPACE, f"due/{the_id}")
         return self._envelope(event_id, MessageDue.topic, data)

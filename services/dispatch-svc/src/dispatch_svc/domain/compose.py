@@ -1,13 +1,15 @@
 """One stored message and its campaign into what a channel sends: merge data completed from
 the snapshot, the step's template in the patient's language (`contact.language`, else the
 campaign's default one), signed links, the shared rendering with its opt-out texts in the
-patient's language, and the email's postal footer."""
+patient's language, and the email's postal footer. A household message names its members
+(`household.names`) and signs its links for the first of them (`domain/households.py`)."""
 
 from datetime import datetime
 from typing import Any
 
 from dispatch_svc.channels.base import Outgoing
 from dispatch_svc.domain.campaigns import step_of
+from dispatch_svc.domain.households import carrier, first_names
 from dispatch_svc.domain.messages import QueuedMessage
 from reengage_common.clinic import email_footer
 from reengage_common.clinic import merge_data as clinic_merge_data
@@ -17,6 +19,7 @@ from reengage_common.messages import (
     MessageLinks,
     booking_link,
     compile_step,
+    household_merge_data,
     message_languages,
     render_message,
     unsubscribe_link,
@@ -34,9 +37,13 @@ def clinic_of(snapshot: CampaignLaunched) -> ClinicProfile:
     return snapshot.clinic or DEFAULT_CLINIC
 
 
-def merge_data_for(message: QueuedMessage, snapshot: CampaignLaunched) -> dict[str, Any]:
-    """The message's merge data, with the clinic and incentive the snapshot knows filled in."""
+def merge_data_for(
+    message: QueuedMessage, snapshot: CampaignLaunched, language: str | None = None
+) -> dict[str, Any]:
+    """The message's merge data, with the clinic and incentive the snapshot knows filled in,
+    and who it names (`household`, in the template's `language`)."""
     data = dict(message.merge_data)
+    data["household"] = household_merge_data(first_names(message), language)
     clinic = clinic_of(snapshot)
     data["clinic"] = {**clinic_merge_data(clinic), **(data.get("clinic") or {})}
     incentive = snapshot.incentive
@@ -76,10 +83,11 @@ def compose(
         raise CannotCompose(
             f"template: step {step.sequence} is {step.channel.value}, not {channel}"
         )
+    carried_by, patient_id = carrier(message)
     claims = LinkClaims(
-        message_id=message.message_id,
+        message_id=carried_by,
         campaign_id=message.campaign_id,
-        patient_id=message.patient_id,
+        patient_id=patient_id,
         clinic_id=message.clinic_id,
         channel=channel,
     )
@@ -93,7 +101,7 @@ def compose(
     try:
         rendered = render_message(
             compile_step(step, languages.template),
-            merge_data_for(message, snapshot),
+            merge_data_for(message, snapshot, languages.template),
             links,
             now=now,
             locale=languages.template,

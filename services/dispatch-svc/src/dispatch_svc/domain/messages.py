@@ -36,6 +36,9 @@ class QueuedMessage(msgspec.Struct, frozen=True, gc=False):
     # the `message.due` partition it came from: the replica whose consumer owns that
     # partition sends it (sender/shards.py)
     shard: int
+    # A household message's members as `message.due` listed them (camelCase JSON: patientId,
+    # messageId, patient); empty for one patient.
+    household: list[dict[str, Any]] = msgspec.field(default_factory=list)
 
 
 def batch_of(message_ids: Iterable[str]) -> str:
@@ -62,4 +65,5 @@ def queued_message(envelope: Envelope[MessageDue], batch_id: str, shard: int) ->
         trace_id=envelope.trace_id,
         batch_id=batch_id,
         shard=shard,
+        household=[member.model_dump(mode="json", by_alias=True) for member in due.household],
     )

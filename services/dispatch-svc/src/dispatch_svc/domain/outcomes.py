@@ -13,7 +13,9 @@ from typing import Any
 
 from dispatch_svc.channels.base import PermanentProviderError, ProviderError, Receipt
 from dispatch_svc.domain.decisions import ResponsesAndConsents
-from dispatch_svc.domain.events import next_step_due, sent_event
+from dispatch_svc.domain.events import next_step_due, sent_events
+from dispatch_svc.domain.households import checked
+from dispatch_svc.domain.households import skip_reason as household_skip_reason
 from dispatch_svc.domain.messages import QueuedMessage
 from reengage_common.events import CampaignLaunched, Envelope, SendOutcome
 
@@ -34,13 +36,25 @@ class Outcome:
 
 def skip_reasons(messages: Iterable[QueuedMessage], checks: ResponsesAndConsents) -> dict[str, str]:
     """The messages that must not go now (a response, an opt-out, a consent withdrawn), by id,
-    with the reason each is skipped."""
+    with the reason each is skipped; a household message (checked by `with_members_checked`)
+    when no member is left."""
     reasons: dict[str, str] = {}
     for message in messages:
-        reason = checks.skip_reason(message.campaign_id, message.patient_id, message.channel)
+        if message.household:
+            reason = household_skip_reason(message)
+        else:
+            reason = checks.skip_reason(message.campaign_id, message.patient_id, message.channel)
         if reason is not None:
             reasons[message.message_id] = reason
     return reasons
+
+
+def with_members_checked(
+    messages: Iterable[QueuedMessage], checks: ResponsesAndConsents
+) -> dict[str, QueuedMessage]:
+    """Household messages by id, each member who must not get it marked skipped (the message
+    still goes to the others: `domain/households.py`)."""
+    return {m.message_id: checked(m, checks) for m in messages if m.household}
 
 
 def not_sent(
@@ -54,10 +68,10 @@ def not_sent(
     provider: str | None = None,
 ) -> Outcome:
     """SKIPPED (the campaign or the patient said no) or FAILED (no template, no provider)."""
-    event = sent_event(
+    events = sent_events(
         message, outcome, at=at, attempt=attempt, reason=reason, provider=provider, retried=retried
     )
-    return Outcome(message, outcome, attempt, retried, (event,), reason, provider)
+    return Outcome(message, outcome, attempt, retried, tuple(events), reason, provider)
 
 
 def provider_failed(
@@ -98,7 +112,7 @@ def sent(
     """SENT, and the next step of the same variant due `delayDays` from now (none after the
     last step)."""
     events: list[Envelope[Any]] = [
-        sent_event(
+        *sent_events(
             message,
             SendOutcome.SENT,
             at=at,

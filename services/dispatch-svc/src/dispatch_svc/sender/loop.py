@@ -21,7 +21,7 @@ from dispatch_svc.config import DispatchSettings
 from dispatch_svc.domain.campaigns import CampaignState, Verdict, verdict
 from dispatch_svc.domain.compose import CannotCompose, compose
 from dispatch_svc.domain.messages import QueuedMessage
-from dispatch_svc.domain.outcomes import Outcome, not_sent, skip_reasons
+from dispatch_svc.domain.outcomes import Outcome, not_sent, skip_reasons, with_members_checked
 from dispatch_svc.metrics import QUEUED, count_stored
 from dispatch_svc.sender.claims import Claims, Work, wall_clock
 from dispatch_svc.sender.index import CampaignQueue, Entry
@@ -185,6 +185,9 @@ class Sender:
         self, queue: CampaignQueue, state: CampaignState, due: list[Entry]
     ) -> None:
         checks = await self.view.checks_of(due[0].message.clinic_id)
+        households = with_members_checked((entry.message for entry in due), checks)
+        for entry in due:  # a member who must not get it is no longer named (or told)
+            entry.message = households.get(entry.message_id, entry.message)
         skips = skip_reasons((entry.message for entry in due), checks)
         if skips:
             await self._claim_and_skip(queue, skips)

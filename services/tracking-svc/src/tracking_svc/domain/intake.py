@@ -33,6 +33,23 @@ def due_fact(due: MessageDue) -> Fact:
     return Fact(f.DUE, f"due:{due.message_id}", due.patient_id, iso(due.due_at), data)
 
 
+def household_due_facts(due: MessageDue) -> list[Fact]:
+    """A household message's due fact for each member it names, under their own messageId:
+    each is a recipient of their own (audience-svc's `domain/households.py`)."""
+    facts = []
+    for member in due.household:
+        data: dict[str, Any] = {"m": member.message_id, "s": due.sequence}
+        data.update(ch=due.channel.value, v=due.variant)
+        first, last = member.patient.get("firstName"), member.patient.get("lastName")
+        if isinstance(first, str) and first:
+            data["fn"] = first
+        if isinstance(last, str) and last:
+            data["ln"] = last
+        key = f"due:{member.message_id}"
+        facts.append(Fact(f.DUE, key, member.patient_id, iso(due.due_at), data))
+    return facts
+
+
 def sent_fact(sent: MessageSent) -> Fact:
     data: dict[str, Any] = {
         "m": sent.message_id,
@@ -93,3 +110,11 @@ def facts_of(envelope: Envelope[Any]) -> tuple[str, Fact]:
     if isinstance(event, RecipientResponded):
         return event.campaign_id, response_fact(event)
     raise TypeError(f"no fact for {type(event).__name__}")
+
+
+def all_facts_of(envelope: Envelope[Any]) -> list[tuple[str, Fact]]:
+    """`facts_of`, with a household message's due fact for each of its members."""
+    event = envelope.data
+    if isinstance(event, MessageDue) and event.household:
+        return [(event.campaign_id, fact) for fact in household_due_facts(event)]
+    return [facts_of(envelope)]

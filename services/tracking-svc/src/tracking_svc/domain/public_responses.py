@@ -9,11 +9,14 @@ publish the same envelope id (so every consumer keeps it once):
     other SMS reply              -> kept as a reply for staff, no response
     unsubscribe button (POST)    -> UNSUBSCRIBED, once per campaign, patient and channel
     booking link opened (GET)    -> CLICKED, once per message (prefetchers and HEAD: nothing)
+    any of these on a household message (one message naming several patients who share the
+    contact) -> the same response for each patient it named (`for_household`)
     Twilio status delivered      -> delivered; failed/undelivered with a permanent code -> bounced
     email event delivered        -> delivered; complaint -> complained; hard bounce -> bounced
 """
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from reengage_common.events import Channel, ResponseKind
 from reengage_common.messages import LinkClaims
@@ -79,6 +82,17 @@ def click_response(claims: LinkClaims, channel: Channel | None) -> PublicRespons
         dedupe,
         channel,
     )
+
+
+def for_household(response: PublicResponse, household: Sequence[str]) -> list[PublicResponse]:
+    """The response for each patient a household message named: the contact that clicked,
+    replied or unsubscribed speaks for all of them (one STOP stops the contact's messages).
+    The patient the link or reply names keeps the response's own key, each other one its own."""
+    others = [patient for patient in household if patient != response.patient_id]
+    return [
+        response,
+        *(replace(response, patient_id=p, dedupe=f"{response.dedupe}:{p}") for p in others),
+    ]
 
 
 def sms_status_outcome(status: str, error_code: str | None) -> str | None:
