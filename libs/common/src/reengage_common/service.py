@@ -48,6 +48,7 @@ from reengage_common.leases import Lease, Leases, process_owner_id, run_under_le
 from reengage_common.logging import configure_logging
 from reengage_common.outbox import OutboxRelay
 from reengage_common.settings import Settings
+from reengage_common.shares import PartitionShare
 from reengage_common.web import ReadinessCheck, health_routes, shared_middleware
 
 log = structlog.get_logger(__name__)
@@ -77,6 +78,12 @@ class Runtime:
         for listener in self.on_partitions_revoked:
             listener(revoked)
 
+    def follow_partitions(self, share: PartitionShare) -> PartitionShare:
+        """Keep `share` current with this process's consumer's partitions."""
+        self.on_partitions_assigned.append(share.assigned)
+        self.on_partitions_revoked.append(share.revoked)
+        return share
+
     async def check_kafka(self) -> None:
         await self.producer.client.fetch_all_metadata()
 
@@ -91,6 +98,15 @@ class Runtime:
 HandlersFactory = Callable[[Runtime], Mapping[type[Event], AnyHandler]]
 # A loop that one replica at a time runs, under the lease it is handed (see `leases`).
 BackgroundLoop = Callable[[Runtime, Lease], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class SpreadLoop:
+    """A loop every worker replica runs over its share of the work: the keys (clinics,
+    campaigns) whose partition of `topic` its consumer owns (`reengage_common.shares`)."""
+
+    topic: str
+    run: Callable[[Runtime, PartitionShare], Awaitable[None]]
 
 
 @dataclass
@@ -139,13 +155,15 @@ def build_service_app(
     outbox_documents: Sequence[type[Document]] = (),
     handlers: HandlersFactory | None = None,
     background: Mapping[str, BackgroundLoop] | None = None,
+    spread: Mapping[str, SpreadLoop] | None = None,
     state: Callable[[Runtime], Mapping[str, Any]] | None = None,
     larger_bodies: Mapping[str, int] | None = None,
     bootstrap: Bootstrap | None = None,
 ) -> Starlette:
     """`state(runtime)` adds service objects (e.g. command handlers) to every request's state;
     `larger_bodies` maps a path that streams a file to its own body limit; `bootstrap(runtime)`
-    builds handlers, loops and state in one go (beside any given separately)."""
+    builds handlers, loops and state in one go (beside any given separately); `spread` loops
+    run in every worker replica, each over its share of the partitions of its topic."""
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[dict[str, Any]]:
@@ -194,6 +212,13 @@ def build_service_app(
             loops[name] = partial(run_under_lease, leases, name, loop)
         if works:
             loops.update(parts.replicated)
+            for name, spread_loop in (spread or {}).items():
+                # followed before the consumer starts, so its first assignment is seen
+                topic = spread_loop.topic
+                share = runtime.follow_partitions(
+                    PartitionShare(topic, settings.partitions_of(topic))
+                )
+                loops[name] = partial(spread_loop.run, runtime, share)
         if _serving_a_process:  # a service's own process (`serve`), not a test's
             loops["heap-freezer"] = keep_long_lived_frozen
         tasks = [

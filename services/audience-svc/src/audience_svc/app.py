@@ -25,8 +25,9 @@ from reengage_common.events import (
 )
 from reengage_common.leases import Lease
 from reengage_common.recent import RecentAnswers
-from reengage_common.service import Runtime, build_service_app
+from reengage_common.service import Runtime, SpreadLoop, build_service_app
 from reengage_common.settings import Settings, completed
+from reengage_common.shares import PartitionShare
 
 SERVICE = "audience-svc"
 # How often the compactor looks again while only contact facts are pending and may wait.
@@ -70,14 +71,15 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Star
             CampaignStatusChanged: batch(handlers.on_status_changed),
         }
 
-    async def compactor(runtime: Runtime, lease: Lease) -> None:
+    async def compactor(runtime: Runtime, share: PartitionShare) -> None:
+        """Every worker replica folds the clinics whose partition it owns."""
         projection = handlers_of(runtime).projection
         while True:
             started = time.monotonic()
-            if not lease.held():
+            if not share.settled:  # a rebalance under way: its clinics may move
                 await asyncio.sleep(settings.compact_interval_seconds)
                 continue
-            done = await projection.compact(lease)
+            done = await projection.compact(share)
             if done.backlog:  # an import's backlog: fold on at once
                 continue
             # A round rewrites every shard its facts touch, however few they are: while a
@@ -102,7 +104,8 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Star
         routes=api.routes,
         documents=DOCUMENTS,
         handlers=consumers,
-        background={"projection-compactor": compactor, "daily-enrolment": enrolment},
+        background={"daily-enrolment": enrolment},
+        spread={"projection-compactor": SpreadLoop(PatientUpserted.topic, compactor)},
         state=lambda runtime: {
             "handlers": handlers_of(runtime),
             "projection": handlers_of(runtime).projection,

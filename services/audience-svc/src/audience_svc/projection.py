@@ -5,7 +5,8 @@ the pure fold they share is `domain.facts`.)
 
 Writers never update: a consumer batch inserts one `pending_facts` record per clinic (its id
 derived from the batch's event ids, so a redelivered batch inserts nothing). The compactor
-(one replica, under a lease) folds pending records into the next generation of each shard
+(every replica, each for the clinics whose partition of `patient.upserted` its consumer owns:
+`reengage_common.shares`) folds pending records into the next generation of each shard
 they touch, then deletes them and the old generation. A reader takes the pending records
 first and the shards second, so whatever the compactor does meanwhile it folds every fact at
 least once, and folding twice changes nothing (see `domain.facts`). Every replica reads the
@@ -53,7 +54,7 @@ from audience_svc.domain.facts import (
     with_contacts,
 )
 from reengage_common.cpu import without_gc
-from reengage_common.leases import Lease
+from reengage_common.shares import Holding, PartitionShare
 from reengage_common.storage import insert_new
 
 log = structlog.get_logger(__name__)
@@ -270,14 +271,14 @@ class Projection:
         result.loose = await asyncio.to_thread(_rows_touched, pending, stored, latest, by_record)
         return result
 
-    # --- compaction (one replica, under a lease) ---------------------------------------------
+    # --- compaction (each clinic by the replica owning its partition) ------------------------
 
-    async def compact(self, lease: Lease | None = None) -> "Round":
-        """Fold pending facts of every clinic into new shard generations.
+    async def compact(self, owner: PartitionShare | None = None) -> "Round":
+        """Fold pending facts of every clinic (of `owner`'s clinics) into new shard generations.
 
         The pending records are read once for all clinics: on FerretDB a `distinct` of their
         clinics ships every record from PostgreSQL as a read of them does."""
-        due, waiting = await self._clinics_due()
+        due, waiting = await self._clinics_due(owner)
         by_clinic: dict[str, tuple[list[str], list[Fact]]] = {}
         taken = 0
         if due:
@@ -289,19 +290,27 @@ class Projection:
                 taken += 1
         folded = 0
         for clinic_id, (record_ids, facts) in by_clinic.items():
-            folded += await self._compact_records(clinic_id, record_ids, facts, lease)
+            holding = owner.holding(clinic_id) if owner is not None else None
+            folded += await self._compact_records(clinic_id, record_ids, facts, holding)
         return Round(folded, backlog=taken >= ROUND_RECORDS, waiting=waiting)
 
-    async def _clinics_due(self) -> tuple[list[str], int]:
-        """The clinics whose pending facts a round folds now, and how many records wait.
+    async def _clinics_due(self, owner: PartitionShare | None) -> tuple[list[str], int]:
+        """The clinics (of `owner`) whose pending facts a round folds now, and how many
+        records wait.
 
         Records holding contact facts alone wait until the oldest is `contacts_wait_seconds`
         old, or until they fill half a round (so other clinics' records are never stuck
-        behind them). Asked without the blobs: the round then reads only the clinics due."""
+        behind them). Asked without the blobs: the round then reads only the clinics due.
+        With other replicas' clinics among them, a round looks at as many more records as
+        its share is smaller, so their backlog never hides its own."""
         found = self.pending.find({}, {"clinic_id": 1, "at": 1, "contacts": 1})
+        if owner is not None and not owner.owned:
+            return [], 0
+        looked_at = ROUND_RECORDS if owner is None else int(ROUND_RECORDS / owner.share())
         records: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        async for record in found.limit(ROUND_RECORDS):
-            records[record["clinic_id"]].append(record)
+        async for record in found.limit(looked_at):
+            if owner is None or owner.owns_key(record["clinic_id"]):
+                records[record["clinic_id"]].append(record)
         now, due, waiting = time.time(), [], 0
         for clinic_id, held in records.items():
             may_wait = (
@@ -315,13 +324,13 @@ class Projection:
                 due.append(clinic_id)
         return due, waiting
 
-    async def compact_clinic(self, clinic_id: str, lease: Lease | None = None) -> int:
+    async def compact_clinic(self, clinic_id: str, holding: Holding | None = None) -> int:
         """One round over one clinic's pending facts; the facts folded."""
         record_ids, facts = await self._pending_facts(clinic_id, ROUND_RECORDS)
-        return await self._compact_records(clinic_id, record_ids, facts, lease)
+        return await self._compact_records(clinic_id, record_ids, facts, holding)
 
     async def _compact_records(
-        self, clinic_id: str, record_ids: list[str], facts: list[Fact], lease: Lease | None
+        self, clinic_id: str, record_ids: list[str], facts: list[Fact], holding: Holding | None
     ) -> int:
         """Fold these pending records of the clinic; the facts folded."""
         if not facts:
@@ -346,7 +355,7 @@ class Projection:
             new_states, new_rows, cache = _fold_shards(
                 clinic_id, by_shard, current, previous_rows, round_id=uuid.uuid4().hex[:8]
             )
-        if lease is not None and not lease.held():
+        if holding is not None and not holding.held():
             return 0
         await insert_new(self.blobs_of(STATES, clinic_id), new_states, batch=16)
         await insert_new(self.blobs_of(ROWS, clinic_id), new_rows, batch=16)
@@ -362,7 +371,7 @@ class Projection:
         heads = [_head_of(document) for document in new_states]
         won = await insert_new(self.heads, heads)
         if won.duplicate_ids:
-            # Another compactor (an overlapping lease) took these generations: its heads stand,
+            # Another compactor (a clinic moving between replicas) took these generations: its heads stand,
             # and the facts stay pending until a round folds them onto its generations.
             log.warning("projection.generations_lost", clinic_id=clinic_id, lost=won.duplicate_ids)
             return 0

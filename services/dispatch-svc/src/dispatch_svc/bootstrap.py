@@ -57,8 +57,7 @@ def bootstrap(
     with_changes = PatientsWithChanges(built)
     runtime.on_partitions_assigned.append(lambda _: with_changes.forget())
     # the sender sends the messages of the `message.due` partitions this consumer owns
-    runtime.on_partitions_assigned.append(sender.shards.assigned)
-    runtime.on_partitions_revoked.append(sender.shards.revoked)
+    runtime.follow_partitions(sender.shards)
     handlers = make_handlers(
         built,
         nudge=sender.nudge,

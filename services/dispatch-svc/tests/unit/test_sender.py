@@ -24,6 +24,7 @@ from dispatch_svc.domain.message_states import Claimed
 from dispatch_svc.domain.messages import queued_message
 from dispatch_svc.handlers import make_handlers
 from dispatch_svc.sender.loop import Sender
+from dispatch_svc.sender.slots import limiter_at
 from reengage_common.events import (
     CampaignStatus,
     Channel,
@@ -343,3 +344,11 @@ async def test_a_shard_taken_away_is_not_sent_from_any_more() -> None:
 async def ticks_of(unit: Unit, count: int) -> None:
     target = unit.sender.ticks + count
     await eventually(lambda: _ticked(unit, target))
+
+
+def test_a_replicas_rate_is_its_share_of_the_platforms() -> None:
+    half = limiter_at(10 * 0.5)
+    assert half is not None and (half.max_rate, half.time_period) == (5.0, 1.0)
+    slow = limiter_at(0.5)  # one every two seconds
+    assert slow is not None and (slow.max_rate, slow.time_period) == (1.0, 2.0)
+    assert limiter_at(0.0) is None

@@ -15,10 +15,10 @@ from reengage_common.events import (
     RecipientHeldOut,
     RecipientResponded,
 )
-from reengage_common.leases import Lease
 from reengage_common.recent import RecentAnswers
-from reengage_common.service import Runtime, build_service_app
+from reengage_common.service import Runtime, SpreadLoop, build_service_app
 from reengage_common.settings import Settings, completed
+from reengage_common.shares import PartitionShare
 from tracking_svc import api, public
 from tracking_svc.config import TrackingSettings
 from tracking_svc.handlers import TrackingHandlers
@@ -51,10 +51,14 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> ASGI
     snapshots = Snapshots()  # this replica's cache of decoded snapshot records
     recent = RecentAnswers(settings.stats_fresh_seconds, settings.stats_stale_seconds)
 
-    async def compactor(runtime: Runtime, lease: Lease) -> None:
-        """Fold new fact pages into campaign snapshots, on one replica at a time."""
-        while lease.held():
-            folded = await snapshots.compact(lease)
+    async def compactor(runtime: Runtime, share: PartitionShare) -> None:
+        """Fold new fact pages into campaign snapshots: every worker replica the campaigns
+        whose partition it owns."""
+        while True:
+            if not share.settled:  # a rebalance under way: its campaigns may move
+                await asyncio.sleep(settings.compact_interval_seconds)
+                continue
+            folded = await snapshots.compact(share)
             if folded >= ROUND_PAGES:
                 continue  # more wait than one round takes
             rest = settings.compact_rest_seconds if folded else settings.compact_interval_seconds
@@ -65,7 +69,11 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> ASGI
         routes=api.routes,
         documents=[*DOCUMENTS, UnmatchedInbound],
         handlers=handlers,
-        background={"tracking-compactor": compactor} if settings.compactor else {},
+        spread=(
+            {"tracking-compactor": SpreadLoop(MessageSent.topic, compactor)}
+            if settings.compactor
+            else {}
+        ),
         state=lambda runtime: {
             "tracking": tracking(runtime),
             "snapshots": snapshots,

@@ -7,8 +7,9 @@ reading 210,000 fact strings from FerretDB, 2 s folding them in Python). A snaps
 keeps the folded result, so a query reads one small head (its tally: the figures' sums) plus the
 pages not folded yet, and re-folds only the patients those touch (`domain.snapshot`).
 
-Writers are unchanged: consumers insert fact pages. The compactor (one replica, under the
-`tracking-compactor` lease) takes a campaign's pages, folds them into the latest generation and
+Writers are unchanged: consumers insert fact pages. The compactor (every worker replica, each
+for the campaigns whose partition of `message.sent` its consumer owns: `reengage_common.shares`)
+takes a campaign's pages, folds them into the latest generation and
 inserts generation n+1: first the shards that changed (new records, unique ids), then the head
 `{_id: "<clinic>/<campaign>/<n+1>"}` (a unique insert: of two compactors that raced, one wins
 and the other drops its work and deletes nothing). Only then are the folded pages deleted, and
@@ -35,7 +36,7 @@ from bson import Binary
 
 from reengage_common import codec
 from reengage_common.cpu import call_without_gc
-from reengage_common.leases import Lease
+from reengage_common.shares import Holding, PartitionShare
 from reengage_common.storage import claim, insert_new
 from tracking_svc.domain.snapshot import Shard, State, fold_new, split_new
 from tracking_svc.store import (
@@ -249,30 +250,38 @@ class Snapshots:
             self._overlays.popitem(last=False)
         return view
 
-    # --- compaction (one replica, under a lease) --------------------------------------------
+    # --- compaction (each campaign by the replica owning its partition) ---------------------
 
-    async def compact(self, lease: Lease | None = None) -> int:
-        """Fold every campaign's unfolded pages into a new generation; pages folded.
+    async def compact(self, owner: PartitionShare | None = None) -> int:
+        """Fold every campaign's (every campaign of `owner`'s) unfolded pages into a new
+        generation; pages folded.
 
         The pages are read once for all campaigns: on FerretDB a `distinct` of their campaign
         ids ships every page from PostgreSQL as a read of them does, so asking first which
-        campaigns have pages, then reading each one's, cost every page twice a round."""
+        campaigns have pages, then reading each one's, cost every page twice a round. With
+        other replicas' campaigns among them, a round looks at as many more pages as its share
+        is smaller, so their backlog never hides its own."""
+        looked_at = ROUND_PAGES if owner is None else int(ROUND_PAGES / owner.share())
         by_campaign: dict[str, list[dict[str, Any]]] = {}
-        for page in await any_unfolded_pages(limit=ROUND_PAGES):
-            by_campaign.setdefault(page["campaign_id"], []).append(page)
+        if owner is not None and not owner.owned:
+            return 0
+        for page in await any_unfolded_pages(limit=looked_at):
+            if owner is None or owner.owns_key(page["campaign_id"]):
+                by_campaign.setdefault(page["campaign_id"], []).append(page)
         folded = 0
         for campaign_id, pages in by_campaign.items():
-            if lease is not None and not lease.held():
+            holding = owner.holding(campaign_id) if owner is not None else None
+            if holding is not None and not holding.held():
                 break
-            folded += await self._compact_pages(campaign_id, pages, lease)
+            folded += await self._compact_pages(campaign_id, pages[:ROUND_PAGES], holding)
         return folded
 
-    async def compact_campaign(self, campaign_id: str, lease: Lease | None = None) -> int:
+    async def compact_campaign(self, campaign_id: str, holding: Holding | None = None) -> int:
         pages = await unfolded_pages(campaign_id, limit=ROUND_PAGES)
-        return await self._compact_pages(campaign_id, pages, lease)
+        return await self._compact_pages(campaign_id, pages, holding)
 
     async def _compact_pages(
-        self, campaign_id: str, pages: list[dict[str, Any]], lease: Lease | None
+        self, campaign_id: str, pages: list[dict[str, Any]], holding: Holding | None
     ) -> int:
         by_clinic: dict[str, list[dict[str, Any]]] = {}
         for page in pages:
@@ -280,13 +289,17 @@ class Snapshots:
         done = 0
         for clinic_id, clinic_pages in by_clinic.items():
             try:
-                done += await self._compact(clinic_id, campaign_id, clinic_pages, lease)
+                done += await self._compact(clinic_id, campaign_id, clinic_pages, holding)
             except Stale:
                 log.info("snapshot.stale", campaign_id=campaign_id)
         return done
 
     async def _compact(
-        self, clinic_id: str, campaign_id: str, pages: list[dict[str, Any]], lease: Lease | None
+        self,
+        clinic_id: str,
+        campaign_id: str,
+        pages: list[dict[str, Any]],
+        holding: Holding | None,
     ) -> int:
         head = await self.latest(clinic_id, campaign_id)
         raw = [fact for page in pages for fact in page_facts(page)]
@@ -309,7 +322,7 @@ class Snapshots:
             table[number] = (record_id, counts)
             base = {"campaign_id": campaign_id, "clinic_id": clinic_id, "gen": gen}
             records.append({"_id": record_id, **base, "blob": blob})
-        if lease is not None and not lease.held():
+        if holding is not None and not holding.held():
             return 0
         await insert_new(self._shards_collection(clinic_id), records, batch=8)
         body = {**folded.state.encode(), "shards": {str(k): list(v) for k, v in table.items()}}
@@ -321,7 +334,9 @@ class Snapshots:
             "gen": gen,
             "r": codec.encode_text(body),
         }
-        won = (lease is None or lease.held()) and await claim(self._heads_collection(), document)
+        won = (holding is None or holding.held()) and await claim(
+            self._heads_collection(), document
+        )
         if not won:
             # Another compactor took this generation: our work is dropped, our pages stay.
             ours = [r["_id"] for r in records]

@@ -34,7 +34,7 @@ class QueuedMessage(msgspec.Struct, frozen=True, gc=False):
     trace_id: str | None
     batch_id: str  # the consumer batch that stored it (how another replica reads it back)
     # the `message.due` partition it came from: the replica whose consumer owns that
-    # partition sends it (sender/shards.py)
+    # partition sends it (reengage_common.shares)
     shard: int
     # A household message's members as `message.due` listed them (camelCase JSON: patientId,
     # messageId, patient); empty for one patient.

@@ -26,13 +26,13 @@ from dispatch_svc.metrics import QUEUED, count_stored
 from dispatch_svc.sender.claims import Claims, Work, wall_clock
 from dispatch_svc.sender.index import CampaignQueue, Entry
 from dispatch_svc.sender.recorder import BatchPublisher, OutcomeRecorder, RecordedOutcome
-from dispatch_svc.sender.shards import Shards
 from dispatch_svc.sender.slots import Slots
 from dispatch_svc.sender.view import SenderView
 from dispatch_svc.store import DispatchStore
 from dispatch_svc.store.codecs import SendBatchRecord
 from reengage_common.clock import Clock
 from reengage_common.events import Channel, SendOutcome
+from reengage_common.shares import PartitionShare
 
 log = structlog.get_logger(__name__)
 
@@ -55,7 +55,7 @@ class Sender:
         self.ticks = 0  # passes made, so a test can wait for the sender to have looked
         self._running = False  # run() is under way
         self._next_refresh = 0.0
-        self.shards = Shards("message.due", settings.partitions_of("message.due"))
+        self.shards = PartitionShare("message.due", settings.partitions_of("message.due"))
         self.shards.on_change = self._wake.set
         self.view = SenderView(store, self._publish_unpublished, self.shards)
         self._claims = Claims(store, owner, settings.claim_ttl_seconds)

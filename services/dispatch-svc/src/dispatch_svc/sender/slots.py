@@ -5,7 +5,7 @@ outcome is stored (group commit, see `recorder`) before they take the next one. 
 most a crash can repeat.
 
 A channel's rate limit is the platform's: each replica's slots keep to the share of it that
-its shards are of all shards (`shards.Shards.share`), rescaled when the shards move.
+its shards are of all shards (`reengage_common.shares`), rescaled when the shards move.
 """
 
 import asyncio
@@ -31,9 +31,9 @@ from dispatch_svc.domain.outcomes import Outcome, provider_failed, sent
 from dispatch_svc.metrics import PROVIDER_RETRIES
 from dispatch_svc.sender.claims import CLAIM_MARGIN, Work, wall_clock
 from dispatch_svc.sender.recorder import OutcomeRecorder
-from dispatch_svc.sender.shards import Shards
 from reengage_common.clock import Clock
 from reengage_common.events import Channel
+from reengage_common.shares import PartitionShare
 
 log = structlog.get_logger(__name__)
 DRAIN_SECONDS = 5.0
@@ -59,7 +59,7 @@ class Slots:
         settings: DispatchSettings,
         channels: Mapping[Channel, ChannelSender],
         clock: Clock,
-        shards: Shards,
+        shards: PartitionShare,
         recorder: OutcomeRecorder,
         states: Mapping[str, CampaignState],
         wake: Callable[[], None],

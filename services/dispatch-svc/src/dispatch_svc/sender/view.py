@@ -4,7 +4,7 @@ announcements only.
 
 Every replica's sender knows every campaign: it reads them all when it starts, then those that
 `news` names (each sender reads all news; news is pruned by age, so no reader takes it from
-another). It holds the messages of its shards only (`shards.Shards`): when it is given a shard
+another). It holds the messages of its shards only (`reengage_common.shares`): when it is given a shard
 it reads that shard's messages, outcomes and claims of the campaigns not settled yet (never the
 history of campaigns over for a day, nor another shard's records); then its own consumer hands
 each new message over in memory, and a batch stored while its campaign was unknown (or while
@@ -26,10 +26,10 @@ from dispatch_svc.domain.messages import QueuedMessage
 from dispatch_svc.sender.claims import adopt_claims, wall_clock
 from dispatch_svc.sender.index import CampaignQueue
 from dispatch_svc.sender.recorder import RecordedOutcome
-from dispatch_svc.sender.shards import Shards
 from dispatch_svc.store import DispatchStore
 from dispatch_svc.store.codecs import Announcement, SendBatchRecord
 from reengage_common.events import CampaignLaunched
+from reengage_common.shares import PartitionShare
 
 log = structlog.get_logger(__name__)
 Publish = Callable[[Sequence[SendBatchRecord]], Awaitable[None]]
@@ -44,7 +44,7 @@ ADOPT_MARGIN = timedelta(minutes=1)
 
 
 class SenderView:
-    def __init__(self, store: DispatchStore, publish: Publish, shards: Shards) -> None:
+    def __init__(self, store: DispatchStore, publish: Publish, shards: PartitionShare) -> None:
         self._store = store
         self._publish = publish  # what a predecessor stored but did not get published
         self._shards = shards
