@@ -23,7 +23,6 @@ from reengage_common.events import (
     PatientUpserted,
     RecipientResponded,
 )
-from reengage_common.leases import Lease
 from reengage_common.recent import RecentAnswers
 from reengage_common.service import Runtime, SpreadLoop, build_service_app
 from reengage_common.settings import Settings, completed
@@ -93,10 +92,10 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Star
             took = time.monotonic() - started if done.folded else 0.0
             await asyncio.sleep(max(settings.compact_interval_seconds, 2 * took))
 
-    async def enrolment(runtime: Runtime, lease: Lease) -> None:
+    async def enrolment(runtime: Runtime, share: PartitionShare) -> None:
         handlers = handlers_of(runtime)
         await run_daily_enrolment(
-            handlers.database, handlers.fanout, clock, settings.enrolment_interval_seconds, lease
+            handlers.database, handlers.fanout, clock, settings.enrolment_interval_seconds, share
         )
 
     return build_service_app(
@@ -104,8 +103,10 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Star
         routes=api.routes,
         documents=DOCUMENTS,
         handlers=consumers,
-        background={"daily-enrolment": enrolment},
-        spread={"projection-compactor": SpreadLoop(PatientUpserted.topic, compactor)},
+        spread={
+            "projection-compactor": SpreadLoop(PatientUpserted.topic, compactor),
+            "daily-enrolment": SpreadLoop(PatientUpserted.topic, enrolment),
+        },
         state=lambda runtime: {
             "handlers": handlers_of(runtime),
             "projection": handlers_of(runtime).projection,

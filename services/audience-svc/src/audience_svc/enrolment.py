@@ -1,7 +1,10 @@
 """Daily enrolment: while a campaign is ACTIVE with refreshDaily, once a day, enrol the patients
 who newly cross its inactivity line, under the same rules (those it already targeted are
-excluded as ALREADY_ENROLLED). Runs under a lease with an injected clock; each day's fan-out
-is a plan of its own (`<campaign>:<run>:day:<YYYY-MM-DD>`), so a crash resumes it."""
+excluded as ALREADY_ENROLLED). Runs in every worker replica with an injected clock, each for
+the clinics whose partition of `patient.upserted` its consumer owns (`reengage_common.shares`);
+each day's fan-out is a plan of its own (`<campaign>:<run>:day:<YYYY-MM-DD>`), so a crash
+resumes it, and a clinic's fan-outs take its turn (`clinic_turns`), so two replicas meeting on
+a clinic while it moves run them one after the other."""
 
 import asyncio
 from datetime import datetime
@@ -13,7 +16,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from audience_svc.fanout import DAILY, Fanout
 from reengage_common.clock import Clock
 from reengage_common.events import CampaignLaunched, CampaignStatus
-from reengage_common.leases import Lease
+from reengage_common.shares import PartitionShare
 
 log = structlog.get_logger(__name__)
 
@@ -28,11 +31,18 @@ def current_status(launched_at: datetime, changes: list[dict[str, Any]]) -> str:
     return latest[1]
 
 
-async def enrol_once(database: AsyncDatabase, fanout: Fanout, now: datetime) -> list[str]:
-    """Resume unfinished daily plans, then run today's enrolment of every due campaign."""
+async def enrol_once(
+    database: AsyncDatabase, fanout: Fanout, now: datetime, owner: PartitionShare | None = None
+) -> list[str]:
+    """Resume unfinished daily plans, then run today's enrolment of every due campaign (of the
+    clinics `owner` holds; of all when None)."""
+
+    def ours(clinic_id: str) -> bool:
+        return owner is None or owner.owns_key(clinic_id)
+
     done: list[str] = []
     async for plan in database["plans"].find({"finished": False}):
-        if plan["kind"] == DAILY:
+        if plan["kind"] == DAILY and ours(plan["clinic_id"]):
             run = await database["campaign_runs"].find_one(
                 {"_id": f"{plan['campaign_id']}:{plan['run_number']}"}
             )
@@ -40,6 +50,8 @@ async def enrol_once(database: AsyncDatabase, fanout: Fanout, now: datetime) -> 
                 await fanout.publish(plan, CampaignLaunched.model_validate(run["launched"]))
     latest: dict[str, dict[str, Any]] = {}
     async for run in database["campaign_runs"].find({"refresh_daily": True}):
+        if not ours(run["clinic_id"]):
+            continue
         held = latest.get(run["campaign_id"])
         if held is None or run["run_number"] > held["run_number"]:
             latest[run["campaign_id"]] = run
@@ -58,12 +70,12 @@ async def enrol_once(database: AsyncDatabase, fanout: Fanout, now: datetime) -> 
 
 
 async def run_daily_enrolment(
-    database: AsyncDatabase, fanout: Fanout, clock: Clock, interval: float, lease: Lease
+    database: AsyncDatabase, fanout: Fanout, clock: Clock, interval: float, owner: PartitionShare
 ) -> None:
     while True:
-        if lease.held():
+        if owner.settled:  # not during a rebalance: its clinics may move
             try:
-                enrolled = await enrol_once(database, fanout, clock())
+                enrolled = await enrol_once(database, fanout, clock(), owner)
                 if enrolled:
                     log.info("enrolment.daily", plans=enrolled)
             except Exception:  # the loop outlives an outage; the next round retries
