@@ -50,7 +50,8 @@ class SenderView:
         self._shards = shards
         self.campaigns: dict[str, CampaignQueue] = {}
         self.states: dict[str, CampaignState] = {}
-        # the shards whose stored messages were read, and the wall time each was taken over
+        # the shards whose stored messages were read, and when each was taken over (by the
+        # injected clock, as campaigns' launches are stamped)
         self.loaded: dict[int, datetime] = {}
         self._launches: dict[str, CampaignLaunched] = {}  # decoded snapshots, by record id
         self._last_read: float | None = None  # monotonic time of the last refresh
@@ -200,9 +201,9 @@ class SenderView:
                 if shard not in lost
             }
         if gained:
-            started, taken_at = time.monotonic(), wall_clock()
+            started = time.monotonic()
             for shard in gained:
-                self.loaded[shard] = taken_at
+                self.loaded[shard] = now
             live = [(cid, state) for cid, state in self.states.items() if not state.settled(now)]
             for campaign_id, state in live:
                 await self._load(campaign_id, state, gained)
