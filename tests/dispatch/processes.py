@@ -27,10 +27,10 @@ def start_dispatch(
     providers: Providers,
     port: int,
     log: Path,
-    concurrency: Mapping[str, int],
+    extra: Mapping[str, str | int] | None = None,
 ) -> subprocess.Popen[bytes]:
     """A dispatch-svc process on the test's topics (as many partitions as `settings` say),
-    database and provider fakes; `concurrency`: e.g. {"EMAIL_CONCURRENCY": 16}."""
+    database and provider fakes; `extra` settings on top, e.g. {"EMAIL_CONCURRENCY": 16}."""
     env = {
         **os.environ,
         "ENV": "test",
@@ -50,7 +50,7 @@ def start_dispatch(
         "SENDER_TICK_SECONDS": "0.05",
         "OUTBOX_POLL_SECONDS": "0.1",
         "LOG_LEVEL": "WARNING",
-        **{key: str(value) for key, value in concurrency.items()},
+        **{key: str(value) for key, value in (extra or {}).items()},
     }
     handle = log.open("ab")
     return subprocess.Popen(

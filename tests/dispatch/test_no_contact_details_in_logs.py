@@ -1,21 +1,15 @@
 """A real dispatch-svc process failing to send to an invalid address leaves no address in its
 log (issue 17 #10): the failure reason names what went wrong, never to whom."""
 
-import os
 import stat
 import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from kit import (
-    ACCOUNT_SID,
-    AUTH_TOKEN,
     EMAIL_STEP,
-    LOB_KEY,
-    PUBLIC_BASE_URL,
     Bus,
     dispatch_settings,
     due,
@@ -25,6 +19,7 @@ from kit import (
     provider_fakes,
     unique,
 )
+from processes import awake_zone, start_dispatch
 
 from reengage_common.events import SendOutcome
 from reengage_testing import eventually
@@ -32,38 +27,6 @@ from reengage_testing import eventually
 pytestmark = pytest.mark.infra
 
 INVALID = "a@b@c"
-
-
-def awake_zone(now: datetime) -> str:
-    """A time zone where it is day now, so the real clock of the process allows sending."""
-    for name in ("America/Chicago", "Europe/London", "Asia/Tokyo", "Pacific/Honolulu"):
-        if 9 <= now.astimezone(ZoneInfo(name)).hour < 20:
-            return name
-    return "Asia/Kolkata"
-
-
-def start_dispatch(settings, providers, log: Path) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "ENV": "test",
-        "PORT": str(free_port()),
-        "KAFKA_TOPIC_PREFIX": settings.kafka_topic_prefix,
-        "MONGO_DB_PREFIX": settings.mongo_db_prefix,
-        "TWILIO_API_BASE": providers.twilio_base,
-        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "LOB_API_BASE": providers.lob_base,
-        "LOB_API_KEY": LOB_KEY,
-        "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
-        "EMAIL_FROM": settings.email_from,
-        "SENDER_TICK_SECONDS": "0.05",
-        "OUTBOX_POLL_SECONDS": "0.1",
-        "LOG_LEVEL": "DEBUG",  # every line it has, so nothing escapes by its level
-    }
-    handle = log.open("ab")
-    return subprocess.Popen(
-        [sys.executable, "-m", "dispatch_svc"], env=env, stdout=handle, stderr=handle
-    )
 
 
 async def test_a_failing_send_to_an_invalid_address_logs_no_address(infra, tmp_path: Path) -> None:
@@ -91,7 +54,8 @@ async def test_a_failing_send_to_an_invalid_address_logs_no_address(infra, tmp_p
 
             # when a real dispatch process tries to send it
             log = tmp_path / "dispatch.log"
-            process = start_dispatch(settings, providers, log)
+            # every line it has, so nothing escapes by its level
+            process = start_dispatch(settings, providers, free_port(), log, {"LOG_LEVEL": "DEBUG"})
             try:
                 await eventually(lambda: _failed(sent), within=60)
             finally:
