@@ -52,7 +52,7 @@ class QueuedBatch(Document):
 class News(Document):
     class Settings:
         name = "news"
-        indexes = [IndexModel([("at", ASCENDING)])]
+        indexes = [IndexModel([("stored_at", ASCENDING)])]
 
 
 class SendClaim(Document):

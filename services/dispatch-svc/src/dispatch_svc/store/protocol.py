@@ -57,6 +57,7 @@ class DispatchStore(Protocol):
 
     async def forget_batches(self, ids: Iterable[str]) -> None: ...
 
+    # news stored before `before` (by the wall clock): every sender has read it long ago
     async def prune_news(self, before: datetime) -> None: ...
 
     async def campaign_events(

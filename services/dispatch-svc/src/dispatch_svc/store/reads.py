@@ -72,7 +72,7 @@ class MongoReads:
             await self.collections.queued_batches.delete_many({"_id": {"$in": chosen}})
 
     async def prune_news(self, before: datetime) -> None:
-        await self.collections.news.delete_many({"at": {"$lt": before}})
+        await self.collections.news.delete_many({"stored_at": {"$lt": before}})
 
     @staticmethod
     async def _announcements(collection: Collection) -> list[Announcement]:

@@ -4,7 +4,7 @@ an insert under a unique key, so a redelivered event changes nothing."""
 
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from dispatch_svc.domain.consents import ConsentChange
@@ -92,8 +92,10 @@ class MongoWrites:
     async def _announce(
         self, at: datetime, *, campaign_ids: Iterable[str] = (), clinic_ids: Iterable[str] = ()
     ) -> None:
-        """One `news` record: these campaigns have new events, these clinics new responses."""
-        record: dict[str, Any] = {"_id": uuid.uuid4().hex, "at": at}
+        """One `news` record: these campaigns have new events, these clinics new responses.
+        `stored_at` is the wall clock's, whatever the injected clock says (`at`): news is
+        pruned by it, so a clock days behind never prunes news before other replicas read it."""
+        record: dict[str, Any] = {"_id": uuid.uuid4().hex, "at": at, "stored_at": datetime.now(UTC)}
         for key, ids in (("campaign_ids", campaign_ids), ("clinic_ids", clinic_ids)):
             if chosen := sorted(set(ids)):
                 record[key] = chosen
