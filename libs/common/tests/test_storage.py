@@ -17,7 +17,6 @@ from reengage_common.leases import Leases
 from reengage_common.storage import (
     MAX_UPDATES_PER_COMMAND,
     Collection,
-    TransitionLog,
     claim,
     claim_many,
     insert_new,
@@ -127,30 +126,6 @@ async def test_racing_first_upserts_on_a_unique_key_leave_one_document(database)
     )
 
     assert await patients.count_documents({"clinic": "c", "patient": "p-1"}) == 1
-
-
-async def test_transitions_arriving_twice_and_out_of_order_fold_to_the_same_state(
-    database,
-) -> None:
-    log = TransitionLog(
-        collection(database, "transitions"), ["QUEUED", "SENDING", "SENT", "FAILED"]
-    )
-    records = [
-        log.record(f"m-{n}", state, campaign="c-1")
-        for n in range(50)
-        for state in ("QUEUED", "SENDING", "SENT" if n % 5 else "FAILED")
-    ]
-    shuffled = random.Random(7).sample(records, len(records))
-
-    await log.append(shuffled[:90])
-    await log.append(shuffled)
-    await log.append(shuffled[40:])
-    current = await log.current({"campaign": "c-1"})
-
-    assert await log.collection.count_documents({}) == len(records)
-    assert {item: record["state"] for item, record in current.items()} == {
-        f"m-{n}": "SENT" if n % 5 else "FAILED" for n in range(50)
-    }
 
 
 class Clock:
