@@ -23,6 +23,7 @@ from reengage_common.storage import (
     update_in_chunks,
     upsert_unique,
 )
+from reengage_testing import FakeClock
 
 pytestmark = pytest.mark.infra
 
@@ -128,19 +129,14 @@ async def test_racing_first_upserts_on_a_unique_key_leave_one_document(database)
     assert await patients.count_documents({"clinic": "c", "patient": "p-1"}) == 1
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
+START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
 async def test_a_lease_has_one_owner_and_passes_to_exactly_one_replica_after_it_expires(
     database,
 ) -> None:
     leases_collection = collection(database, "leases")
-    clock = Clock()
+    clock = FakeClock(START)
     ttl = timedelta(seconds=10)
     replicas = [Leases(leases_collection, f"replica-{n}", ttl, clock) for n in range(5)]
 
@@ -161,7 +157,7 @@ async def test_a_lease_has_one_owner_and_passes_to_exactly_one_replica_after_it_
 
 async def test_a_renewed_lease_stays_and_a_stale_owner_learns_it_lost(database) -> None:
     leases_collection = collection(database, "leases")
-    clock = Clock()
+    clock = FakeClock(START)
     ttl = timedelta(seconds=10)
     owner, other = (Leases(leases_collection, name, ttl, clock) for name in ("a", "b"))
     lease = await owner.acquire("relay")
