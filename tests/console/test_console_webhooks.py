@@ -21,12 +21,12 @@ from reengage_testing import eventually
 
 pytestmark = pytest.mark.infra
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+FEATURES = Path(__file__).resolve().parents[2] / "docs" / "features.md"
 
 
-def readme_verify() -> Any:
+def documented_verify() -> Any:
     block = re.search(
-        r"<!-- webhook-verify -->\n```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S
+        r"<!-- webhook-verify -->\n```python\n(.*?)```", FEATURES.read_text(encoding="utf-8"), re.S
     )
     assert block
     scope: dict[str, Any] = {}
@@ -61,7 +61,7 @@ async def test_an_admin_registers_an_endpoint_and_sees_its_deliveries(browser, c
     row = page.get_by_test_id("webhook-endpoint").filter(has_text=url)
     await expect(row).to_contain_text("Rebookings")
     await expect(row).to_contain_text(secret[:10])
-    verify = readme_verify()
+    verify = documented_verify()
     console.receiver.verify = lambda body, signature: verify(
         secret, body, signature, now=console.clock.now.timestamp()
     )

@@ -1,6 +1,6 @@
 """Outbound webhooks through the gateway's GraphQL to the real dispatch-svc, Kafka and
 FerretDB, delivered over real HTTPS to a local receiver that checks each signature with the
-README's own snippet: an endpoint gets the events it chose (and only those), signed and once per
+documented snippet (docs/features.md): an endpoint gets the events it chose (and only those), signed and once per
 event; a failing endpoint is retried with backoff and, a day on, given up; every attempt is
 visible; bad input names its field; another clinic's endpoint is absent.
 
@@ -33,7 +33,7 @@ pytestmark = pytest.mark.infra
 
 KEY = generate_signing_key()
 NOW = datetime(2026, 11, 26, 16, 0, tzinfo=UTC)
-README = Path(__file__).resolve().parents[2] / "README.md"
+FEATURES = Path(__file__).resolve().parents[2] / "docs" / "features.md"
 
 CREATE = """
 mutation($input: WebhookEndpointInput!) { createWebhookEndpoint(input: $input) {
@@ -57,11 +57,11 @@ mutation($id: ID!, $input: WebhookEndpointInput!) { updateWebhookEndpoint(id: $i
 TEST = "mutation($id: ID!) { sendTestWebhook(id: $id) { __typename ... on TestWebhookSent { deliveryId } } }"
 
 
-def readme_verify() -> Callable[..., bool]:
-    """The receiver's verification exactly as the README documents it."""
-    text = README.read_text(encoding="utf-8")
+def documented_verify() -> Callable[..., bool]:
+    """The receiver's verification exactly as docs/features.md documents it."""
+    text = FEATURES.read_text(encoding="utf-8")
     block = re.search(r"<!-- webhook-verify -->\n```python\n(.*?)```", text, re.S)
-    assert block, "the README's webhook verification snippet is missing"
+    assert block, "the documented webhook verification snippet is missing"
     scope: dict[str, Any] = {}
     exec(block.group(1), scope)
     return scope["verify"]
@@ -163,7 +163,7 @@ async def hooks(infra, settings_for, tmp_path_factory) -> AsyncIterator[Hooks]:
 
 
 def verified_with(hooks: Hooks, secret: str) -> None:
-    verify = readme_verify()
+    verify = documented_verify()
     hooks.receiver.verify = lambda body, signature: verify(
         secret, body, signature, now=hooks.clock.now.timestamp()
     )
@@ -220,7 +220,7 @@ async def test_an_endpoint_receives_the_events_it_chose_signed_once_each(hooks) 
     assert headers["reengage-signature"].startswith(f"t={int(NOW.timestamp())},v1=")
 
     # and a body altered on the way, or signed with another secret, does not verify
-    verify = readme_verify()
+    verify = documented_verify()
     signature = headers["reengage-signature"]
     body = next(r.body for r in got if json.loads(r.body)["type"] == "patient.rebooked")
     now = NOW.timestamp()

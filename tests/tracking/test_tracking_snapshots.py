@@ -6,11 +6,15 @@ import asyncio
 import json
 import random
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pymongo import AsyncMongoClient
 
 from reengage_common.auth import generate_signing_key, issue_token
+from reengage_common.db import make_mongo_client
 from reengage_testing import serving
 from tracking_svc.app import create_app
 from tracking_svc.config import TrackingSettings
@@ -19,12 +23,22 @@ from tracking_svc.domain.facts import Fact, iso, unique_facts
 from tracking_svc.domain.recipients import fold
 from tracking_svc.domain.stats import CampaignTerms, campaign_stats
 from tracking_svc.snapshots import Snapshots
-from tracking_svc.store import FactPage, store_facts
+from tracking_svc.store import MongoTrackingStore
 
 pytestmark = pytest.mark.infra
 
 CLINIC = "clinic-s"
 T0 = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
+
+
+@asynccontextmanager
+async def store_of(settings: TrackingSettings) -> AsyncIterator[MongoTrackingStore]:
+    """The store the service under test uses: its database, through a client of the test's."""
+    client: AsyncMongoClient = make_mongo_client(settings)
+    try:
+        yield MongoTrackingStore(client[settings.database_name])
+    finally:
+        await client.close()
 
 
 def facts_of_campaign(rng: random.Random, patients: int) -> list[Fact]:
@@ -58,15 +72,14 @@ async def test_two_compactors_racing_over_arriving_pages_never_lose_or_double_a_
     expected = campaign_stats(
         campaign_id, fold(unique_facts([x.encode() for x in facts])), CampaignTerms()
     )
-    replicas = [Snapshots(), Snapshots()]  # two replicas, both believing they hold the lease
-
-    async with serving(create_app(settings)) as client:
+    async with serving(create_app(settings)) as client, store_of(settings) as store:
+        replicas = [Snapshots(store), Snapshots(store)]  # two replicas, both holding the lease
         client.headers["authorization"] = f"Bearer {token}"
 
         async def write() -> None:
             for start in range(0, len(stream), 97):
                 batch = stream[start : start + 97]
-                await store_facts({CLINIC: [(campaign_id, fact) for fact in batch]})
+                await store.store_facts({CLINIC: [(campaign_id, fact) for fact in batch]})
                 await asyncio.sleep(0)
 
         async def compact(replica: Snapshots) -> None:
@@ -76,7 +89,7 @@ async def test_two_compactors_racing_over_arriving_pages_never_lose_or_double_a_
         await asyncio.gather(write(), compact(replicas[0]), compact(replicas[1]))
         # the stats over HTTP before the last compaction (some pages still unfolded) ...
         before = (await client.get(f"/campaigns/{campaign_id}/stats")).json()
-        while await FactPage.get_pymongo_collection().count_documents({"campaign_id": campaign_id}):
+        while await store.pages.count_documents({"campaign_id": campaign_id}):
             await replicas[1].compact_campaign(campaign_id)
         after = (await client.get(f"/campaigns/{campaign_id}/stats")).json()
 
@@ -116,11 +129,11 @@ async def test_the_stats_batch_answers_every_campaign_as_its_own_stats_do(
     folded, unfolded, quiet = (f"c-batch-{n}-{uuid.uuid4().hex[:6]}" for n in range(3))
     rng = random.Random(23)
     facts = {folded: facts_of_campaign(rng, 200), unfolded: facts_of_campaign(rng, 120)}
-    async with serving(create_app(settings)) as client:
+    async with serving(create_app(settings)) as client, store_of(settings) as store:
         client.headers["authorization"] = f"Bearer {token}"
         for campaign_id, campaign_facts in facts.items():
-            await store_facts({CLINIC: [(campaign_id, fact) for fact in campaign_facts]})
-        await Snapshots().compact_campaign(folded)
+            await store.store_facts({CLINIC: [(campaign_id, fact) for fact in campaign_facts]})
+        await Snapshots(store).compact_campaign(folded)
 
         # when the three are asked for in one batch (one of them twice)
         ids = [folded, unfolded, quiet, folded]
@@ -153,14 +166,14 @@ async def test_stats_asked_again_while_pages_arrive_fold_only_the_new_pages_and_
     rng.shuffle(stream)
     stored: list[Fact] = []
 
-    async with serving(create_app(settings)) as client:
+    async with serving(create_app(settings)) as client, store_of(settings) as store:
         client.headers["authorization"] = f"Bearer {token}"
         for start in range(0, len(stream), 90):
             batch = stream[start : start + 90]
-            await store_facts({CLINIC: [(campaign_id, fact) for fact in batch]})
+            await store.store_facts({CLINIC: [(campaign_id, fact) for fact in batch]})
             stored += batch
             if start == 270:  # a compaction in between: a new head, fewer pages
-                await Snapshots().compact_campaign(campaign_id)
+                await Snapshots(store).compact_campaign(campaign_id)
             answer = (await client.get(f"/campaigns/{campaign_id}/stats")).json()
             again = (await client.get(f"/campaigns/{campaign_id}/stats")).json()
             so_far = fold(unique_facts([x.encode() for x in stored]))

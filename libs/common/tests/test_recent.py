@@ -3,14 +3,7 @@
 import asyncio
 
 from reengage_common.recent import RecentAnswers
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
+from reengage_testing import FakeClock
 
 
 class Counting:
@@ -28,7 +21,7 @@ class Counting:
 
 
 async def test_a_fresh_answer_is_answered_again_without_computing() -> None:
-    clock, compute = Clock(), Counting()
+    clock, compute = FakeClock(0.0), Counting()
     cache = RecentAnswers(fresh_seconds=2, stale_seconds=30, clock=clock)
     assert await cache.answer("k", compute) == {"run": 1}
     clock.now = 1.5
@@ -37,7 +30,7 @@ async def test_a_fresh_answer_is_answered_again_without_computing() -> None:
 
 
 async def test_a_stale_answer_is_answered_while_one_refresh_runs() -> None:
-    clock, compute = Clock(), Counting()
+    clock, compute = FakeClock(0.0), Counting()
     cache = RecentAnswers(fresh_seconds=2, stale_seconds=30, clock=clock)
     await cache.answer("k", compute)
     clock.now = 10
@@ -52,7 +45,7 @@ async def test_a_stale_answer_is_answered_while_one_refresh_runs() -> None:
 
 
 async def test_too_old_or_never_asked_waits_for_the_computation() -> None:
-    clock, compute = Clock(), Counting()
+    clock, compute = FakeClock(0.0), Counting()
     cache = RecentAnswers(fresh_seconds=2, stale_seconds=30, clock=clock)
     await cache.answer("k", compute)
     clock.now = 31
@@ -73,7 +66,7 @@ async def test_off_computes_every_time_and_entries_are_bounded() -> None:
 
 
 async def test_an_answer_older_than_the_callers_max_age_waits_for_the_next() -> None:
-    clock, compute = Clock(), Counting()
+    clock, compute = FakeClock(0.0), Counting()
     cache = RecentAnswers(fresh_seconds=2, stale_seconds=30, clock=clock)
     await cache.answer("k", compute)
     clock.now = 0.5

@@ -17,13 +17,13 @@ from reengage_common.leases import Leases
 from reengage_common.storage import (
     MAX_UPDATES_PER_COMMAND,
     Collection,
-    TransitionLog,
     claim,
     claim_many,
     insert_new,
     update_in_chunks,
     upsert_unique,
 )
+from reengage_testing import FakeClock
 
 pytestmark = pytest.mark.infra
 
@@ -129,43 +129,14 @@ async def test_racing_first_upserts_on_a_unique_key_leave_one_document(database)
     assert await patients.count_documents({"clinic": "c", "patient": "p-1"}) == 1
 
 
-async def test_transitions_arriving_twice_and_out_of_order_fold_to_the_same_state(
-    database,
-) -> None:
-    log = TransitionLog(
-        collection(database, "transitions"), ["QUEUED", "SENDING", "SENT", "FAILED"]
-    )
-    records = [
-        log.record(f"m-{n}", state, campaign="c-1")
-        for n in range(50)
-        for state in ("QUEUED", "SENDING", "SENT" if n % 5 else "FAILED")
-    ]
-    shuffled = random.Random(7).sample(records, len(records))
-
-    await log.append(shuffled[:90])
-    await log.append(shuffled)
-    await log.append(shuffled[40:])
-    current = await log.current({"campaign": "c-1"})
-
-    assert await log.collection.count_documents({}) == len(records)
-    assert {item: record["state"] for item, record in current.items()} == {
-        f"m-{n}": "SENT" if n % 5 else "FAILED" for n in range(50)
-    }
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
+START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
 async def test_a_lease_has_one_owner_and_passes_to_exactly_one_replica_after_it_expires(
     database,
 ) -> None:
     leases_collection = collection(database, "leases")
-    clock = Clock()
+    clock = FakeClock(START)
     ttl = timedelta(seconds=10)
     replicas = [Leases(leases_collection, f"replica-{n}", ttl, clock) for n in range(5)]
 
@@ -186,7 +157,7 @@ async def test_a_lease_has_one_owner_and_passes_to_exactly_one_replica_after_it_
 
 async def test_a_renewed_lease_stays_and_a_stale_owner_learns_it_lost(database) -> None:
     leases_collection = collection(database, "leases")
-    clock = Clock()
+    clock = FakeClock(START)
     ttl = timedelta(seconds=10)
     owner, other = (Leases(leases_collection, name, ttl, clock) for name in ("a", "b"))
     lease = await owner.acquire("relay")

@@ -21,8 +21,9 @@ Hence the rules, each with its helper here:
   a unique index and retried once on a duplicate key (`upsert_unique`).
 - Every query carries a selective top-level equality (clinic, campaign): FerretDB evaluates
   ranges, `$in` and sorts in Go over whatever the equality leaves.
-- Hot paths are append-only: a transition is an inserted record with a unique key, and the
-  current state is folded from those records (`TransitionLog`), never an update per item.
+- Hot paths are append-only: a transition is an inserted record with a unique key
+  (`insert_new`), and the current state is folded from those records by their one writer,
+  never an update per item.
 
 On MongoDB the same code is correct too: every primitive used (unique inserts, single-writer
 updates) means the same there.
@@ -125,42 +126,3 @@ async def upsert_unique(
         await collection.update_one(dict(query), dict(update), upsert=True)
     except DuplicateKeyError:
         await collection.update_one(dict(query), dict(update), upsert=True)
-
-
-class TransitionLog:
-    """Append-only state of many items: each transition is one inserted record.
-
-    A record's `_id` is `"{item}:{state}"`, so a transition happens at most once per item and a
-    redelivered event inserts nothing. The current state of an item is its transition of the
-    highest rank (`order`), so records may arrive in any order and still fold to one answer.
-    Each record carries the item's `scope` fields (clinic, campaign), so reads stay selective.
-    """
-
-    def __init__(self, collection: Collection, order: Sequence[str]) -> None:
-        self.collection = collection
-        self.rank = {state: index for index, state in enumerate(order)}
-
-    @staticmethod
-    def record(item: str, state: str, **fields: Any) -> dict[str, Any]:
-        return {"_id": f"{item}:{state}", "item": item, "state": state, **fields}
-
-    async def append(self, records: Sequence[Mapping[str, Any]]) -> Inserted:
-        unknown = {record["state"] for record in records} - set(self.rank)
-        if unknown:
-            raise ValueError(f"state: unknown transition(s) {sorted(unknown)}")
-        return await insert_new(self.collection, records)
-
-    async def current(
-        self, scope: Mapping[str, Any], projection: Mapping[str, Any] | None = None
-    ) -> dict[str, Mapping[str, Any]]:
-        """The latest transition of every item in `scope` (a selective top-level equality)."""
-        return self.fold(await self.collection.find(dict(scope), projection).to_list())
-
-    def fold(self, records: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
-        """The same fold over records already in memory (e.g. a consumer's own batch)."""
-        latest: dict[str, Mapping[str, Any]] = {}
-        for record in records:
-            held = latest.get(record["item"])
-            if held is None or self.rank[record["state"]] > self.rank[held["state"]]:
-                latest[record["item"]] = record
-        return latest

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
+from typing import Generic, TypeVar
 
 import httpx
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
@@ -96,13 +97,18 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-class FakeClock:
-    """A clock a test sets: `clock.now = ...`; services take it where they take `utc_now`."""
+# A wall clock's datetime (what `utc_now` answers) or a monotonic clock's seconds.
+Moment = TypeVar("Moment", datetime, float)
 
-    def __init__(self, now: datetime) -> None:
+
+class FakeClock(Generic[Moment]):
+    """A clock a test sets: `clock.now = ...`; services take it where they take `utc_now`
+    (a datetime), or where they take `time.monotonic` (seconds)."""
+
+    def __init__(self, now: Moment) -> None:
         self.now = now
 
-    def __call__(self) -> datetime:
+    def __call__(self) -> Moment:
         return self.now
 
 

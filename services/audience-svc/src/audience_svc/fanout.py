@@ -210,9 +210,6 @@ class Fanout:
             with without_gc():
                 built = []
                 for pid, entry in zip(chunk["pids"], unpack(chunk["blob"]), strict=True):
-                    if len(entry) == 3:  # a plan stored before: its serialized event itself
-                        built.append((self.settings.topic(entry[0]), entry[1], entry[2], headers))
-                        continue
                     variant, sequence, held, minor, *role = entry
                     if held:
                         built.append((held_topic, pid, events.held_out(pid, variant), held_headers))

@@ -44,7 +44,6 @@ from audience_svc.blobs import pack, unpack
 from audience_svc.decoded_cache import DecodedCache
 from audience_svc.domain.facts import (
     R_ID,
-    ROW_WIDTH,
     Fact,
     State,
     fold,
@@ -405,8 +404,8 @@ def _decode_record(blob: bytes, rows: bool) -> Any:
     """A stored record's blob: a shard's row columns, or its states by patient id."""
     with without_gc():
         value = unpack(blob)
-        if rows:  # columns ({"cols": [...]}); generations written before: a list of rows
-            return _every_column(value["cols"] if isinstance(value, dict) else _columns(value))
+        if rows:
+            return value["cols"]
         return {state["id"]: state for state in value}
 
 
@@ -551,19 +550,6 @@ class Rows:
 
     def __len__(self) -> int:
         return sum(len(columns[0]) for columns in self.shards if columns) + len(self.loose)
-
-
-def _columns(rows: list[list[Any]]) -> list[list[Any]]:
-    return [list(column) for column in zip(*rows, strict=True)]
-
-
-def _every_column(columns: list[list[Any]]) -> list[list[Any]]:
-    """A generation stored before a column was added, given that column as None, so every
-    row of a clinic has the same positions (rows are folded again only when touched)."""
-    if not columns or len(columns) >= ROW_WIDTH:
-        return columns
-    size = len(columns[0])
-    return columns + [[None] * size for _ in range(ROW_WIDTH - len(columns))]
 
 
 def _copy(state: State) -> State:

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 import pytest
 from audience_rows import targeting_row_of as row
 
-from audience_svc.domain.facts import R_RECALL_DUE, recall_due_of
+from audience_svc.domain.facts import R_RECALL_DUE
 from audience_svc.domain.import_rows import CsvRows, Rejected, Row
 from audience_svc.domain.recall import (
     DEFAULT_INTERVAL_MONTHS,
@@ -64,13 +64,6 @@ def test_the_row_holds_the_due_date_from_the_last_visit_and_the_interval() -> No
     assert row("default", seen)[R_RECALL_DUE] == at(2026, 10, 26)
     assert row("own", seen, recallIntervalMonths=12)[R_RECALL_DUE] == at(2027, 4, 26)
     assert row("stage", seen, treatmentStage="RETENTION")[R_RECALL_DUE] == at(2027, 4, 26)
-
-
-def test_a_row_stored_before_the_column_is_due_by_its_visit_and_stage() -> None:
-    stored_before = [*row("old", at(2026, 4, 26), treatmentStage="ACTIVE_TREATMENT")]
-    stored_before[R_RECALL_DUE] = None
-
-    assert recall_due_of(stored_before) == at(2026, 6, 26)
 
 
 @pytest.mark.parametrize(

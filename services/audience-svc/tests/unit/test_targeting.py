@@ -4,7 +4,7 @@ from collections import Counter
 
 from audience_rows import targeting_row_of
 
-from audience_svc.domain.facts import R_GAPS, ROW_WIDTH, fold, targeting_row
+from audience_svc.domain.facts import fold, targeting_row
 from audience_svc.domain.targeting import (
     DAY,
     Audience,
@@ -13,7 +13,6 @@ from audience_svc.domain.targeting import (
     variant_for,
     with_targeted,
 )
-from audience_svc.projection import Rows, _every_column
 from reengage_common.events import MessageTemplate, Targeting, Variant
 
 NOW = 1_800_000_000.0
@@ -123,31 +122,6 @@ def test_held_out_patients_get_no_message_so_their_gaps_do_not_count() -> None:
 
     assert 0 < result.held_out < 200
     assert result.missing == {"patient.lastVisitDate": result.targeted}
-
-
-def test_a_row_stored_before_the_gaps_column_still_tells_the_visit_and_the_stage() -> None:
-    old = never_visited("old")
-    old[-1] = None  # as padded for a generation written before the column
-
-    result = evaluate(
-        audience(merge_fields=("patient.lastVisitDate", "patient.treatmentStage")), [old], NOW
-    )
-
-    assert result.missing == {"patient.lastVisitDate": 1, "patient.treatmentStage": 1}
-
-
-def test_a_shard_stored_before_the_gaps_column_reads_with_every_column() -> None:
-    # given a shard's columns as a generation before R_GAPS stored them, and a new row
-    stored_before = [[value] for value in never_visited("old")[:R_GAPS]]
-    padded = _every_column(stored_before)
-
-    # when the projection reads it beside a shard of new rows
-    rows = list(Rows([padded, [[value] for value in never_visited("new")]]))
-
-    # then both rows have every position, and the old one still tells its missing visit
-    assert [len(r) for r in rows] == [ROW_WIDTH, ROW_WIDTH]
-    gaps = audience(merge_fields=("patient.lastVisitDate",))
-    assert evaluate(gaps, rows, NOW).missing == {"patient.lastVisitDate": 2}
 
 
 def test_reach_counts_every_channel_a_selected_patient_can_receive() -> None:

@@ -3,7 +3,7 @@
 their publisher, clock and caches.)
 
 Every consumer handler takes a partition's batch and stores its facts with one bulk insert
-(`store.store_facts`), so a redelivered batch inserts nothing new. Responses are published as
+(`TrackingStore.store_facts`), so a redelivered batch inserts nothing new. Responses are published as
 `recipient.responded` straight away with a deterministic envelope id (see `response_envelope`)
 and stored by this service's own consumer of that topic, the one writer of the patient's key.
 """
@@ -38,17 +38,8 @@ from tracking_svc.domain.attribution import Contact, attribute
 from tracking_svc.domain.facts import Fact, iso
 from tracking_svc.domain.intake import all_facts_of, response_fact
 from tracking_svc.domain.replies import provider_message_key
-from tracking_svc.store import (
-    clinic_has_contacts,
-    contact_document,
-    contacts_of_patients,
-    mark_contacted,
-    messages_by_provider_id,
-    store_contacts,
-    store_facts,
-    store_launches,
-    unmatched_for,
-)
+from tracking_svc.store import TrackingStore
+from tracking_svc.store.records import contact_document
 
 log = structlog.get_logger(__name__)
 # Appointment changes attribution cares about; COMPLETED and NO_SHOW visits concern no campaign.
@@ -154,6 +145,7 @@ def _contacts_of(envelope: Envelope[Any]) -> list[dict[str, Any]]:
 @dataclass
 class TrackingHandlers:
     settings: TrackingSettings
+    store: TrackingStore
     publisher: EventPublisher
     clock: Clock
     # Clinics known to have contacts: once true it stays true (contacts are never deleted),
@@ -176,14 +168,14 @@ class TrackingHandlers:
                 continue  # stored, with its incentive code, when it was attributed
             by_clinic[envelope.clinic_id].extend(all_facts_of(envelope))
             contacts.extend(_contacts_of(envelope))
-        await store_contacts(contacts)
+        await self.store.store_contacts(contacts)
         await self._mark_contacted({contact["clinic_id"] for contact in contacts})
-        await store_facts(by_clinic)
+        await self.store.store_facts(by_clinic)
 
     async def _mark_contacted(self, clinics: set[str]) -> None:
         """Each clinic once per process: its bookings look for contacts from then on."""
         if fresh := clinics - self.contacted_clinics:
-            await mark_contacted(fresh)
+            await self.store.mark_contacted(fresh)
             self.contacted_clinics |= fresh
 
     async def on_message_sent(self, envelopes: list[Envelope[Any]]) -> None:
@@ -193,13 +185,15 @@ class TrackingHandlers:
             for e in envelopes
             if e.data.provider_message_id
         ]
-        for callback in await unmatched_for(pmids):
+        for callback in await self.store.unmatched_for(pmids):
             await self.delivery_reported(
                 callback["pmid"], callback["outcome"], datetime.fromisoformat(callback["at"])
             )
 
     async def on_campaign_launched(self, envelopes: list[Envelope[CampaignLaunched]]) -> None:
-        await store_launches([(envelope.clinic_id, envelope.data) for envelope in envelopes])
+        await self.store.store_launches(
+            [(envelope.clinic_id, envelope.data) for envelope in envelopes]
+        )
 
     async def on_appointment_updated(self, envelopes: list[Envelope[AppointmentUpdated]]) -> None:
         """Bookings and cancellations that may concern a campaign. A clinic whose messages
@@ -209,12 +203,14 @@ class TrackingHandlers:
         relevant = [e for e in envelopes if e.data.status in _ATTRIBUTED_STATUSES]
         clinics = {envelope.clinic_id for envelope in relevant}
         for clinic in clinics - self.contacted_clinics:
-            if await clinic_has_contacts(clinic):
+            if await self.store.clinic_has_contacts(clinic):
                 self.contacted_clinics.add(clinic)
         contacts: dict[tuple[str, str], list[dict[str, Any]]] = {}
         for clinic in clinics & self.contacted_clinics:
             patients = {e.data.patient_id for e in relevant if e.clinic_id == clinic}
-            for patient_id, found in (await contacts_of_patients(clinic, patients)).items():
+            for patient_id, found in (
+                await self.store.contacts_of_patients(clinic, patients)
+            ).items():
                 contacts[(clinic, patient_id)] = found
         for envelope in relevant:
             ours = contacts.get((envelope.clinic_id, envelope.data.patient_id))
@@ -259,8 +255,8 @@ class TrackingHandlers:
                 iso(envelope.time),
                 {"a": appointment.appointment_id, "rev": appointment.value_cents},
             )
-            await store_contacts([mark])
-            await store_facts({clinic: [(chosen.campaign_id, fact)]})
+            await self.store.store_contacts([mark])
+            await self.store.store_facts({clinic: [(chosen.campaign_id, fact)]})
             return mark_fields
         response = response_envelope(
             ResponseKind.REBOOKED,
@@ -273,8 +269,8 @@ class TrackingHandlers:
             revenue_cents=appointment.value_cents,
         )
         fact = response_fact(response.data, incentive_code=appointment.incentive_code)
-        await store_contacts([mark])
-        await store_facts({clinic: [(chosen.campaign_id, fact)]})
+        await self.store.store_contacts([mark])
+        await self.store.store_facts({clinic: [(chosen.campaign_id, fact)]})
         # Published after the fact is stored; a crash in between re-derives the same envelope.
         await self.publisher.publish(response)
         log.info(
@@ -301,14 +297,14 @@ class TrackingHandlers:
                 iso(envelope.time),
                 {"a": appointment.appointment_id},
             )
-            await store_facts({envelope.clinic_id: [(contact["campaign_id"], fact)]})
+            await self.store.store_facts({envelope.clinic_id: [(contact["campaign_id"], fact)]})
 
     # --- reported by providers --------------------------------------------------------------
 
     async def delivery_reported(self, pmid: str, outcome: str, at: datetime) -> bool:
         """delivered / bounced / complained for a provider's message id, for each patient the
         message was sent for (a household's members share it); False if unknown yet."""
-        messages = await messages_by_provider_id(pmid)
+        messages = await self.store.messages_by_provider_id(pmid)
         for message in messages:
             await self._delivery_of(message, outcome, at)
         return bool(messages)
@@ -320,7 +316,7 @@ class TrackingHandlers:
             data = {"m": message_id, "s": message["sequence"], "ch": message["channel"]}
             data["v"] = message["variant"]
             fact = Fact(f.DELIVERED, f"dlv:{message_id}", patient, iso(at), data)
-            await store_facts({clinic: [(campaign, fact)]})
+            await self.store.store_facts({clinic: [(campaign, fact)]})
             return
         kind = ResponseKind.UNSUBSCRIBED if outcome == "complained" else ResponseKind.BOUNCED
         await self.publisher.publish(

@@ -7,7 +7,7 @@ reply or a STOP sent to clinic A's number must reach A's campaign and never B's.
 Design: the clinic number a message was sent from is the `smsFrom` of the clinic profile in
 its campaign's `campaign.launched` snapshot (dispatch sends from it; campaign-svc refuses to
 launch an SMS campaign without one). tracking already stores every run's snapshot
-(`store.LaunchedCampaign`), so no event changes: the candidates are the SMS steps due to
+(`store.documents.LaunchedCampaign`), so no event changes: the candidates are the SMS steps due to
 `From` (one query), kept only where a run of their campaign sends from `To` (one query over
 the small campaigns collection). Because the snapshot is stored before any step is due, a
 reply that arrives before its `message.sent` is still matched. An inbound message to a
@@ -17,38 +17,26 @@ Status callbacks need no pair: Twilio's `MessageSid` names exactly one message o
 account, so matching it by that id cannot cross clinics.
 """
 
-import json
 from datetime import datetime
 from typing import Any
 
-from beanie import Document
-
-from reengage_common.storage import insert_new
 from tracking_svc.domain import facts as f
 from tracking_svc.domain.facts import Fact, iso
-from tracking_svc.store import contact_by_key, contacts_by_phone, sms_senders, store_facts
+from tracking_svc.store import TrackingStore
+from tracking_svc.store.records import unmatched_inbound
 
 
-class UnmatchedInbound(Document):
-    """An inbound SMS that no campaign's clinic number explains, kept for operators."""
-
-    id: str  # type: ignore[assignment]  # Twilio's MessageSid: a retried webhook is one record
-    to: str
-    r: str  # JSON: from, body, at
-
-    class Settings:
-        name = "unmatched_inbound"
-
-
-async def match_sender(phone: str, clinic_number: str) -> dict[str, Any] | None:
+async def match_sender(
+    store: TrackingStore, phone: str, clinic_number: str
+) -> dict[str, Any] | None:
     """The latest SMS step to `phone` from a campaign that sends from `clinic_number`: the
     latest sent one, or failing that the latest due one (its message.sent may be on its way)."""
-    candidates = await contacts_by_phone(phone)
-    senders = await sms_senders({(c["clinic_id"], c["campaign_id"]) for c in candidates})
+    candidates = await store.contacts_by_phone(phone)
+    senders = await store.sms_senders({(c["clinic_id"], c["campaign_id"]) for c in candidates})
     ours = [c for c in candidates if clinic_number in senders.get(_campaign(c), ())]
     ours.sort(key=lambda c: c["at"], reverse=True)
     for candidate in ours:
-        if await contact_by_key(f"sent:{candidate['message_id']}") is not None:
+        if await store.contact_by_key(f"sent:{candidate['message_id']}") is not None:
             return candidate
     return ours[0] if ours else None
 
@@ -57,12 +45,14 @@ def _campaign(contact: dict[str, Any]) -> tuple[str, str]:
     return contact["clinic_id"], contact["campaign_id"]
 
 
-async def keep_unmatched_inbound(sid: str, form: dict[str, str], at: datetime) -> None:
-    record = {"from": form.get("From"), "body": (form.get("Body") or "")[:1600], "at": iso(at)}
-    document = {"_id": sid, "to": form.get("To") or "", "r": json.dumps(record)}
-    await insert_new(UnmatchedInbound.get_pymongo_collection(), [document])
+async def keep_unmatched_inbound(
+    store: TrackingStore, sid: str, form: dict[str, str], at: datetime
+) -> None:
+    await store.keep_unmatched_inbound(unmatched_inbound(sid, form, at))
 
 
-async def store_reply(recipient: dict[str, Any], sid: str, text: str, at: datetime) -> None:
+async def store_reply(
+    store: TrackingStore, recipient: dict[str, Any], sid: str, text: str, at: datetime
+) -> None:
     fact = Fact(f.REPLY, f"reply:{sid}", recipient["patient"], iso(at), {"text": text[:1600]})
-    await store_facts({recipient["clinic_id"]: [(recipient["campaign_id"], fact)]})
+    await store.store_facts({recipient["clinic_id"]: [(recipient["campaign_id"], fact)]})

@@ -36,7 +36,7 @@ from tracking_svc.domain.replies import (
 from tracking_svc.handlers import TrackingHandlers, response_envelope
 from tracking_svc.inbound import keep_unmatched_inbound, match_sender, store_reply
 from tracking_svc.received import received_envelope
-from tracking_svc.store import clinic_of, contact_by_key, keep_unmatched, launched
+from tracking_svc.store.records import clinic_of
 
 log = structlog.get_logger(__name__)
 LINK_PREFETCHES = Counter(
@@ -52,15 +52,17 @@ async def on_inbound_sms(
     `message.received` for the front desk's inbox. Returns the text to answer with, if any."""
     text = form.get("Body", "")
     # The pair: the patient's number and the clinic number they wrote to (module inbound).
-    recipient = await match_sender(sender, clinic_number)
+    recipient = await match_sender(tracking.store, sender, clinic_number)
     meaning = meaning_of(text)
     if recipient is None:
         log.info("twilio.inbound_unmatched", message_sid=sid)
-        await keep_unmatched_inbound(sid, form, tracking.clock())
+        await keep_unmatched_inbound(tracking.store, sid, form, tracking.clock())
         # no campaign of ours: only a STOP is answered, in the language of its keyword
         language = reply_language(None, text)
         return reply_text(meaning, None, language) if meaning is ReplyMeaning.STOP else None
-    clinic = clinic_of(await launched(recipient["clinic_id"], recipient["campaign_id"]))
+    clinic = clinic_of(
+        await tracking.store.launched(recipient["clinic_id"], recipient["campaign_id"])
+    )
     now = tracking.clock()
     response = reply_response(
         meaning,
@@ -73,7 +75,7 @@ async def on_inbound_sms(
         for each in for_household(response, recipient.get("household") or ()):
             await publish(tracking, each, now)
     elif meaning is ReplyMeaning.OTHER:
-        await store_reply(recipient, sid, text, now)
+        await store_reply(tracking.store, recipient, sid, text, now)
     await tracking.publisher.publish(
         received_envelope(
             recipient,
@@ -113,11 +115,13 @@ async def report_delivery(tracking: TrackingHandlers, pmid: str, outcome: str) -
     now = tracking.clock()
     if not await tracking.delivery_reported(pmid, outcome, now):
         # The callback beat message.sent to us: kept, and applied when that event arrives.
-        await keep_unmatched(pmid, outcome, {"outcome": outcome, "at": now.isoformat()})
+        await tracking.store.keep_unmatched(
+            pmid, outcome, {"outcome": outcome, "at": now.isoformat()}
+        )
 
 
 async def on_unsubscribe(tracking: TrackingHandlers, claims: LinkClaims) -> None:
-    sent = await contact_by_key(f"sent:{claims.message_id}")
+    sent = await tracking.store.contact_by_key(f"sent:{claims.message_id}")
     household = (sent or {}).get("household") or ()
     for response in for_household(unsubscribe_response(claims), household):
         await publish(tracking, response, tracking.clock())
@@ -133,12 +137,12 @@ async def on_booking_link(
             LINK_PREFETCHES.inc()
             log.info("link.prefetched", campaign_id=claims.campaign_id)
         else:
-            sent = await contact_by_key(f"sent:{claims.message_id}")
+            sent = await tracking.store.contact_by_key(f"sent:{claims.message_id}")
             channel = Channel(sent["channel"]) if sent and sent.get("channel") else None
             household = (sent or {}).get("household") or ()
             for response in for_household(click_response(claims, channel), household):
                 await publish(tracking, response, tracking.clock())
-    clinic = clinic_of(await launched(claims.clinic_id, claims.campaign_id))
+    clinic = clinic_of(await tracking.store.launched(claims.clinic_id, claims.campaign_id))
     return (clinic.booking_url if clinic else None) or tracking.settings.fallback_booking_url
 
 

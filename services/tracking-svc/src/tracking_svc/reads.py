@@ -21,7 +21,7 @@ from tracking_svc.domain.recipients import STATUS_ORDER
 from tracking_svc.domain.snapshot import SHARDS, facts_of, recipient_of, shard_of, status_of
 from tracking_svc.domain.stats import figures
 from tracking_svc.snapshots import Snapshots, View
-from tracking_svc.store import launched, launches_of, terms_of
+from tracking_svc.store.records import terms_of
 
 
 class BadInput(ValueError):
@@ -34,7 +34,7 @@ class BadInput(ValueError):
 
 async def stats_of(clinic_id: str, campaign_id: str, snapshots: Snapshots) -> dict[str, Any]:
     view, launch = await asyncio.gather(
-        snapshots.view(clinic_id, campaign_id), launched(clinic_id, campaign_id)
+        snapshots.view(clinic_id, campaign_id), snapshots.store.launched(clinic_id, campaign_id)
     )
     return figures(campaign_id, view.state.tally, view.state.evaluations(), terms_of(launch))
 
@@ -49,7 +49,8 @@ async def stats_of_campaigns(
     if not campaign_ids:
         return []
     views, launches = await asyncio.gather(
-        snapshots.views_of(clinic_id, campaign_ids), launches_of(clinic_id, campaign_ids)
+        snapshots.views_of(clinic_id, campaign_ids),
+        snapshots.store.launches_of(clinic_id, campaign_ids),
     )
     return [
         figures(

@@ -37,18 +37,9 @@ from bson import Binary
 from reengage_common import codec
 from reengage_common.cpu import call_without_gc
 from reengage_common.shares import Holding, PartitionShare
-from reengage_common.storage import claim, insert_new
 from tracking_svc.domain.snapshot import Shard, State, fold_new, split_new
-from tracking_svc.store import (
-    SnapshotHead,
-    any_unfolded_pages,
-    delete_pages,
-    of_campaigns,
-    page_facts,
-    shards_collection,
-    unfolded_pages,
-    unfolded_pages_of,
-)
+from tracking_svc.store import TrackingStore
+from tracking_svc.store.records import head_shard_ids, page_facts
 
 log = structlog.get_logger(__name__)
 # Pages one compaction round folds (a consumer batch makes ~9 pages of ~110 facts).
@@ -107,19 +98,15 @@ class _Overlay:
 
 
 class Snapshots:
-    def __init__(self) -> None:
+    """One replica's reader (and, for the campaigns it owns, compactor) of the campaigns' snapshots in
+    `store`, with its caches of decoded records."""
+
+    def __init__(self, store: TrackingStore) -> None:
+        self.store = store
         self._shards: OrderedDict[str, Shard] = OrderedDict()
         self._heads: dict[str, Head] = {}
         # (clinic, campaign, page bucket or None) -> the view last made (`_overlay`)
         self._overlays: OrderedDict[tuple[str, str, int | None], _Overlay] = OrderedDict()
-
-    @staticmethod
-    def _heads_collection() -> Any:
-        return SnapshotHead.get_pymongo_collection()
-
-    @staticmethod
-    def _shards_collection(clinic_id: str) -> Any:
-        return shards_collection(SnapshotHead.get_pymongo_collection().database, clinic_id)
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -130,8 +117,7 @@ class Snapshots:
         """Each campaign's newest head (EMPTY before its first): one query for their numbers
         (heads are small and at most a few per campaign: older ones are deleted), one more
         for the heads this replica has not decoded yet."""
-        query = of_campaigns(clinic_id, campaign_ids)
-        found = await self._heads_collection().find(query, {"gen": 1, "campaign_id": 1}).to_list()
+        found = await self.store.head_numbers(clinic_id, campaign_ids)
         newest: dict[str, str] = {}
         generation: dict[str, int] = {}
         for document in found:
@@ -144,10 +130,7 @@ class Snapshots:
         }
         missing = [head_id for head_id in newest.values() if head_id not in heads]
         if missing:
-            ids: Any = missing[0] if len(missing) == 1 else {"$in": missing}
-            documents = (
-                await self._heads_collection().find({"clinic_id": clinic_id, "_id": ids}).to_list()
-            )
+            documents = await self.store.heads_by_id(clinic_id, missing)
             if len(documents) < len(missing):
                 raise Stale(missing[0])
             for document in documents:
@@ -165,8 +148,7 @@ class Snapshots:
         ids = {n: head.shards[n][0] for n in numbers if n in head.shards}
         missing = [i for i in ids.values() if i not in self._shards]
         if missing:
-            query = {"campaign_id": campaign_id, "clinic_id": clinic_id, "_id": {"$in": missing}}
-            found = await self._shards_collection(clinic_id).find(query).to_list()
+            found = await self.store.snapshot_shards(clinic_id, campaign_id, missing)
             if len(found) < len(missing):
                 raise Stale(campaign_id)
             decoded = await asyncio.to_thread(
@@ -186,7 +168,7 @@ class Snapshots:
         """The head plus the unfolded pages (of one page bucket when `bucket` is given)."""
         for attempt in range(5):
             try:
-                pages = await unfolded_pages(campaign_id, clinic_id, bucket)
+                pages = await self.store.unfolded_pages(campaign_id, clinic_id, bucket)
                 head = await self.latest(clinic_id, campaign_id)
                 return await self._overlay(clinic_id, campaign_id, head, pages, bucket)
             except Stale:
@@ -201,7 +183,7 @@ class Snapshots:
         not folded yet reads shards."""
         for attempt in range(5):
             try:
-                pages = await unfolded_pages_of(clinic_id, campaign_ids)
+                pages = await self.store.unfolded_pages_of(clinic_id, campaign_ids)
                 heads = await self.latest_of(clinic_id, campaign_ids)
                 views = await asyncio.gather(
                     *(self._overlay(clinic_id, c, heads[c], pages.get(c, [])) for c in campaign_ids)
@@ -261,11 +243,11 @@ class Snapshots:
         campaigns have pages, then reading each one's, cost every page twice a round. With
         other replicas' campaigns among them, a round looks at as many more pages as its share
         is smaller, so their backlog never hides its own."""
-        looked_at = ROUND_PAGES if owner is None else int(ROUND_PAGES / owner.share())
-        by_campaign: dict[str, list[dict[str, Any]]] = {}
         if owner is not None and not owner.owned:
             return 0
-        for page in await any_unfolded_pages(limit=looked_at):
+        looked_at = ROUND_PAGES if owner is None else int(ROUND_PAGES / owner.share())
+        by_campaign: dict[str, list[dict[str, Any]]] = {}
+        for page in await self.store.any_unfolded_pages(limit=looked_at):
             if owner is None or owner.owns_key(page["campaign_id"]):
                 by_campaign.setdefault(page["campaign_id"], []).append(page)
         folded = 0
@@ -277,7 +259,7 @@ class Snapshots:
         return folded
 
     async def compact_campaign(self, campaign_id: str, holding: Holding | None = None) -> int:
-        pages = await unfolded_pages(campaign_id, limit=ROUND_PAGES)
+        pages = await self.store.unfolded_pages(campaign_id, limit=ROUND_PAGES)
         return await self._compact_pages(campaign_id, pages, holding)
 
     async def _compact_pages(
@@ -324,7 +306,7 @@ class Snapshots:
             records.append({"_id": record_id, **base, "blob": blob})
         if holding is not None and not holding.held():
             return 0
-        await insert_new(self._shards_collection(clinic_id), records, batch=8)
+        await self.store.store_snapshot_shards(clinic_id, records)
         body = {**folded.state.encode(), "shards": {str(k): list(v) for k, v in table.items()}}
         head_id = f"{prefix}/{gen:09d}"
         document = {
@@ -334,20 +316,16 @@ class Snapshots:
             "gen": gen,
             "r": codec.encode_text(body),
         }
-        won = (holding is None or holding.held()) and await claim(
-            self._heads_collection(), document
-        )
+        won = (holding is None or holding.held()) and await self.store.claim_head(document)
         if not won:
             # Another compactor took this generation: our work is dropped, our pages stay.
             ours = [r["_id"] for r in records]
-            await self._shards_collection(clinic_id).delete_many(
-                {"campaign_id": campaign_id, "_id": {"$in": ours}}
-            )
+            await self.store.delete_snapshot_shards(clinic_id, campaign_id, ours)
             log.warning("snapshot.lost_race", campaign_id=campaign_id, gen=gen)
             return 0
         for number, shard in folded.changed.items():
             self._remember(table[number][0], shard)
-        await delete_pages(campaign_id, [page["_id"] for page in pages])
+        await self.store.delete_pages(campaign_id, [page["_id"] for page in pages])
         await self._prune(clinic_id, campaign_id, gen)
         log.info(
             "snapshot.compacted",
@@ -361,19 +339,14 @@ class Snapshots:
 
     async def _prune(self, clinic_id: str, campaign_id: str, gen: int) -> None:
         """Heads before gen - 1, and the shards only they named (readers may still be on n-1)."""
-        query = {"campaign_id": campaign_id, "clinic_id": clinic_id}
-        heads = await self._heads_collection().find(query).to_list()
+        heads = await self.store.heads_of_campaign(clinic_id, campaign_id)
         keep = [d for d in heads if d["gen"] >= gen - 1]
         old = [d for d in heads if d["gen"] < gen - 1]
         if not old:
             return
-        kept = {record for d in keep for record, _ in codec.decode(d["r"])["shards"].values()}
-        gone = {record for d in old for record, _ in codec.decode(d["r"])["shards"].values()}
+        kept = set().union(*(head_shard_ids(d) for d in keep))
+        gone = set().union(*(head_shard_ids(d) for d in old))
         stale_shards = sorted(gone - kept)
         if stale_shards:
-            await self._shards_collection(clinic_id).delete_many(
-                {**query, "_id": {"$in": stale_shards}}
-            )
-        await self._heads_collection().delete_many(
-            {**query, "_id": {"$in": [d["_id"] for d in old]}}
-        )
+            await self.store.delete_snapshot_shards(clinic_id, campaign_id, stale_shards)
+        await self.store.delete_heads(clinic_id, campaign_id, [d["_id"] for d in old])

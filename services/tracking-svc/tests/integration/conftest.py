@@ -4,5 +4,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+# the scenarios shared with the unit tests (tracking_fold_scenarios)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tracking_support import tracking  # noqa: F401

@@ -142,11 +142,9 @@ def fold(states: dict[str, State], facts: list[Fact]) -> set[str]:
     R_GAPS,
     R_RECALL_DUE,
 ) = range(17)
-ROW_WIDTH = 17
 
 # The patient merge fields a record may lack, a bit each in a row's R_GAPS: an estimate counts
-# who would get a fallback for each field in the pass it makes anyway. Rows stored before the
-# column existed have None there (see `gaps_of`).
+# who would get a fallback for each field in the pass it makes anyway.
 PATIENT_FIELD_BITS: dict[str, int] = {
     "patient.firstName": 1,
     "patient.lastName": 2,
@@ -217,23 +215,6 @@ def merge_gaps(profile: dict[str, Any], *, visited: bool) -> int:
         if _lacks(profile.get(name)):
             gaps |= PATIENT_FIELD_BITS[f"patient.{name}"]
     return gaps if visited else gaps | PATIENT_FIELD_BITS["patient.lastVisitDate"]
-
-
-def gaps_of(row: list[Any] | tuple[Any, ...]) -> int:
-    """A row's R_GAPS; for a row stored before that column, what the other columns tell (the
-    visit and the stage; the names are not in them, so counted as present)."""
-    gaps = row[R_GAPS]
-    if gaps is not None:
-        return gaps
-    gaps = 0 if row[R_VISITED] else PATIENT_FIELD_BITS["patient.lastVisitDate"]
-    return gaps if row[R_STAGE] else gaps | PATIENT_FIELD_BITS["patient.treatmentStage"]
-
-
-def recall_due_of(row: list[Any] | tuple[Any, ...]) -> float:
-    """A row's R_RECALL_DUE; for a row stored before that column, from its visit and stage (no
-    patient's own interval can be in it: events carrying one were read without it then)."""
-    due = row[R_RECALL_DUE]
-    return due if due is not None else recall_due(row[R_ANCHOR], None, row[R_STAGE])
 
 
 def _unsubscribed_mask(blocked: dict[str, float]) -> int:

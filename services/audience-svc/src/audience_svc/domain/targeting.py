@@ -37,6 +37,7 @@ from audience_svc.domain.facts import (
     R_DECEASED,
     R_DNC,
     R_DROPOUT,
+    R_GAPS,
     R_ID,
     R_NO_SHOW,
     R_REACH_ADULT,
@@ -45,8 +46,6 @@ from audience_svc.domain.facts import (
     R_STAGE,
     R_TARGETED,
     R_UNSUBSCRIBED,
-    gaps_of,
-    recall_due_of,
 )
 from audience_svc.domain.recall import BUCKETS, RecallWindow, bucket_counts
 from reengage_common.events import MessageTemplate, Targeting, Variant
@@ -211,9 +210,9 @@ def evaluate(
             excluded[UNSUBSCRIBED] += 1
         elif row[R_ANCHOR] > inactive_before:
             excluded[VISITED_RECENTLY] += 1
-        elif by_recall and recall_due_of(row) >= due_before:
+        elif by_recall and row[R_RECALL_DUE] >= due_before:
             excluded[RECALL_NOT_DUE] += 1
-        elif by_recall and recall_due_of(row) < due_from:
+        elif by_recall and row[R_RECALL_DUE] < due_from:
             excluded[RECALL_OVERDUE_TOO_LONG] += 1
         elif row[R_BOOKED] is not None and row[R_BOOKED] > now:
             excluded[UPCOMING_APPOINTMENT] += 1
@@ -256,11 +255,8 @@ def evaluate(
             held_out += held
             channel_counts[step.channel] += 1
             reach_counts[reach] += 1
-            due = row[R_RECALL_DUE]
-            recall_counts[
-                bisect_left(recall_edges, recall_due_of(row) if due is None else due)
-            ] += 1
-            if gap_bits and not held and (lacking := gaps_of(row) & gap_bits):
+            recall_counts[bisect_left(recall_edges, row[R_RECALL_DUE])] += 1
+            if gap_bits and not held and (lacking := row[R_GAPS] & gap_bits):
                 gap_counts[lacking] += 1
             if keep:
                 selected.append(Selected(patient_id, variant, step, held, minor))
