@@ -236,6 +236,15 @@ def recall_due_of(row: list[Any] | tuple[Any, ...]) -> float:
     return due if due is not None else recall_due(row[R_ANCHOR], None, row[R_STAGE])
 
 
+def reachable_mask(state: State, *, minor: bool) -> int:
+    """The channels a message may reach the patient by now: contact and consent on file,
+    not opted out or bounced, and never a do-not-contact or deceased patient."""
+    profile = state["p"] or {}
+    if profile.get("doNotContact") or profile.get("deceased"):
+        return 0
+    return reach_mask(profile, minor=minor) & ~_unsubscribed_mask(state["u"])
+
+
 def _unsubscribed_mask(blocked: dict[str, float]) -> int:
     if "ALL" in blocked:
         return ALL_CHANNELS
