@@ -51,6 +51,8 @@ class Step:
     cost_cents: int = 0
     at: str | None = None
     delivered: bool = False
+    # a channel fallback's: the messageId of the step's message it replaced (issue 22 #8)
+    fallback_for: str | None = None
 
 
 @dataclass
@@ -158,6 +160,7 @@ class Recipient:
                 "costCents": s.cost_cents,
                 "delivered": s.delivered,
                 "at": s.at or s.due_at,
+                "fallbackFor": s.fallback_for,
             }
             for s in ordered
         ]
@@ -230,6 +233,7 @@ def _apply(recipient: Recipient, fact: Fact) -> None:
             step = recipient.steps[data["m"]] = Step(
                 data["m"], data.get("s", 0), data.get("ch", ""), data.get("v", "A")
             )
+        step.fallback_for = step.fallback_for or data.get("fb")
         if fact.kind == f.DUE:
             step.sequence, step.channel, step.variant = data["s"], data["ch"], data["v"]
             step.due_at = fact.at
