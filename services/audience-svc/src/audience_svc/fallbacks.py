@@ -35,9 +35,11 @@ class ChannelFallbacks:
         for envelope in envelopes:
             if (failure := failure_of(envelope)) is not None:
                 by_clinic[failure.clinic_id].append(failure)
-        dues = []
+        by_id: dict[str, Envelope[Any]] = {}
         for clinic_id, failures in by_clinic.items():
-            dues += await self._dues_of(clinic_id, failures)
+            # a failure reported twice in one batch (a retried webhook) falls back once
+            by_id.update((due.id, due) for due in await self._dues_of(clinic_id, failures))
+        dues = list(by_id.values())
         if dues:
             await self.publisher.publish_many(dues)
             log.info("fallback.published", messages=len(dues))

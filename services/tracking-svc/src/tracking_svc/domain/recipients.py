@@ -149,7 +149,11 @@ class Recipient:
         return sorted({s.channel for s in self.sent_steps})
 
     def history(self) -> list[dict[str, Any]]:
-        ordered = sorted(self.steps.values(), key=lambda s: (s.sequence, s.message_id))
+        # a step's channel fallback after the message it replaced
+        ordered = sorted(
+            self.steps.values(),
+            key=lambda s: (s.sequence, s.fallback_for is not None, s.message_id),
+        )
         return [
             {
                 "messageId": s.message_id,
