@@ -14,6 +14,8 @@ export type StepForm = {
   variant: string;
   translations: TranslationForm[];
 };
+// A channel fallback rule: a step whose `channel` fails or bounces goes again by `to`.
+export type FallbackForm = { channel: Channel; to: Channel; subject: string; body: string };
 export type CampaignForm = {
   name: string;
   description: string;
@@ -28,6 +30,7 @@ export type CampaignForm = {
   channels: Channel[];
   defaultLanguage: string;
   steps: StepForm[];
+  fallback: FallbackForm[]; // none: off
   variants: { name: string; weight: number }[];
   holdoutPercent: number;
   startDate: string; // datetime-local, in the campaign's time zone as the user typed it
@@ -86,6 +89,7 @@ export function newForm(timezone = "America/Chicago"): CampaignForm {
         translations: [],
       },
     ],
+    fallback: [],
     variants: [{ name: "A", weight: 1 }],
     holdoutPercent: 10,
     startDate: "",
@@ -137,6 +141,12 @@ export function toInput(form: CampaignForm): CampaignInput {
         })),
       };
     }),
+    channelFallback: form.fallback.map((r) => ({
+      channel: r.channel,
+      to: r.to,
+      subject: r.to === "SMS" ? null : r.subject || null,
+      body: r.body,
+    })),
     variants: form.variants.map((v) => ({ name: v.name, weight: v.weight })),
     holdoutPercent: form.holdoutPercent,
     schedule: {
@@ -170,6 +180,7 @@ type Saved = {
     sequence: number;
     translations?: readonly { language: string; subject?: string | null; body: string }[] | null;
   }[];
+  channelFallback?: readonly { channel: Channel; to: Channel; subject?: string | null; body: string }[] | null;
   variants: readonly { name: string; weight: number }[];
   holdoutPercent: number;
   schedule: { startDate?: string | null; endDate?: string | null; sendTimes: readonly string[]; timezone: string };
@@ -200,6 +211,7 @@ export function fromCampaign(c: Saved): CampaignForm {
         variant: t.variant,
         translations: (t.translations ?? []).map((x) => ({ language: x.language, subject: x.subject ?? "", body: x.body })),
       })),
+    fallback: (c.channelFallback ?? []).map((r) => ({ channel: r.channel, to: r.to, subject: r.subject ?? "", body: r.body })),
     variants: c.variants.map((v) => ({ ...v })),
     holdoutPercent: c.holdoutPercent,
     startDate: c.schedule.startDate ? isoToLocal(c.schedule.startDate, c.schedule.timezone) : "",
@@ -216,7 +228,7 @@ export function fromCampaign(c: Saved): CampaignForm {
 /** Which form field a ValidationError path belongs to: `messageTemplates.1.subject` stays, a
  * step's index being the form's; `targeting.inactiveDays` becomes `inactiveDays`. */
 export function formFieldOf(path: string): string {
-  if (path.startsWith("messageTemplates.")) return path;
+  if (path.startsWith("messageTemplates.") || path.startsWith("channelFallback.")) return path;
   const named = path.split(".").filter((part) => !/^\d+$/.test(part));
   return named[named.length - 1] ?? path;
 }

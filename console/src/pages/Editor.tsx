@@ -9,6 +9,7 @@ import { StepTranslations } from "../components/StepTranslations";
 import { graphql } from "../gql";
 import type { Channel } from "../gql/graphql";
 import "../lib/campaignFields";
+import { ChannelFallbackFields } from "../components/ChannelFallbackFields";
 import { formFieldOf, fromCampaign, MERGE_FIELDS, newForm, targetingOf, toInput, type CampaignForm, type StepForm } from "../lib/campaignForm";
 import { errorsByField, fieldErrorText, fieldName, type FieldError } from "../lib/errorCodes";
 import { count, plural } from "../lib/format";
@@ -380,6 +381,7 @@ function Editor({ id: loadedId, status, start }: { id?: string; status?: string;
             >
               Add a step
             </button>
+            <ChannelFallbackFields value={form.fallback} onChange={(rules) => set("fallback", rules)} errorsOf={fieldErrors} />
             <h3>Variants (A/B) and holdout</h3>
             {form.variants.map((v, i) => (
               <div className="grid3" key={i}>

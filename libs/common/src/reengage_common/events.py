@@ -157,6 +157,21 @@ class MessageTemplate(Wire):
     )
 
 
+class ChannelFallback(Wire):
+    """A campaign's channel fallback (issue 22 #8): a step whose `channel` message failed for
+    good (the provider refused the address or number) or bounced goes once more, by `to`, with
+    this template. Several rules of one `channel` are tried in their order: the first `to` the
+    patient consents to and has a contact for is taken; one fallback per step, never a
+    fallback of a fallback."""
+
+    channel: Channel = Field(
+        description="The channel whose failure or bounce falls back: EMAIL or SMS"
+    )
+    to: Channel = Field(description="The channel the step goes by instead")
+    subject: str | None = Field(default=None, description="The fallback's subject (EMAIL, MAIL)")
+    body: str = Field(description="The fallback's template (Jinja2, the steps' merge fields)")
+
+
 class Variant(Wire):
     name: str
     weight: Int64 = 1
@@ -281,6 +296,8 @@ class CampaignLaunched(Event):
     clinic: ClinicProfile | None = None
     # Additive: the language of each step's own template (its translations name theirs).
     default_language: str = "en"
+    # Additive (issue 22 #8): where a step goes when its channel fails; empty: no fallback.
+    channel_fallback: list[ChannelFallback] = Field(default_factory=list)
 
 
 class CampaignStatusChanged(Event):
@@ -327,6 +344,12 @@ class MessageDue(Event):
         description="The patients one household message names (each with their own "
         "messageId), the keyed patient first; empty for a message to one patient",
     )
+    # Additive (issue 22 #8): set on a channel fallback, the step's message it replaces.
+    fallback_for: str | None = Field(
+        default=None,
+        description="A channel fallback's: the messageId of the step's message that failed or "
+        "bounced (this one goes by the campaign's channelFallback instead); null otherwise",
+    )
 
 
 class SendOutcome(StrEnum):
@@ -357,6 +380,15 @@ class MessageSent(Event):
     household: list[str] = Field(
         default_factory=list,
         description="Patient ids the one household message named, this one among them",
+    )
+    # Additive (issue 22 #8): what a channel fallback needs to know.
+    fallback_for: str | None = Field(
+        default=None, description="A channel fallback's: the messageId of the message it replaces"
+    )
+    undeliverable: bool = Field(
+        default=False,
+        description="The channel cannot reach the patient: the provider refused the address or "
+        "number for good (FAILED), or it bounced before (SKIPPED); a channel fallback may follow",
     )
 
 
@@ -411,6 +443,15 @@ class RecipientResponded(Event):
     appointment_id: str | None = None
     revenue_cents: Int64 = 0
     at: Moment
+    # Additive (issue 22 #8): the message a BOUNCED is about, for a channel fallback.
+    message_id: str | None = Field(
+        default=None, description="The message a BOUNCED is about (null for other kinds)"
+    )
+    sequence: Int64 | None = Field(default=None, description="Its step (a BOUNCED's)")
+    variant: str | None = Field(default=None, description="Its variant (a BOUNCED's)")
+    fallback_for: str | None = Field(
+        default=None, description="Set when the bounced message was itself a channel fallback"
+    )
 
 
 class MessageReceived(Event):
@@ -690,6 +731,16 @@ def _nul_path(value: Any, path: list[str]) -> list[str] | None:
 def describe_validation_error(exc: ValidationError) -> str:
     return "; ".join(
         f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}" for error in exc.errors()
+    )
+
+
+def fallback_message_id(campaign_id: str, patient_id: str, run_number: int, sequence: int) -> str:
+    """A step's channel fallback: one per step and patient, whichever channel it goes by, so
+    a failure reported twice (a retried webhook, a redelivery) falls back once."""
+    return str(
+        uuid.uuid5(
+            MESSAGE_ID_NAMESPACE, f"{campaign_id}/{patient_id}/{run_number}/{sequence}/fallback"
+        )
     )
 
 

@@ -9,6 +9,7 @@ from audience_svc import api
 from audience_svc.config import AudienceSettings
 from audience_svc.domain.import_stream import ImportLimits
 from audience_svc.enrolment import run_daily_enrolment
+from audience_svc.fallbacks import ChannelFallbacks
 from audience_svc.fanout import Fanout
 from audience_svc.handlers import AudienceHandlers
 from audience_svc.projection import Projection
@@ -55,17 +56,18 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Star
                 settings,
                 settings.fanout_chunk_size,
             )
-            built[id(runtime)] = AudienceHandlers(database, projection, fanout)
+            fallbacks = ChannelFallbacks(database, projection, runtime.publisher)
+            built[id(runtime)] = AudienceHandlers(database, projection, fanout, fallbacks)
         return built[id(runtime)]
 
     def consumers(runtime: Runtime):
         handlers = handlers_of(runtime)
-        ingest = batch(handlers.ingest)
+        ingest, outcomes = batch(handlers.ingest), batch(handlers.on_outcomes)
         return {
             PatientUpserted: ingest,
             AppointmentUpdated: ingest,
-            MessageSent: ingest,
-            RecipientResponded: ingest,
+            MessageSent: outcomes,
+            RecipientResponded: outcomes,
             CampaignLaunched: handlers.on_campaign_launched,
             CampaignStatusChanged: batch(handlers.on_status_changed),
         }

@@ -8,6 +8,7 @@ import structlog
 from pymongo.asynchronous.database import AsyncDatabase
 
 from audience_svc.domain.facts import fact_of
+from audience_svc.fallbacks import ChannelFallbacks
 from audience_svc.fanout import LAUNCH, Fanout
 from audience_svc.projection import Projection, batch_record_id, pending_record
 from reengage_common.events import CampaignLaunched, CampaignStatusChanged, Envelope
@@ -35,10 +36,19 @@ class AudienceHandlers:
     database: AsyncDatabase
     projection: Projection
     fanout: Fanout
+    fallbacks: ChannelFallbacks
 
     async def ingest(self, envelopes: list[Envelope[Any]]) -> int:
         """Patient facts of a consumer batch: one pending record per clinic; records stored."""
         return await self.projection.append(pending_records(envelopes))
+
+    async def on_outcomes(self, envelopes: list[Envelope[Any]]) -> int:
+        """`message.sent` and `recipient.responded`: the channel fallbacks their failures call
+        for published first (read from the projection before this batch's facts are in it,
+        which only add contact history and closed channels the failure itself implies), then
+        the facts stored."""
+        await self.fallbacks.publish_for(envelopes)
+        return await self.ingest(envelopes)
 
     async def on_campaign_launched(self, envelope: Envelope[CampaignLaunched]) -> None:
         launched = envelope.data

@@ -227,20 +227,21 @@ class Projection:
     async def patient_state(self, clinic_id: str, patient_id: str) -> State | None:
         """One patient as of now, or None while no `patient.upserted` told us of them: the one
         shard that holds the patient (not the clinic's 64) plus the patient's pending facts."""
+        return (await self.patient_states_of(clinic_id, {patient_id})).get(patient_id)
+
+    async def patient_states_of(self, clinic_id: str, patient_ids: set[str]) -> dict[str, State]:
+        """Some patients as of now (those known: a `patient.upserted` told us of them), read
+        from the shards that hold them plus the clinic's pending facts, read once."""
         _, facts = await self._pending_facts(clinic_id)
-        shard = self.shard_of(patient_id)
-        _, stored = (await self.shard_states(clinic_id, [shard], copies=False)).get(shard, (0, {}))
-        own = [
-            {**f, "pids": [patient_id]} if f.get("pids") else f
-            for f in facts
-            if patient_id in (f.get("pids") or (f["pid"],))
-        ]
-        state = stored.get(patient_id)
-        if own:  # folded into a copy: the cached shard stays as stored
-            states = {patient_id: _copy(state) if state else new_state(patient_id)}
-            fold(states, own)
-            state = states[patient_id]
-        return state if state is not None and state["p"] is not None else None
+        shards = sorted({self.shard_of(patient_id) for patient_id in patient_ids})
+        stored = await self.shard_states(clinic_id, shards, copies=False)
+        states: dict[str, State] = {}
+        for patient_id in patient_ids:
+            _, held = stored.get(self.shard_of(patient_id), (0, {}))
+            state = _with_pending(patient_id, held.get(patient_id), facts)
+            if state is not None and state["p"] is not None:
+                states[patient_id] = state
+        return states
 
     async def rows(self, clinic_id: str) -> "Rows":
         """The targeting rows of every known patient of the clinic (see `facts.R_*`).
@@ -398,6 +399,21 @@ class Projection:
         ids = [head["_id"] for head in stale]
         await self.heads.delete_many({"clinic_id": clinic_id, "_id": {"$in": ids}})
         self._forget(records)
+
+
+def _with_pending(patient_id: str, state: State | None, facts: list[Fact]) -> State | None:
+    """The patient's stored state with their pending facts folded into a copy (the cached
+    shard stays as stored)."""
+    own = [
+        {**f, "pids": [patient_id]} if f.get("pids") else f
+        for f in facts
+        if patient_id in (f.get("pids") or (f["pid"],))
+    ]
+    if not own:
+        return state
+    states = {patient_id: _copy(state) if state else new_state(patient_id)}
+    fold(states, own)
+    return states[patient_id]
 
 
 def _decode_record(blob: bytes, rows: bool) -> Any:

@@ -77,7 +77,7 @@ def bootstrap(
     tracking = TrackingHandlers(settings, built, runtime.publisher, clock)
     snapshots = Snapshots(built)  # this replica's cache of decoded snapshot records
     recent = RecentAnswers(settings.stats_fresh_seconds, settings.stats_stale_seconds)
-    loops = {}
+    loops: dict[str, Callable[[], Awaitable[None]]] = {}
     if settings.compactor:
         topic = MessageSent.topic
         share = runtime.follow_partitions(PartitionShare(topic, settings.partitions_of(topic)))

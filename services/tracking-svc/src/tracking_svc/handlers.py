@@ -59,11 +59,14 @@ def response_envelope(
     appointment_id: str | None = None,
     revenue_cents: int = 0,
     source: str = "tracking-svc",
+    message: dict[str, Any] | None = None,
 ) -> Envelope[RecipientResponded]:
     """A response whose envelope id depends only on `dedupe`: a retried webhook or a replayed
     booking publishes the same id again, and every consumer drops the repeat. That is why a
     response needs no outbox: nothing is stored before it is published, and its store is the
-    consumer of the very topic it goes to."""
+    consumer of the very topic it goes to. `message`: the `sent:` record of the message a
+    bounce is about, named on the event for its channel fallback (issue 22 #8)."""
+    about = message or {}
     event = RecipientResponded(
         campaign_id=campaign_id,
         patient_id=patient_id,
@@ -72,6 +75,10 @@ def response_envelope(
         appointment_id=appointment_id,
         revenue_cents=revenue_cents,
         at=at,
+        message_id=about.get("message_id"),
+        sequence=about.get("sequence"),
+        variant=about.get("variant"),
+        fallback_for=about.get("fallback_for"),
     )
     return Envelope[RecipientResponded](
         id=str(uuid.uuid5(RESPONSE_NAMESPACE, dedupe)),
@@ -126,6 +133,7 @@ def _contacts_of(envelope: Envelope[Any]) -> list[dict[str, Any]]:
                 variant=event.variant,
                 at=iso(event.at),
                 **({"household": event.household} if event.household else {}),
+                **({"fallback_for": event.fallback_for} if event.fallback_for else {}),
             )
         ]
     if isinstance(event, RecipientHeldOut):
@@ -328,5 +336,6 @@ class TrackingHandlers:
                 at=at,
                 dedupe=f"{kind.value}:{message_id}",
                 channel=Channel(message["channel"]),
+                message=message if kind is ResponseKind.BOUNCED else None,
             )
         )

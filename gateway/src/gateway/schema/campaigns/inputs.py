@@ -39,6 +39,17 @@ class MessageTemplateInput:
     )
 
 
+@input_type(
+    events.ChannelFallback,
+    description="Where a step goes when its channel fails (see ChannelFallback).",
+)
+class ChannelFallbackInput:
+    channel: auto
+    to: auto
+    body: auto
+    subject: auto
+
+
 @input_type(events.Variant)
 class VariantInput:
     name: auto
@@ -88,4 +99,9 @@ class CampaignInput:
     )
     refresh_daily: auto = strawberry.field(
         description="While ACTIVE, enrol once a day the patients who newly cross the inactivity line."
+    )
+    channel_fallback: list[ChannelFallbackInput] | None = strawberry.field(
+        description="Channel fallback, off when empty or left out: a step whose EMAIL fails or "
+        "bounces, or whose SMS is undeliverable, goes once more by `to` (rules of one channel "
+        "in their order) to a patient who consents to it and has that contact."
     )

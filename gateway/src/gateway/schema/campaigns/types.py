@@ -54,6 +54,19 @@ class MessageTemplate:
     )
 
 
+@output_type(
+    events.ChannelFallback,
+    description="Where a step goes when its channel fails: a failed or bounced `channel` "
+    "message goes once more by `to`, with this template; rules of one channel are tried in "
+    "their order (the first channel the patient consents to and has a contact for).",
+)
+class ChannelFallback:
+    channel: auto
+    to: auto
+    subject: auto
+    body: auto
+
+
 @output_type(events.Variant)
 class Variant:
     name: auto
@@ -98,6 +111,9 @@ class Campaign:
     )
     default_language: str = strawberry.field(
         description="The language of each step's own template (messageLanguages)."
+    )
+    channel_fallback: list[ChannelFallback] = strawberry.field(
+        description="Channel fallback rules; empty: off (a bounce ends the patient's sequence)."
     )
     run_number: auto
     created_by: auto
@@ -183,6 +199,8 @@ class CampaignStats:
     rebooked: auto
     unsubscribed: auto
     bounced: auto
+    fallbacks: auto
+    fallbacks_sent: auto
     message_cost_cents: auto
     incentives_redeemed: auto
     incentive_cost_cents: auto

@@ -61,6 +61,9 @@ class MessageStats:
     failed: auto
     skipped: auto
     cost_cents: auto
+    fallbacks: auto = strawberry.field(
+        description="Channel fallbacks among these messages (by channel: the ones it carried)"
+    )
     responses: JSON | None = strawberry.field(description="Response kind -> recipients")
 
 
@@ -109,6 +112,10 @@ class RecipientStep:
     delivered: auto
     # strawberry maps no pydantic AwareDatetime: the times are named here.
     at: datetime | None
+    message_id: strawberry.ID | None = strawberry.field(description="The step's message")
+    fallback_for: strawberry.ID | None = strawberry.field(
+        description="A channel fallback's: the message it replaced (that one failed or bounced)"
+    )
 
 
 @output_type(recipients.Reply)

@@ -12,6 +12,7 @@ from pydantic_core import PydanticUseDefault
 from reengage_common.events import (
     CampaignStatus,
     Channel,
+    ChannelFallback,
     Incentive,
     MessageTemplate,
     Schedule,
@@ -100,6 +101,15 @@ class CampaignInput(Wire):
         description="The language of each step's own template (en or es); a step may add "
         "templates in other languages (translations), and a patient whose language has none "
         "gets this one",
+    )
+    channel_fallback: Annotated[
+        list[ChannelFallback], null_means_default(list[ChannelFallback])
+    ] = Field(
+        default_factory=list,
+        description="Channel fallback, off when empty: a step whose email fails or bounces "
+        "(channel EMAIL) or whose SMS is undeliverable (SMS) goes once more by `to`, with "
+        "the rule's template, to a patient who consents to it and has that contact; rules "
+        "of one channel are tried in their order",
     )
 
 

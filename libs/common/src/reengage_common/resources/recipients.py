@@ -24,6 +24,11 @@ class RecipientStep(Wire):
     cost_cents: int = 0
     delivered: bool = False
     at: AwareDatetime | None = None
+    fallback_for: str | None = Field(
+        default=None,
+        description="A channel fallback's: the messageId of the step's message it replaced "
+        "(that one failed or bounced)",
+    )
 
 
 class Reply(Wire):

@@ -41,6 +41,10 @@ class Figures(Wire):
     rebooked: int = 0
     unsubscribed: int = 0
     bounced: int = 0
+    fallbacks: int = Field(
+        default=0, description="Channel fallbacks: messages sent again by another channel"
+    )
+    fallbacks_sent: int = Field(default=0, description="Channel fallbacks that went out")
     message_cost_cents: int = 0
     incentives_redeemed: int = 0
     incentive_cost_cents: int = 0
@@ -65,6 +69,10 @@ class MessageStats(Wire):
     failed: int = 0
     skipped: int = 0
     cost_cents: int = 0
+    fallbacks: int = Field(
+        default=0,
+        description="Channel fallbacks among these messages (by channel: the ones it carried)",
+    )
     responses: dict[str, int] | None = Field(
         default=None, description="response kind -> recipients (by channel only)"
     )

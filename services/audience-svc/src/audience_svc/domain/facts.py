@@ -217,6 +217,15 @@ def merge_gaps(profile: dict[str, Any], *, visited: bool) -> int:
     return gaps if visited else gaps | PATIENT_FIELD_BITS["patient.lastVisitDate"]
 
 
+def reachable_mask(state: State, *, minor: bool) -> int:
+    """The channels a message may reach the patient by now: contact and consent on file,
+    not opted out or bounced, and never a do-not-contact or deceased patient."""
+    profile = state["p"] or {}
+    if profile.get("doNotContact") or profile.get("deceased"):
+        return 0
+    return reach_mask(profile, minor=minor) & ~_unsubscribed_mask(state["u"])
+
+
 def _unsubscribed_mask(blocked: dict[str, float]) -> int:
     if "ALL" in blocked:
         return ALL_CHANNELS

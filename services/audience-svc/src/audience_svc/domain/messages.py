@@ -305,6 +305,7 @@ class PlanEvents:
             },
             "incentiveCode": self.incentive_code,
             "household": household_members(self.campaign_id, self.run, step.sequence, household),
+            "fallbackFor": None,  # step 1 itself (a fallback is `domain/fallback.py`'s)
         }
         event_id = fast_uuid5(ENVELOPE_NAMESPACE, f"due/{the_id}")
         return self._envelope(event_id, MessageDue.topic, data)

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from campaign_svc.domain.clinic_rules import clinic_profile_errors
+from campaign_svc.domain.fallback_rules import fallback_channels
 from campaign_svc.domain.model import Campaign, CampaignInput, FieldError
 from campaign_svc.domain.senders import VerifiedSenders, sender_errors
 from campaign_svc.domain.validation import validate_launch
@@ -34,10 +35,13 @@ def launch_errors(
     senders: VerifiedSenders,
 ) -> list[FieldError]:
     """Every reason `definition` (its start already filled in) cannot be launched now."""
+    # A fallback's channel sends from the clinic's senders too.
+    channels = [*definition.channels, *fallback_channels(definition)]
+    channels = list(dict.fromkeys(channels))
     return [
         *validate_launch(definition, now=now),
-        *clinic_profile_errors(profile, definition.channels),
-        *sender_errors(profile, definition.channels, clinic_id=clinic_id, senders=senders),
+        *clinic_profile_errors(profile, channels),
+        *sender_errors(profile, channels, clinic_id=clinic_id, senders=senders),
         *incentive_code_errors(definition, others, now=now),
     ]
 

@@ -35,6 +35,7 @@ def launched_event(
         refresh_daily=snapshot.refresh_daily,
         clinic=clinic,
         default_language=snapshot.default_language,
+        channel_fallback=snapshot.channel_fallback,
     )
 
 

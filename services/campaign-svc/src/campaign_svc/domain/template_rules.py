@@ -13,7 +13,7 @@ from datetime import datetime
 
 from campaign_svc.domain.model import CampaignInput, FieldError
 from reengage_common.error_codes import CampaignErrorCode as Code
-from reengage_common.events import Channel, MessageTemplate
+from reengage_common.events import Channel, ChannelFallback, MessageTemplate
 from reengage_common.messages import (
     DEFAULT_LANGUAGE,
     MAY_BE_MISSING,
@@ -40,6 +40,17 @@ def template_errors(campaign: CampaignInput, now: datetime) -> Iterator[FieldErr
             path = f"messageTemplates.{index}.{at}{part}"
             limit = rendered_limit(step.channel, part)
             yield from _part_errors(campaign, path, source, limit, now, locale)
+
+
+def fallback_template_errors(
+    campaign: CampaignInput, rule: ChannelFallback, path: str, now: datetime
+) -> Iterator[FieldError]:
+    """A channel fallback's template, by the same rules as a step's, in the default language."""
+    locale = _locale(campaign.default_language)
+    for _, part, source, _ in _parts("", rule.to, rule.subject, rule.body, locale):
+        yield from _part_errors(
+            campaign, f"{path}.{part}", source, rendered_limit(rule.to, part), now, locale
+        )
 
 
 def _part_errors(

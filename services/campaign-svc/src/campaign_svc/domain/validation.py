@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from campaign_svc.domain.fallback_rules import fallback_errors
 from campaign_svc.domain.language_rules import language_errors
 from campaign_svc.domain.model import NAME_MAX_LENGTH, CampaignInput, FieldError, TreatmentStage
 from campaign_svc.domain.template_rules import template_errors
@@ -57,6 +58,7 @@ def validate_campaign(campaign: CampaignInput, *, now: datetime) -> list[FieldEr
         *_incentive_errors(campaign.incentive),
         *language_errors(campaign),
         *template_errors(campaign, now),
+        *fallback_errors(campaign, now),
     ]
 
 

@@ -18,6 +18,7 @@ from enum import StrEnum
 from reengage_common.events import (
     CampaignLaunched,
     CampaignStatus,
+    Channel,
     MessageTemplate,
     ResponseKind,
 )
@@ -106,6 +107,32 @@ def step_of(snapshot: CampaignLaunched, variant: str, sequence: int) -> MessageT
     for step in snapshot.message_templates:
         if step.variant == variant and step.sequence == sequence:
             return step
+    return None
+
+
+def falls_back_from(snapshot: CampaignLaunched) -> frozenset[Channel]:
+    """The channels whose failure the campaign's channelFallback takes (issue 22 #8)."""
+    return frozenset(rule.channel for rule in snapshot.channel_fallback)
+
+
+def fallback_template(
+    snapshot: CampaignLaunched, variant: str, sequence: int, to: Channel
+) -> MessageTemplate | None:
+    """A channel fallback's template for step `sequence` going by `to`: the rule from the
+    step's own channel to `to`, as a step of that channel (so it composes as one)."""
+    step = step_of(snapshot, variant, sequence)
+    if step is None:
+        return None
+    for rule in snapshot.channel_fallback:
+        if rule.channel is step.channel and rule.to is to:
+            return MessageTemplate(
+                channel=to,
+                subject=rule.subject,
+                body=rule.body,
+                sequence=sequence,
+                delay_days=step.delay_days,
+                variant=variant,
+            )
     return None
 
 

@@ -8,12 +8,12 @@ from datetime import datetime
 from typing import Any
 
 from dispatch_svc.channels.base import Outgoing
-from dispatch_svc.domain.campaigns import step_of
+from dispatch_svc.domain.campaigns import fallback_template, step_of
 from dispatch_svc.domain.households import carrier, first_names
 from dispatch_svc.domain.messages import QueuedMessage
 from reengage_common.clinic import email_footer
 from reengage_common.clinic import merge_data as clinic_merge_data
-from reengage_common.events import Address, CampaignLaunched, ClinicProfile
+from reengage_common.events import Address, CampaignLaunched, ClinicProfile, MessageTemplate
 from reengage_common.messages import (
     LinkClaims,
     MessageLinks,
@@ -65,6 +65,26 @@ def recipient_name(message: QueuedMessage) -> str | None:
     return name or None
 
 
+def template_of(message: QueuedMessage, snapshot: CampaignLaunched) -> MessageTemplate:
+    """The step's template; for a channel fallback, its rule's (issue 22 #8)."""
+    variant, sequence, channel = message.variant, message.sequence, message.channel
+    if message.fallback_for is not None:
+        rule = fallback_template(snapshot, variant, sequence, channel)
+        if rule is None:
+            raise CannotCompose(
+                f"template: the campaign has no fallback by {channel} for step {sequence}"
+            )
+        return rule
+    step = step_of(snapshot, variant, sequence)
+    if step is None:
+        raise CannotCompose(f"template: the campaign has no step {sequence} of variant {variant!r}")
+    if step.channel is not channel:
+        raise CannotCompose(
+            f"template: step {step.sequence} is {step.channel.value}, not {channel}"
+        )
+    return step
+
+
 def compose(
     message: QueuedMessage,
     snapshot: CampaignLaunched,
@@ -74,15 +94,7 @@ def compose(
     now: datetime,
 ) -> Outgoing:
     channel = message.channel
-    step = step_of(snapshot, message.variant, message.sequence)
-    if step is None:
-        raise CannotCompose(
-            f"template: the campaign has no step {message.sequence} of variant {message.variant!r}"
-        )
-    if step.channel is not channel:
-        raise CannotCompose(
-            f"template: step {step.sequence} is {step.channel.value}, not {channel}"
-        )
+    step = template_of(message, snapshot)
     carried_by, patient_id = carrier(message)
     claims = LinkClaims(
         message_id=carried_by,

@@ -42,6 +42,7 @@ def sent_event(
     retried: bool = False,
     member: tuple[str, str] | None = None,
     household: list[str] | None = None,
+    undeliverable: bool = False,
 ) -> Envelope[MessageSent]:
     """The message's `message.sent`; for a household's `member` (messageId, patientId), theirs."""
     the_id, patient_id = member or (message.message_id, message.patient_id)
@@ -60,6 +61,8 @@ def sent_event(
         retried=retried,
         at=at,
         household=household or [],
+        fallback_for=message.fallback_for,
+        undeliverable=undeliverable,
     )
     return Envelope[MessageSent](
         id=_envelope_id("message.sent", the_id, attempt),
@@ -83,6 +86,7 @@ def sent_events(
     provider_message_id: str | None = None,
     cost_cents: int = 0,
     retried: bool = False,
+    undeliverable: bool = False,
 ) -> list[Envelope[MessageSent]]:
     """One `message.sent` per patient the outcome is about: the message's own, or each
     household member's (`domain/households.py`): the named ones with this outcome, its cost on
@@ -99,6 +103,7 @@ def sent_events(
                 provider_message_id=provider_message_id,
                 cost_cents=cost_cents,
                 retried=retried,
+                undeliverable=undeliverable,
             )
         ]
     household = [member["patientId"] for member in named(message)]
@@ -131,6 +136,7 @@ def sent_events(
                 retried=retried,
                 member=member,
                 household=household,
+                undeliverable=undeliverable,
             )
         )
         cost_cents = 0

@@ -39,6 +39,9 @@ class QueuedMessage(msgspec.Struct, frozen=True, gc=False):
     # A household message's members as `message.due` listed them (camelCase JSON: patientId,
     # messageId, patient); empty for one patient.
     household: list[dict[str, Any]] = msgspec.field(default_factory=list)
+    # A channel fallback's: the messageId of the step's message it replaces (issue 22 #8).
+    # Stored with the message; a message stored before the field reads as None.
+    fallback_for: str | None = None
 
 
 def batch_of(message_ids: Iterable[str]) -> str:
@@ -66,4 +69,5 @@ def queued_message(envelope: Envelope[MessageDue], batch_id: str, shard: int) ->
         batch_id=batch_id,
         shard=shard,
         household=[member.model_dump(mode="json", by_alias=True) for member in due.household],
+        fallback_for=due.fallback_for,
     )

@@ -12,12 +12,12 @@ from datetime import datetime
 from typing import Any
 
 from dispatch_svc.channels.base import PermanentProviderError, ProviderError, Receipt
-from dispatch_svc.domain.decisions import ResponsesAndConsents
+from dispatch_svc.domain.decisions import ResponsesAndConsents, Undeliverable
 from dispatch_svc.domain.events import next_step_due, sent_events
 from dispatch_svc.domain.households import checked
 from dispatch_svc.domain.households import skip_reason as household_skip_reason
 from dispatch_svc.domain.messages import QueuedMessage
-from reengage_common.events import CampaignLaunched, Envelope, SendOutcome
+from reengage_common.events import CampaignLaunched, Channel, Envelope, SendOutcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,16 +34,23 @@ class Outcome:
     provider_message_id: str | None = None
 
 
-def skip_reasons(messages: Iterable[QueuedMessage], checks: ResponsesAndConsents) -> dict[str, str]:
+def skip_reasons(
+    messages: Iterable[QueuedMessage],
+    checks: ResponsesAndConsents,
+    falls_back: frozenset[Channel] = frozenset(),
+) -> dict[str, str]:
     """The messages that must not go now (a response, an opt-out, a consent withdrawn), by id,
     with the reason each is skipped; a household message (checked by `with_members_checked`)
-    when no member is left."""
+    when no member is left. `falls_back`: the campaign's channelFallback channels, which a
+    bounce closes rather than ending the sequence (`ResponsesAndConsents.skip_reason`)."""
     reasons: dict[str, str] = {}
     for message in messages:
         if message.household:
             reason = household_skip_reason(message)
         else:
-            reason = checks.skip_reason(message.campaign_id, message.patient_id, message.channel)
+            reason = checks.skip_reason(
+                message.campaign_id, message.patient_id, message.channel, falls_back
+            )
         if reason is not None:
             reasons[message.message_id] = reason
     return reasons
@@ -66,10 +73,20 @@ def not_sent(
     retried: bool,
     at: datetime,
     provider: str | None = None,
+    undeliverable: bool = False,
 ) -> Outcome:
-    """SKIPPED (the campaign or the patient said no) or FAILED (no template, no provider)."""
+    """SKIPPED (the campaign or the patient said no) or FAILED (no template, no provider).
+    An `Undeliverable` reason (or `undeliverable`) says the channel cannot reach the patient,
+    so a channel fallback may follow (issue 22 #8)."""
     events = sent_events(
-        message, outcome, at=at, attempt=attempt, reason=reason, provider=provider, retried=retried
+        message,
+        outcome,
+        at=at,
+        attempt=attempt,
+        reason=reason,
+        provider=provider,
+        retried=retried,
+        undeliverable=undeliverable or isinstance(reason, Undeliverable),
     )
     return Outcome(message, outcome, attempt, retried, tuple(events), reason, provider)
 
@@ -84,10 +101,12 @@ def provider_failed(
     retried: bool,
     at: datetime,
 ) -> Outcome:
-    """FAILED with the provider's reason: at once for a refusal, after `attempts` tries for a
-    transient error."""
+    """FAILED with the provider's reason: at once for a refusal (undeliverable: the address or
+    number is refused for good, so a channel fallback may follow), after `attempts` tries for
+    a transient error."""
     reason = error.reason
-    if not isinstance(error, PermanentProviderError):
+    refused = isinstance(error, PermanentProviderError)
+    if not refused:
         reason = f"gave up after {attempts} attempts: {error.reason}"
     return not_sent(
         message,
@@ -97,6 +116,7 @@ def provider_failed(
         retried=retried,
         at=at,
         provider=provider,
+        undeliverable=refused,
     )
 
 

@@ -18,7 +18,7 @@ from aiokafka import AIOKafkaProducer
 
 from dispatch_svc.channels import ChannelSender
 from dispatch_svc.config import DispatchSettings
-from dispatch_svc.domain.campaigns import CampaignState, Verdict, verdict
+from dispatch_svc.domain.campaigns import CampaignState, Verdict, falls_back_from, verdict
 from dispatch_svc.domain.compose import CannotCompose, compose
 from dispatch_svc.domain.messages import QueuedMessage
 from dispatch_svc.domain.outcomes import Outcome, not_sent, skip_reasons, with_members_checked
@@ -188,7 +188,8 @@ class Sender:
         households = with_members_checked((entry.message for entry in due), checks)
         for entry in due:  # a member who must not get it is no longer named (or told)
             entry.message = households.get(entry.message_id, entry.message)
-        skips = skip_reasons((entry.message for entry in due), checks)
+        falls_back = falls_back_from(state.snapshot)
+        skips = skip_reasons((entry.message for entry in due), checks, falls_back)
         if skips:
             await self._claim_and_skip(queue, skips)
         sendable = [entry for entry in due if entry.message_id not in skips]

@@ -26,6 +26,8 @@ def due_fact(due: MessageDue) -> Fact:
     first, last = _patient_names(due)
     data: dict[str, Any] = {"m": due.message_id, "s": due.sequence, "ch": due.channel.value}
     data["v"] = due.variant
+    if due.fallback_for:
+        data["fb"] = due.fallback_for
     if first:
         data["fn"] = first
     if last:
@@ -61,6 +63,8 @@ def sent_fact(sent: MessageSent) -> Fact:
     }
     if sent.reason:
         data["r"] = sent.reason
+    if sent.fallback_for:
+        data["fb"] = sent.fallback_for
     return Fact(f.SENT, f"sent:{sent.message_id}", sent.patient_id, iso(sent.at), data)
 
 

@@ -51,6 +51,8 @@ class Step:
     cost_cents: int = 0
     at: str | None = None
     delivered: bool = False
+    # a channel fallback's: the messageId of the step's message it replaced (issue 22 #8)
+    fallback_for: str | None = None
 
 
 @dataclass
@@ -147,7 +149,11 @@ class Recipient:
         return sorted({s.channel for s in self.sent_steps})
 
     def history(self) -> list[dict[str, Any]]:
-        ordered = sorted(self.steps.values(), key=lambda s: (s.sequence, s.message_id))
+        # a step's channel fallback after the message it replaced
+        ordered = sorted(
+            self.steps.values(),
+            key=lambda s: (s.sequence, s.fallback_for is not None, s.message_id),
+        )
         return [
             {
                 "messageId": s.message_id,
@@ -158,6 +164,7 @@ class Recipient:
                 "costCents": s.cost_cents,
                 "delivered": s.delivered,
                 "at": s.at or s.due_at,
+                "fallbackFor": s.fallback_for,
             }
             for s in ordered
         ]
@@ -230,6 +237,7 @@ def _apply(recipient: Recipient, fact: Fact) -> None:
             step = recipient.steps[data["m"]] = Step(
                 data["m"], data.get("s", 0), data.get("ch", ""), data.get("v", "A")
             )
+        step.fallback_for = step.fallback_for or data.get("fb")
         if fact.kind == f.DUE:
             step.sequence, step.channel, step.variant = data["s"], data["ch"], data["v"]
             step.due_at = fact.at

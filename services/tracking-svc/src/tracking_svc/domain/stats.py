@@ -106,6 +106,9 @@ def add_recipient(tally: Tally, r: Recipient, sign: int = 1) -> None:
     for step in r.steps.values():
         outcome = step.outcome or "DUE"
         tally[("v", v, outcome)] += sign
+        if step.fallback_for:
+            tally[("v", v, "fallbacks")] += sign
+            tally[("v", v, "fallbacksSent")] += sign * (outcome == SendOutcome.SENT)
         for by in (("ch", step.channel), ("seq", step.sequence)):
             tally[(*by, outcome)] += sign
             tally[(*by, "steps")] += sign
@@ -113,6 +116,8 @@ def add_recipient(tally: Tally, r: Recipient, sign: int = 1) -> None:
                 tally[(*by, "delivered")] += sign
             if step.cost_cents:
                 tally[(*by, "costCents")] += sign * step.cost_cents
+            if step.fallback_for:
+                tally[(*by, "fallbacks")] += sign
         if step.delivered:
             tally[("v", v, "delivered")] += sign
         if step.cost_cents:
@@ -137,7 +142,7 @@ def tally_of(recipients: Iterable[Recipient]) -> Tally:
 COUNTS = (
     "recipients", "contacted", "sent", "delivered", "failed", "skipped", "responded",
     "interested", "notInterested", "clicked", "replied", "rebooked", "unsubscribed", "bounced",
-    "contactedResponded", "contactedRebooked",
+    "contactedResponded", "contactedRebooked", "fallbacks", "fallbacksSent",
 )  # fmt: skip
 
 
@@ -196,6 +201,7 @@ def _message_breakdown(tally: Tally, by: str) -> list[dict[str, Any]]:
             "failed": tally[(prefix, key, SendOutcome.FAILED)],
             "skipped": tally[(prefix, key, SendOutcome.SKIPPED)],
             "costCents": tally[(prefix, key, "costCents")],
+            "fallbacks": tally[(prefix, key, "fallbacks")],
         }
         for key in keys
     ]
