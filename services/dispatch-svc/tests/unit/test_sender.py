@@ -47,12 +47,15 @@ class FakeChannel:
     name: str
     failures: list[Exception] = field(default_factory=list)
     sent: list[Outgoing] = field(default_factory=list)
+    gate: asyncio.Event | None = None  # when set by a test, each call waits for it
 
     async def start(self) -> None: ...
 
     async def close(self) -> None: ...
 
     async def send(self, message: Outgoing) -> Receipt:
+        if self.gate is not None:
+            await self.gate.wait()
         if self.failures:
             raise self.failures.pop(0)
         self.sent.append(message)
@@ -339,6 +342,32 @@ async def test_a_shard_taken_away_is_not_sent_from_any_more() -> None:
     assert unit.channels[Channel.EMAIL].sent == []
     (notice,) = unit.store.queued_batch_notices.values()
     assert notice.shard == SHARD
+
+
+async def test_messages_claimed_before_their_shard_moved_are_given_up_not_claimed_again() -> None:
+    """A replica that lost a shard while its slots held claimed messages of it leaves them to
+    the new owner: it neither sends them nor claims them again (it used to put them back in
+    its queue and claim them again and again, never sending, while the new owner waited)."""
+    campaign = "c-moved"
+    gate = asyncio.Event()
+    async with running_sender(email_concurrency=1, claim_ttl_seconds=2.0) as unit:
+        unit.channels[Channel.EMAIL].gate = gate
+        launch = launched(campaign, [EMAIL_STEP], at=unit.clock.now - timedelta(hours=1))
+        await unit.receive(launch, *(due(campaign, f"p-{n}", at=unit.clock.now) for n in range(4)))
+        await eventually(lambda: _claimed(unit, 4))  # one at the provider, three waiting
+        unit.sender.shards.revoked(frozenset({("message.due", SHARD)}))
+        unit.sender.shards.assigned(frozenset())
+        gate.set()
+        await asyncio.sleep(3.5)  # past the claims' expiry: a second attempt would be claimed
+
+    assert sorted(unit.store.claims) == sorted(
+        f"{message_id}:1" for message_id in {c.split(":")[0] for c in unit.store.claims}
+    ), "no message was claimed again"
+    assert len(unit.channels[Channel.EMAIL].sent) <= 1, "only the one already at the provider"
+
+
+async def _claimed(unit: Unit, count: int) -> bool:
+    return len(unit.store.claims) >= count
 
 
 async def ticks_of(unit: Unit, count: int) -> None:

@@ -129,12 +129,17 @@ class CampaignQueue:
 
     def drop_shards(self, shards: frozenset[int]) -> None:
         """These shards were taken away: their messages leave the queue, but for those in
-        flight (their outcome is stored, or their claim expires for the new owner)."""
+        flight (their outcome is stored, or their slot gives them up: `forget`)."""
         for message_id, entry in list(self.queued.items()):
             if entry.message.shard in shards and message_id not in self.in_flight:
-                del self.queued[message_id]
-                self.parked.pop(message_id, None)
-                self.unscheduled.discard(message_id)
+                self.forget(message_id)
+
+    def forget(self, message_id: str) -> None:
+        """A message of a shard taken away: its new owner sends it (after our claim expires)."""
+        self.queued.pop(message_id, None)
+        self.in_flight.discard(message_id)
+        self.parked.pop(message_id, None)
+        self.unscheduled.discard(message_id)
 
     def release(self, message_id: str) -> None:
         """A claim we did not use (the shard moved): back in the queue for a later attempt."""

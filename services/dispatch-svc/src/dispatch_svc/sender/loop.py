@@ -157,7 +157,7 @@ class Sender:
                 continue
             decision, reason = verdict(state, now)
             if decision is Verdict.SKIP:
-                skipped = queue.remaining(wall, self.settings.claim_batch)
+                skipped = self._ours(queue, queue.remaining(wall, self.settings.claim_batch))
                 await self._claim_and_skip(queue, {e.message_id: reason or "" for e in skipped})
                 continue
             if decision is Verdict.HOLD:
@@ -167,13 +167,24 @@ class Sender:
                 if room < self.slots.claim_floor(channel):  # claim a round of slots at a time
                     busy = busy or bool(queue.heaps.get(channel))
                     continue
-                due = queue.due(state, channel, now, room, wall)
+                due = self._ours(queue, queue.due(state, channel, now, room, wall))
                 if due:
                     await self._claim_and_send(queue, state, due)
                     busy = busy or len(due) == room
         QUEUED.set(self.view.queued())
         self.ticks += 1
         return busy
+
+    def _ours(self, queue: CampaignQueue, entries: list[Entry]) -> list[Entry]:
+        """The entries of shards this sender holds; the others (given up by a slot after their
+        shard moved) leave the queue."""
+        kept = []
+        for entry in entries:
+            if self.shards.holds(entry.message.shard):
+                kept.append(entry)
+            else:
+                queue.forget(entry.message_id)
+        return kept
 
     async def _claim_and_skip(self, queue: CampaignQueue, reasons: dict[str, str]) -> None:
         entries = [queue.queued[message_id] for message_id in reasons]

@@ -133,7 +133,11 @@ class Slots:
             self._sending += 1
             try:
                 outcome = await self._deliver(channel, item, outgoing)
-                if outcome is None:  # not sent: keep the claim for a later pass
+                if outcome is None and not self._shards.holds(item.entry.message.shard):
+                    # its shard was taken away: the new owner sends it once our claim expired
+                    # (requeued here, it would be claimed again and again, never sent)
+                    item.queue.forget(item.entry.message_id)
+                elif outcome is None:  # not sent: keep the claim for a later pass
                     item.entry.held_claim = (item.claim_expires, item.retried)
                     item.queue.release(item.entry.message_id)
                 else:
