@@ -5,6 +5,7 @@ import pytest
 from starlette.routing import Route
 
 from gateway.app import create_app
+from reengage_common.resources.campaigns import EXAMPLE_CAMPAIGN
 from reengage_testing import serving
 
 BASE = "/api/booking/campaigns"
@@ -232,6 +233,21 @@ async def test_a_put_without_the_required_fields_names_each_and_changes_nothing(
         "messageTemplates",
         "schedule",
     }
+    assert services.campaign.calls("PUT") == []
+
+
+async def test_a_put_without_a_nested_required_field_names_it_and_changes_nothing(
+    gateway, services, headers_of
+) -> None:
+    """Found by schemathesis: a targeting without inactiveDays was merged into the stored one."""
+    services.campaign.add("c-1")
+    body = {**EXAMPLE_CAMPAIGN, "targeting": {"treatmentStages": ["HYGIENE_RECALL"]}}
+
+    answer = await gateway.put(f"{BASE}/c-1", json=body, headers=headers_of("manager"))
+
+    assert answer.status_code == 422
+    fields = answer.json()["error"]["fields"]
+    assert [(f["field"], f["code"]) for f in fields] == [("targeting.inactiveDays", "REQUIRED")]
     assert services.campaign.calls("PUT") == []
 
 

@@ -80,7 +80,9 @@ async def publish_patients(stack, clinic: str) -> None:
 
 @pytest.fixture(scope="module")
 async def launched(stack) -> dict[str, Any]:
-    """A clinic whose campaign was launched to its 230 patients, once tracking-svc counted them."""
+    """A clinic whose campaign was launched to its 230 patients, once tracking-svc counted them
+    and their messages went out (a status still moving between the CSV and the JSON pages
+    read after it made them differ)."""
     clinic = f"clinic-exp-{uuid.uuid4().hex[:6]}"
     await publish_patients(stack, clinic)
 
@@ -93,7 +95,9 @@ async def launched(stack) -> dict[str, Any]:
 
     async def counted() -> bool:
         stats = (await stack.rest("GET", path + "/stats", clinic=clinic)).json()
-        return stats.get("recipients", 0) + stats.get("heldOut", 0) == PATIENTS
+        recipients = stats.get("recipients", 0)
+        done = sum(stats.get(key, 0) for key in ("sent", "failed", "skipped"))
+        return recipients + stats.get("heldOut", 0) == PATIENTS and done == recipients
 
     await eventually(counted, within=60, interval=0.5)
     return {"clinic": clinic, "id": campaign["id"], "path": path}

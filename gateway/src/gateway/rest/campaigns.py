@@ -6,6 +6,7 @@ OpenAPI document is generated from.)
 
 from typing import Any
 
+from pydantic import ValidationError
 from starlette.requests import Request
 
 from gateway.operations import campaigns, tracking
@@ -22,7 +23,7 @@ from gateway.rest.endpoints import (
     optional_object_body,
     text_query,
 )
-from reengage_common.error_codes import RequestErrorCode
+from reengage_common.error_codes import RequestErrorCode, field_problems
 from reengage_common.events import CampaignStatus
 from reengage_common.resources.campaigns import CampaignInput
 from reengage_common.resources.recipients import RECIPIENT_STATUSES
@@ -107,15 +108,20 @@ async def update_campaign(request: Request, caller: Caller) -> Any:
 
 
 def _require_whole_definition(body: Any) -> None:
-    """PUT replaces the definition: its required fields are required as on create (campaign-svc
-    would merge a part into the stored definition, which is PATCH's meaning, not PUT's)."""
+    """PUT replaces the definition: its required fields are required as on create, nested ones
+    too (`targeting.inactiveDays`; campaign-svc would merge a part into the stored definition,
+    which is PATCH's meaning, not PUT's). Other complaints are campaign-svc's to make."""
     if not isinstance(body, dict):
         return  # the operation names the body itself
-    missing = [
-        FieldProblem(field.alias or name, "is required", RequestErrorCode.REQUIRED)
-        for name, field in CampaignInput.model_fields.items()
-        if field.is_required() and (field.alias or name) not in body
-    ]
+    try:
+        CampaignInput.model_validate(body)
+        return
+    except ValidationError as exc:
+        missing = [
+            FieldProblem(problem.field, "is required", RequestErrorCode.REQUIRED)
+            for problem in field_problems(exc, "campaign")
+            if problem.error_type == "missing"
+        ]
     if missing:
         raise Invalid(f"{len(missing)} field(s) need attention", missing)
 
