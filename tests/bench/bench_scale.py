@@ -111,7 +111,17 @@ async def one_round(replicas: int, args: argparse.Namespace, providers: Provider
                 process.send_signal(signal.SIGTERM)
             for process in processes:
                 process.wait(timeout=30)
+            await _drop(settings)
     return args.messages / max(last - first, 1e-3)
+
+
+async def _drop(settings: DispatchSettings) -> None:
+    """The round's database goes with it (the local server keeps every bench's otherwise)."""
+    client = AsyncMongoClient(settings.mongo_url)
+    try:
+        await client.drop_database(settings.database_name)
+    finally:
+        await client.close()
 
 
 async def _all_ready(ports: list[int]) -> None:

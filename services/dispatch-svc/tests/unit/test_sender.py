@@ -25,6 +25,7 @@ from dispatch_svc.domain.messages import queued_message
 from dispatch_svc.handlers import make_handlers
 from dispatch_svc.sender.loop import Sender
 from dispatch_svc.sender.slots import limiter_at
+from dispatch_svc.sender.view import NEWS_KEPT
 from reengage_common.events import (
     CampaignStatus,
     Channel,
@@ -368,6 +369,27 @@ async def test_messages_claimed_before_their_shard_moved_are_given_up_not_claime
 
 async def _claimed(unit: Unit, count: int) -> bool:
     return len(unit.store.claims) >= count
+
+
+async def test_a_sender_that_read_no_news_for_a_while_reads_every_clinics_checks_again() -> None:
+    """News is pruned by age: a sender that may have missed some (its last read older than
+    half the time news is kept) must not trust the responses it cached."""
+    campaign = "c-stale"
+    async with running_sender() as unit:
+        launch = launched(campaign, [EMAIL_STEP], at=unit.clock.now - timedelta(hours=1))
+        await unit.receive(launch, due(campaign, "p-1", at=unit.clock.now))
+        await eventually(lambda: _outcomes(unit, 1))  # the clinic's checks are cached now
+        # an unsubscribe whose news was pruned before this sender read it
+        unsubscribed = responded(campaign, "p-2", ResponseKind.UNSUBSCRIBED, unit.clock.now, None)
+        await unit.store.store_responses(
+            [Envelope.wrap(unsubscribed, source="t", clinic_id=CLINIC)], unit.clock.now
+        )
+        unit.store.news_notices.clear()
+        unit.sender.view._last_read -= NEWS_KEPT.total_seconds()
+        await unit.receive(due(campaign, "p-2", at=unit.clock.now))
+        await eventually(lambda: _outcomes(unit, 2))
+
+    assert [m.patient_id for m in unit.channels[Channel.EMAIL].sent] == ["p-1"]
 
 
 async def ticks_of(unit: Unit, count: int) -> None:

@@ -35,8 +35,10 @@ log = structlog.get_logger(__name__)
 Publish = Callable[[Sequence[SendBatchRecord]], Awaitable[None]]
 
 # News is kept this long (by the wall clock of its writer) and then pruned by any sender; a
-# sender that has not read it for half as long reads every campaign again instead.
-NEWS_KEPT = timedelta(minutes=10)
+# sender that has not read it for half as long reads every campaign and every clinic's checks
+# again instead. Every sender reads all of it each refresh, so it is kept short (a 100,000-
+# patient import leaves a few hundred records a minute).
+NEWS_KEPT = timedelta(minutes=2)
 NEWS_PRUNE_EVERY = 60.0
 # A campaign launched before a shard was taken over (less this, for the services' clocks) may
 # have messages there that a predecessor stored: they are read when the campaign becomes known.
@@ -106,6 +108,7 @@ class SenderView:
         )
         self._last_read = time.monotonic()
         if stale:  # starting, or news may have been pruned unread
+            self.forget_checks()
             await self._refresh_campaigns(None)
         elif campaign_ids := {cid for item in fresh for cid in item.campaign_ids}:
             # Only the campaigns with new events: rereading every campaign ever launched each
