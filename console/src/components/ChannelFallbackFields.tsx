@@ -25,32 +25,34 @@ export function ChannelFallbackFields({ value, onChange, errorsOf }: Props) {
         sequence.
       </p>
       {value.map((rule, index) => (
-        <div className="grid3" key={index}>
-          <label>
-            When this fails
-            <select value={rule.channel} onChange={(ev) => change(index, { channel: ev.target.value as Channel })}>
-              {FAILING.map((c) => (
-                <option key={c}>{c}</option>
-              ))}
-            </select>
-          </label>
-          <label>
-            Send instead by
-            <select value={rule.to} onChange={(ev) => change(index, { to: ev.target.value as Channel })} aria-describedby={`err-channelFallback.${index}.to`}>
-              {TARGETS.map((c) => (
-                <option key={c}>{c}</option>
-              ))}
-            </select>
-          </label>
-          {errorsOf(`channelFallback.${index}.channel`)}
-          {errorsOf(`channelFallback.${index}.to`)}
-          {rule.to !== "SMS" && (
+        <div className="step" key={index}>
+          <div className="grid3">
             <label>
-              Fallback subject
-              <input value={rule.subject} onChange={(ev) => change(index, { subject: ev.target.value })} />
-              {errorsOf(`channelFallback.${index}.subject`)}
+              When this fails
+              <select value={rule.channel} onChange={(ev) => change(index, { channel: ev.target.value as Channel })}>
+                {FAILING.map((c) => (
+                  <option key={c}>{c}</option>
+                ))}
+              </select>
             </label>
-          )}
+            <label>
+              Send instead by
+              <select value={rule.to} onChange={(ev) => change(index, { to: ev.target.value as Channel })} aria-describedby={`err-channelFallback.${index}.to`}>
+                {TARGETS.map((c) => (
+                  <option key={c}>{c}</option>
+                ))}
+              </select>
+            </label>
+            {errorsOf(`channelFallback.${index}.channel`)}
+            {errorsOf(`channelFallback.${index}.to`)}
+            {rule.to !== "SMS" && (
+              <label>
+                Fallback subject
+                <input value={rule.subject} onChange={(ev) => change(index, { subject: ev.target.value })} />
+                {errorsOf(`channelFallback.${index}.subject`)}
+              </label>
+            )}
+          </div>
           <label>
             Fallback message
             <textarea value={rule.body} onChange={(ev) => change(index, { body: ev.target.value })} />
