@@ -32,8 +32,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import httpx
-
 ROOT = Path(__file__).resolve().parents[2]
 os.environ.setdefault("ENV", "test")  # the development keys of the local servers
 sys.path.insert(0, str(ROOT / "services" / "dispatch-svc" / "tests"))
@@ -49,7 +47,7 @@ from kit import (  # noqa: E402
     patient_contact,
     provider_fakes,
 )
-from processes import awake_zone, start_dispatch  # noqa: E402
+from processes import awake_zone, start_dispatch, wait_ready  # noqa: E402
 from pymongo import AsyncMongoClient  # noqa: E402
 
 from dispatch_svc.config import DispatchSettings  # noqa: E402
@@ -86,7 +84,7 @@ async def one_round(replicas: int, args: argparse.Namespace, providers: Provider
         ports = [free_port() for _ in range(replicas)]
         processes = [start_dispatch(settings, providers, port, log, concurrency) for port in ports]
         try:
-            await _all_ready(ports)
+            await wait_ready(ports)
             await bus.publish(
                 launched(
                     name,
@@ -122,20 +120,6 @@ async def _drop(settings: DispatchSettings) -> None:
         await client.drop_database(settings.database_name)
     finally:
         await client.close()
-
-
-async def _all_ready(ports: list[int]) -> None:
-    async with httpx.AsyncClient() as client:
-        for port in ports:
-            for _ in range(600):
-                try:
-                    if (await client.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                await asyncio.sleep(0.1)
-            else:
-                raise RuntimeError(f"the replica on port {port} never became ready")
 
 
 async def _arrivals(providers: Providers, count: int) -> tuple[float, float]:

@@ -1,6 +1,7 @@
 """dispatch-svc as real OS processes for the crash and replica tests: started with the test's
 topics, database and provider fakes, killed with SIGKILL."""
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -9,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import httpx
 from kit import ACCOUNT_SID, AUTH_TOKEN, LOB_KEY, PUBLIC_BASE_URL, Providers
 
 from dispatch_svc.config import DispatchSettings
@@ -56,3 +58,19 @@ def start_dispatch(
     return subprocess.Popen(
         [sys.executable, "-m", "dispatch_svc"], env=env, stdout=handle, stderr=handle
     )
+
+
+async def wait_ready(ports: list[int], within: float = 120) -> None:
+    """Until each process answers /readyz: its consumer joined the group and was given its
+    partitions (so work published afterwards is shared by all of them)."""
+    async with httpx.AsyncClient() as client:
+        for port in ports:
+            for _ in range(int(within / 0.1)):
+                try:
+                    if (await client.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                await asyncio.sleep(0.1)
+            else:
+                raise AssertionError(f"the process on port {port} never became ready")

@@ -25,7 +25,7 @@ from kit import (
     provider_fakes,
     unique,
 )
-from processes import awake_zone, start_dispatch
+from processes import awake_zone, start_dispatch, wait_ready
 from pymongo import AsyncMongoClient
 
 from reengage_common import codec
@@ -55,11 +55,14 @@ async def test_three_replicas_share_the_sending_and_survive_a_sigkill(
         async with Bus(settings) as bus:
             sent = await bus.watch("message.sent")
             log = tmp_path / "dispatch.log"
+            ports = [free_port() for _ in range(REPLICAS)]
             replicas = [
-                start_dispatch(settings, providers, free_port(), log, CONCURRENCY)
-                for _ in range(REPLICAS)
+                start_dispatch(settings, providers, port, log, CONCURRENCY) for port in ports
             ]
             try:
+                # all three in the group before the work comes (a replica joining late, on a
+                # busy machine, found its shards sent by the others already)
+                await wait_ready(ports)
                 await bus.publish(
                     launched(
                         campaign,
@@ -88,8 +91,9 @@ async def test_three_replicas_share_the_sending_and_survive_a_sigkill(
                 await bus.publish(*messages)
 
                 claims = await _claims(settings)
-                # every replica is sending before one of them dies
-                await eventually(lambda: _every_replica_sends(claims, REPLICAS), within=120)
+                # a quarter of the campaign out, every replica sending, before one of them dies
+                await eventually(lambda: _all_sent(sent, len(messages) // 4), within=120)
+                await eventually(lambda: _every_replica_sends(claims, REPLICAS), within=30)
                 replicas[0].send_signal(signal.SIGKILL)
                 replicas[0].wait()
                 killed_at = len({e.data.message_id for e in sent})
@@ -105,7 +109,7 @@ async def test_three_replicas_share_the_sending_and_survive_a_sigkill(
 
     total = sum(shares.values())
     print(f"killed after {killed_at} of {len(messages)}; claims by replica: {shares}")
-    assert killed_at < len(messages) * 0.8, "the kill came in the middle of the campaign"
+    assert len(messages) // 4 <= killed_at < len(messages) * 0.8, "killed mid-campaign"
     assert len(shares) == REPLICAS, "every replica sent a share"
     assert max(shares.values()) <= 0.6 * total, "no replica sent more than 60 %"
 
@@ -143,7 +147,7 @@ async def _claims(settings: Any) -> Any:
 
 async def _every_replica_sends(claims: Any, replicas: int) -> bool:
     owners = Counter(owner for owner, _ in await claims())
-    return len(owners) == replicas and min(owners.values()) >= 50
+    return len(owners) == replicas and min(owners.values()) >= 200
 
 
 async def _all_sent(events: list[Any], count: int) -> bool:

@@ -100,7 +100,16 @@ async def launched(stack) -> dict[str, Any]:
         return recipients + stats.get("heldOut", 0) == PATIENTS and done == recipients
 
     await eventually(counted, within=60, interval=0.5)
-    return {"clinic": clinic, "id": campaign["id"], "path": path}
+    launched = {"clinic": clinic, "id": campaign["id"], "path": path}
+
+    async def named() -> bool:
+        # tracking takes message.due and message.sent in at their own pace: a recipient known
+        # from its send alone has no name until its due fact is in
+        items = await json_recipients(stack, launched)
+        return all(item.get("name") for item in items if not item.get("holdout"))
+
+    await eventually(named, within=60, interval=0.5)
+    return launched
 
 
 def rows_of(body: str) -> list[list[str]]:
