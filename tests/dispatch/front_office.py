@@ -3,6 +3,7 @@ from a campaign saved through the API to the messages dispatch sends."""
 
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -14,6 +15,7 @@ from campaign_svc.app import create_app as campaign_app
 from campaign_svc.config import CampaignSettings
 from gateway.app import create_app as gateway_app
 from reengage_common.auth import generate_signing_key, issue_token
+from reengage_common.events import AppointmentUpdated, PatientUpserted
 from reengage_common.settings import Settings
 from reengage_testing import COMPLETE_CLINIC_PROFILE, serving
 
@@ -61,3 +63,28 @@ async def front_office(
         transports = {"campaign-svc": campaign._transport, "audience-svc": audience._transport}
         async with serving(gateway_app(gateway_settings, transports)) as gateway:
             yield gateway
+
+
+def adult_patient(patient_id: str, first_name: str, phone: str) -> PatientUpserted:
+    """An adult of the clinic's zone with an email and a phone, consenting to both."""
+    return PatientUpserted.model_validate(
+        {
+            "patientId": patient_id,
+            "firstName": first_name,
+            "email": f"{patient_id}@patients.example",
+            "phone": phone,
+            "consents": {"email": True, "sms": True},
+            "timezone": "America/Chicago",
+            "createdAt": "2019-03-01T10:00:00Z",
+        }
+    )
+
+
+def seen_400_days_ago(patient_id: str, clock: FakeClock) -> AppointmentUpdated:
+    """The patient's last completed visit, long enough ago to be targeted."""
+    return AppointmentUpdated(
+        appointment_id=f"a-{patient_id}",
+        patient_id=patient_id,
+        status="COMPLETED",
+        scheduled_at=clock.now - timedelta(days=400),
+    )

@@ -17,10 +17,10 @@ from typing import Any
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
-from front_office import KEY, admin_headers, front_office
+from front_office import KEY, admin_headers, adult_patient, front_office, seen_400_days_ago
 from kit import FakeClock, dispatch_stack, sent_of, unique, utc
 
-from reengage_common.events import AppointmentUpdated, Channel, PatientUpserted, SendOutcome
+from reengage_common.events import Channel, SendOutcome
 from reengage_testing import eventually
 from tracking_svc.app import create_app as tracking_app
 from tracking_svc.config import TrackingSettings
@@ -56,7 +56,9 @@ async def test_a_bounced_email_falls_back_to_sms_once_counted_as_a_fallback(infr
     ):
         sent = await stack.bus.watch("message.sent")
         # given Ada, who has an email and a phone and consents to SMS
-        await stack.bus.publish(_patient(ada), _seen_400_days_ago(ada, clock), clinic_id=clinic)
+        await stack.bus.publish(
+            adult_patient(ada, "Ada", PHONE), seen_400_days_ago(ada, clock), clinic_id=clinic
+        )
         headers = admin_headers(clinic)
 
         # when the clinic launches the campaign and the email goes out at 10:00
@@ -150,26 +152,3 @@ async def _stats_when(
 
 async def _outcomes(sent: list[Any], campaign_id: str, count: int) -> bool:
     return len(sent_of(sent, campaign_id)) >= count
-
-
-def _patient(patient_id: str) -> PatientUpserted:
-    return PatientUpserted.model_validate(
-        {
-            "patientId": patient_id,
-            "firstName": "Ada",
-            "email": f"{patient_id}@patients.example",
-            "phone": PHONE,
-            "consents": {"email": True, "sms": True},
-            "timezone": "America/Chicago",
-            "createdAt": "2019-03-01T10:00:00Z",
-        }
-    )
-
-
-def _seen_400_days_ago(patient_id: str, clock: FakeClock) -> AppointmentUpdated:
-    return AppointmentUpdated(
-        appointment_id=f"a-{patient_id}",
-        patient_id=patient_id,
-        status="COMPLETED",
-        scheduled_at=clock.now - timedelta(days=400),
-    )

@@ -14,12 +14,11 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from front_office import admin_headers, front_office
+from front_office import admin_headers, adult_patient, front_office, seen_400_days_ago
 from kit import FakeClock, dispatch_stack, sent_of, unique, utc
 
 from dispatch_svc import store
 from reengage_common.events import (
-    AppointmentUpdated,
     PatientUpserted,
     RecipientResponded,
     SendOutcome,
@@ -61,8 +60,8 @@ async def test_a_household_gets_one_message_naming_its_members_and_stats_stay_pe
         await stack.bus.publish(
             _child(emma, "Emma", guardian),
             _child(liam, "Liam", guardian),
-            _adult(ada, "Ada"),
-            *(_seen_400_days_ago(p, clock) for p in (emma, liam, ada)),
+            adult_patient(ada, "Ada", "+15557020009"),
+            *(seen_400_days_ago(p, clock) for p in (emma, liam, ada)),
             clinic_id=clinic,
         )
         headers = admin_headers(clinic)
@@ -136,27 +135,4 @@ def _child(patient_id: str, first_name: str, guardian: dict[str, str]) -> Patien
             "timezone": "America/Chicago",
             "createdAt": "2019-03-01T10:00:00Z",
         }
-    )
-
-
-def _adult(patient_id: str, first_name: str) -> PatientUpserted:
-    return PatientUpserted.model_validate(
-        {
-            "patientId": patient_id,
-            "firstName": first_name,
-            "email": f"{patient_id}@patients.example",
-            "phone": "+15557020009",
-            "consents": {"email": True, "sms": True},
-            "timezone": "America/Chicago",
-            "createdAt": "2019-03-01T10:00:00Z",
-        }
-    )
-
-
-def _seen_400_days_ago(patient_id: str, clock: FakeClock) -> AppointmentUpdated:
-    return AppointmentUpdated(
-        appointment_id=f"a-{patient_id}",
-        patient_id=patient_id,
-        status="COMPLETED",
-        scheduled_at=clock.now - timedelta(days=400),
     )

@@ -8,27 +8,23 @@ import random
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from pymongo import AsyncMongoClient
+from tracking_fold_scenarios import CLINIC, facts_of_campaign
 
 from reengage_common.auth import generate_signing_key, issue_token
 from reengage_common.db import make_mongo_client
 from reengage_testing import serving
 from tracking_svc.app import create_app
 from tracking_svc.config import TrackingSettings
-from tracking_svc.domain import facts as f
-from tracking_svc.domain.facts import Fact, iso, unique_facts
+from tracking_svc.domain.facts import Fact, unique_facts
 from tracking_svc.domain.recipients import fold
 from tracking_svc.domain.stats import CampaignTerms, campaign_stats
 from tracking_svc.snapshots import Snapshots
 from tracking_svc.store import MongoTrackingStore
 
 pytestmark = pytest.mark.infra
-
-CLINIC = "clinic-s"
-T0 = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
 
 
 @asynccontextmanager
@@ -39,21 +35,6 @@ async def store_of(settings: TrackingSettings) -> AsyncIterator[MongoTrackingSto
         yield MongoTrackingStore(client[settings.database_name])
     finally:
         await client.close()
-
-
-def facts_of_campaign(rng: random.Random, patients: int) -> list[Fact]:
-    out = [Fact(f.EVALUATED, "eval:c:1:x", "", iso(T0), {"targeted": patients, "heldOut": 0})]
-    for n in range(patients):
-        p, v = f"p{n:04d}", "AB"[n % 2]
-        m = f"m-{p}"
-        base = {"m": m, "s": 1, "ch": "SMS" if n % 3 else "EMAIL", "v": v}
-        out.append(Fact(f.DUE, f"due:{m}", p, iso(T0), {**base, "fn": f"F{n}"}))
-        outcome = rng.choice(["SENT", "SENT", "SENT", "FAILED"])
-        later = iso(T0 + timedelta(minutes=n))
-        out.append(Fact(f.SENT, f"sent:{m}", p, later, {**base, "o": outcome, "c": 2}))
-        if n % 4 == 0:
-            out.append(Fact(f.RESPONSE, f"resp:INTERESTED:c:{p}", p, later, {"r": "INTERESTED"}))
-    return out
 
 
 async def test_two_compactors_racing_over_arriving_pages_never_lose_or_double_a_fact(
