@@ -34,6 +34,17 @@ MAX_ALIASES = 30
 
 ExtensionFactory = Callable[[], SchemaExtension]
 
+# The validation cache is keyed by the document and the rule classes. strawberry's depth and
+# alias limiters make a new rule class per instance: made per request, every request missed the
+# cache and was validated again (a third of the gateway's CPU under the console's load
+# scenario, docs/perf.md). Their rules are made once, here, and added by one extension.
+LIMIT_RULES = (
+    *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+    # Estimates, stats and recipients per operation (gateway.operation_cost).
+    OperationCostRule,
+)
+
 
 def schema_extensions(settings: Settings) -> list[ExtensionFactory]:
     """Factories, so each request gets fresh extension instances (they keep per-request state);
@@ -41,11 +52,8 @@ def schema_extensions(settings: Settings) -> list[ExtensionFactory]:
     extensions: list[ExtensionFactory] = [
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-        # Estimates, stats and recipients per operation (gateway.operation_cost).
-        lambda: AddValidationRules([OperationCostRule]),
+        lambda: AddValidationRules(list(LIMIT_RULES)),
     ]
     if settings.env != "development":
         # Our coded errors (UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, ...) and errors in the query
