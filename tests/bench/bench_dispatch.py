@@ -5,7 +5,7 @@ Run by hand (not part of the suite) with Kafka, FerretDB, Mailpit and the fakes 
 (`./dev up`, or `deploy/local/infra.sh start`):
 
     .venv/bin/python tests/bench/bench_dispatch.py [--messages 20000] [--email-only] [--rounds N]
-        [--warmup 2000]
+        [--warmup 2000] [--listmonk-bin PATH]
 
 It measures, in one run:
   - raw SMTP: aiosmtplib alone sending ready-made messages into Mailpit over 1, 10 and 50
@@ -15,10 +15,12 @@ It measures, in one run:
   - ours: a real dispatch-svc process (rate limits off) fed `--messages` email then as many SMS
     `message.due` events, after an untimed warm-up pass (`--warmup`): end to end from the first
     event published until the `message.sent` topic's end offsets count them all, and the send
-    phase alone (from the first `message.sent` to the last).
-Reference, measured on this machine by the issue: listmonk delivers a 20,000-message campaign
-into the same Mailpit at ~1,450 messages/s end to end. Machines here are noisy (2 cores shared
-by Kafka, PostgreSQL, FerretDB, Mailpit, the fakes and dispatch): compare figures of one run.
+    phase alone (from the first `message.sent` to the last);
+  - the peer: listmonk v6.2.0 (a binary built from its source: `--listmonk-bin` or
+    `LISTMONK_BIN`; skipped without one) sending as many emails into the same Mailpit, once per
+    round, between our passes.
+Machines here are noisy (2 cores shared by Kafka, PostgreSQL, FerretDB, Mailpit, the fakes and
+dispatch): compare figures of one run.
 It empties the shared Twilio fake's records (`DELETE /_fake/messages`) and turns its status
 callbacks off.
 """
@@ -39,7 +41,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import uvloop
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from peers import send_messages
+from peers import run_listmonk, send_messages
 
 from dispatch_svc.channels.email import build_email
 from dispatch_svc.domain.compose import compose
@@ -66,6 +68,8 @@ from reengage_common.events import (
 from reengage_common.settings import Settings
 from reengage_testing import free_port
 
+# a local bench: development settings (production refuses to start without its secrets)
+os.environ.setdefault("ENV", "development")
 ROOT = Path(__file__).resolve().parents[2]
 SMTP_HOST = os.environ.get("SMTP_HOST", "127.0.0.1")
 SMTP_PORT = int(os.environ.get("SMTP_PORT", "1025"))
@@ -73,10 +77,6 @@ MAILPIT_API = os.environ.get("MAILPIT_API_BASE", "http://127.0.0.1:8025")
 TWILIO_API = os.environ.get("TWILIO_API_BASE", "http://127.0.0.1:8030")
 TWILIO_SID = os.environ.get("TWILIO_ACCOUNT_SID", "AC" + "0" * 32)
 TWILIO_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "dev-twilio-token")
-LISTMONK_REFERENCE = 1_450
-# The issue's own figures of that day, for the ratios: aiosmtplib alone over 10 and 50
-# connections into the same Mailpit.
-ISSUE_CEILINGS = {10: 1_550, 50: 1_810}
 PUBLIC_BASE = "http://127.0.0.1:8104"  # tracking-svc's local address, as the service's links
 CLINIC = ClinicProfile(
     name="Bright Smiles Dental",
@@ -378,6 +378,7 @@ async def main_async(
     email_only: bool = False,
     rounds: int = 1,
     warmup: int = 2_000,
+    listmonk_bin: Path | None = None,
 ) -> None:
     run = uuid.uuid4().hex[:6]
     settings = Settings(
@@ -399,6 +400,7 @@ async def main_async(
             f"  ({RAW_CPU[connections] * 1e6:,.0f} µs CPU/msg)"
         )
         print(f"      servers' µs CPU/msg: {RAW_SERVERS[connections]}")
+    listmonk = [await listmonk_rate(count, listmonk_bin)] if listmonk_bin else []
     print(f"  httpx -> Twilio fake, 64 connections (8 clients) {rate(count, await raw_sms(count))}")
     produced, consumed = await raw_kafka(settings, 2 * count)
     print(f"  aiokafka produce (acks=all)               {rate(2 * count, produced)}")
@@ -460,22 +462,34 @@ async def main_async(
             await empty_mailpit()
             total, _ = await through_service(settings, producer, Channel.EMAIL, count, zone)
             ours.append(count / total)
+            if listmonk_bin:
+                listmonk.append(await listmonk_rate(count, listmonk_bin))
+                figures.append(f"listmonk: {listmonk[-1]:,.0f}")
             print(
                 f"  round {round_number}: EMAIL end to end {ours[-1]:,.0f} msg/s, {', '.join(figures)}"
             )
-        print_rounds(ours, ceilings)
+        print_rounds(ours, ceilings, listmonk)
         await producer.stop()
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
-    print(
-        f"reference: listmonk, 20,000 emails into the same Mailpit: ~{LISTMONK_REFERENCE:,} msg/s"
+    if not listmonk_bin:
+        print("listmonk skipped: give --listmonk-bin (a v6.2.0 binary built from its source)")
+
+
+async def listmonk_rate(count: int, listmonk_bin: Path) -> float:
+    peer = await asyncio.to_thread(
+        run_listmonk, count, listmonk_bin, SMTP_HOST, SMTP_PORT, MAILPIT_API
     )
+    print(f"  listmonk, 10 connections                  {rate(count, peer.seconds)}")
+    return peer.rate
 
 
-def print_rounds(ours: list[float], ceilings: dict[int, list[float]]) -> None:
-    """Medians over the rounds, and each rate as a share of the ceilings of its own round: the
-    machine's noise moves them together, so the shares are what compare across runs."""
+def print_rounds(
+    ours: list[float], ceilings: dict[int, list[float]], listmonk: list[float]
+) -> None:
+    """Medians over the rounds, and each rate as a share of the ceilings and of listmonk in its
+    own round: the machine's noise moves them together, so the shares compare across runs."""
     rounds = f"{len(ours)} rounds" if len(ours) > 1 else "1 round"
     print(f"over {rounds} (median, min-max):")
     print(
@@ -483,10 +497,15 @@ def print_rounds(ours: list[float], ceilings: dict[int, list[float]]) -> None:
     )
     for connections in (10, 50):
         shares = [mine / ceiling for mine, ceiling in zip(ours, ceilings[connections], strict=True)]
-        listmonk = LISTMONK_REFERENCE / ISSUE_CEILINGS[connections]
         print(
             f"  aiosmtplib {connections:>2} connections {median(ceilings[connections]):7,.0f} msg/s;"
-            f" ours {median(shares):.0%} of it (listmonk: {listmonk:.0%} in the issue's figures)"
+            f" ours {median(shares):.0%} of it"
+        )
+    if listmonk:
+        shares = [mine / theirs for mine, theirs in zip(ours, listmonk, strict=True)]
+        print(
+            f"  listmonk, 10 connections {median(listmonk):7,.0f} msg/s;"
+            f" ours {median(shares):.2f}x of it (median of the rounds' ratios)"
         )
 
 
@@ -508,9 +527,24 @@ def main() -> None:
         default=2_000,
         help="emails sent through the service, untimed, before the measured passes",
     )
+    parser.add_argument(
+        "--listmonk-bin",
+        type=Path,
+        default=os.environ.get("LISTMONK_BIN"),
+        help="a listmonk v6.2.0 binary built from its source: the peer, measured each round",
+    )
     args = parser.parse_args()
     # the raw ceilings run on the event loop the services run on (uvicorn loop="uvloop")
-    uvloop.run(main_async(args.messages, args.profile, args.email_only, args.rounds, args.warmup))
+    uvloop.run(
+        main_async(
+            args.messages,
+            args.profile,
+            args.email_only,
+            args.rounds,
+            args.warmup,
+            args.listmonk_bin,
+        )
+    )
 
 
 if __name__ == "__main__":
