@@ -20,7 +20,7 @@ from tracking_svc.domain.facts import BUCKETS
 from tracking_svc.domain.recipients import STATUS_ORDER
 from tracking_svc.domain.snapshot import SHARDS, facts_of, recipient_of, shard_of, status_of
 from tracking_svc.domain.stats import figures
-from tracking_svc.snapshots import Snapshots, View
+from tracking_svc.snapshots import Snapshots
 from tracking_svc.store.records import terms_of
 
 
@@ -105,13 +105,10 @@ async def recipients_page(
     """Recipients in (shard, patient id) order, after the cursor's patient."""
     after_patient = decode_cursor(after) if after else None
     start = shard_of(after_patient) if after_patient is not None else 0
-    views: dict[int, View] = {}  # one per page bucket, read when first needed
+    views = await snapshots.bucket_views(clinic_id, campaign_id)
     chosen: list[tuple[str, str]] = []
     for number in range(start, SHARDS):
-        bucket = number % BUCKETS
-        if bucket not in views:
-            views[bucket] = await snapshots.view(clinic_id, campaign_id, bucket)
-        view = views[bucket]
+        view = await views.view(number % BUCKETS)
         shard = view.changed.get(number)
         if shard is None:
             if number not in view.head.shards:

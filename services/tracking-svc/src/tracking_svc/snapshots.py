@@ -97,6 +97,26 @@ class _Overlay:
     view: View
 
 
+class BucketViews:
+    """A campaign's view per page bucket, for one read (`Snapshots.bucket_views`)."""
+
+    def __init__(
+        self, snapshots: "Snapshots", clinic_id: str, campaign_id: str, head: Head | None
+    ) -> None:
+        self._snapshots, self.clinic_id, self.campaign_id = snapshots, clinic_id, campaign_id
+        self._head = head  # every bucket's view, when no page waited to be folded
+        self._made: dict[int, View] = {}
+
+    async def view(self, bucket: int) -> View:
+        if self._head is not None:
+            return View(self._head, self._head.state)
+        if bucket not in self._made:
+            self._made[bucket] = await self._snapshots.view(
+                self.clinic_id, self.campaign_id, bucket
+            )
+        return self._made[bucket]
+
+
 class Snapshots:
     """One replica's reader (and, for the campaigns it owns, compactor) of the campaigns' snapshots in
     `store`, with its caches of decoded records."""
@@ -171,6 +191,22 @@ class Snapshots:
                 pages = await self.store.unfolded_pages(campaign_id, clinic_id, bucket)
                 head = await self.latest(clinic_id, campaign_id)
                 return await self._overlay(clinic_id, campaign_id, head, pages, bucket)
+            except Stale:
+                if attempt == 4:
+                    raise
+                await asyncio.sleep(0.05 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    async def bucket_views(self, clinic_id: str, campaign_id: str) -> "BucketViews":
+        """What a recipients page walks: one view per page bucket, made when the walk first
+        needs it. When no page waits to be folded (a campaign at rest: the usual case), every
+        bucket's view is the head, read once; asked bucket by bucket, a page made up to 16
+        queries. Otherwise each bucket's view reads its pages, then the head (`view`)."""
+        for attempt in range(5):
+            try:
+                waiting = await self.store.unfolded_pages(campaign_id, clinic_id, limit=1)
+                head = None if waiting else await self.latest(clinic_id, campaign_id)
+                return BucketViews(self, clinic_id, campaign_id, head)
             except Stale:
                 if attempt == 4:
                     raise
