@@ -9,6 +9,7 @@ import pytest
 
 from campaign_svc.app import create_app
 from campaign_svc.config import CampaignSettings
+from campaign_svc.store import CampaignRecord, CampaignRevision
 from reengage_common.auth import generate_signing_key, issue_token
 from reengage_common.events import parse
 from reengage_testing import COMPLETE_CLINIC_PROFILE, FakeClock, eventually, read_topic, serving
@@ -215,3 +216,32 @@ async def _status_is(client, headers, campaign_id: str, status: str) -> bool:
     return (await client.get(f"/campaigns/{campaign_id}", headers=headers)).json()[
         "status"
     ] == status
+
+
+async def test_a_revision_whose_writer_died_before_the_record_is_what_a_read_answers(
+    service,
+) -> None:
+    client, clock, _, admin = service
+    created = (
+        await client.post("/campaigns", json=campaign_starting(clock.now), headers=admin)
+    ).json()
+    # a writer won the next revision, then died before writing the campaign's record
+    record = await CampaignRecord.get(created["id"])
+    assert record is not None
+    won = record.revision + 1
+    state = {**record.model_dump(), "revision": won}
+    state["definition"]["name"] = "Spring recall"
+    await CampaignRevision(
+        id=CampaignRevision.key(record.id, won),
+        campaign_id=record.id,
+        clinic_id=record.clinic_id,
+        revision=won,
+        state=state,
+        at=clock.now,
+    ).insert()
+
+    answer = await client.get(f"/campaigns/{created['id']}", headers=admin)
+
+    assert answer.json()["name"] == "Spring recall"
+    repaired = await CampaignRecord.get(created["id"])
+    assert repaired is not None and repaired.revision == won
