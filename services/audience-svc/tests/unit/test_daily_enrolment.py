@@ -128,7 +128,7 @@ async def test_a_day_cut_short_is_resumed_without_a_second_message() -> None:
     # then the stored plan was published, once
     assert cut_short["_id"] == "c-daily:1:day:2026-11-27"
     assert await unit.store.unfinished_plans() == []
-    assert unit.due_patients("c-daily") == ["lapsed", "lapses-too", "lapses-tomorrow"]
+    assert unit.due_patients("c-daily") == ["lapsed", "lapses-tomorrow", "lapses-too"]
 
 
 async def test_each_replica_enrols_the_clinics_of_its_partition_share() -> None:
