@@ -28,13 +28,13 @@ import asyncio
 import contextlib
 from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import structlog
-from pymongo.asynchronous.database import AsyncDatabase
 
 from audience_svc.blobs import pack, unpack
-from reengage_common.leases import Lease, Leases, process_owner_id
+from audience_svc.store.protocol import AudienceStore
+from reengage_common.leases import Lease
 
 log = structlog.get_logger(__name__)
 WAIT_SECONDS = 0.1
@@ -45,14 +45,9 @@ class TurnLost(RuntimeError):
 
 
 class ClinicTurns:
-    def __init__(self, database: AsyncDatabase, ttl_seconds: float = 10.0) -> None:
-        self._leases = Leases(
-            database["fanout_turns"],
-            owner=process_owner_id("audience-svc"),
-            ttl=timedelta(seconds=ttl_seconds),
-            clock=lambda: datetime.now(UTC),
-        )
-        self._marks = database["fanouts_in_flight"]
+    def __init__(self, store: AudienceStore, ttl_seconds: float = 10.0) -> None:
+        self._leases = store.turn_leases(timedelta(seconds=ttl_seconds))
+        self._store = store
 
     @contextlib.asynccontextmanager
     async def turn(self, clinic_id: str) -> AsyncIterator[Lease]:
@@ -87,7 +82,7 @@ class ClinicTurns:
     async def others_in_flight(self, clinic_id: str, plan_id: str) -> dict[str, dict[str, float]]:
         """Patients of the clinic's other unfinished plans: {patient: {campaign: at}}."""
         targeted: dict[str, dict[str, float]] = defaultdict(dict)
-        async for mark in self._marks.find({"clinic_id": clinic_id}):
+        for mark in await self._store.marks_of_clinic(clinic_id):
             if mark["_id"] == plan_id:
                 continue
             for pid in unpack(mark["blob"]):
@@ -99,7 +94,7 @@ class ClinicTurns:
     ) -> None:
         """This plan targets `pids` (replacing what an attempt that crashed marked)."""
         await self.unmark(plan_id)
-        await self._marks.insert_one(
+        await self._store.mark_in_flight(
             {
                 "_id": plan_id,
                 "clinic_id": clinic_id,
@@ -110,4 +105,4 @@ class ClinicTurns:
         )
 
     async def unmark(self, plan_id: str) -> None:
-        await self._marks.delete_one({"_id": plan_id})
+        await self._store.unmark_in_flight(plan_id)

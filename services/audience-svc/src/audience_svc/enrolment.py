@@ -11,9 +11,10 @@ from datetime import datetime
 from typing import Any
 
 import structlog
-from pymongo.asynchronous.database import AsyncDatabase
 
 from audience_svc.fanout import DAILY, Fanout
+from audience_svc.store.protocol import AudienceStore
+from audience_svc.store.records import run_id
 from reengage_common.clock import Clock
 from reengage_common.events import CampaignLaunched, CampaignStatus
 from reengage_common.shares import PartitionShare
@@ -32,7 +33,7 @@ def current_status(launched_at: datetime, changes: list[dict[str, Any]]) -> str:
 
 
 async def enrol_once(
-    database: AsyncDatabase, fanout: Fanout, now: datetime, owner: PartitionShare | None = None
+    store: AudienceStore, fanout: Fanout, now: datetime, owner: PartitionShare | None = None
 ) -> list[str]:
     """Resume unfinished daily plans, then run today's enrolment of every due campaign (of the
     clinics `owner` holds; of all when None)."""
@@ -41,15 +42,13 @@ async def enrol_once(
         return owner is None or owner.owns_key(clinic_id)
 
     done: list[str] = []
-    async for plan in database["plans"].find({"finished": False}):
+    for plan in await store.unfinished_plans():
         if plan["kind"] == DAILY and ours(plan["clinic_id"]):
-            run = await database["campaign_runs"].find_one(
-                {"_id": f"{plan['campaign_id']}:{plan['run_number']}"}
-            )
+            run = await store.run(run_id(plan["campaign_id"], plan["run_number"]))
             if run is not None:
                 await fanout.publish(plan, CampaignLaunched.model_validate(run["launched"]))
     latest: dict[str, dict[str, Any]] = {}
-    async for run in database["campaign_runs"].find({"refresh_daily": True}):
+    for run in await store.daily_runs():
         if not ours(run["clinic_id"]):
             continue
         held = latest.get(run["campaign_id"])
@@ -59,7 +58,7 @@ async def enrol_once(
         launched_at = run["launched_at"]
         if now.date() <= launched_at.date():
             continue  # the launch itself enrolled today's patients
-        changes = await database["campaign_statuses"].find({"campaign_id": campaign_id}).to_list()
+        changes = await store.status_changes(campaign_id)
         if current_status(launched_at, changes) != CampaignStatus.ACTIVE.value:
             continue
         plan_id = f"{campaign_id}:{run['run_number']}:day:{now.date().isoformat()}"
@@ -70,12 +69,12 @@ async def enrol_once(
 
 
 async def run_daily_enrolment(
-    database: AsyncDatabase, fanout: Fanout, clock: Clock, interval: float, owner: PartitionShare
+    store: AudienceStore, fanout: Fanout, clock: Clock, interval: float, owner: PartitionShare
 ) -> None:
     while True:
         if owner.settled:  # not during a rebalance: its clinics may move
             try:
-                enrolled = await enrol_once(database, fanout, clock(), owner)
+                enrolled = await enrol_once(store, fanout, clock(), owner)
                 if enrolled:
                     log.info("enrolment.daily", plans=enrolled)
             except Exception:  # the loop outlives an outage; the next round retries

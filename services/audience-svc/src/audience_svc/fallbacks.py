@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from pymongo.asynchronous.database import AsyncDatabase
 
 from audience_svc.domain.fallback import Failure, failure_of, fallback_due
-from audience_svc.projection import Projection
+from audience_svc.store.protocol import AudienceStore, PatientProjection
 from reengage_common.bus import EventPublisher
 from reengage_common.events import CampaignLaunched, Envelope
 
@@ -25,8 +24,8 @@ log = structlog.get_logger(__name__)
 
 @dataclass
 class ChannelFallbacks:
-    database: AsyncDatabase
-    projection: Projection
+    store: AudienceStore
+    projection: PatientProjection
     publisher: EventPublisher
 
     async def publish_for(self, envelopes: list[Envelope[Any]]) -> int:
@@ -66,10 +65,8 @@ class ChannelFallbacks:
         """The latest run's snapshot of each campaign that has a channel fallback."""
         found: dict[str, CampaignLaunched] = {}
         for campaign_id in sorted(campaign_ids):
-            runs = self.database["campaign_runs"].find(
-                {"campaign_id": campaign_id}, {"launched": 1, "clinic_id": 1, "run_number": 1}
-            )
-            records = [r async for r in runs if r.get("clinic_id") == clinic_id]
+            runs = await self.store.runs_of_campaign(campaign_id)
+            records = [r for r in runs if r.get("clinic_id") == clinic_id]
             if not records:
                 continue
             latest = max(records, key=lambda record: record.get("run_number", 0))

@@ -25,7 +25,6 @@ from typing import Any
 
 import structlog
 from aiokafka import AIOKafkaProducer
-from pymongo.asynchronous.database import AsyncDatabase
 
 from audience_svc.blobs import pack, unpack
 from audience_svc.clinic_turns import ClinicTurns, TurnLost
@@ -33,14 +32,13 @@ from audience_svc.domain.facts import new_state
 from audience_svc.domain.households import Role, households
 from audience_svc.domain.messages import PlanEvents, evaluated_event
 from audience_svc.domain.targeting import Audience, Selected, evaluate, with_targeted
-from audience_svc.projection import Projection
+from audience_svc.store.protocol import AudienceStore, PatientProjection
 from reengage_common.bus import EventPublisher, send_in_batches
 from reengage_common.cpu import without_gc
 from reengage_common.events import CampaignLaunched, MessageDue, RecipientHeldOut
 from reengage_common.leases import Lease
 from reengage_common.logging import TRACE_HEADER
 from reengage_common.settings import Settings
-from reengage_common.storage import insert_new
 
 log = structlog.get_logger(__name__)
 LAUNCH, DAILY = "LAUNCH", "DAILY"
@@ -61,8 +59,8 @@ def audience_of(launched: CampaignLaunched, *, daily: bool = False) -> Audience:
 
 @dataclass
 class Fanout:
-    database: AsyncDatabase
-    projection: Projection
+    store: AudienceStore
+    projection: PatientProjection
     producer: AIOKafkaProducer
     publisher: EventPublisher
     settings: Settings
@@ -70,11 +68,7 @@ class Fanout:
     turns: ClinicTurns = field(init=False)
 
     def __post_init__(self) -> None:
-        self.turns = ClinicTurns(self.database, self.settings.lease_ttl_seconds)
-
-    @property
-    def plans(self) -> Any:
-        return self.database["plans"]
+        self.turns = ClinicTurns(self.store, self.settings.lease_ttl_seconds)
 
     async def run(
         self,
@@ -87,10 +81,10 @@ class Fanout:
         trace_id: str | None = None,
     ) -> dict[str, Any]:
         """Build the plan unless it exists, then publish whatever of it is not published."""
-        plan = await self.plans.find_one({"_id": plan_id})
+        plan = await self.store.plan(plan_id)
         if plan is None:
             async with self.turns.turn(clinic_id) as turn:
-                plan = await self.plans.find_one({"_id": plan_id})  # built while we waited
+                plan = await self.store.plan(plan_id)  # built while we waited
                 if plan is None:
                     plan = await self._build(
                         plan_id, clinic_id, launched, kind, now, trace_id, turn
@@ -109,8 +103,7 @@ class Fanout:
         trace_id: str | None,
         turn: Lease,
     ) -> dict[str, Any]:
-        chunks = self.database["plan_chunks"]
-        await chunks.delete_many({"plan_id": plan_id})
+        await self.store.drop_chunks(plan_id)
         started = time.perf_counter()
         # The marks first, the projection second: a plan unmarked meanwhile stored its facts.
         in_flight = await self.turns.others_in_flight(clinic_id, plan_id)
@@ -137,7 +130,7 @@ class Fanout:
                         "blob": pack([_entry(s, roles.get(s.patient_id)) for s in members]),
                     }
                 )
-        await insert_new(chunks, documents, batch=20)
+        await self.store.store_chunks(documents)
         await self.turns.mark(
             plan_id, clinic_id, launched.campaign_id, now, [s.patient_id for s in selected]
         )
@@ -157,7 +150,7 @@ class Fanout:
             "trace_id": trace_id,
             "finished": False,
         }
-        await insert_new(self.plans, [plan])
+        await self.store.store_plan(plan)
         log.info(
             "audience.evaluated",
             plan_id=plan_id,
@@ -182,9 +175,8 @@ class Fanout:
     async def publish(self, plan: dict[str, Any], launched: CampaignLaunched) -> None:
         plan_id, clinic_id = plan["_id"], plan["clinic_id"]
         started = time.perf_counter()
-        progress = self.database["plan_progress"]
-        done = {doc["_id"] async for doc in progress.find({"plan_id": plan_id}, {"_id": 1})}
-        chunks = await self.database["plan_chunks"].find({"plan_id": plan_id}).to_list()
+        done = await self.store.published_chunks(plan_id)
+        chunks = await self.store.chunks_of(plan_id)
         chunks.sort(key=lambda chunk: chunk["_id"])
         todo = [chunk for chunk in chunks if chunk["_id"] not in done]
         states = await self.projection.patient_states(clinic_id) if todo else {}
@@ -248,7 +240,7 @@ class Fanout:
             enrolment=plan["kind"],
         )
         await self.publisher.publish(evaluated)
-        await self.plans.update_one({"_id": plan_id}, {"$set": {"finished": True}})
+        await self.store.finish_plan(plan_id)
         log.info(
             "audience.fanned_out",
             plan_id=plan_id,
@@ -262,10 +254,10 @@ class Fanout:
         self, plan_id: str, chunk_id: str, acks: list["asyncio.Future[Any]"]
     ) -> None:
         await asyncio.gather(*acks)
-        await insert_new(self.database["plan_progress"], [{"_id": chunk_id, "plan_id": plan_id}])
+        await self.store.mark_published(plan_id, chunk_id)
 
     async def _record_targeted(self, plan: dict[str, Any], chunks: list[dict[str, Any]]) -> None:
-        """One fact per chunk (idempotent ids), inserted together before anything is sent."""
+        """One fact per chunk (idempotent ids), inserted together once the chunks are sent."""
         records = [
             {
                 "_id": f"targeted:{chunk['_id']}",
@@ -288,7 +280,7 @@ class Fanout:
             if chunk["pids"]
         ]
         if records:
-            await insert_new(self.projection.pending, records)
+            await self.projection.append(records)
 
 
 def _entry(selected: Selected, role: Role) -> list[Any]:

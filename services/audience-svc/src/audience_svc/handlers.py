@@ -1,18 +1,19 @@
-"""One function per event of audience-svc; rules live in domain/, storage in projection/fanout."""
+"""One function per event of audience-svc; rules live in domain/, storage in the store and the
+projection they are given (`bootstrap`)."""
 
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from pymongo.asynchronous.database import AsyncDatabase
 
 from audience_svc.domain.facts import fact_of
 from audience_svc.fallbacks import ChannelFallbacks
 from audience_svc.fanout import LAUNCH, Fanout
-from audience_svc.projection import Projection, batch_record_id, pending_record
+from audience_svc.projection import batch_record_id, pending_record
+from audience_svc.store.protocol import AudienceStore, PatientProjection
+from audience_svc.store.records import run_id
 from reengage_common.events import CampaignLaunched, CampaignStatusChanged, Envelope
-from reengage_common.storage import insert_new
 
 log = structlog.get_logger(__name__)
 
@@ -33,8 +34,8 @@ def pending_records(envelopes: list[Envelope[Any]]) -> list[dict[str, Any]]:
 
 @dataclass
 class AudienceHandlers:
-    database: AsyncDatabase
-    projection: Projection
+    store: AudienceStore
+    projection: PatientProjection
     fanout: Fanout
     fallbacks: ChannelFallbacks
 
@@ -52,23 +53,9 @@ class AudienceHandlers:
 
     async def on_campaign_launched(self, envelope: Envelope[CampaignLaunched]) -> None:
         launched = envelope.data
-        run_id = f"{launched.campaign_id}:{launched.run_number}"
-        await insert_new(
-            self.database["campaign_runs"],
-            [
-                {
-                    "_id": run_id,
-                    "clinic_id": envelope.clinic_id,
-                    "campaign_id": launched.campaign_id,
-                    "run_number": launched.run_number,
-                    "refresh_daily": launched.refresh_daily,
-                    "launched_at": launched.launched_at,
-                    "launched": launched.model_dump(mode="json", by_alias=True),
-                }
-            ],
-        )
+        await self.store.store_run(envelope.clinic_id, launched)
         await self.fanout.run(
-            run_id,
+            run_id(launched.campaign_id, launched.run_number),
             envelope.clinic_id,
             launched,
             kind=LAUNCH,
@@ -77,13 +64,4 @@ class AudienceHandlers:
         )
 
     async def on_status_changed(self, envelopes: list[Envelope[CampaignStatusChanged]]) -> None:
-        records = [
-            {
-                "_id": f"{e.data.campaign_id}:{e.data.at.isoformat()}:{e.data.to.value}",
-                "campaign_id": e.data.campaign_id,
-                "to": e.data.to.value,
-                "at": e.data.at,
-            }
-            for e in envelopes
-        ]
-        await insert_new(self.database["campaign_statuses"], records)
+        await self.store.store_status_changes([envelope.data for envelope in envelopes])

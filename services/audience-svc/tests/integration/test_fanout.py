@@ -9,6 +9,7 @@ import pytest
 from audience_svc.enrolment import enrol_once
 from audience_svc.fanout import Fanout
 from audience_svc.projection import Projection
+from audience_svc.store import MongoAudienceStore
 from reengage_common.events import (
     AppointmentUpdated,
     CampaignStatusChanged,
@@ -148,14 +149,15 @@ async def test_daily_enrolment_adds_newly_lapsed_patients_once_while_active(audi
     await audience.caught_up_on("campaign.status_changed")
     await audience.caught_up()
     database = audience.database()
+    store = MongoAudienceStore(database)
     fanout = Fanout(
-        database,
+        store,
         Projection(database),
         audience.publisher._producer,
         audience.publisher,
         audience.settings,
     )
-    planned = await enrol_once(database, fanout, NOW + timedelta(days=2))
+    planned = await enrol_once(store, fanout, NOW + timedelta(days=2))
     assert [p for p in planned if p.startswith("c-daily:")] == []
     assert sorted(await enrolled()) == ["lapsed", "lapses-tomorrow"]
 

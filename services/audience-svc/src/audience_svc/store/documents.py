@@ -1,4 +1,4 @@
-"""audience-svc's collections. Every record is inserted once (append-only); the few updates are
+"""audience-svc's collections and their indexes. Every record is inserted once (append-only); the few updates are
 by the one writer of a record (a plan's owner marks it finished).
 
 The projection is log-structured because of what FerretDB 1.24 costs (the figures:
@@ -76,6 +76,11 @@ class PlanProgress(Document):
         name = "plan_progress"
         indexes = [IndexModel([("plan_id", ASCENDING)])]
 
+
+# Collections with no index beyond `_id` (docs/storage.md), so no document class: a clinic's
+# fan-out turns (leases, `clinic_turns`) and the patients of its unfinished plans.
+FANOUT_TURNS = "fanout_turns"
+FANOUTS_IN_FLIGHT = "fanouts_in_flight"
 
 DOCUMENTS = [
     PendingFacts,
