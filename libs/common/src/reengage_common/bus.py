@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -153,29 +153,20 @@ async def ensure_topics(settings: Settings, names: Iterable[str] = TOPICS) -> No
 class BatchHandler:
     """A handler that takes every event one `getmany` returned for one topic-partition, in
     order, and stores their effects in bulk. It must be idempotent as a whole: after a failure
-    the batch (or, while isolating a poison event, part of it) is handed over again."""
+    the batch (or, while isolating a poison event, part of it) is handed over again. `run` is
+    told the partition too: work that follows the consumer's assignment (dispatch sends the
+    messages of the `message.due` partitions its consumer owns) stores it beside the events."""
 
-    handle: Callable[[list[Envelope[Any]]], Awaitable[None]]
-
-    async def run(self, envelopes: list[Envelope[Any]], partition: int) -> None:
-        await self.handle(envelopes)
-
-
-@dataclass(frozen=True)
-class PartitionBatchHandler(BatchHandler):
-    """A batch handler told the partition its batch came from: work that follows the
-    consumer's assignment (dispatch sends the messages of the `message.due` partitions its
-    consumer owns) stores the partition beside the events."""
-
-    of_partition: Callable[[int, list[Envelope[Any]]], Awaitable[None]] = field(kw_only=True)
-
-    async def run(self, envelopes: list[Envelope[Any]], partition: int) -> None:
-        await self.of_partition(partition, envelopes)
+    run: Callable[[list[Envelope[Any]], int], Awaitable[None]]
 
 
 def batch(handle: Callable[[list[Envelope[Any]]], Awaitable[None]]) -> BatchHandler:
     """Mark `handle` as taking a list of envelopes: `{MessageDue: batch(on_due_batch)}`."""
-    return BatchHandler(handle)
+
+    async def run(envelopes: list[Envelope[Any]], partition: int) -> None:
+        await handle(envelopes)
+
+    return BatchHandler(run)
 
 
 def batch_of_partition(
@@ -183,10 +174,10 @@ def batch_of_partition(
 ) -> BatchHandler:
     """Mark `handle` as taking (partition, envelopes): `{MessageDue: batch_of_partition(f)}`."""
 
-    async def unplaced(envelopes: list[Envelope[Any]]) -> None:
-        raise TypeError("a partition's batch handler is run with its partition")
+    async def run(envelopes: list[Envelope[Any]], partition: int) -> None:
+        await handle(partition, envelopes)
 
-    return PartitionBatchHandler(unplaced, of_partition=handle)
+    return BatchHandler(run)
 
 
 AnyHandler = Handler | BatchHandler
@@ -202,7 +193,7 @@ def as_batch_handler(handler: AnyHandler) -> BatchHandler:
             with traced(envelope.trace_id):
                 await handler(envelope)
 
-    return BatchHandler(one_by_one)
+    return batch(one_by_one)
 
 
 @dataclass

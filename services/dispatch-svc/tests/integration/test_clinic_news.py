@@ -59,7 +59,7 @@ async def test_a_clinics_responses_are_reread_only_after_news_of_that_clinic(inf
         unsubscribed = responded(
             campaign, patients[3], ResponseKind.UNSUBSCRIBED, clock.now, Channel.EMAIL
         )
-        await other_replica.handle([Envelope.wrap(unsubscribed, source="t", clinic_id=CLINIC)])
+        await other_replica.run([Envelope.wrap(unsubscribed, source="t", clinic_id=CLINIC)], 0)
         await eventually(lambda: _news_read(stack.sender))
         await stack.bus.publish(due(campaign, patients[3], at=clock.now))
         await eventually(lambda: _outcomes(sent, campaign, 4))

@@ -35,10 +35,10 @@ async def test_a_lift_is_kept_after_the_partition_came_from_the_replica_that_res
         previous_owner = make_handlers(stack.store)[PatientUpserted]
         patient = unique("p")
 
-        await ours.handle([upserted(unique("p"), email=True)])  # the clinic's changes read once
-        await previous_owner.handle([upserted(patient, email=False)])
+        await ours.run([upserted(unique("p"), email=True)], 0)  # the clinic's changes read once
+        await previous_owner.run([upserted(patient, email=False)], 0)
         known.forget()  # the consumer is given the patient's partition
-        await ours.handle([upserted(patient, email=True)])
+        await ours.run([upserted(patient, email=True)], 0)
 
         stored = sorted(await changes_of(stack.store, patient), key=lambda change: change.at)
         assert [change.withheld for change in stored] == [frozenset({Channel.EMAIL}), frozenset()]
@@ -51,8 +51,8 @@ async def test_a_restriction_this_consumer_stored_is_known_without_reading_again
         ours = make_handlers(stack.store, with_changes=known)[PatientUpserted]
         patient = unique("p")
 
-        await ours.handle([upserted(patient, email=False)])
-        await ours.handle([upserted(patient, email=True)])
+        await ours.run([upserted(patient, email=False)], 0)
+        await ours.run([upserted(patient, email=True)], 0)
 
         stored = sorted(await changes_of(stack.store, patient), key=lambda change: change.at)
         assert [change.withheld for change in stored] == [frozenset({Channel.EMAIL}), frozenset()]

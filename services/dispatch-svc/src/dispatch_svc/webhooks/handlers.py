@@ -23,7 +23,7 @@ from dispatch_svc.domain.webhooks import (
 )
 from dispatch_svc.webhooks import store
 from reengage_common.auth import MANAGE_REMINDERS, VIEW_ANALYTICS, Identity
-from reengage_common.bus import BatchHandler, batch
+from reengage_common.bus import BatchHandler
 from reengage_common.events import Envelope, Event, RecipientResponded
 
 log = structlog.get_logger(__name__)
@@ -218,8 +218,8 @@ def with_webhook_deliveries(
     idempotent, so a batch handed over again after a failure changes nothing twice."""
     responded = handlers[RecipientResponded]
 
-    async def and_webhooks(envelopes: list[Envelope[Any]]) -> None:
-        await responded.handle(envelopes)
+    async def and_webhooks(envelopes: list[Envelope[Any]], partition: int) -> None:
+        await responded.run(envelopes, partition)
         await record_responses(envelopes, clock())
 
-    return {**handlers, RecipientResponded: batch(and_webhooks)}
+    return {**handlers, RecipientResponded: BatchHandler(and_webhooks)}
