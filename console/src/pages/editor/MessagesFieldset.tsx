@@ -34,7 +34,6 @@ export function MessagesFieldset({ form, set, setForm, fieldErrors, editable, la
           key={index}
           index={index}
           step={step}
-          channels={form.channels}
           variants={form.variants.map((v) => v.name)}
           defaultLanguage={form.defaultLanguage}
           languages={languages}

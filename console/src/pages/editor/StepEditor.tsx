@@ -12,7 +12,6 @@ import { Field } from "./fields";
 export function StepEditor(props: {
   index: number;
   step: StepForm;
-  channels: Channel[];
   variants: string[];
   defaultLanguage: string;
   languages: readonly Language[];
