@@ -2,7 +2,8 @@
 and as OS processes, waiting for a condition, reading a topic, a fake clock, free ports.
 
 Tokens a resource server must refuse are in `reengage_testing.tokens`; Kafka and MongoDB in
-containers in `reengage_testing.containers`.
+containers in `reengage_testing.containers`; a topic read to its end and a consumer group's
+committed offsets in `reengage_testing.kafka`.
 """
 
 import asyncio
@@ -24,6 +25,9 @@ from asgi_lifespan import LifespanManager
 from starlette.types import ASGIApp
 
 from reengage_common.settings import Settings
+from reengage_testing.kafka import Committed as Committed
+from reengage_testing.kafka import committed_offsets as committed_offsets
+from reengage_testing.kafka import read_to_end as read_to_end
 
 # A clinic profile with everything every channel needs: tests PUT it before launching.
 COMPLETE_CLINIC_PROFILE = {
@@ -161,6 +165,19 @@ class ServiceProcess:
                     return False
 
             await eventually(ready, within=within, interval=0.2)
+
+    async def events_handled(self) -> int:
+        """Events the process's consumer has handled (its `/metrics`), dead-lettered ones
+        not counted: how much of the group's work this replica did."""
+        async with httpx.AsyncClient(base_url=self.url, timeout=5) as client:
+            text = (await client.get("/metrics")).text
+        return int(
+            sum(
+                float(line.rpartition(" ")[2])
+                for line in text.splitlines()
+                if line.startswith("reengage_events_handled_total{") and 'outcome="handled"' in line
+            )
+        )
 
     def kill(self) -> None:
         if self.process is not None and self.process.poll() is None:
