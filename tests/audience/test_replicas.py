@@ -39,6 +39,8 @@ from reengage_testing import (
     eventually,
     read_to_end,
     running,
+    sigkill_once_consumed,
+    wait_committed,
 )
 
 pytestmark = pytest.mark.infra
@@ -242,15 +244,11 @@ async def test_two_replicas_estimate_and_launch_exactly_through_a_sigkill_and_a_
         ):
             ready = time.monotonic()
 
-            async def consumed(count: int) -> bool:
-                return sum((await committed()).values()) >= count
-
             # half the events on their way; once a quarter is consumed (by both), a SIGKILL
             publishing = asyncio.create_task(publisher.publish_many(phases[0]))
-            await eventually(lambda: consumed(total // 4), within=60, interval=0.05)
-            shares = [await replica.events_handled() for replica in replicas]
-            killed_at = sum((await committed()).values())
-            replicas[0].kill()
+            shares, killed_at = await sigkill_once_consumed(
+                replicas, replicas[0], committed, total // 4
+            )
             killed = time.monotonic()
             await publishing
             heads_at_kill = await _count(settings, "shard_heads")
@@ -259,14 +257,14 @@ async def test_two_replicas_estimate_and_launch_exactly_through_a_sigkill_and_a_
             # more while the survivor waits out the dead member's session and takes over
             await publisher.publish_many(phases[1])
             published = len(phases[0]) + len(phases[1])
-            await eventually(lambda: consumed(published), within=90, interval=0.1)
+            await wait_committed(committed, published, within=90)
             taken_over = time.monotonic()
 
             # the killed replica again, given a share of the rest
             replicas[0].start()
             await replicas[0].wait_ready()
             await publisher.publish_many(last)
-            await eventually(lambda: consumed(total), within=60, interval=0.1)
+            await wait_committed(committed, total)
             consumed_all = time.monotonic()
             after_restart = [await replica.events_handled() for replica in replicas]
 

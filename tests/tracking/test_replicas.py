@@ -37,7 +37,15 @@ from reengage_common.events import (
     SendOutcome,
     message_id,
 )
-from reengage_testing import ServiceProcess, committed_offsets, eventually, running, serving
+from reengage_testing import (
+    ServiceProcess,
+    committed_offsets,
+    eventually,
+    running,
+    serving,
+    sigkill_once_consumed,
+    wait_committed,
+)
 from tracking_svc.app import create_app
 from tracking_svc.config import TrackingSettings
 from tracking_svc.domain.facts import unique_facts
@@ -231,15 +239,11 @@ async def test_two_workers_count_every_fact_once_through_a_sigkill_and_a_restart
             client.headers["authorization"] = f"Bearer {token}"
             ready = time.monotonic()
 
-            async def consumed(count: int) -> bool:
-                return sum((await committed()).values()) >= count
-
             # half the events on their way; once a quarter is consumed (by both), a SIGKILL
             publishing = asyncio.create_task(publisher.publish_many(phases[0]))
-            await eventually(lambda: consumed(total // 4), within=60, interval=0.05)
-            shares = [await worker.events_handled() for worker in workers]
-            killed_at = sum((await committed()).values())
-            workers[0].kill()
+            shares, killed_at = await sigkill_once_consumed(
+                workers, workers[0], committed, total // 4
+            )
             killed = time.monotonic()
             await publishing
             heads_at_kill = await _count(settings, "snapshot_heads")
@@ -249,14 +253,14 @@ async def test_two_workers_count_every_fact_once_through_a_sigkill_and_a_restart
             # its partitions (everything published so far consumed: theirs too)
             await publisher.publish_many(phases[1])
             published = len(phases[0]) + len(phases[1])
-            await eventually(lambda: consumed(published), within=90, interval=0.1)
+            await wait_committed(committed, published, within=90)
             taken_over = time.monotonic()
 
             # the killed worker again, given a share of the rest
             workers[0].start()
             await workers[0].wait_ready()
             await publisher.publish_many(last)
-            await eventually(lambda: consumed(total), within=60, interval=0.1)
+            await wait_committed(committed, total)
             consumed_all = time.monotonic()
             after_restart = [await worker.events_handled() for worker in workers]
 
@@ -275,8 +279,11 @@ async def test_two_workers_count_every_fact_once_through_a_sigkill_and_a_restart
             await eventually(lambda: _none_left(settings, "fact_pages"), within=60, interval=0.3)
             folded = time.monotonic()
             assert await exact(), "the folded snapshots say what the pages said"
-            recipients = {m.campaign_id: await _every_recipient(client, m) for m in campaigns}
-            listed = time.monotonic()
+            listings = await asyncio.gather(*(_every_recipient(client, m) for m in campaigns))
+            recipients = {
+                m.campaign_id: items for m, items in zip(campaigns, listings, strict=True)
+            }
+            walked = time.monotonic()
     finally:
         await producer.stop()
 
@@ -286,7 +293,7 @@ async def test_two_workers_count_every_fact_once_through_a_sigkill_and_a_restart
         f"{heads_at_kill} snapshot heads); survivor took over in {taken_over - killed:.1f}s; "
         f"all consumed {consumed_all - taken_over:.1f}s later (shares after the restart "
         f"{after_restart}; {pages} fact pages unfolded then); all folded "
-        f"{folded - consumed_all:.1f}s later; recipients listed in {listed - folded:.1f}s"
+        f"{folded - consumed_all:.1f}s later; recipients listed in {walked - folded:.1f}s"
     )
     assert total // 4 <= killed_at < total // 2, "killed mid-stream"
     assert after_restart[0] > 0, "the restarted worker took a share"

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import httpx
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
@@ -206,3 +206,37 @@ async def running(processes: Sequence[ServiceProcess]) -> AsyncIterator[Sequence
     finally:
         for process in processes:
             process.stop()
+
+
+async def sigkill_once_consumed(
+    replicas: Sequence[ServiceProcess],
+    victim: ServiceProcess,
+    committed: Callable[[], Awaitable[Committed]],
+    count: int,
+    *,
+    within: float = 60,
+) -> tuple[list[int], int]:
+    """SIGKILL `victim` the moment the replicas' group has committed `count` records; each
+    replica's handled events and the records committed, as read just before (the victim's
+    own count dies with it)."""
+    seen: dict[str, Any] = {}
+
+    async def reached() -> bool:
+        seen["shares"] = [await replica.events_handled() for replica in replicas]
+        seen["committed"] = sum((await committed()).values())
+        return seen["committed"] >= count
+
+    await eventually(reached, within=within, interval=0.02)
+    victim.kill()
+    return seen["shares"], seen["committed"]
+
+
+async def wait_committed(
+    committed: Callable[[], Awaitable[Committed]], count: int, *, within: float = 60
+) -> None:
+    """Until the group has committed `count` records in all (`committed_offsets`)."""
+
+    async def reached() -> bool:
+        return sum((await committed()).values()) >= count
+
+    await eventually(reached, within=within, interval=0.1)
