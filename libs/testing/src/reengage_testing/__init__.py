@@ -24,6 +24,8 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from asgi_lifespan import LifespanManager
 from starlette.types import ASGIApp
 
+from reengage_common.bus import EventPublisher
+from reengage_common.events import Envelope
 from reengage_common.settings import Settings
 from reengage_testing.kafka import Committed as Committed
 from reengage_testing.kafka import committed_offsets as committed_offsets
@@ -240,3 +242,17 @@ async def wait_committed(
         return sum((await committed()).values()) >= count
 
     await eventually(reached, within=within, interval=0.1)
+
+
+async def publish_paced(
+    publisher: EventPublisher,
+    envelopes: Sequence[Envelope[Any]],
+    *,
+    chunk: int = 400,
+    pause: float = 0.1,
+) -> None:
+    """Publish in chunks with a pause between them: a stream that keeps coming while a test
+    kills a consumer, rather than one burst a fast group has consumed before the kill."""
+    for start in range(0, len(envelopes), chunk):
+        await publisher.publish_many(envelopes[start : start + chunk])
+        await asyncio.sleep(pause)
