@@ -12,7 +12,6 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.partitioner import DefaultPartitioner
 
 from audience_svc.config import AudienceSettings
@@ -20,12 +19,13 @@ from campaign_svc.app import create_app as campaign_app
 from campaign_svc.config import CampaignSettings
 from reengage_common.auth import generate_signing_key, issue_token
 from reengage_common.bus import EventPublisher, make_producer
-from reengage_common.events import AppointmentUpdated, Envelope, PatientUpserted, parse
+from reengage_common.events import AppointmentUpdated, Envelope, PatientUpserted
 from reengage_testing import (
     COMPLETE_CLINIC_PROFILE,
     FakeClock,
     ServiceProcess,
     eventually,
+    read_to_end,
     running,
     serving,
 )
@@ -172,34 +172,8 @@ async def _events_until(settings: AudienceSettings, topic: str, enough, *, withi
     found: list[Any] = []
 
     async def read() -> bool:
-        found[:] = await _read_all(settings, settings.topic(topic))
+        found[:] = await read_to_end(settings, settings.topic(topic))
         return enough(found)
 
     await eventually(read, within=within, interval=0.5)
     return found
-
-
-async def _read_all(settings: AudienceSettings, topic: str) -> list[Any]:
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        group_id=None,
-        enable_auto_commit=False,
-    )
-    await consumer.start()
-    try:
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        if not partitions:
-            await consumer._client.force_metadata_update()
-            partitions = [
-                TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()
-            ]
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        ends = await consumer.end_offsets(partitions)
-        records: list[Any] = []
-        while any([await consumer.position(p) < end for p, end in ends.items()]):
-            for batch in (await consumer.getmany(timeout_ms=200, max_records=10_000)).values():
-                records.extend(batch)
-        return [parse(record.value) for record in records]
-    finally:
-        await consumer.stop()

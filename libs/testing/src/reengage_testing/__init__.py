@@ -2,7 +2,8 @@
 and as OS processes, waiting for a condition, reading a topic, a fake clock, free ports.
 
 Tokens a resource server must refuse are in `reengage_testing.tokens`; Kafka and MongoDB in
-containers in `reengage_testing.containers`.
+containers in `reengage_testing.containers`; a topic read to its end and a consumer group's
+committed offsets in `reengage_testing.kafka`.
 """
 
 import asyncio
@@ -16,14 +17,19 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import httpx
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from asgi_lifespan import LifespanManager
 from starlette.types import ASGIApp
 
+from reengage_common.bus import EventPublisher
+from reengage_common.events import Envelope
 from reengage_common.settings import Settings
+from reengage_testing.kafka import Committed as Committed
+from reengage_testing.kafka import committed_offsets as committed_offsets
+from reengage_testing.kafka import read_to_end as read_to_end
 
 # A clinic profile with everything every channel needs: tests PUT it before launching.
 COMPLETE_CLINIC_PROFILE = {
@@ -162,6 +168,19 @@ class ServiceProcess:
 
             await eventually(ready, within=within, interval=0.2)
 
+    async def events_handled(self) -> int:
+        """Events the process's consumer has handled (its `/metrics`), dead-lettered ones
+        not counted: how much of the group's work this replica did."""
+        async with httpx.AsyncClient(base_url=self.url, timeout=5) as client:
+            text = (await client.get("/metrics")).text
+        return int(
+            sum(
+                float(line.rpartition(" ")[2])
+                for line in text.splitlines()
+                if line.startswith("reengage_events_handled_total{") and 'outcome="handled"' in line
+            )
+        )
+
     def kill(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL)
@@ -189,3 +208,51 @@ async def running(processes: Sequence[ServiceProcess]) -> AsyncIterator[Sequence
     finally:
         for process in processes:
             process.stop()
+
+
+async def sigkill_once_consumed(
+    replicas: Sequence[ServiceProcess],
+    victim: ServiceProcess,
+    committed: Callable[[], Awaitable[Committed]],
+    count: int,
+    *,
+    within: float = 60,
+) -> tuple[list[int], int]:
+    """SIGKILL `victim` the moment the replicas' group has committed `count` records; each
+    replica's handled events and the records committed, as read just before (the victim's
+    own count dies with it)."""
+    seen: dict[str, Any] = {}
+
+    async def reached() -> bool:
+        seen["shares"] = [await replica.events_handled() for replica in replicas]
+        seen["committed"] = sum((await committed()).values())
+        return seen["committed"] >= count
+
+    await eventually(reached, within=within, interval=0.02)
+    victim.kill()
+    return seen["shares"], seen["committed"]
+
+
+async def wait_committed(
+    committed: Callable[[], Awaitable[Committed]], count: int, *, within: float = 60
+) -> None:
+    """Until the group has committed `count` records in all (`committed_offsets`)."""
+
+    async def reached() -> bool:
+        return sum((await committed()).values()) >= count
+
+    await eventually(reached, within=within, interval=0.1)
+
+
+async def publish_paced(
+    publisher: EventPublisher,
+    envelopes: Sequence[Envelope[Any]],
+    *,
+    chunk: int = 400,
+    pause: float = 0.1,
+) -> None:
+    """Publish in chunks with a pause between them: a stream that keeps coming while a test
+    kills a consumer, rather than one burst a fast group has consumed before the kill."""
+    for start in range(0, len(envelopes), chunk):
+        await publisher.publish_many(envelopes[start : start + chunk])
+        await asyncio.sleep(pause)
