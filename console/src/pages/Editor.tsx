@@ -13,6 +13,7 @@ import { ChannelFallbackFields } from "../components/ChannelFallbackFields";
 import { formFieldOf, fromCampaign, MERGE_FIELDS, newForm, targetingOf, toInput, type CampaignForm, type StepForm } from "../lib/campaignForm";
 import { errorsByField, fieldErrorText, fieldName, type FieldError } from "../lib/errorCodes";
 import { count, plural } from "../lib/format";
+import { messagesLine } from "../lib/households";
 import { fallbackNote, languageLabel, MessageLanguagesQuery, type Language } from "../lib/languages";
 import { recallFormOf } from "../lib/recall";
 import { describeSms, smsSize } from "../lib/sms";
@@ -57,14 +58,15 @@ const ClinicZone = graphql(`
   }
 `);
 const Estimate = graphql(`
-  query Estimate($targeting: TargetingInput!, $channels: [Channel!]) {
-    audienceEstimate(targeting: $targeting, channels: $channels) {
+  query Estimate($targeting: TargetingInput!, $channels: [Channel!], $groupHouseholds: Boolean!) {
+    audienceEstimate(targeting: $targeting, channels: $channels, groupHouseholds: $groupHouseholds) {
       __typename
       ... on AudienceEstimate {
         total
         targeted
         heldOut
         patients
+        messages
         reach { channel patients }
         excluded { reason patients }
         recall { dueThisMonth overdue1To3Months overdue3To12Months overdue12PlusMonths notDue }
@@ -177,17 +179,17 @@ function Editor({ id: loadedId, status, start }: { id?: string; status?: string;
   const setStep = (index: number, change: Partial<StepForm>) =>
     setForm((f) => ({ ...f, steps: f.steps.map((s, i) => (i === index ? { ...s, ...change } : s)) }));
 
-  // the estimate follows the targeting and channels as they are typed (debounced)
-  const targeting = JSON.stringify({ t: targetingOf(form), c: form.channels });
+  // the estimate follows the targeting, channels and grouping as they are typed (debounced)
+  const targeting = JSON.stringify({ t: targetingOf(form), c: form.channels, g: form.groupHouseholds });
   const [debounced, setDebounced] = useState(targeting);
   useEffect(() => {
     const timer = setTimeout(() => setDebounced(targeting), 400);
     return () => clearTimeout(timer);
   }, [targeting]);
-  const asked = JSON.parse(debounced) as { t: ReturnType<typeof targetingOf>; c: Channel[] };
+  const asked = JSON.parse(debounced) as { t: ReturnType<typeof targetingOf>; c: Channel[]; g: boolean };
   const [estimate] = useQuery({
     query: Estimate,
-    variables: { targeting: asked.t, channels: asked.c },
+    variables: { targeting: asked.t, channels: asked.c, groupHouseholds: asked.g },
     pause: !asked.c.length || !(asked.t.inactiveDays > 0),
   });
 
@@ -382,6 +384,19 @@ function Editor({ id: loadedId, status, start }: { id?: string; status?: string;
               Add a step
             </button>
             <ChannelFallbackFields value={form.fallback} onChange={(rules) => set("fallback", rules)} errorsOf={fieldErrors} />
+            <label className="inline">
+              <input
+                type="checkbox"
+                checked={form.groupHouseholds}
+                onChange={(ev) => set("groupHouseholds", ev.target.checked)}
+                aria-describedby="households-hint err-groupHouseholds"
+              />
+              One message per household
+            </label>
+            <p className="hint" id="households-hint">
+              Patients who share a step’s contact (siblings with one guardian) get one message naming them all, with household.names and household.size; unticked, each patient gets their own.
+            </p>
+            {fieldErrors("groupHouseholds")}
             <h3>Variants (A/B) and holdout</h3>
             {form.variants.map((v, i) => (
               <div className="grid3" key={i}>
@@ -480,6 +495,9 @@ function Editor({ id: loadedId, status, start }: { id?: string; status?: string;
                   <strong data-testid="estimate-total">{count(e.total)}</strong> of {count(e.patients)} patients selected
                   {e.heldOut ? ` (${count(e.targeted)} contacted, ${count(e.heldOut)} held out)` : ""}.
                 </p>
+                {e.messages != null && (
+                  <p data-testid="estimate-messages">{messagesLine(e.messages, e.targeted ?? e.total, asked.g)}</p>
+                )}
                 <ul data-testid="estimate-reach">
                   {e.reach.map((r) => (
                     <li key={r.channel}>
