@@ -243,3 +243,64 @@ async def test_an_estimate_tells_how_many_patients_lack_each_merge_field(
         "__typename": "ValidationError",
         "fields": [{"field": "mergeFields.0", "code": "NOT_ONE_OF"}],
     }
+
+
+SHARED_EMAIL_CSV = (
+    "patientId,firstName,email,createdAt\n"
+    "h-1,Bo,home@example.com,2019-01-01T00:00:00Z\n"
+    "h-2,Cy,HOME@example.com,2019-01-01T00:00:00Z\n"
+    "h-3,Ada,ada@example.com,2019-01-01T00:00:00Z\n"
+)
+ESTIMATE_MESSAGES = """
+query Estimate($targeting: TargetingInput!, $group: Boolean!) {
+  audienceEstimate(targeting: $targeting, channels: [EMAIL], groupHouseholds: $group) {
+    __typename
+    ...Messages
+  }
+}
+fragment Messages on AudienceEstimate { targeted messages messagesByChannel { channel messages } }
+"""
+
+
+async def test_an_estimate_counts_a_households_message_once_when_asked(gateway, headers_of) -> None:
+    # given three patients, two of whom share an email address
+    clinic = f"clinic-{uuid.uuid4().hex[:6]}"
+    manager = {**headers_of("manager", clinic), "content-type": "text/csv"}
+    imported = await gateway.post(
+        "/api/booking/patients/import", content=SHARED_EMAIL_CSV, headers=manager
+    )
+    assert imported.json()["imported"] == 3, imported.text
+    viewer = headers_of("viewer", clinic)
+
+    # when the messages are asked for (through a fragment), grouped and not
+    async def estimate(query: str, **variables: object) -> dict:
+        body = {"query": query, "variables": {"targeting": {"inactiveDays": 180}, **variables}}
+        return (await gateway.post("/graphql", json=body, headers=viewer)).json()["data"][
+            "audienceEstimate"
+        ]
+
+    grouped = await estimate(ESTIMATE_MESSAGES, group=True)
+    apart = await estimate(ESTIMATE_MESSAGES, group=False)
+
+    # then the shared address gets one message unless grouping is off
+    assert grouped == {
+        "__typename": "AudienceEstimate",
+        "targeted": 3,
+        "messages": 2,
+        "messagesByChannel": [{"channel": "EMAIL", "messages": 2}],
+    }
+    assert (apart["messages"], apart["messagesByChannel"]) == (
+        3,
+        [{"channel": "EMAIL", "messages": 3}],
+    )
+
+
+async def test_an_estimates_grouping_must_be_a_boolean(gateway, headers_of) -> None:
+    rest = await gateway.post(
+        "/api/booking/campaigns/estimate",
+        json={"targeting": {"inactiveDays": 30}, "countMessages": True, "groupHouseholds": "yes"},
+        headers=headers_of("viewer"),
+    )
+
+    assert rest.status_code == 422, rest.text
+    assert [f["field"] for f in rest.json()["error"]["fields"]] == ["groupHouseholds"]

@@ -147,6 +147,29 @@ async def test_an_estimate_comes_from_audience_svc(graphql, services) -> None:
     }
 
 
+ESTIMATE_MESSAGES = """
+query Estimate($targeting: TargetingInput!) {
+  audienceEstimate(targeting: $targeting, groupHouseholds: false) { ...Messages }
+}
+fragment Messages on AudienceEstimate { messages }
+"""
+
+
+async def test_an_estimate_asks_audience_svc_to_count_messages_only_when_selected(
+    graphql, services
+) -> None:
+    services.audience.deployed = True
+
+    await graphql(ESTIMATE_MESSAGES, {"targeting": {"inactiveDays": 90}})
+
+    (call,) = services.audience.requests
+    assert json.loads(call.content) == {
+        "targeting": {"inactiveDays": 90},
+        "countMessages": True,
+        "groupHouseholds": False,
+    }
+
+
 async def test_fifty_campaigns_with_stats_cost_one_list_call_and_one_batch_call(
     graphql, services
 ) -> None:

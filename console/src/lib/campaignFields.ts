@@ -18,6 +18,7 @@ export const CampaignFields = graphql(`
     channels
     defaultLanguage
     channelFallback { channel to subject body }
+    groupHouseholds
     messageTemplates { channel subject body sequence delayDays variant translations { language subject body } }
     variants { name weight }
     holdoutPercent

@@ -31,6 +31,7 @@ export type CampaignForm = {
   defaultLanguage: string;
   steps: StepForm[];
   fallback: FallbackForm[]; // none: off
+  groupHouseholds: boolean; // one message per household (patients sharing a step's contact)
   variants: { name: string; weight: number }[];
   holdoutPercent: number;
   startDate: string; // datetime-local, in the campaign's time zone as the user typed it
@@ -48,6 +49,8 @@ export const MERGE_FIELDS = [
   "patient.lastName",
   "patient.lastVisitDate",
   "patient.treatmentStage",
+  "household.names",
+  "household.size",
   "clinic.name",
   "clinic.phone",
   "clinic.address",
@@ -90,6 +93,7 @@ export function newForm(timezone = "America/Chicago"): CampaignForm {
       },
     ],
     fallback: [],
+    groupHouseholds: true,
     variants: [{ name: "A", weight: 1 }],
     holdoutPercent: 10,
     startDate: "",
@@ -147,6 +151,7 @@ export function toInput(form: CampaignForm): CampaignInput {
       subject: r.to === "SMS" ? null : r.subject || null,
       body: r.body,
     })),
+    groupHouseholds: form.groupHouseholds,
     variants: form.variants.map((v) => ({ name: v.name, weight: v.weight })),
     holdoutPercent: form.holdoutPercent,
     schedule: {
@@ -181,6 +186,7 @@ type Saved = {
     translations?: readonly { language: string; subject?: string | null; body: string }[] | null;
   }[];
   channelFallback?: readonly { channel: Channel; to: Channel; subject?: string | null; body: string }[] | null;
+  groupHouseholds?: boolean | null;
   variants: readonly { name: string; weight: number }[];
   holdoutPercent: number;
   schedule: { startDate?: string | null; endDate?: string | null; sendTimes: readonly string[]; timezone: string };
@@ -212,6 +218,7 @@ export function fromCampaign(c: Saved): CampaignForm {
         translations: (t.translations ?? []).map((x) => ({ language: x.language, subject: x.subject ?? "", body: x.body })),
       })),
     fallback: (c.channelFallback ?? []).map((r) => ({ channel: r.channel, to: r.to, subject: r.subject ?? "", body: r.body })),
+    groupHouseholds: c.groupHouseholds ?? true,
     variants: c.variants.map((v) => ({ ...v })),
     holdoutPercent: c.holdoutPercent,
     startDate: c.schedule.startDate ? isoToLocal(c.schedule.startDate, c.schedule.timezone) : "",

@@ -104,7 +104,7 @@ describe("A/B and lift in plain words", () => {
   });
 });
 
-import { formFieldOf, fromCampaign, isoToLocal, localToIso, newForm, toInput } from "./campaignForm";
+import { formFieldOf, fromCampaign, isoToLocal, localToIso, newForm, targetingOf, toInput } from "./campaignForm";
 
 describe("the campaign form", () => {
   it("numbers steps per variant and keeps what was typed through a round trip", () => {
@@ -139,6 +139,42 @@ describe("the campaign form", () => {
     expect(formFieldOf("targeting.inactiveDays")).toBe("inactiveDays");
     expect(formFieldOf("messageTemplates.0.body")).toBe("messageTemplates.0.body");
     expect(formFieldOf("schedule.sendTimes.0")).toBe("sendTimes");
+  });
+});
+
+import { MERGE_FIELDS } from "./campaignForm";
+import { messagesLine } from "./households";
+
+describe("households", () => {
+  it("offer their merge fields in the editor's list", () => {
+    expect(MERGE_FIELDS).toEqual(expect.arrayContaining(["household.names", "household.size"]));
+  });
+
+  it("are grouped unless the campaign turns it off, through a round trip", () => {
+    expect(newForm().groupHouseholds).toBe(true);
+    expect(toInput(newForm()).groupHouseholds).toBe(true);
+    const off = toInput({ ...newForm(), groupHouseholds: false });
+    expect(off.groupHouseholds).toBe(false);
+    const saved = { ...newForm(), name: "Recall" };
+    const loaded = (groupHouseholds?: boolean | null) =>
+      fromCampaign({
+        ...toInput(saved),
+        targeting: { ...targetingOf(saved), treatmentStages: [] },
+        messageTemplates: [],
+        variants: [],
+        holdoutPercent: 0,
+        schedule: { sendTimes: [], timezone: "UTC" },
+        incentive: { hasIncentive: false, incentiveCostCents: 0 },
+        groupHouseholds,
+      }).groupHouseholds;
+    expect(loaded(false)).toBe(false);
+    expect(loaded(null)).toBe(true); // a campaign saved before the setting existed grouped
+  });
+
+  it("say how many messages the first step sends", () => {
+    expect(messagesLine(2, 3, true)).toBe("2 messages by the first step for 3 patients: patients sharing a contact get one together.");
+    expect(messagesLine(3, 3, true)).toBe("3 messages by the first step; no patients share a contact.");
+    expect(messagesLine(1, 1, false)).toBe("1 message by the first step, one per patient.");
   });
 });
 

@@ -1,6 +1,7 @@
 // The live audience estimate beside the form: how many patients the targeting selects (and
 // holds out), each channel's reach, the recall buckets and who is left out and why. It follows
-// the targeting and channels as they are typed, 400 ms after the last change.
+// the targeting, channels and household grouping as they are typed, 400 ms after the last
+// change, and says how many messages the first step would send.
 import { useEffect, useState } from "react";
 import { useQuery } from "urql";
 import { UnavailableNotice } from "../../components/Notice";
@@ -10,6 +11,7 @@ import type { Channel } from "../../gql/graphql";
 import { targetingOf, type CampaignForm } from "../../lib/campaignForm";
 import { fieldErrorText } from "../../lib/errorCodes";
 import { count } from "../../lib/format";
+import { messagesLine } from "../../lib/households";
 
 const REASONS: Record<string, string> = {
   DECEASED: "deceased",
@@ -29,14 +31,15 @@ const REASONS: Record<string, string> = {
 };
 
 const Estimate = graphql(`
-  query Estimate($targeting: TargetingInput!, $channels: [Channel!]) {
-    audienceEstimate(targeting: $targeting, channels: $channels) {
+  query Estimate($targeting: TargetingInput!, $channels: [Channel!], $groupHouseholds: Boolean!) {
+    audienceEstimate(targeting: $targeting, channels: $channels, groupHouseholds: $groupHouseholds) {
       __typename
       ... on AudienceEstimate {
         total
         targeted
         heldOut
         patients
+        messages
         reach { channel patients }
         excluded { reason patients }
         recall { dueThisMonth overdue1To3Months overdue3To12Months overdue12PlusMonths notDue }
@@ -48,17 +51,17 @@ const Estimate = graphql(`
 `);
 
 export function AudienceEstimateCard({ form }: { form: CampaignForm }) {
-  // the estimate follows the targeting and channels as they are typed (debounced)
-  const targeting = JSON.stringify({ t: targetingOf(form), c: form.channels });
+  // the estimate follows the targeting, channels and grouping as they are typed (debounced)
+  const targeting = JSON.stringify({ t: targetingOf(form), c: form.channels, g: form.groupHouseholds });
   const [debounced, setDebounced] = useState(targeting);
   useEffect(() => {
     const timer = setTimeout(() => setDebounced(targeting), 400);
     return () => clearTimeout(timer);
   }, [targeting]);
-  const asked = JSON.parse(debounced) as { t: ReturnType<typeof targetingOf>; c: Channel[] };
+  const asked = JSON.parse(debounced) as { t: ReturnType<typeof targetingOf>; c: Channel[]; g: boolean };
   const [estimate] = useQuery({
     query: Estimate,
-    variables: { targeting: asked.t, channels: asked.c },
+    variables: { targeting: asked.t, channels: asked.c, groupHouseholds: asked.g },
     pause: !asked.c.length || !(asked.t.inactiveDays > 0),
   });
   const e = estimate.data?.audienceEstimate;
@@ -75,6 +78,9 @@ export function AudienceEstimateCard({ form }: { form: CampaignForm }) {
             <strong data-testid="estimate-total">{count(e.total)}</strong> of {count(e.patients)} patients selected
             {e.heldOut ? ` (${count(e.targeted)} contacted, ${count(e.heldOut)} held out)` : ""}.
           </p>
+          {e.messages != null && (
+            <p data-testid="estimate-messages">{messagesLine(e.messages, e.targeted ?? e.total, asked.g)}</p>
+          )}
           <ul data-testid="estimate-reach">
             {e.reach.map((r) => (
               <li key={r.channel}>

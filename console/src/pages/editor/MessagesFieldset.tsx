@@ -1,5 +1,6 @@
 // The campaign's messages: the language of each step's own template, the steps (one
-// StepEditor each), the channel fallback rules, and the A/B variants with the holdout.
+// StepEditor each), the channel fallback rules, household grouping, and the A/B variants with
+// the holdout.
 import type { Dispatch, SetStateAction } from "react";
 import { ChannelFallbackFields } from "../../components/ChannelFallbackFields";
 import type { CampaignForm, StepForm } from "../../lib/campaignForm";
@@ -49,6 +50,19 @@ export function MessagesFieldset({ form, set, setForm, fieldErrors, editable, la
         Add a step
       </button>
       <ChannelFallbackFields value={form.fallback} onChange={(rules) => set("fallback", rules)} errorsOf={fieldErrors} />
+      <label className="inline">
+        <input
+          type="checkbox"
+          checked={form.groupHouseholds}
+          onChange={(ev) => set("groupHouseholds", ev.target.checked)}
+          aria-describedby="households-hint err-groupHouseholds"
+        />
+        One message per household
+      </label>
+      <p className="hint" id="households-hint">
+        Patients who share a step’s contact (siblings with one guardian) get one message naming them all, with household.names and household.size; unticked, each patient gets their own.
+      </p>
+      {fieldErrors("groupHouseholds")}
       <h3>Variants (A/B) and holdout</h3>
       {form.variants.map((v, i) => (
         <div className="grid3" key={i}>

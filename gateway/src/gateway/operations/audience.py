@@ -22,10 +22,15 @@ async def estimate_audience(
     targeting: Any,
     channels: list[str] | None = None,
     merge_fields: list[str] | None = None,
+    *,
+    count_messages: bool = False,
+    group_households: bool = True,
 ) -> JSONDocument:
     """`{"total", "targeted", "heldOut", "patients", "excluded": {reason: n},
     "byChannel": {"EMAIL": n, ...}, "missingFields": [{"field", "count"}]}` for a campaign's
-    targeting (and channels, and the merge fields whose gaps to count, if given)."""
+    targeting (and channels, and the merge fields whose gaps to count, if given); with
+    `count_messages`, `"messages"` and `"messagesByChannel"` too, households grouped unless
+    `group_households` is false."""
     if not isinstance(targeting, dict):
         raise Invalid(
             "expected a JSON object",
@@ -36,6 +41,9 @@ async def estimate_audience(
         body["channels"] = channels
     if merge_fields is not None:
         body["mergeFields"] = merge_fields
+    if count_messages:
+        body["countMessages"] = True
+        body["groupHouseholds"] = group_households
     return await call_service(caller, SERVICE, "POST", "/estimate", json=body)
 
 
@@ -56,6 +64,8 @@ async def estimate_for_campaign(caller: Caller, definition: Any) -> JSONDocument
         "variants",
         "holdoutPercent",
         "mergeFields",
+        "countMessages",
+        "groupHouseholds",
     )
     body = {key: definition[key] for key in wanted if definition.get(key) is not None}
     return await call_service(caller, SERVICE, "POST", "/estimate", json=body)

@@ -26,6 +26,16 @@ class EstimateRequest(Wire):
         description="Count the targeted patients lacking each of these patient merge fields "
         "(default: the fields messageTemplates use)",
     )
+    count_messages: bool | None = Field(
+        default=None,
+        description="Count the messages the first step would send too (messages, "
+        "messagesByChannel): it reads every patient's contact, so only when asked",
+    )
+    group_households: bool | None = Field(
+        default=None,
+        description="As the campaign's: one message per household (the default) or false: "
+        "one per patient",
+    )
 
 
 class MissingField(Wire):
@@ -59,6 +69,14 @@ class AudienceEstimate(Wire):
         default_factory=list, description="For each patient field asked for (or used)"
     )
     recall: RecallBuckets
+    messages: int | None = Field(
+        default=None,
+        description="With countMessages: messages the first step would send, one per targeted "
+        "patient except that patients sharing its contact get one together (groupHouseholds)",
+    )
+    messages_by_channel: dict[str, int] | None = Field(
+        default=None, description="With countMessages: the messages by channel"
+    )
 
 
 class RejectedRow(Wire):

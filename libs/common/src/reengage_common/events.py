@@ -298,6 +298,13 @@ class CampaignLaunched(Event):
     default_language: str = "en"
     # Additive (issue 22 #8): where a step goes when its channel fails; empty: no fallback.
     channel_fallback: list[ChannelFallback] = Field(default_factory=list)
+    # Additive (issue 22 #3): one message per household (patients sharing a step's contact);
+    # false: one per patient. Snapshots from before the setting existed grouped, so True.
+    group_households: bool = Field(
+        default=True,
+        description="Patients sharing a step's contact get one message naming them all; "
+        "false: one message per patient",
+    )
 
 
 class CampaignStatusChanged(Event):

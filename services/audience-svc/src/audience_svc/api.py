@@ -19,6 +19,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from audience_svc.domain.facts import State
+from audience_svc.domain.households import groups_any, households, messages_by_channel
 from audience_svc.domain.import_rows import BadImport, Rejected, Row
 from audience_svc.domain.import_stream import (
     ImportLimits,
@@ -28,7 +30,7 @@ from audience_svc.domain.import_stream import (
 )
 from audience_svc.domain.messages import patient_merge_data
 from audience_svc.domain.recall import recall_problems
-from audience_svc.domain.targeting import Audience, Evaluation, evaluate
+from audience_svc.domain.targeting import Audience, Evaluation, Selected, evaluate
 from audience_svc.handlers import AudienceHandlers, pending_records
 from audience_svc.off_loop import blocking_chunks, next_slice
 from audience_svc.projection import Projection, Rows
@@ -93,6 +95,11 @@ class EstimateRequest(Wire):
     campaign_id: str = "estimate"
     # Whose gaps to count; by default the fields the given templates use.
     merge_fields: list[MergeField] | None = None
+    # Count the messages the first step sends as well (households grouped unless the campaign
+    # turns that off): asked for, since it reads every patient's contact, which the counts of
+    # patients alone never need.
+    count_messages: bool = False
+    group_households: bool = True
 
     def audience(self) -> Audience:
         steps = self.message_templates or [
@@ -177,7 +184,7 @@ async def estimate(request: Request, identity: Identity) -> Response:
     clinic_id, projection = identity.clinic_id, request.state.projection
     now = request.state.clock().timestamp()
     return JSONResponse(
-        await cache.answer(key, lambda: _estimate(clinic_id, wanted, projection, now))
+        await cache.answer(key, lambda: estimate_of(clinic_id, wanted, projection, now))
     )
 
 
@@ -189,20 +196,38 @@ def estimate_key(clinic_id: str, wanted: EstimateRequest) -> tuple[str, str]:
     return clinic_id, wanted.model_dump_json()
 
 
-def _evaluate(audience: Audience, rows: Rows, now: float) -> Evaluation:
+def _evaluate(audience: Audience, rows: Rows, now: float, keep: bool) -> Evaluation:
     with without_gc():
-        return evaluate(audience, rows, now, keep=False)
+        return evaluate(audience, rows, now, keep=keep)
 
 
-async def _estimate(
+def _grouped(selected: list[Selected], states: dict[str, State]) -> dict[str, int]:
+    with without_gc():
+        return messages_by_channel(selected, households(selected, states))
+
+
+async def _messages(
+    clinic_id: str, wanted: EstimateRequest, result: Evaluation, projection: Projection
+) -> dict[str, int]:
+    """Messages by channel as the fan-out would group them (`domain/households.py`)."""
+    if not groups_any(result.selected, group=wanted.group_households):
+        return messages_by_channel(result.selected, {})
+    states = await projection.patient_states(clinic_id)
+    return await asyncio.to_thread(_grouped, result.selected, states)
+
+
+async def estimate_of(
     clinic_id: str, wanted: EstimateRequest, projection: Projection, now: float
 ) -> dict[str, Any]:
+    """The estimate's answer (camelCase JSON) as a launch at `now` would select."""
     started = time.perf_counter()
     rows = await projection.rows(clinic_id)
     read = time.perf_counter()
     # Off the event loop (evaluating 100,000 rows is most of a second): the service answers
     # other requests meanwhile.
-    result = await asyncio.to_thread(_evaluate, wanted.audience(), rows, now)
+    keep = wanted.count_messages  # who is selected, for the households they form
+    result = await asyncio.to_thread(_evaluate, wanted.audience(), rows, now, keep)
+    messages = await _messages(clinic_id, wanted, result, projection) if keep else None
     log.info(
         "audience.estimated",
         clinic_id=clinic_id,
@@ -225,6 +250,9 @@ async def _estimate(
         answer["missingFields"] = [
             {"field": name, "count": count} for name, count in result.missing.items()
         ]
+    if messages is not None:
+        answer["messages"] = sum(messages.values())
+        answer["messagesByChannel"] = messages
     return answer
 
 

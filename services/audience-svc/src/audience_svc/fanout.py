@@ -29,7 +29,7 @@ from aiokafka import AIOKafkaProducer
 from audience_svc.blobs import pack, unpack
 from audience_svc.clinic_turns import ClinicTurns, TurnLost
 from audience_svc.domain.facts import new_state
-from audience_svc.domain.households import Role, households
+from audience_svc.domain.households import Role, groups_any, households
 from audience_svc.domain.messages import PlanEvents, evaluated_event
 from audience_svc.domain.targeting import Audience, Selected, evaluate, with_targeted
 from audience_svc.store.protocol import AudienceStore, PatientProjection
@@ -116,7 +116,7 @@ class Fanout:
                 now.timestamp(),
             )
         evaluated_at = time.perf_counter()
-        roles = await self._households(clinic_id, evaluation.selected)
+        roles = await self._households(clinic_id, launched, evaluation.selected)
         with without_gc():
             documents = []
             selected = evaluation.selected
@@ -163,10 +163,12 @@ class Fanout:
         )
         return plan
 
-    async def _households(self, clinic_id: str, selected: list[Selected]) -> dict[str, Role]:
+    async def _households(
+        self, clinic_id: str, launched: CampaignLaunched, selected: list[Selected]
+    ) -> dict[str, Role]:
         """Who shares a contact (`domain/households.py`); the patients' contacts are in their
-        states, which only a plan with two patients to send to needs to read."""
-        if sum(not s.held_out for s in selected) < 2:
+        states, which only a grouping plan with two patients to send to needs to read."""
+        if not groups_any(selected, group=launched.group_households):
             return {}
         states = await self.projection.patient_states(clinic_id)
         with without_gc():

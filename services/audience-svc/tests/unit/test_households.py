@@ -2,7 +2,13 @@
 
 from typing import Any
 
-from audience_svc.domain.households import MAX_MEMBERS, contact_key, households
+from audience_svc.domain.households import (
+    MAX_MEMBERS,
+    contact_key,
+    groups_any,
+    households,
+    messages_by_channel,
+)
 from audience_svc.domain.targeting import Selected
 from reengage_common.events import MessageTemplate
 
@@ -70,3 +76,25 @@ def test_a_contact_shared_by_many_gets_a_message_per_six() -> None:
     assert leads == ["p-00", "p-06"]
     assert roles["p-00"] == pids[1:MAX_MEMBERS]
     assert roles["p-06"] == ["p-07"]
+
+
+def test_messages_count_a_household_once_and_nobody_held_out() -> None:
+    states = {"p-1": child("Liam"), "p-2": child("Emma"), "p-3": child("Noah")}
+    selection = [
+        chosen("p-1"),
+        chosen("p-2"),
+        chosen("p-3", held_out=True),
+        chosen("p-4", step=SMS, minor=False),
+    ]
+    roles = households(selection, {**states, "p-4": {"p": {"firstName": "Ada"}}})
+
+    assert messages_by_channel(selection, roles) == {"EMAIL": 1, "SMS": 1}
+    assert messages_by_channel(selection, {}) == {"EMAIL": 2, "SMS": 1}
+
+
+def test_grouping_needs_the_setting_and_two_patients_to_send_to() -> None:
+    two = [chosen("p-1"), chosen("p-2")]
+
+    assert groups_any(two, group=True)
+    assert not groups_any(two, group=False)
+    assert not groups_any([chosen("p-1"), chosen("p-2", held_out=True)], group=True)

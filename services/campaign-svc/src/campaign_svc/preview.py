@@ -81,8 +81,11 @@ async def preview_campaign(
     # The patient's values as sent, None included: the preview shows the fallbacks they get.
     patient = _object(request, "patientMergeData")
     merge_data["patient"] = {**merge_data["patient"], **patient}
-    if patient:  # a real patient's message names them alone unless they share it
-        merge_data["household"] = household_merge_data([patient.get("firstName")], in_language)
+    # A real patient's message names them alone unless they share it; with grouping off every
+    # message names its own patient, the sample one too.
+    if patient or not record.definition.group_households:
+        first_name = merge_data["patient"].get("firstName")
+        merge_data["household"] = household_merge_data([first_name], in_language)
     _overlay(merge_data, _object(request, "sampleData"))
     definition = record.definition
     steps = sorted(definition.message_templates, key=lambda s: (s.variant, s.sequence))

@@ -193,6 +193,26 @@ async def test_a_preview_shows_the_fallback_for_what_the_patient_lacks(service) 
     )
 
 
+async def test_a_preview_names_the_sample_household_unless_grouping_is_off(service) -> None:
+    client, clock, _, admin = service
+    body = campaign_starting(clock.now)
+    body["messageTemplates"][0]["subject"] = "{{ household.names }} ({{ household.size }})"
+    grouped = (await client.post("/campaigns", json=body, headers=admin)).json()
+    apart = (
+        await client.post("/campaigns", json={**body, "groupHouseholds": False}, headers=admin)
+    ).json()
+
+    subjects = [
+        (await client.post(f"/campaigns/{c['id']}/preview", json={}, headers=admin)).json()[
+            "messages"
+        ][0]["subject"]
+        for c in (grouped, apart)
+    ]
+
+    assert (grouped["groupHouseholds"], apart["groupHouseholds"]) == (True, False)
+    assert subjects == ["Jamie and Alex (2)", "Jamie (1)"]
+
+
 @pytest.mark.parametrize("merge_data", ["p-1", 77, ["Grace"]])
 async def test_patient_merge_data_that_is_not_an_object_is_refused_by_name(
     service, merge_data: object

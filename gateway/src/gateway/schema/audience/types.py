@@ -15,6 +15,12 @@ class ChannelReach:
     patients: int
 
 
+@strawberry.type(description="Messages the first step would send on one channel.")
+class ChannelMessages:
+    channel: Channel
+    messages: int
+
+
 @strawberry.type(description="Patients left out for one reason (each counted once, first reason).")
 class Exclusion:
     reason: str
@@ -51,6 +57,15 @@ class AudienceEstimate:
     recall: RecallBuckets | None = strawberry.field(
         default=None, description="Selected patients by how overdue their recall is."
     )
+    messages: int | None = strawberry.field(
+        default=None,
+        description="Messages the first step would send: one per targeted patient, except "
+        "that patients sharing its contact get one together (unless groupHouseholds is false). "
+        "Counted by audienceEstimate; null on a saved audience's estimate.",
+    )
+    messages_by_channel: list[ChannelMessages] = strawberry.field(
+        default_factory=list, description="The messages by the channel of the first step."
+    )
 
     @classmethod
     def from_wire(cls, doc: dict[str, Any]) -> "AudienceEstimate":
@@ -77,6 +92,11 @@ class AudienceEstimate:
                 for item in doc.get("missingFields") or []
             ],
             recall=RecallBuckets.from_wire(doc.get("recall")),
+            messages=doc.get("messages"),
+            messages_by_channel=[
+                ChannelMessages(channel=Channel(name), messages=int(count))
+                for name, count in (doc.get("messagesByChannel") or {}).items()
+            ],
         )
 
 

@@ -105,3 +105,8 @@ class CampaignInput:
         "bounces, or whose SMS is undeliverable, goes once more by `to` (rules of one channel "
         "in their order) to a patient who consents to it and has that contact."
     )
+    group_households: auto = strawberry.field(
+        description="Patients who share the contact a step goes to (siblings with one "
+        "guardian) get one message naming them all; false: one message per patient. "
+        "Default (and null): true."
+    )

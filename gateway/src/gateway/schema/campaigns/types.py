@@ -115,6 +115,10 @@ class Campaign:
     channel_fallback: list[ChannelFallback] = strawberry.field(
         description="Channel fallback rules; empty: off (a bounce ends the patient's sequence)."
     )
+    group_households: auto = strawberry.field(
+        description="One message per household (patients sharing a step's contact); false: "
+        "one per patient."
+    )
     run_number: auto
     created_by: auto
     # Nullable in GraphQL since its first schema; campaign-svc always sends them.

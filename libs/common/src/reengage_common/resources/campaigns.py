@@ -111,6 +111,12 @@ class CampaignInput(Wire):
         "the rule's template, to a patient who consents to it and has that contact; rules "
         "of one channel are tried in their order",
     )
+    group_households: Annotated[bool, null_means_default(bool)] = Field(
+        default=True,
+        description="Patients who share the contact a step goes to (siblings with one "
+        "guardian) get one message naming them all (household.names, household.size); "
+        "false: one message per patient",
+    )
 
 
 class Campaign(CampaignInput):

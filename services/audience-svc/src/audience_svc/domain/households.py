@@ -92,3 +92,23 @@ def households(selected: Iterable[Selected], states: Mapping[str, State]) -> dic
             roles[lead] = others
             roles.update((other, lead) for other in others)
     return roles
+
+
+def groups_any(selected: Iterable[Selected], *, group: bool) -> bool:
+    """Whether a fan-out (or an estimate of it) groups anyone: not when the campaign turns
+    grouping off (`groupHouseholds`), nor with fewer than two patients to send to. Only then
+    are the patients' contacts (their states, a read of the whole clinic) needed."""
+    return group and sum(not s.held_out for s in selected) >= 2
+
+
+def messages_by_channel(selected: Iterable[Selected], roles: Mapping[str, Role]) -> dict[str, int]:
+    """How many messages step 1 sends on each channel: one per patient sent to, except the
+    members a household's lead names (their role is the lead's id). The fan-out publishes
+    exactly these, so an estimate counting them says what a launch now would send."""
+    counts: dict[str, int] = {}
+    for patient in selected:
+        if patient.held_out or isinstance(roles.get(patient.patient_id), str):
+            continue
+        channel = patient.step.channel.value
+        counts[channel] = counts.get(channel, 0) + 1
+    return counts

@@ -36,6 +36,7 @@ def launched_event(
         clinic=clinic,
         default_language=snapshot.default_language,
         channel_fallback=snapshot.channel_fallback,
+        group_households=snapshot.group_households,
     )
 
 
