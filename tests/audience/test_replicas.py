@@ -6,7 +6,6 @@ come, the killed one is started again. Each clinic's estimate equals what the te
 from the patients it published, before and after every fact is folded; then a launch in each
 clinic fans out one message.due to exactly each patient the estimate counted."""
 
-import asyncio
 import random
 import time
 import uuid
@@ -37,11 +36,9 @@ from reengage_testing import (
     ServiceProcess,
     committed_offsets,
     eventually,
-    publish_paced,
     read_to_end,
     running,
-    sigkill_once_consumed,
-    wait_committed,
+    through_a_sigkill,
 )
 
 pytestmark = pytest.mark.infra
@@ -214,8 +211,11 @@ async def test_two_replicas_estimate_and_launch_exactly_through_a_sigkill_and_a_
         for event, at in events_of(patients[n], now)
     ]
     total = len(envelopes)
-    phases = (envelopes[: total // 2], envelopes[total // 2 : total * 4 // 5])
-    last = envelopes[total * 4 // 5 :]
+    phases = (
+        envelopes[: total // 2],
+        envelopes[total // 2 : total * 4 // 5],
+        envelopes[total * 4 // 5 :],
+    )
 
     env = {
         "KAFKA_TOPIC_PREFIX": prefix,
@@ -245,29 +245,10 @@ async def test_two_replicas_estimate_and_launch_exactly_through_a_sigkill_and_a_
         ):
             ready = time.monotonic()
 
-            # half the events coming; once a quarter is consumed (by both), a SIGKILL
-            publishing = asyncio.create_task(publish_paced(publisher, phases[0]))
-            shares, killed_at = await sigkill_once_consumed(
-                replicas, replicas[0], committed, total // 4
+            run = await through_a_sigkill(
+                publisher, replicas, committed, phases, lambda: _count(settings, "shard_heads")
             )
-            killed = time.monotonic()
-            await publishing
-            heads_at_kill = await _count(settings, "shard_heads")
-            assert all(shares), f"each replica consumed a share before the kill: {shares}"
-
-            # more while the survivor waits out the dead member's session and takes over
-            await publisher.publish_many(phases[1])
-            published = len(phases[0]) + len(phases[1])
-            await wait_committed(committed, published, within=90)
-            taken_over = time.monotonic()
-
-            # the killed replica again, given a share of the rest
-            replicas[0].start()
-            await replicas[0].wait_ready()
-            await publisher.publish_many(last)
-            await wait_committed(committed, total)
-            consumed_all = time.monotonic()
-            after_restart = [await replica.events_handled() for replica in replicas]
+            assert all(run.shares), f"each replica consumed a share before the kill: {run.shares}"
 
             expected = {c: expected_estimate(patients) for c, patients in clinics.items()}
             pending = await _count(settings, "pending_facts")
@@ -295,15 +276,15 @@ async def test_two_replicas_estimate_and_launch_exactly_through_a_sigkill_and_a_
 
     print(
         f"\n{len(clinics)} clinics, {len(clinics) * PATIENTS} patients, {total} events; "
-        f"started in {ready - started:.1f}s; killed after {killed - ready:.1f}s at {killed_at} "
-        f"consumed (shares {shares}, {heads_at_kill} shard heads); survivor took over in "
-        f"{taken_over - killed:.1f}s; all consumed {consumed_all - taken_over:.1f}s later "
-        f"(shares after the restart {after_restart}; {pending} pending records then); all "
-        f"folded {folded - consumed_all:.1f}s later; launches fanned out in "
+        f"started in {ready - started:.1f}s; killed after {run.killed - ready:.1f}s at {run.killed_at} "
+        f"consumed (shares {run.shares}, {run.at_kill} shard heads); survivor took over in "
+        f"{run.taken_over - run.killed:.1f}s; all consumed {run.consumed_all - run.taken_over:.1f}s later "
+        f"(shares after the restart {run.after_restart}; {pending} pending records then); all "
+        f"folded {folded - run.consumed_all:.1f}s later; launches fanned out in "
         f"{launched - folded:.1f}s ({len(due)} message.due)"
     )
-    assert total // 4 <= killed_at < len(phases[0]), "killed mid-stream"
-    assert after_restart[0] > 0, "the restarted replica took a share"
+    assert total // 4 <= run.killed_at < len(phases[0]), "killed mid-stream"
+    assert run.after_restart[0] > 0, "the restarted replica took a share"
     for clinic, patients in clinics.items():
         assert _counts(unfolded[clinic]) == expected[clinic], f"{clinic} as soon as consumed"
         assert _counts(estimates[clinic]) == expected[clinic], f"{clinic} once folded"

@@ -41,11 +41,9 @@ from reengage_testing import (
     ServiceProcess,
     committed_offsets,
     eventually,
-    publish_paced,
     running,
     serving,
-    sigkill_once_consumed,
-    wait_committed,
+    through_a_sigkill,
 )
 from tracking_svc.app import create_app
 from tracking_svc.config import TrackingSettings
@@ -195,8 +193,11 @@ async def test_two_workers_count_every_fact_once_through_a_sigkill_and_a_restart
             by_patient.setdefault(key, []).append(envelope)
     envelopes = [e for events in by_patient.values() for e in events]
     total = len(envelopes)
-    phases = (envelopes[: total // 2], envelopes[total // 2 : total * 4 // 5])
-    last = envelopes[total * 4 // 5 :]
+    phases = (
+        envelopes[: total // 2],
+        envelopes[total // 2 : total * 4 // 5],
+        envelopes[total * 4 // 5 :],
+    )
 
     env = {
         "KAFKA_TOPIC_PREFIX": prefix,
@@ -240,30 +241,10 @@ async def test_two_workers_count_every_fact_once_through_a_sigkill_and_a_restart
             client.headers["authorization"] = f"Bearer {token}"
             ready = time.monotonic()
 
-            # half the events coming; once a quarter is consumed (by both), a SIGKILL
-            publishing = asyncio.create_task(publish_paced(publisher, phases[0]))
-            shares, killed_at = await sigkill_once_consumed(
-                workers, workers[0], committed, total // 4
+            run = await through_a_sigkill(
+                publisher, workers, committed, phases, lambda: _count(settings, "snapshot_heads")
             )
-            killed = time.monotonic()
-            await publishing
-            heads_at_kill = await _count(settings, "snapshot_heads")
-            assert all(shares), f"each worker consumed a share before the kill: {shares}"
-
-            # more events while the survivor waits out the dead member's session, then takes
-            # its partitions (everything published so far consumed: theirs too)
-            await publisher.publish_many(phases[1])
-            published = len(phases[0]) + len(phases[1])
-            await wait_committed(committed, published, within=90)
-            taken_over = time.monotonic()
-
-            # the killed worker again, given a share of the rest
-            workers[0].start()
-            await workers[0].wait_ready()
-            await publisher.publish_many(last)
-            await wait_committed(committed, total)
-            consumed_all = time.monotonic()
-            after_restart = [await worker.events_handled() for worker in workers]
+            assert all(run.shares), f"each worker consumed a share before the kill: {run.shares}"
 
             answers: dict[str, Any] = {}
 
@@ -290,14 +271,14 @@ async def test_two_workers_count_every_fact_once_through_a_sigkill_and_a_restart
 
     print(
         f"\n{len(campaigns)} campaigns, {total} events; started in {ready - started:.1f}s; "
-        f"killed after {killed - ready:.1f}s at {killed_at} consumed (shares {shares}, "
-        f"{heads_at_kill} snapshot heads); survivor took over in {taken_over - killed:.1f}s; "
-        f"all consumed {consumed_all - taken_over:.1f}s later (shares after the restart "
-        f"{after_restart}; {pages} fact pages unfolded then); all folded "
-        f"{folded - consumed_all:.1f}s later; recipients listed in {walked - folded:.1f}s"
+        f"killed after {run.killed - ready:.1f}s at {run.killed_at} consumed (shares {run.shares}, "
+        f"{run.at_kill} snapshot heads); survivor took over in {run.taken_over - run.killed:.1f}s; "
+        f"all consumed {run.consumed_all - run.taken_over:.1f}s later (shares after the restart "
+        f"{run.after_restart}; {pages} fact pages unfolded then); all folded "
+        f"{folded - run.consumed_all:.1f}s later; recipients listed in {walked - folded:.1f}s"
     )
-    assert total // 4 <= killed_at < len(phases[0]), "killed mid-stream"
-    assert after_restart[0] > 0, "the restarted worker took a share"
+    assert total // 4 <= run.killed_at < len(phases[0]), "killed mid-stream"
+    assert run.after_restart[0] > 0, "the restarted worker took a share"
     for made in campaigns:
         stats, counts = answers[made.campaign_id], made.counts
         # the figures counted by hand, beside the whole answer compared above

@@ -16,6 +16,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
@@ -256,3 +257,50 @@ async def publish_paced(
     for start in range(0, len(envelopes), chunk):
         await publisher.publish_many(envelopes[start : start + chunk])
         await asyncio.sleep(pause)
+
+
+@dataclass
+class SigkillRun:
+    """What `through_a_sigkill` saw: each replica's handled events just before the kill and
+    after the restart, the records committed at the kill, `at_kill`'s answer, and when each
+    phase ended (monotonic seconds)."""
+
+    shares: list[int]
+    killed_at: int
+    at_kill: int
+    after_restart: list[int]
+    killed: float
+    taken_over: float
+    consumed_all: float
+
+
+async def through_a_sigkill(
+    publisher: EventPublisher,
+    replicas: Sequence[ServiceProcess],
+    committed: Callable[[], Awaitable[Committed]],
+    phases: tuple[Sequence[Envelope[Any]], Sequence[Envelope[Any]], Sequence[Envelope[Any]]],
+    at_kill: Callable[[], Awaitable[int]],
+) -> SigkillRun:
+    """A stream through a consumer group while its first replica dies and comes back: the
+    first phase published at a pace, the replica SIGKILLed once a quarter of everything is
+    committed (`at_kill` asked then, e.g. how many compactions had run); the second phase while
+    the others wait out its session and take its partitions; then the replica restarted and
+    given a share of the third."""
+    first, second, last = phases
+    total = len(first) + len(second) + len(last)
+    publishing = asyncio.create_task(publish_paced(publisher, first))
+    shares, killed_at = await sigkill_once_consumed(replicas, replicas[0], committed, total // 4)
+    killed = time.monotonic()
+    await publishing
+    counted = await at_kill()
+    await publisher.publish_many(second)
+    await wait_committed(committed, len(first) + len(second), within=90)
+    taken_over = time.monotonic()
+    replicas[0].start()
+    await replicas[0].wait_ready()
+    await publisher.publish_many(last)
+    await wait_committed(committed, total)
+    after_restart = [await replica.events_handled() for replica in replicas]
+    return SigkillRun(
+        shares, killed_at, counted, after_restart, killed, taken_over, time.monotonic()
+    )
