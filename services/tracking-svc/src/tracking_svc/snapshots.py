@@ -27,7 +27,7 @@ import asyncio
 import uuid
 import zlib
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -59,6 +59,17 @@ async def _off_loop(work: Callable[..., T], *args: Any) -> T:
 
 class Stale(Exception):
     """A shard the head named was deleted meanwhile (two generations passed): read again."""
+
+
+async def _again_if_stale(read: Callable[[], Awaitable[T]]) -> T:
+    """`read`, started again (up to four times, waiting a little longer each time) while it
+    meets a shard deleted under it."""
+    for attempt in range(4):
+        try:
+            return await read()
+        except Stale:
+            await asyncio.sleep(0.05 * (attempt + 1))
+    return await read()
 
 
 @dataclass(frozen=True)
@@ -186,50 +197,41 @@ class Snapshots:
 
     async def view(self, clinic_id: str, campaign_id: str, bucket: int | None = None) -> View:
         """The head plus the unfolded pages (of one page bucket when `bucket` is given)."""
-        for attempt in range(5):
-            try:
-                pages = await self.store.unfolded_pages(campaign_id, clinic_id, bucket)
-                head = await self.latest(clinic_id, campaign_id)
-                return await self._overlay(clinic_id, campaign_id, head, pages, bucket)
-            except Stale:
-                if attempt == 4:
-                    raise
-                await asyncio.sleep(0.05 * (attempt + 1))
-        raise AssertionError("unreachable")
+
+        async def read() -> View:
+            pages = await self.store.unfolded_pages(campaign_id, clinic_id, bucket)
+            head = await self.latest(clinic_id, campaign_id)
+            return await self._overlay(clinic_id, campaign_id, head, pages, bucket)
+
+        return await _again_if_stale(read)
 
     async def bucket_views(self, clinic_id: str, campaign_id: str) -> "BucketViews":
         """What a recipients page walks: one view per page bucket, made when the walk first
         needs it. When no page waits to be folded (a campaign at rest: the usual case), every
         bucket's view is the head, read once; asked bucket by bucket, a page made up to 16
         queries. Otherwise each bucket's view reads its pages, then the head (`view`)."""
-        for attempt in range(5):
-            try:
-                waiting = await self.store.unfolded_pages(campaign_id, clinic_id, limit=1)
-                head = None if waiting else await self.latest(clinic_id, campaign_id)
-                return BucketViews(self, clinic_id, campaign_id, head)
-            except Stale:
-                if attempt == 4:
-                    raise
-                await asyncio.sleep(0.05 * (attempt + 1))
-        raise AssertionError("unreachable")
+
+        async def read() -> BucketViews:
+            waiting = await self.store.unfolded_pages(campaign_id, clinic_id, limit=1)
+            head = None if waiting else await self.latest(clinic_id, campaign_id)
+            return BucketViews(self, clinic_id, campaign_id, head)
+
+        return await _again_if_stale(read)
 
     async def views_of(self, clinic_id: str, campaign_ids: list[str]) -> dict[str, View]:
         """Many campaigns' views with a fixed number of queries, whatever their number: their
         unfolded pages, then their heads (the order `view` keeps); only a campaign with pages
         not folded yet reads shards."""
-        for attempt in range(5):
-            try:
-                pages = await self.store.unfolded_pages_of(clinic_id, campaign_ids)
-                heads = await self.latest_of(clinic_id, campaign_ids)
-                views = await asyncio.gather(
-                    *(self._overlay(clinic_id, c, heads[c], pages.get(c, [])) for c in campaign_ids)
-                )
-                return dict(zip(campaign_ids, views, strict=True))
-            except Stale:
-                if attempt == 4:
-                    raise
-                await asyncio.sleep(0.05 * (attempt + 1))
-        raise AssertionError("unreachable")
+
+        async def read() -> dict[str, View]:
+            pages = await self.store.unfolded_pages_of(clinic_id, campaign_ids)
+            heads = await self.latest_of(clinic_id, campaign_ids)
+            views = await asyncio.gather(
+                *(self._overlay(clinic_id, c, heads[c], pages.get(c, [])) for c in campaign_ids)
+            )
+            return dict(zip(campaign_ids, views, strict=True))
+
+        return await _again_if_stale(read)
 
     async def _overlay(
         self,
